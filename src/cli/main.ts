@@ -1,0 +1,34 @@
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+/**
+ * Each verb lives in its own module exporting `register(program)`. Verbs print their results on stdout;
+ * diagnostics go to stderr so that stdout stays machine-readable.
+ */
+const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
+  // verbs: one import per line, kept in help order
+];
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name("switchboard")
+    .description("CTI/IVR server for Asterisk: YAML IVR trees, priority queues in Redis, agent screen-pops")
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+  for (const load of verbs) (await load()).register(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`switchboard: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

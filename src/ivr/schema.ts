@@ -1,0 +1,213 @@
+import { z } from "zod";
+
+/**
+ * The IVR tree format. One YAML file is one tree (or a fragment other trees `goto` into).
+ * Every node has a `type`; linear nodes say where to go `next`. Targets are a node id in the same
+ * file or `other.yaml#node` in another file of the same directory.
+ * Durations are seconds (decimals allowed). Expressions (`when`, `expr`, `validate`, `laneExpr`, `key`)
+ * are CEL over `customer`, `call` and `vars`, compiled when the tree is loaded.
+ */
+
+export const NODE_ID = /^[a-z][a-z0-9_-]*$/;
+export const TARGET = /^(?:[a-z0-9][a-z0-9_-]*\.ya?ml#)?[a-z][a-z0-9_-]*$/;
+export const MEDIA_URI = /^(sound|recording|number|digits|tone|characters):\S+$/;
+
+const description = z.string().optional().describe("Free text for admins; shown by `switchboard graph`.");
+const target = z
+  .string()
+  .regex(TARGET, "must be a node id (`billing-menu`) or `file.yaml#node`")
+  .describe("A node id in this file, or `other.yaml#node`.");
+const seconds = (d: string) => z.number().positive().max(3600).describe(d);
+const celExpr = (d: string) => z.string().min(1).describe(`CEL expression: ${d}`);
+
+export const mediaUri = z
+  .string()
+  .regex(MEDIA_URI, "must be a media URI: sound:, recording:, number:, digits:, tone: or characters:")
+  .describe("ARI media URI, e.g. sound:switchboard/welcome, digits:1234, number:42, tone:ring.");
+export const prompt = z
+  .union([mediaUri, z.array(mediaUri).min(1)])
+  .describe("One media URI or a list played in order.");
+export type Prompt = z.infer<typeof prompt>;
+
+const digit = z.string().regex(/^[0-9*#]$/, "must be one DTMF key: 0-9, * or #");
+
+export const playNode = z
+  .object({
+    type: z.literal("play"),
+    description,
+    prompt,
+    bargeIn: z.boolean().default(false).describe("Whether a key press skips the rest of the prompt."),
+    next: target,
+  })
+  .strict();
+
+const retryPrompt = z
+  .object({ prompt: prompt.optional(), goto: target.optional() })
+  .strict()
+  .describe("What to play (and optionally where to go instead of retrying).");
+
+export const menuOption = z.union([
+  target,
+  z
+    .object({
+      goto: target,
+      set: z.record(z.string().regex(NODE_ID), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      label: z.string().optional().describe("What the option means, for the call's IVR path and reports."),
+    })
+    .strict(),
+]);
+
+export const menuNode = z
+  .object({
+    type: z.literal("menu"),
+    description,
+    prompt,
+    options: z
+      .record(z.string(), menuOption)
+      .refine((o) => Object.keys(o).length > 0, "a menu needs at least one option")
+      .describe("DTMF key -> target."),
+    timeout: seconds("How long to wait for a key after the prompt ends.").default(5),
+    retries: z.number().int().min(0).max(10).default(2).describe("Extra attempts after the first."),
+    noInput: retryPrompt.optional(),
+    invalid: retryPrompt.optional(),
+    onFail: target.describe("Where to go once the retries are used up."),
+  })
+  .strict();
+
+export const gatherNode = z
+  .object({
+    type: z.literal("gather"),
+    description,
+    prompt,
+    variable: z.string().regex(NODE_ID).describe("vars.<variable> receives the digits."),
+    minDigits: z.number().int().min(1).max(64).default(1),
+    maxDigits: z.number().int().min(1).max(64),
+    terminator: z.union([digit, z.literal("")]).default("#").describe("Key that ends input early; '' for none."),
+    firstDigitTimeout: seconds("Wait for the first key after the prompt.").default(5),
+    interDigitTimeout: seconds("Wait between keys.").default(3),
+    validate: celExpr("must be true for the input to be accepted; `value` is the digits as a string.").optional(),
+    retries: z.number().int().min(0).max(10).default(2),
+    noInput: retryPrompt.optional(),
+    invalid: retryPrompt.optional(),
+    next: target,
+    onFail: target,
+  })
+  .strict();
+
+export const branchNode = z
+  .object({
+    type: z.literal("branch"),
+    description,
+    cases: z
+      .array(z.object({ when: celExpr("a bool"), goto: target, label: z.string().optional() }).strict())
+      .min(1),
+    default: target,
+  })
+  .strict();
+
+const literal = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const setNode = z
+  .object({
+    type: z.literal("set"),
+    description,
+    vars: z.record(z.string().regex(NODE_ID), literal).optional().describe("Literal values."),
+    expr: z.record(z.string().regex(NODE_ID), celExpr("the value")).optional().describe("Computed values."),
+    next: target,
+  })
+  .strict()
+  .refine((n) => n.vars !== undefined || n.expr !== undefined, "a set node needs `vars` or `expr`");
+
+export const lookupNode = z
+  .object({
+    type: z.literal("lookup"),
+    description,
+    source: z.string().default("crm").describe("Data source name; `crm` is the customer lookup."),
+    key: celExpr("the lookup key").default("call.callerNumber"),
+    into: z.string().regex(NODE_ID).default("customer").describe("`customer` or a vars name."),
+    timeout: seconds("Give up and take onError after this long.").default(2),
+    next: target,
+    onNotFound: target.optional().describe("Where to go when the source has no record (default: next)."),
+    onError: target.describe("Where to go on timeout or failure."),
+  })
+  .strict();
+
+export const queueNode = z
+  .object({
+    type: z.literal("queue"),
+    description,
+    queue: z.string().regex(NODE_ID),
+    lane: z.string().regex(NODE_ID).optional().describe("A configured lane, e.g. express or standard."),
+    laneExpr: celExpr("a lane name").optional(),
+    skills: z.array(z.string().regex(NODE_ID)).default([]),
+    priority: z.number().int().min(0).max(100).default(0).describe("Hint within a lane; higher first."),
+    reason: z.string().optional().describe("Why the caller is queued; shown in the screen-pop."),
+    maxWait: seconds("Leave the queue to onTimeout after this long.").optional(),
+    onTimeout: target,
+    onEmpty: target.describe("Where to go when no agent is logged in."),
+    onFull: target.optional(),
+  })
+  .strict()
+  .refine((n) => !(n.lane && n.laneExpr), "give `lane` or `laneExpr`, not both");
+
+export const transferNode = z
+  .object({
+    type: z.literal("transfer"),
+    description,
+    prompt: prompt.optional(),
+    endpoint: z.string().regex(/^[A-Za-z]+\/\S+$/, "must be an endpoint like PJSIP/1000").optional(),
+    context: z.string().optional(),
+    extension: z.string().optional(),
+    priority: z.number().int().min(1).default(1),
+  })
+  .strict()
+  .refine((n) => (n.endpoint ? !n.context : !!(n.context && n.extension)), "give `endpoint`, or `context` and `extension`");
+
+export const hangupNode = z
+  .object({
+    type: z.literal("hangup"),
+    description,
+    prompt: prompt.optional(),
+    reason: z.enum(["normal", "busy", "congestion", "no_answer", "rejected"]).default("normal"),
+  })
+  .strict();
+
+export const gotoNode = z.object({ type: z.literal("goto"), description, target }).strict();
+
+export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto"] as const;
+export type NodeType = (typeof NODE_TYPES)[number];
+
+export const nodeSchema = z.discriminatedUnion("type", [
+  playNode,
+  menuNode,
+  gatherNode,
+  branchNode,
+  setNode,
+  lookupNode,
+  queueNode,
+  transferNode,
+  hangupNode,
+  gotoNode,
+]);
+
+export const treeSchema = z
+  .object({
+    name: z.string().optional(),
+    description,
+    start: z.string().regex(NODE_ID).optional().describe("First node; default: the first node listed."),
+    vars: z.record(z.string().regex(NODE_ID), literal).default({}).describe("Initial variables."),
+    nodes: z.record(z.string().regex(NODE_ID, "node ids are lower-case: letters, digits, - and _"), nodeSchema),
+  })
+  .strict();
+
+export type IvrNode = z.infer<typeof nodeSchema>;
+export type PlayNode = z.infer<typeof playNode>;
+export type MenuNode = z.infer<typeof menuNode>;
+export type GatherNode = z.infer<typeof gatherNode>;
+export type BranchNode = z.infer<typeof branchNode>;
+export type SetNode = z.infer<typeof setNode>;
+export type LookupNode = z.infer<typeof lookupNode>;
+export type QueueNode = z.infer<typeof queueNode>;
+export type TransferNode = z.infer<typeof transferNode>;
+export type HangupNode = z.infer<typeof hangupNode>;
+export type GotoNode = z.infer<typeof gotoNode>;
+export type TreeFile = z.infer<typeof treeSchema>;
