@@ -10,6 +10,8 @@ import { z } from "zod";
 
 export const NODE_ID = /^[a-z][a-z0-9_-]*$/;
 export const TARGET = /^(?:[a-z0-9][a-z0-9_-]*\.ya?ml#)?[a-z][a-z0-9_-]*$/;
+export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const varName = z.string().regex(VAR_NAME, "variable names are letters, digits and _, not starting with a digit");
 export const MEDIA_URI = /^(sound|recording|number|digits|tone|characters):\S+$/;
 
 const description = z.string().optional().describe("Free text for admins; shown by `switchboard graph`.");
@@ -51,7 +53,7 @@ export const menuOption = z.union([
   z
     .object({
       goto: target,
-      set: z.record(z.string().regex(NODE_ID), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      set: z.record(varName, z.union([z.string(), z.number(), z.boolean()])).optional(),
       label: z.string().optional().describe("What the option means, for the call's IVR path and reports."),
     })
     .strict(),
@@ -79,7 +81,7 @@ export const gatherNode = z
     type: z.literal("gather"),
     description,
     prompt,
-    variable: z.string().regex(NODE_ID).describe("vars.<variable> receives the digits."),
+    variable: varName.describe("vars.<variable> receives the digits."),
     minDigits: z.number().int().min(1).max(64).default(1),
     maxDigits: z.number().int().min(1).max(64),
     terminator: z.union([digit, z.literal("")]).default("#").describe("Key that ends input early; '' for none."),
@@ -110,8 +112,8 @@ export const setNode = z
   .object({
     type: z.literal("set"),
     description,
-    vars: z.record(z.string().regex(NODE_ID), literal).optional().describe("Literal values."),
-    expr: z.record(z.string().regex(NODE_ID), celExpr("the value")).optional().describe("Computed values."),
+    vars: z.record(varName, literal).optional().describe("Literal values."),
+    expr: z.record(varName, celExpr("the value")).optional().describe("Computed values."),
     next: target,
   })
   .strict()
@@ -123,7 +125,7 @@ export const lookupNode = z
     description,
     source: z.string().default("crm").describe("Data source name; `crm` is the customer lookup."),
     key: celExpr("the lookup key").default("call.callerNumber"),
-    into: z.string().regex(NODE_ID).default("customer").describe("`customer` or a vars name."),
+    into: varName.default("customer").describe("`customer` or a vars name."),
     timeout: seconds("Give up and take onError after this long.").default(2),
     next: target,
     onNotFound: target.optional().describe("Where to go when the source has no record (default: next)."),
@@ -194,7 +196,7 @@ export const treeSchema = z
     name: z.string().optional(),
     description,
     start: z.string().regex(NODE_ID).optional().describe("First node; default: the first node listed."),
-    vars: z.record(z.string().regex(NODE_ID), literal).default({}).describe("Initial variables."),
+    vars: z.record(varName, literal).default({}).describe("Initial variables."),
     nodes: z.record(z.string().regex(NODE_ID, "node ids are lower-case: letters, digits, - and _"), nodeSchema),
   })
   .strict();

@@ -1,0 +1,16 @@
+/** A problem found in a tree, pointing at the exact place an admin has to edit. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  severity: "error" | "warning";
+  message: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
+}
+
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return [...list].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+}
