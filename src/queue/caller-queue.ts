@@ -1,0 +1,370 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { laneSchema, queueSchema, type Config } from "../config/schema.js";
+import { agentStateSchema, deviceStateSchema, type DeviceState } from "./agent-states.js";
+import { QueueError, fromScriptError } from "./errors.js";
+import { readEvents, type QueueEvent } from "./events.js";
+import { expectedWait } from "./ewt.js";
+import { QueueKeys } from "./keys.js";
+import { scriptRunner, type ScriptArg, type ScriptName, type ScriptRunner } from "./scripts.js";
+import { callerScore } from "./scoring.js";
+import { resolveSite, type QueueSettings, type SiteSettings } from "./settings.js";
+import {
+  agentChangeSchema,
+  agentIdSchema,
+  agentProfileSchema,
+  callIdSchema,
+  endpointSchema,
+  enqueueRequestSchema,
+  requeueOptionsSchema,
+  type AgentChange,
+  type AgentProfile,
+  type AgentSnapshot,
+  type CallPosition,
+  type EnqueueRequest,
+  type EnqueueResult,
+  type Offer,
+  type QueueStatus,
+  type RequeueOptions,
+  type WaitingCaller,
+} from "./types.js";
+
+export interface Clock {
+  /** Milliseconds since the epoch (or any monotonic origin shared by everyone using the site). */
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface CallerQueueOptions {
+  redis: Redis;
+  lanes: Record<string, z.input<typeof laneSchema>>;
+  /** Queues of other sites are ignored. */
+  queues: Record<string, z.input<typeof queueSchema>>;
+  /** The hash tag of every key: queues sharing agents must share a site. Default "main". */
+  site?: string;
+  /** Default "sb:" (config redis.keyPrefix). */
+  keyPrefix?: string;
+  clock?: Clock;
+  /** Approximate length the event stream is trimmed to. */
+  eventsMaxLen?: number;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new QueueError("SBQ_INVALID_INPUT", `invalid ${what}: ${z.prettifyError(r.error)}`);
+  return r.data;
+}
+
+function encodeSkills(skills: Record<string, number>, forAgent: boolean): string {
+  const parts = Object.entries(skills)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([n, l]) => `${n}=${l}`);
+  if (!forAgent) return parts.join(",");
+  return parts.length ? `,${parts.join(",")},` : "";
+}
+
+function decodeSkills(s: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (s ?? "").split(",")) {
+    const [name, level] = part.split("=");
+    if (name && level) out[name] = Number(level);
+  }
+  return out;
+}
+
+/**
+ * The caller queue of one site: waiting callers in lanes, agents and their states, atomic dispatch.
+ * Stateless apart from configuration: any number of instances (daemons) may share one Redis.
+ *
+ * Call layer, per caller: enqueue() -> (dispatch() offers it to an agent) -> answered() or requeue();
+ * abandon() when the caller hangs up; expire() sweeps max-wait timeouts. Call dispatch() whenever a
+ * caller joins or an agent may have become free (login, unpause, call end, wrap-up end, requeue).
+ */
+export class CallerQueue {
+  readonly keys: QueueKeys;
+  readonly settings: SiteSettings;
+  readonly clock: Clock;
+  private readonly redis: Redis;
+  private readonly runScript: ScriptRunner;
+  private readonly eventsMaxLen: number;
+
+  constructor(opts: CallerQueueOptions) {
+    const site = opts.site ?? "main";
+    const lanes = Object.fromEntries(Object.entries(opts.lanes).map(([n, l]) => [n, parse(laneSchema, l, `lane ${n}`)]));
+    const queues = Object.fromEntries(Object.entries(opts.queues).map(([n, q]) => [n, parse(queueSchema, q, `queue ${n}`)]));
+    this.settings = resolveSite(site, lanes, queues);
+    this.keys = new QueueKeys(opts.keyPrefix ?? "sb:", site);
+    this.clock = opts.clock ?? systemClock;
+    this.redis = opts.redis;
+    this.runScript = scriptRunner(opts.redis);
+    this.eventsMaxLen = opts.eventsMaxLen ?? 1_000_000;
+  }
+
+  static fromConfig(redis: Redis, config: Pick<Config, "lanes" | "queues" | "redis">, opts: { site?: string; clock?: Clock } = {}): CallerQueue {
+    return new CallerQueue({
+      redis,
+      lanes: config.lanes,
+      queues: config.queues,
+      keyPrefix: config.redis.keyPrefix,
+      ...(opts.site !== undefined && { site: opts.site }),
+      ...(opts.clock !== undefined && { clock: opts.clock }),
+    });
+  }
+
+  private async run(name: ScriptName, now: number, args: readonly ScriptArg[]): Promise<unknown> {
+    try {
+      return await this.runScript(name, this.keys.events, [this.keys.base, Math.round(now), this.eventsMaxLen, ...args]);
+    } catch (err) {
+      throw fromScriptError(err);
+    }
+  }
+
+  queue(name: string): QueueSettings {
+    const q = this.settings.queues.get(name);
+    if (!q) {
+      const known = [...this.settings.queues.keys()];
+      throw new QueueError("SBQ_UNKNOWN_QUEUE", `unknown queue "${name}" in site ${this.settings.site} (known: ${known.join(", ") || "none"})`);
+    }
+    return q;
+  }
+
+  private handleTime(q: QueueSettings, ahtMs: string): number {
+    return ahtMs === "" ? q.defaultHandleTimeMs : Number(ahtMs);
+  }
+
+  /** A caller joins `queue` in `lane`; position is 1-based, ewtMs the expected wait (null: nobody staffed). */
+  async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
+    const req = parse(enqueueRequestSchema, request, "enqueue request");
+    const q = this.queue(req.queue);
+    if (!q.lanes.includes(req.lane)) {
+      throw new QueueError("SBQ_INVALID_INPUT", `lane "${req.lane}" is not a lane of queue ${q.name} (its lanes: ${q.lanes.join(", ")})`);
+    }
+    const now = this.clock.now();
+    const score = callerScore(now, this.settings.lanes.get(req.lane)!, req.priority);
+    const deadline = req.maxWait === undefined ? 0 : Math.round(now + req.maxWait * 1000);
+    const reply = (await this.run("enqueue", now, [
+      q.name,
+      req.callId,
+      req.lane,
+      score,
+      q.reservedLanes.has(req.lane) ? 1 : 0,
+      encodeSkills(req.skills, false),
+      req.priority,
+      deadline,
+      q.maxWaiting ?? 0,
+    ])) as [string, number?, number?, number?, string?];
+    if (reply[0] === "empty" || reply[0] === "full") return { status: reply[0] };
+    const [, rank, idle, staffed, aht] = reply as [string, number, number, number, string];
+    const ewtMs = expectedWait({ ahead: rank, idleAgents: idle, staffedAgents: staffed, handleTimeMs: this.handleTime(q, aht) });
+    return { status: "queued", position: rank + 1, ewtMs, score };
+  }
+
+  /**
+   * One dispatch decision, atomic in Redis: across `queues` (one queue, or every queue a freed agent
+   * serves) the best-placed caller that a free agent can serve goes to the longest-idle such agent.
+   * Null when nobody can be matched now.
+   */
+  async dispatch(queues: string | readonly string[]): Promise<Offer | null> {
+    const list = (typeof queues === "string" ? [queues] : [...queues]).map((n) => this.queue(n));
+    if (list.length === 0) throw new QueueError("SBQ_INVALID_INPUT", "dispatch needs at least one queue");
+    const args: ScriptArg[] = [Math.max(...list.map((q) => q.scanDepth)), Math.max(...list.map((q) => q.agentScan)), list.length];
+    for (const q of list) args.push(q.name, q.reservedLanes.size ? q.reserveShare : 0, q.wrapUpMs);
+    const reply = (await this.run("dispatch", this.clock.now(), args)) as string[] | null;
+    if (!reply) return null;
+    const [callId, agentId, endpoint, queue, lane, waitMs, requeues] = reply as [string, string, string, string, string, string, string];
+    return { callId, agentId, endpoint, queue, lane, waitMs: Number(waitMs), requeues: Number(requeues) };
+  }
+
+  /** The offered agent picked up: the caller leaves the queue, the agent is on the call. */
+  async answered(callId: string, agentId: string): Promise<{ waitMs: number; ringMs: number }> {
+    parse(callIdSchema, callId, "callId");
+    parse(agentIdSchema, agentId, "agentId");
+    const [waitMs, ringMs] = (await this.run("answered", this.clock.now(), [callId, agentId])) as [string, string];
+    return { waitMs: Number(waitMs), ringMs: Number(ringMs) };
+  }
+
+  /**
+   * The offered agent did not take the call (no answer, busy, originate failed): the caller goes back to
+   * its old place, never to the back; the agent becomes available, paused or offline.
+   */
+  async requeue(callId: string, options: RequeueOptions = {}): Promise<{ position: number; agentId: string }> {
+    parse(callIdSchema, callId, "callId");
+    const opts = parse(requeueOptionsSchema, options, "requeue options");
+    const [rank, agentId] = (await this.run("requeue", this.clock.now(), [callId, opts.agent, opts.reason])) as [number, string];
+    return { position: rank + 1, agentId };
+  }
+
+  /** The caller hung up. Null when the call is no longer queued (already answered or gone). */
+  abandon(callId: string): Promise<{ waitMs: number; agentId?: string } | null> {
+    return this.remove(callId, "abandoned");
+  }
+
+  /** The call layer's own max-wait timer fired for this caller. */
+  timeout(callId: string): Promise<{ waitMs: number; agentId?: string } | null> {
+    return this.remove(callId, "timeout");
+  }
+
+  private async remove(callId: string, kind: "abandoned" | "timeout"): Promise<{ waitMs: number; agentId?: string } | null> {
+    parse(callIdSchema, callId, "callId");
+    const reply = (await this.run("abandon", this.clock.now(), [callId, kind])) as [string, string] | null;
+    if (!reply) return null;
+    return { waitMs: Number(reply[0]), ...(reply[1] && { agentId: reply[1] }) };
+  }
+
+  /** Times out the waiting callers of `queue` whose maxWait has passed; returns their call ids. */
+  async expire(queue: string, limit = 100): Promise<string[]> {
+    const q = this.queue(queue);
+    return (await this.run("expire", this.clock.now(), [q.name, limit])) as string[];
+  }
+
+  /** Registers an agent (starts offline) or updates its endpoint, skills and queues. */
+  async registerAgent(profile: AgentProfile): Promise<"created" | "updated"> {
+    const p = parse(agentProfileSchema, profile, "agent profile");
+    for (const name of p.queues) this.queue(name);
+    return (await this.run("agent-profile", this.clock.now(), [
+      p.agentId,
+      p.endpoint,
+      encodeSkills(p.skills, true),
+      [...new Set(p.queues)].join(","),
+    ])) as "created" | "updated";
+  }
+
+  /** Deletes a logged-off agent; false if it was not registered. */
+  async removeAgent(agentId: string): Promise<boolean> {
+    parse(agentIdSchema, agentId, "agentId");
+    return (await this.run("agent-remove", this.clock.now(), [agentId])) === 1;
+  }
+
+  /**
+   * Login (available), pause with a reason, logoff, or end of call (wrapup: timed, then available by
+   * itself). Moves the state machine refuses fail with SBQ_INVALID_TRANSITION and say what is allowed.
+   */
+  async agentState(agentId: string, change: AgentChange): Promise<{ from: string; to: string; wrapUpUntil?: number }> {
+    parse(agentIdSchema, agentId, "agentId");
+    const c = parse(agentChangeSchema, change, "agent state change");
+    const reason = c.to === "paused" ? c.reason : "";
+    const wrap = c.to === "wrapup" && c.seconds !== undefined ? Math.round(c.seconds * 1000) : "";
+    const [from, to, until] = (await this.run("agent-state", this.clock.now(), [agentId, c.to, reason, wrap])) as [string, string, string];
+    return { from, to, ...(until && { wrapUpUntil: Number(until) }) };
+  }
+
+  /** The phone behind `endpoint` changed state; null when no agent uses that endpoint. */
+  async deviceState(endpoint: string, device: DeviceState): Promise<{ agentId: string; from: DeviceState; to: DeviceState } | null> {
+    parse(endpointSchema, endpoint, "endpoint");
+    parse(deviceStateSchema, device, "device state");
+    const reply = (await this.run("device", this.clock.now(), [endpoint, device])) as [string, DeviceState, DeviceState] | null;
+    return reply ? { agentId: reply[0], from: reply[1], to: reply[2] } : null;
+  }
+
+  /** Where a caller stands; null when it is not queued. */
+  async position(callId: string): Promise<CallPosition | null> {
+    parse(callIdSchema, callId, "callId");
+    const now = this.clock.now();
+    const reply = (await this.run("position", now, [callId])) as (string | number)[] | null;
+    if (!reply) return null;
+    const [state, queue, lane, enqueuedAt] = reply as [string, string, string, string];
+    const waitMs = now - Number(enqueuedAt);
+    if (state === "offered") return { state, queue, lane, agentId: String(reply[4]), waitMs };
+    const [, , , , rank, idle, staffed, aht] = reply as [string, string, string, string, number, number, number, string];
+    const q = this.queue(queue);
+    const ewtMs = expectedWait({ ahead: rank, idleAgents: idle, staffedAgents: staffed, handleTimeMs: this.handleTime(q, aht) });
+    return { state: "waiting", queue, lane, position: rank + 1, waitMs, ewtMs };
+  }
+
+  /** Snapshot for the admin API: waiting callers (lane, position, wait) and agents with their states. */
+  async status(queue: string, limit = 1000): Promise<QueueStatus> {
+    const q = this.queue(queue);
+    const now = this.clock.now();
+    const raw = statusReplySchema.parse(JSON.parse((await this.run("status", now, [q.name, limit])) as string));
+    const handleTimeMs = this.handleTime(q, raw.meta.ahtMs ?? "");
+    const callers: WaitingCaller[] = raw.callers.map((c, i) => ({
+      callId: c.callId,
+      lane: c.lane,
+      laneName: this.settings.lanes.get(c.lane)?.displayName ?? c.lane,
+      position: i + 1,
+      waitMs: now - Number(c.enqueuedAt),
+      priority: Number(c.priority),
+      skills: decodeSkills(c.needs),
+      requeues: Number(c.requeues),
+      ewtMs: expectedWait({ ahead: i, idleAgents: raw.idle, staffedAgents: raw.staffed, handleTimeMs }),
+    }));
+    const agents: AgentSnapshot[] = raw.agents.map((a) => ({
+      agentId: a.id,
+      endpoint: a.endpoint,
+      state: a.state,
+      forMs: now - Number(a.since),
+      device: a.device,
+      skills: decodeSkills(a.skills),
+      queues: a.queues ? a.queues.split(",") : [],
+      ...(a.reason && { pauseReason: a.reason }),
+      ...(a.call && { callId: a.call }),
+      ...(a.wrapUntil && { wrapUpEndsInMs: Number(a.wrapUntil) - now }),
+      ...(a.state === "available" && { idleMs: now - Number(a.idleSince) }),
+    }));
+    const lanes = q.lanes.map((name) => {
+      const lane = this.settings.lanes.get(name)!;
+      const mine = callers.filter((c) => c.lane === name);
+      return {
+        lane: name,
+        laneName: lane.displayName,
+        waiting: mine.length,
+        oldestWaitMs: Math.max(0, ...mine.map((c) => c.waitMs)),
+        sla: { seconds: lane.sla.ms / 1000, percent: lane.sla.percent },
+      };
+    });
+    return {
+      queue: q.name,
+      displayName: q.displayName,
+      at: now,
+      waiting: raw.waiting,
+      idleAgents: raw.idle,
+      staffedAgents: raw.staffed,
+      handleTimeMs,
+      handled: Number(raw.meta.handled ?? 0),
+      lanes,
+      callers,
+      agents,
+    };
+  }
+
+  /** Events of this site after a stream id (oldest first), for KPIs and audits. */
+  events(opts: { after?: string; count?: number } = {}): Promise<QueueEvent[]> {
+    return readEvents(this.redis, this.keys.events, opts);
+  }
+}
+
+/** cjson encodes an empty Lua table as {}: read it as an empty list. */
+const list = <T extends z.ZodType>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : []), z.array(item));
+
+const statusReplySchema = z.object({
+  waiting: z.number(),
+  idle: z.number(),
+  staffed: z.number(),
+  meta: z.record(z.string(), z.string()),
+  callers: list(
+    z.object({
+      callId: z.string(),
+      lane: z.string(),
+      enqueuedAt: z.string(),
+      priority: z.string(),
+      needs: z.string(),
+      requeues: z.string(),
+    }),
+  ),
+  agents: list(
+    z.object({
+      id: z.string(),
+      endpoint: z.string(),
+      state: agentStateSchema,
+      since: z.string(),
+      idleSince: z.string(),
+      device: deviceStateSchema,
+      skills: z.string().optional(),
+      queues: z.string().optional(),
+      reason: z.string().optional(),
+      call: z.string().optional(),
+      wrapUntil: z.string().optional(),
+    }),
+  ),
+});
+

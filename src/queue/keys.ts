@@ -1,0 +1,62 @@
+/**
+ * Redis key layout. Every key of one site carries the site's hash tag, `{site}`, so all of them live in
+ * one Cluster slot and every script can read and write any of them atomically. The Lua scripts build the
+ * same names from the base (see lua/lib.lua); keep the two in step.
+ *
+ *   <prefix>{<site>}:q:<queue>:waiting     ZSET  score = caller score, member = <seq, 15 digits>|<callId>
+ *   <prefix>{<site>}:q:<queue>:deadlines   ZSET  callId -> maxWait deadline (ms)
+ *   <prefix>{<site>}:q:<queue>:idle        ZSET  agentId -> idle since (ms); dispatchable agents only
+ *   <prefix>{<site>}:q:<queue>:staffed     SET   agents working the queue (not offline/paused/unreachable)
+ *   <prefix>{<site>}:q:<queue>:agents      SET   every agent registered for the queue
+ *   <prefix>{<site>}:q:<queue>:meta        HASH  reservedWaiting, busyOther, ahtMs, handled
+ *   <prefix>{<site>}:call:<callId>         HASH  one waiting or offered caller
+ *   <prefix>{<site>}:agent:<agentId>       HASH  profile and state of one agent
+ *   <prefix>{<site>}:agents                SET   every registered agent of the site
+ *   <prefix>{<site>}:endpoints             HASH  endpoint (PJSIP/1001) -> agentId
+ *   <prefix>{<site>}:wrapups               ZSET  agentId -> wrap-up end (ms)
+ *   <prefix>{<site>}:seq                   STRING arrival counter (FIFO tie-break)
+ *   <prefix>{<site>}:events                STREAM every transition
+ */
+export class QueueKeys {
+  readonly base: string;
+
+  constructor(prefix: string, readonly site: string) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(site)) throw new Error(`invalid site "${site}": lower-case letters, digits and dashes`);
+    if (/[{}]/.test(prefix)) throw new Error(`key prefix "${prefix}" must not contain braces: the site is the hash tag`);
+    this.base = `${prefix}{${site}}:`;
+  }
+
+  queue(queue: string, part: "waiting" | "deadlines" | "idle" | "staffed" | "agents" | "meta"): string {
+    return `${this.base}q:${queue}:${part}`;
+  }
+  call(callId: string): string {
+    return `${this.base}call:${callId}`;
+  }
+  agent(agentId: string): string {
+    return `${this.base}agent:${agentId}`;
+  }
+  get agents(): string {
+    return `${this.base}agents`;
+  }
+  get endpoints(): string {
+    return `${this.base}endpoints`;
+  }
+  get wrapups(): string {
+    return `${this.base}wrapups`;
+  }
+  get seq(): string {
+    return `${this.base}seq`;
+  }
+  get events(): string {
+    return `${this.base}events`;
+  }
+}
+
+/** Waiting-set member: the zero-padded sequence keeps FIFO among equal scores (Redis orders ties by member). */
+export function waitingMember(seq: number, callId: string): string {
+  return `${String(seq).padStart(15, "0")}|${callId}`;
+}
+
+export function callIdOfMember(member: string): string {
+  return member.slice(member.indexOf("|") + 1);
+}

@@ -1,0 +1,36 @@
+-- agent-profile: registers an agent or updates its endpoint, skills and queues, keeping the per-queue
+-- sets in step. A new agent starts offline with an unknown device state.
+-- ARGV[4..7]: agentId, endpoint, skills (",skill=level,"), queues ("a,b"). Returns "created" | "updated".
+local id, endpoint, skills, queues = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+
+local owner = redis.call("HGET", K_ENDPOINTS, endpoint)
+if owner and owner ~= id then
+  fail("SBQ_ENDPOINT_TAKEN", "endpoint " .. endpoint .. " already belongs to agent " .. owner)
+end
+
+local a = hgetall(akey(id))
+local result = "updated"
+if a then
+  local keep = {}
+  for _, q in ipairs(split_csv(queues)) do keep[q] = true end
+  for _, q in ipairs(split_csv(a.queues)) do
+    if not keep[q] then
+      redis.call("SREM", qkey(q, "agents"), id)
+      redis.call("SREM", qkey(q, "staffed"), id)
+      redis.call("ZREM", qkey(q, "idle"), id)
+    end
+  end
+  if a.endpoint ~= endpoint then redis.call("HDEL", K_ENDPOINTS, a.endpoint) end
+  redis.call("HSET", akey(id), "endpoint", endpoint, "skills", skills, "queues", queues)
+else
+  result = "created"
+  a = { state = "offline", device = "unknown", idleSince = int(NOW) }
+  redis.call("HSET", akey(id), "id", id, "endpoint", endpoint, "skills", skills, "queues", queues,
+    "state", a.state, "device", a.device, "since", int(NOW), "idleSince", a.idleSince)
+  redis.call("SADD", K_AGENTS, id)
+end
+a.queues = queues
+redis.call("HSET", K_ENDPOINTS, endpoint, id)
+for _, q in ipairs(split_csv(queues)) do redis.call("SADD", qkey(q, "agents"), id) end
+sync_sets(id, a)
+return result

@@ -1,0 +1,17 @@
+-- agent-remove: deletes an agent that is logged off. ARGV[4]: agentId. Returns 1, or 0 if unknown.
+local id = ARGV[4]
+local a = hgetall(akey(id))
+if a == nil then return 0 end
+if a.state ~= "offline" then
+  fail("SBQ_AGENT_BUSY", "agent " .. id .. " is " .. a.state .. ": log the agent off before removing it")
+end
+for _, q in ipairs(split_csv(a.queues)) do
+  redis.call("SREM", qkey(q, "agents"), id)
+  redis.call("SREM", qkey(q, "staffed"), id)
+  redis.call("ZREM", qkey(q, "idle"), id)
+end
+redis.call("HDEL", K_ENDPOINTS, a.endpoint)
+redis.call("SREM", K_AGENTS, id)
+redis.call("ZREM", K_WRAPUPS, id)
+redis.call("DEL", akey(id))
+return 1

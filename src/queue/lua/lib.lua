@@ -1,0 +1,153 @@
+-- Shared helpers, prepended to every queue script after the generated constants (scripts.ts).
+-- Calling convention: KEYS[1] = the site's event stream (routes the script to the site's Cluster slot);
+-- ARGV[1] = key base "<prefix>{<site>}:", ARGV[2] = now (ms, the caller's injectable clock),
+-- ARGV[3] = event stream MAXLEN (approximate trim); operation arguments start at ARGV[4].
+-- Every key is built from the base, so all of them share the site's hash tag and slot.
+-- Scripts validate before their first write: Redis does not roll back a script that fails half-way.
+
+local B = ARGV[1]
+local NOW = tonumber(ARGV[2])
+local MAXLEN = ARGV[3]
+
+local K_AGENTS = B .. "agents"
+local K_ENDPOINTS = B .. "endpoints"
+local K_WRAPUPS = B .. "wrapups"
+local K_SEQ = B .. "seq"
+local K_EVENTS = KEYS[1]
+
+local function qkey(q, part) return B .. "q:" .. q .. ":" .. part end
+local function akey(id) return B .. "agent:" .. id end
+local function ckey(id) return B .. "call:" .. id end
+
+local function int(n) return string.format("%d", n) end
+
+local function fail(code, message) error({ err = code .. " " .. message }) end
+
+local function hgetall(key)
+  local flat = redis.call("HGETALL", key)
+  if #flat == 0 then return nil end
+  local t = {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return t
+end
+
+local function split_csv(s)
+  local out = {}
+  if s == nil or s == "" then return out end
+  for part in string.gmatch(s, "[^,]+") do out[#out + 1] = part end
+  return out
+end
+
+local function emit(fields)
+  redis.call("XADD", K_EVENTS, "MAXLEN", "~", MAXLEN, "*", unpack(fields))
+end
+
+-- Agent skills are stored as ",support=5,billing=3,"; a caller's needs as "support=1,billing=2".
+local function has_skills(agent_skills, needs)
+  for name, min in string.gmatch(needs, "([^,=]+)=(%d+)") do
+    local _, e = string.find(agent_skills, "," .. name .. "=", 1, true)
+    if not e then return false end
+    local level = tonumber(string.match(agent_skills, "^%d+", e + 1))
+    if level == nil or level < tonumber(min) then return false end
+  end
+  return true
+end
+
+-- Same rules as isStaffed / isDispatchable in agent-states.ts.
+local function is_staffed(state, device)
+  return state ~= "offline" and state ~= "paused" and device ~= "unavailable"
+end
+local function is_dispatchable(state, device)
+  return state == "available" and (device == "registered" or device == "unknown")
+end
+
+-- Per-queue sets follow from (state, device): call after every change of either.
+local function sync_sets(id, a)
+  local staffed = is_staffed(a.state, a.device)
+  local dispatchable = is_dispatchable(a.state, a.device)
+  for _, q in ipairs(split_csv(a.queues)) do
+    if staffed then redis.call("SADD", qkey(q, "staffed"), id) else redis.call("SREM", qkey(q, "staffed"), id) end
+    if dispatchable then
+      redis.call("ZADD", qkey(q, "idle"), a.idleSince, id)
+    else
+      redis.call("ZREM", qkey(q, "idle"), id)
+    end
+  end
+end
+
+-- The agent no longer holds a call: free its place in the reserved-share count.
+local function release_call(id, a)
+  if a.callQueue and a.callReserved == "0" then
+    redis.call("HINCRBY", qkey(a.callQueue, "meta"), "busyOther", -1)
+  end
+  redis.call("HDEL", akey(id), "call", "callQueue", "callLane", "callReserved", "offeredAt", "answeredAt", "wrapMs", "wrapUntil")
+  a.call, a.callQueue, a.callLane, a.callReserved, a.offeredAt, a.answeredAt, a.wrapMs, a.wrapUntil =
+    nil, nil, nil, nil, nil, nil, nil, nil
+end
+
+-- Handle time (answer to end of wrap-up) feeds the queue's moving average used for expected waits.
+local function record_handle(q, ms)
+  if ms < 0 then ms = 0 end
+  local meta = qkey(q, "meta")
+  local prev = redis.call("HGET", meta, "ahtMs")
+  local v = ms
+  if prev then
+    prev = tonumber(prev)
+    v = math.floor(prev + HANDLE_TIME_WEIGHT * (ms - prev) + 0.5)
+  end
+  redis.call("HSET", meta, "ahtMs", int(v))
+  redis.call("HINCRBY", meta, "handled", 1)
+end
+
+-- A call the agent answered is over (after talk, or after wrap-up): measure it and let it go.
+local function finish_call(id, a, at)
+  if a.callQueue and a.answeredAt then record_handle(a.callQueue, at - tonumber(a.answeredAt)) end
+  release_call(id, a)
+end
+
+local function agent_event(id, a, from, to, at, reason)
+  emit({ "type", "agent", "at", int(at), "agentId", id, "from", from, "to", to, "reason", reason or "", "queues", a.queues })
+end
+
+-- Timed wrap-ups that have ended become available as of their end time, in end-time order. Every script
+-- that reads or changes availability calls this first, so no timer process is needed.
+local function promote_wrapups()
+  local due = redis.call("ZRANGEBYSCORE", K_WRAPUPS, "-inf", NOW, "WITHSCORES", "LIMIT", 0, WRAPUP_BATCH)
+  for i = 1, #due, 2 do
+    local id, at = due[i], tonumber(due[i + 1])
+    redis.call("ZREM", K_WRAPUPS, id)
+    local a = hgetall(akey(id))
+    if a and a.state == "wrapup" then
+      finish_call(id, a, at)
+      a.state, a.idleSince = "available", int(at)
+      redis.call("HSET", akey(id), "state", "available", "since", int(at), "idleSince", a.idleSince)
+      sync_sets(id, a)
+      agent_event(id, a, "wrapup", "available", at, "wrap-up ended")
+    end
+  end
+end
+
+-- Takes a waiting or offered caller out of the queue for good (abandoned or timeout).
+local function remove_caller(call_id, c, kind)
+  local q = c.queue
+  local agent_id = ""
+  if c.state == "waiting" then
+    redis.call("ZREM", qkey(q, "waiting"), c.member)
+    redis.call("ZREM", qkey(q, "deadlines"), call_id)
+    if c.reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", -1) end
+  else
+    -- offered: the ringing agent keeps its place in the idle order; the missed call was not its fault
+    agent_id = c.agent
+    local a = hgetall(akey(agent_id))
+    if a and a.state == "ringing" and a.call == call_id then
+      release_call(agent_id, a)
+      a.state = "available"
+      redis.call("HSET", akey(agent_id), "state", "available", "since", int(NOW))
+      sync_sets(agent_id, a)
+    end
+  end
+  local wait = NOW - tonumber(c.enqueuedAt)
+  emit({ "type", kind, "at", int(NOW), "queue", q, "lane", c.lane, "callId", call_id, "agentId", agent_id, "waitMs", int(wait) })
+  redis.call("DEL", ckey(call_id))
+  return wait, agent_id
+end

@@ -1,0 +1,12 @@
+-- position: where one caller stands, with what expected-wait needs (computed in ewt.ts).
+-- ARGV[4]: callId. Returns {"waiting", queue, lane, enqueuedAt, rank, idle, staffed, ahtMs|""},
+-- {"offered", queue, lane, enqueuedAt, agentId} or nil.
+local call_id = ARGV[4]
+promote_wrapups()
+local c = redis.call("HMGET", ckey(call_id), "queue", "lane", "enqueuedAt", "state", "member", "agent")
+local q = c[1]
+if not q then return nil end
+if c[4] == "offered" then return { "offered", q, c[2], c[3], c[6] } end
+local rank = redis.call("ZRANK", qkey(q, "waiting"), c[5])
+return { "waiting", q, c[2], c[3], rank, redis.call("ZCARD", qkey(q, "idle")), redis.call("SCARD", qkey(q, "staffed")),
+  redis.call("HGET", qkey(q, "meta"), "ahtMs") or "" }

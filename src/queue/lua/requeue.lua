@@ -1,0 +1,39 @@
+-- requeue: an offered caller goes back to exactly its old place (same score, same sequence number),
+-- never to the back; the agent that did not take the call becomes available (at the back of the idle
+-- order), paused (auto-pause on no answer) or offline.
+-- ARGV[4..6]: callId, agent state (available|paused|offline), reason.
+-- Returns {rank, agentId}.
+local call_id, to, reason = ARGV[4], ARGV[5], ARGV[6]
+
+local c = hgetall(ckey(call_id))
+if c == nil then fail("SBQ_UNKNOWN_CALL", "call " .. call_id .. " is not in any queue") end
+if c.state ~= "offered" then
+  fail("SBQ_NOT_OFFERED", "call " .. call_id .. " is waiting, not offered to an agent: only an offered call can be requeued")
+end
+
+local q, id = c.queue, c.agent
+redis.call("ZADD", qkey(q, "waiting"), c.score, c.member)
+if c.deadline ~= "0" then redis.call("ZADD", qkey(q, "deadlines"), c.deadline, call_id) end
+if c.reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", 1) end
+redis.call("HSET", ckey(call_id), "state", "waiting")
+redis.call("HDEL", ckey(call_id), "agent", "offeredAt")
+redis.call("HINCRBY", ckey(call_id), "requeues", 1)
+
+local a = hgetall(akey(id))
+if a and a.state == "ringing" and a.call == call_id then
+  release_call(id, a)
+  a.state = to
+  if to == "available" then
+    a.idleSince = int(NOW)
+    redis.call("HSET", akey(id), "state", to, "since", int(NOW), "idleSince", a.idleSince)
+  else
+    redis.call("HSET", akey(id), "state", to, "since", int(NOW))
+  end
+  if to == "paused" then redis.call("HSET", akey(id), "reason", reason) else redis.call("HDEL", akey(id), "reason") end
+  sync_sets(id, a)
+end
+
+local rank = redis.call("ZRANK", qkey(q, "waiting"), c.member)
+emit({ "type", "requeued", "at", int(NOW), "queue", q, "lane", c.lane, "callId", call_id, "agentId", id,
+  "agentTo", to, "reason", reason, "position", int(rank + 1), "waitMs", int(NOW - tonumber(c.enqueuedAt)) })
+return { rank, id }

@@ -1,0 +1,28 @@
+-- status: a consistent snapshot of one queue for the admin API and wallboard, as JSON (numbers as
+-- strings, parsed by the caller). ARGV[4..5]: queue, limit (callers listed at most).
+local q, limit = ARGV[4], tonumber(ARGV[5])
+promote_wrapups()
+local callers = {}
+local flat = redis.call("ZRANGE", qkey(q, "waiting"), 0, limit - 1, "WITHSCORES")
+for i = 1, #flat, 2 do
+  local call_id = string.sub(flat[i], 17)
+  local c = redis.call("HMGET", ckey(call_id), "lane", "enqueuedAt", "priority", "needs", "requeues")
+  callers[#callers + 1] = { callId = call_id, score = flat[i + 1], lane = c[1], enqueuedAt = c[2],
+    priority = c[3], needs = c[4], requeues = c[5] }
+end
+local agents = {}
+local ids = redis.call("SMEMBERS", qkey(q, "agents"))
+table.sort(ids)
+for _, id in ipairs(ids) do
+  local a = hgetall(akey(id))
+  if a then agents[#agents + 1] = a end
+end
+return cjson.encode({
+  now = int(NOW),
+  waiting = redis.call("ZCARD", qkey(q, "waiting")),
+  idle = redis.call("ZCARD", qkey(q, "idle")),
+  staffed = redis.call("SCARD", qkey(q, "staffed")),
+  meta = hgetall(qkey(q, "meta")) or {},
+  callers = callers,
+  agents = agents,
+})
