@@ -142,8 +142,8 @@ async function redisSnapshot(cq: CallerQueue, queue: string) {
   const k = cq.keys;
   const [waiting, idle, staffed, meta] = (await redis
     .multi()
-    .zrange(k.queue(queue, "waiting"), 0, -1)
-    .zrange(k.queue(queue, "idle"), 0, -1)
+    .zrange(k.queue(queue, "waiting"), "0", "-1")
+    .zrange(k.queue(queue, "idle"), "0", "-1")
     .smembers(k.queue(queue, "staffed"))
     .hmget(k.queue(queue, "meta"), "reservedWaiting", "busyOther", "ahtMs")
     .exec())!.map(([err, v]) => {
@@ -167,7 +167,7 @@ describe("in-memory model and Lua scripts", () => {
         const { cq, clock } = makeQueue(redis, env.prefix, { lanes: LANES, queues: QUEUES });
         const model = new QueueModel(cq.settings, clock);
         for (const [i, id] of AGENTS.entries()) {
-          const p = { agentId: id, endpoint: `PJSIP/${id}`, skills: i % 2 ? { tech: 1 + (i % 3) } : { billing: 2, tech: 1 }, queues: i < 2 ? ["a"] : i < 4 ? ["b"] : ["a", "b"] };
+          const p = { agentId: id, endpoint: `PJSIP/${id}`, skills: (i % 2 ? { tech: 1 + (i % 3) } : { billing: 2, tech: 1 }) as Record<string, number>, queues: i < 2 ? ["a"] : i < 4 ? ["b"] : ["a", "b"] };
           model.registerAgent(p);
           await cq.registerAgent(p);
           if (i < 5) {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mayOvertake, overtakeWindowMs, type Lane } from "../../src/queue/index.js";
+import { mayOvertake, overtakeWindowMs, type Lane, type Offer } from "../../src/queue/index.js";
 import { testRedis } from "../setup/redis.js";
 import { makeQueue, staff } from "./helpers.js";
 
@@ -108,7 +108,7 @@ describe("queue order on Redis", () => {
             await cq.enqueue({ callId: `c${i}`, queue: "support", lane: a.lane });
           }
           const before = (await cq.status("support")).callers.map((c) => c.callId);
-          const offers = [];
+          const offers: Offer[] = [];
           for (let i = 0; i < agents; i++) {
             const o = await cq.dispatch("support");
             if (o) offers.push(o);
