@@ -5,7 +5,7 @@ import { z } from "zod";
  * code (see scripts.ts), so Redis enforces exactly what is written here.
  *
  *   offline --login--> available <--> paused(reason)
- *   available --dispatch--> ringing --answered--> oncall --call ended--> wrapup(timed) --> available
+ *   available --dispatch--> ringing --answered--> oncall --call ended (to wrapup)--> wrapup(timed) --> available
  *   ringing --requeue (no answer) / abandon--> available | paused | offline
  */
 export const agentStateSchema = z.enum(["offline", "available", "ringing", "oncall", "wrapup", "paused"]);
@@ -16,14 +16,15 @@ export const deviceStateSchema = z.enum(["unknown", "registered", "in_use", "una
 export type DeviceState = z.infer<typeof deviceStateSchema>;
 
 /** Who may make a move: the agent (desktop, supervisor, call end) or only a queue operation. */
-type Via = "agentState" | "dispatch" | "answered" | "requeue" | "abandon" | "wrapupExpiry";
+type Via = "agentState" | "dispatch" | "answered" | "requeue" | "abandon" | "wrapupExpiry" | "zeroWrapUp";
 
 export const TRANSITIONS: Readonly<Record<AgentState, Partial<Record<AgentState, readonly Via[]>>>> = {
   offline: { available: ["agentState"], paused: ["agentState"] },
   available: { paused: ["agentState"], offline: ["agentState"], ringing: ["dispatch"] },
   ringing: { oncall: ["answered"], available: ["requeue", "abandon"], paused: ["requeue"], offline: ["requeue"] },
-  // leaving a call: straight to available when wrap-up is zero
-  oncall: { wrapup: ["agentState"], available: ["agentState"] },
+  // only an explicit call end (to wrapup) leaves a call, so a stray "available" click cannot end one;
+  // with zero wrap-up seconds it goes straight on to available
+  oncall: { wrapup: ["agentState"], available: ["zeroWrapUp"] },
   wrapup: { available: ["agentState", "wrapupExpiry"], paused: ["agentState"], offline: ["agentState"] },
   paused: { available: ["agentState"], paused: ["agentState"], offline: ["agentState"] },
 };
@@ -31,7 +32,7 @@ export const TRANSITIONS: Readonly<Record<AgentState, Partial<Record<AgentState,
 /** Why a move the table refuses is refused, in words an admin or desktop developer can act on. */
 const HINTS: Partial<Record<AgentState, string>> = {
   ringing: "the agent is being offered a call: it ends with answered(), requeue() or abandon()",
-  oncall: "end the call first (to wrapup, or available when there is no wrap-up)",
+  oncall: "the agent is on a call: end it with wrapup (0 seconds goes straight to available)",
 };
 
 export function allowedMoves(from: AgentState, via: Via): AgentState[] {

@@ -13,7 +13,8 @@ describe("agent state machine", () => {
     expect(transitionError("a1", "available", "ringing")).toMatch(/cannot go from available to ringing \(allowed: paused, offline\)/);
     expect(transitionError("a1", "available", "ringing", "dispatch")).toBeNull();
     expect(transitionError("a1", "ringing", "paused")).toMatch(/answered\(\), requeue\(\) or abandon\(\)/);
-    expect(transitionError("a1", "oncall", "paused")).toMatch(/end the call first/);
+    expect(transitionError("a1", "oncall", "paused")).toMatch(/on a call: end it with wrapup/);
+    expect(transitionError("a1", "oncall", "available")).toMatch(/\(allowed: wrapup\)/);
     expect(transitionError("a1", "offline", "wrapup")).toMatch(/allowed: available, paused/);
   });
 

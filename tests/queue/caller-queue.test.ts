@@ -225,7 +225,8 @@ describe("agents", () => {
     await cq.dispatch("support");
     await expect(cq.agentState("a1", { to: "offline" })).rejects.toThrow(/cannot go from ringing to offline: the agent is being offered a call/);
     await cq.answered("c1", "a1");
-    await expect(cq.agentState("a1", { to: "paused", reason: "x" })).rejects.toThrow(/end the call first/);
+    await expect(cq.agentState("a1", { to: "paused", reason: "x" })).rejects.toThrow(/on a call: end it with wrapup/);
+    await expect(cq.agentState("a1", { to: "available" })).rejects.toThrow(/cannot go from oncall to available \(allowed: wrapup\)/);
     expect(await codeOf(cq.removeAgent("a1"))).toBe("SBQ_AGENT_BUSY");
   });
 
