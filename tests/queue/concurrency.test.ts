@@ -250,7 +250,7 @@ describe("two dispatchers on one Redis", () => {
 
     // --- the derived sets and counters agree with the records ---
     for (const q of QUEUES) {
-      const idle = new Set(await redis.zrange(k.queue(q, "idle"), 0, -1));
+      const idle = new Set(await redis.zrange(k.queue(q, "idle"), "0", "-1"));
       const staffed = new Set(await redis.smembers(k.queue(q, "staffed")));
       let busyOther = 0;
       for (const [i, rec] of recs.entries()) {
