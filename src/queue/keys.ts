@@ -6,6 +6,7 @@
  *   <prefix>{<site>}:q:<queue>:waiting     ZSET  score = caller score, member = <seq, 15 digits>|<callId>
  *   <prefix>{<site>}:q:<queue>:deadlines   ZSET  callId -> maxWait deadline (ms)
  *   <prefix>{<site>}:q:<queue>:idle        ZSET  agentId -> idle since (ms); dispatchable agents only
+ *   <prefix>{<site>}:q:<queue>:idle:<skill> ZSET the same, only agents having <skill> (skill routing)
  *   <prefix>{<site>}:q:<queue>:staffed     SET   agents working the queue (not offline/paused/unreachable)
  *   <prefix>{<site>}:q:<queue>:agents      SET   every agent registered for the queue
  *   <prefix>{<site>}:q:<queue>:meta        HASH  reservedWaiting, busyOther, ahtMs, handled

@@ -203,11 +203,10 @@ export class QueueModel {
         const staffed = q.staffed.size;
         othersAllowed = q.busyOther < staffed - Math.floor(share * staffed + 1e-9);
       }
-      const agents = q.idle.slice(0, agentScan);
       for (const c of q.waiting.slice(0, scanDepth)) {
         if (best && !callerBefore(c, best.caller)) break;
         if (!othersAllowed && !c.reserved) continue;
-        const agent = Object.keys(c.needs).length ? agents.find((a) => hasSkills(a, c.needs)) : agents[0];
+        const agent = this.findAgent(q, c.needs, agentScan);
         if (agent) {
           best = { caller: c, agent, wrapMs: s.wrapUpMs };
           break;
@@ -228,6 +227,21 @@ export class QueueModel {
     a.call = { callId: c.callId, queue: c.queue, lane: c.lane, reserved: c.reserved, offeredAt: now, wrapMs: best.wrapMs };
     this.sync(a);
     return { callId: c.callId, agentId: a.id, endpoint: a.endpoint, queue: c.queue, lane: c.lane, waitMs: now - c.enqueuedAt, requeues: c.requeues };
+  }
+
+  /**
+   * As the script does: walk the idle agents having the rarest needed skill (ties: the first skill by
+   * name), at most agentScan of them, and take the first that meets every need.
+   */
+  private findAgent(q: ModelQueue, needs: Record<string, number>, agentScan: number): ModelAgent | undefined {
+    const names = Object.keys(needs).sort();
+    if (!names.length) return q.idle[0];
+    let list: ModelAgent[] | undefined;
+    for (const name of names) {
+      const having = q.idle.filter((a) => a.skills[name] !== undefined);
+      if (!list || having.length < list.length) list = having;
+    }
+    return list!.slice(0, agentScan).find((a) => hasSkills(a, needs));
   }
 
   answered(callId: string, agentId: string): { waitMs: number; ringMs: number } {
@@ -385,12 +399,16 @@ export class QueueModel {
     return { agentId: a.id, from, to: device };
   }
 
-  /** Queue order, idle order and agent states, for comparison with Redis. */
-  snapshot(queue: string): { waiting: string[]; idle: string[]; staffed: string[]; reservedWaiting: number; busyOther: number; ahtMs: number | null } {
+  /** Queue order, idle order (overall and per skill) and counters, for comparison with Redis. */
+  snapshot(
+    queue: string,
+    skills: readonly string[] = [],
+  ): { waiting: string[]; idle: string[]; idleBySkill: Record<string, string[]>; staffed: string[]; reservedWaiting: number; busyOther: number; ahtMs: number | null } {
     const q = this.q(queue);
     return {
       waiting: q.waiting.map((c) => c.callId),
       idle: q.idle.map((a) => a.id),
+      idleBySkill: Object.fromEntries(skills.map((s) => [s, q.idle.filter((a) => a.skills[s] !== undefined).map((a) => a.id)])),
       staffed: [...q.staffed].sort(),
       reservedWaiting: q.reservedWaiting,
       busyOther: q.busyOther,

@@ -82,6 +82,15 @@ describe("dispatch", () => {
     expect(await cq.dispatch("support")).toBeNull();
   });
 
+  it("finds a skilled agent behind more than agentScan longer-idle agents without the skill", async () => {
+    const { cq, clock } = makeQueue(redis, env.prefix, { queues: { support: { lanes: ["standard"], agentScan: 2 } } });
+    await staff(cq, clock, [{ id: "g1", skills: { general: 1 } }, { id: "g2" }, { id: "g3" }, { id: "t1", skills: { tech: 1 } }, { id: "t2", skills: { tech: 3 } }]);
+    await cq.enqueue({ callId: "c1", queue: "support", lane: "standard", skills: { tech: 2 } });
+    expect(await cq.dispatch("support")).toMatchObject({ callId: "c1", agentId: "t2" });
+    await cq.enqueue({ callId: "c2", queue: "support", lane: "standard", skills: { tech: 1 } });
+    expect(await cq.dispatch("support")).toMatchObject({ callId: "c2", agentId: "t1" });
+  });
+
   it("skips a caller nobody free can serve and takes the next one", async () => {
     const { cq, clock } = makeQueue(redis, env.prefix);
     await staff(cq, clock, [{ id: "a1", skills: { tech: 1 } }, { id: "a2", skills: { billing: 1 } }]);

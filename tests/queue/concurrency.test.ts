@@ -251,12 +251,14 @@ describe("two dispatchers on one Redis", () => {
     // --- the derived sets and counters agree with the records ---
     for (const q of QUEUES) {
       const idle = new Set(await redis.zrange(k.queue(q, "idle"), "0", "-1"));
+      const idleFrench = new Set(await redis.zrange(`${k.queue(q, "idle")}:french`, "0", "-1"));
       const staffed = new Set(await redis.smembers(k.queue(q, "staffed")));
       let busyOther = 0;
       for (const [i, rec] of recs.entries()) {
         const id = `a${i}`;
         const serves = rec.queues!.split(",").includes(q);
         expect(idle.has(id), `${id} idle in ${q}`).toBe(serves && isDispatchable(rec.state as AgentState, rec.device as DeviceState));
+        expect(idleFrench.has(id), `${id} idle for french in ${q}`).toBe(idle.has(id) && rec.skills === ",french=2,");
         expect(staffed.has(id), `${id} staffed in ${q}`).toBe(serves && isStaffed(rec.state as AgentState, rec.device as DeviceState));
         if (rec.callQueue === q && rec.callReserved === "0") busyOther += 1;
         expect(agent.get(id)?.state ?? "offline").toBe(rec.state);

@@ -140,19 +140,22 @@ async function step(op: Op, cq: CallerQueue, model: QueueModel, clock: VirtualCl
 
 async function redisSnapshot(cq: CallerQueue, queue: string) {
   const k = cq.keys;
-  const [waiting, idle, staffed, meta] = (await redis
+  const [waiting, idle, staffed, meta, ...bySkill] = (await redis
     .multi()
     .zrange(k.queue(queue, "waiting"), "0", "-1")
     .zrange(k.queue(queue, "idle"), "0", "-1")
     .smembers(k.queue(queue, "staffed"))
     .hmget(k.queue(queue, "meta"), "reservedWaiting", "busyOther", "ahtMs")
+    .zrange(`${k.queue(queue, "idle")}:${SKILL_NAMES[0]}`, "0", "-1")
+    .zrange(`${k.queue(queue, "idle")}:${SKILL_NAMES[1]}`, "0", "-1")
     .exec())!.map(([err, v]) => {
     if (err) throw err;
     return v;
-  }) as [string[], string[], string[], (string | null)[]];
+  }) as [string[], string[], string[], (string | null)[], string[], string[]];
   return {
     waiting: waiting.map(callIdOfMember),
     idle,
+    idleBySkill: Object.fromEntries(SKILL_NAMES.map((s, i) => [s, bySkill[i]!])),
     staffed: staffed.sort(),
     reservedWaiting: Number(meta[0] ?? 0),
     busyOther: Number(meta[1] ?? 0),
@@ -185,7 +188,7 @@ describe("in-memory model and Lua scripts", () => {
             stats.set(key, (stats.get(key) ?? 0) + 1);
           }
           for (const q of QUEUE_NAMES) {
-            expect(await redisSnapshot(cq, q), `queue ${q} after step ${i}: ${JSON.stringify(op)}`).toEqual(model.snapshot(q));
+            expect(await redisSnapshot(cq, q), `queue ${q} after step ${i}: ${JSON.stringify(op)}`).toEqual(model.snapshot(q, SKILL_NAMES));
           }
         }
         const states = await Promise.all(AGENTS.map((id) => redis.hget(cq.keys.agent(id), "state")));

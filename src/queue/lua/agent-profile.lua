@@ -17,9 +17,10 @@ if a then
     if not keep[q] then
       redis.call("SREM", qkey(q, "agents"), id)
       redis.call("SREM", qkey(q, "staffed"), id)
-      redis.call("ZREM", qkey(q, "idle"), id)
     end
   end
+  -- drop the old idle entries (old queues, old skills); sync_sets below adds the new ones
+  remove_idle(id, a.queues, a.skills)
   if a.endpoint ~= endpoint then redis.call("HDEL", K_ENDPOINTS, a.endpoint) end
   redis.call("HSET", akey(id), "endpoint", endpoint, "skills", skills, "queues", queues)
 else
@@ -29,7 +30,7 @@ else
     "state", a.state, "device", a.device, "since", int(NOW), "idleSince", a.idleSince)
   redis.call("SADD", K_AGENTS, id)
 end
-a.queues = queues
+a.queues, a.skills = queues, skills
 redis.call("HSET", K_ENDPOINTS, endpoint, id)
 for _, q in ipairs(split_csv(queues)) do redis.call("SADD", qkey(q, "agents"), id) end
 sync_sets(id, a)

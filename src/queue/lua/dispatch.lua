@@ -43,11 +43,36 @@ local function agent_skills(id)
   return s
 end
 
+-- The longest-idle agent of queue q meeting `needs`, scanning at most agent_scan agents. An agent with
+-- every needed skill is in the idle set of each of them, so walking the smallest of those sets (ties: the
+-- first skill named) in idle order finds the same agent as walking them all.
+local function find_agent(q, needs, lists)
+  if needs == "" then
+    lists[""] = lists[""] or lazy_range(qkey(q, "idle"), 1, false)
+    return lists[""](1) or false
+  end
+  local best_key, best_size = nil, nil
+  for name in string.gmatch(needs, "([^,=]+)=") do
+    local key = qkey(q, "idle:" .. name)
+    local size = redis.call("ZCARD", key)
+    if best_size == nil or size < best_size then best_key, best_size = key, size end
+  end
+  if best_size == 0 then return false end
+  lists[best_key] = lists[best_key] or lazy_range(best_key, agent_scan, false)
+  local agent = lists[best_key]
+  local ai = 1
+  while true do
+    local id = agent(ai)
+    if id == nil then return false end
+    if has_skills(agent_skills(id), needs) then return id end
+    ai = ai + 1
+  end
+end
+
 local best = nil
 for i = 0, n - 1 do
   local q, share, wrap_ms = ARGV[7 + i * 3], tonumber(ARGV[8 + i * 3]), ARGV[9 + i * 3]
-  local idle_key = qkey(q, "idle")
-  if redis.call("ZCARD", idle_key) > 0 then
+  if redis.call("ZCARD", qkey(q, "idle")) > 0 then
     -- reserved share: while a reserved-lane caller waits, other callers may occupy at most
     -- staffed - floor(share * staffed) agents of this queue
     local others_allowed = true
@@ -60,7 +85,9 @@ for i = 0, n - 1 do
       end
     end
     local caller = lazy_range(qkey(q, "waiting"), scan_depth, true)
-    local agent = lazy_range(idle_key, agent_scan, false)
+    local lists = {}
+    -- callers with the same needs get the same answer from this queue's idle agents: search once
+    local match_of = {}
     local ci = 1
     while true do
       local member, score = caller(ci)
@@ -68,26 +95,16 @@ for i = 0, n - 1 do
       -- a candidate from an earlier queue already beats everything further down this one
       if best and (score > best.score or (score == best.score and member > best.member)) then break end
       local call_id = string.sub(member, 17)
-      local c = redis.call("HMGET", ckey(call_id), "reserved", "needs")
+      local c = redis.call("HMGET", ckey(call_id), "reserved", "needs", "lane", "enqueuedAt", "requeues", "deadline")
       if others_allowed or c[1] == "1" then
         local needs = c[2] or ""
-        local found = nil
-        if needs == "" then
-          found = agent(1)
-        else
-          local ai = 1
-          while true do
-            local id = agent(ai)
-            if id == nil then break end
-            if has_skills(agent_skills(id), needs) then
-              found = id
-              break
-            end
-            ai = ai + 1
-          end
+        local found = match_of[needs]
+        if found == nil then
+          found = find_agent(q, needs, lists)
+          match_of[needs] = found
         end
         if found then
-          best = { q = q, member = member, score = score, agent = found, wrap_ms = wrap_ms, call_id = call_id }
+          best = { q = q, member = member, score = score, agent = found, wrap_ms = wrap_ms, call_id = call_id, c = c }
           break
         end
       end
@@ -99,21 +116,21 @@ end
 if best == nil then return nil end
 
 local q, call_id, id = best.q, best.call_id, best.agent
-local c = hgetall(ckey(call_id))
-local a = hgetall(akey(id))
+local reserved, lane, enqueued_at, requeues, deadline = best.c[1], best.c[3], best.c[4], best.c[5], best.c[6]
+local a = redis.call("HMGET", akey(id), "endpoint", "queues", "skills")
 redis.call("ZREM", qkey(q, "waiting"), best.member)
-redis.call("ZREM", qkey(q, "deadlines"), call_id)
-if c.reserved == "1" then
+if deadline ~= "0" then redis.call("ZREM", qkey(q, "deadlines"), call_id) end
+if reserved == "1" then
   redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", -1)
 else
   redis.call("HINCRBY", qkey(q, "meta"), "busyOther", 1)
 end
 redis.call("HSET", ckey(call_id), "state", "offered", "agent", id, "offeredAt", int(NOW))
 redis.call("HSET", akey(id), "state", "ringing", "since", int(NOW), "call", call_id, "callQueue", q,
-  "callLane", c.lane, "callReserved", c.reserved, "offeredAt", int(NOW), "wrapMs", best.wrap_ms)
-a.state = "ringing"
-sync_sets(id, a)
-local wait = NOW - tonumber(c.enqueuedAt)
-emit({ "type", "offered", "at", int(NOW), "queue", q, "lane", c.lane, "callId", call_id, "agentId", id,
-  "waitMs", int(wait), "requeues", c.requeues })
-return { call_id, id, a.endpoint, q, c.lane, int(wait), c.requeues }
+  "callLane", lane, "callReserved", reserved, "offeredAt", int(NOW), "wrapMs", best.wrap_ms)
+-- available -> ringing: still staffed, no longer idle in any of its queues
+remove_idle(id, a[2], a[3])
+local wait = NOW - tonumber(enqueued_at)
+emit({ "type", "offered", "at", int(NOW), "queue", q, "lane", lane, "callId", call_id, "agentId", id,
+  "waitMs", int(wait), "requeues", requeues })
+return { call_id, id, a[1], q, lane, int(wait), requeues }

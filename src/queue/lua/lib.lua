@@ -61,16 +61,33 @@ local function is_dispatchable(state, device)
   return state == "available" and (device == "registered" or device == "unknown")
 end
 
--- Per-queue sets follow from (state, device): call after every change of either.
+-- Names of the skills in ",support=5,billing=3,".
+local function skill_names(skills)
+  local out = {}
+  for name in string.gmatch(skills or "", "([^,=]+)=") do out[#out + 1] = name end
+  return out
+end
+
+-- The idle index: per queue, every dispatchable agent (idle) and, per skill, those having it
+-- (idle:<skill>), both ordered by idle-since so the first member is the longest idle.
+local function remove_idle(id, queues, skills)
+  local names = skill_names(skills)
+  for _, q in ipairs(split_csv(queues)) do
+    redis.call("ZREM", qkey(q, "idle"), id)
+    for _, s in ipairs(names) do redis.call("ZREM", qkey(q, "idle:" .. s), id) end
+  end
+end
+
+-- Per-queue sets follow from (state, device, queues, skills): call after every change of any of them.
 local function sync_sets(id, a)
   local staffed = is_staffed(a.state, a.device)
-  local dispatchable = is_dispatchable(a.state, a.device)
+  if not is_dispatchable(a.state, a.device) then remove_idle(id, a.queues, a.skills) end
+  local names = skill_names(a.skills)
   for _, q in ipairs(split_csv(a.queues)) do
     if staffed then redis.call("SADD", qkey(q, "staffed"), id) else redis.call("SREM", qkey(q, "staffed"), id) end
-    if dispatchable then
+    if is_dispatchable(a.state, a.device) then
       redis.call("ZADD", qkey(q, "idle"), a.idleSince, id)
-    else
-      redis.call("ZREM", qkey(q, "idle"), id)
+      for _, s in ipairs(names) do redis.call("ZADD", qkey(q, "idle:" .. s), a.idleSince, id) end
     end
   end
 end
