@@ -3,7 +3,7 @@
  * one Cluster slot and every script can read and write any of them atomically. The Lua scripts build the
  * same names from the base (see lua/lib.lua); keep the two in step.
  *
- *   <prefix>{<site>}:q:<queue>:waiting     ZSET  score = caller score, member = <seq, 15 digits>|<callId>
+ *   <prefix>{<site>}:q:<queue>:waiting     ZSET  score = caller score, member = <seq, 15 digits>|<reserved>|<needs>|<callId>
  *   <prefix>{<site>}:q:<queue>:deadlines   ZSET  callId -> maxWait deadline (ms)
  *   <prefix>{<site>}:q:<queue>:idle        ZSET  agentId -> idle since (ms); dispatchable agents only
  *   <prefix>{<site>}:q:<queue>:idle:<skill> ZSET the same, only agents having <skill> (skill routing)
@@ -53,11 +53,15 @@ export class QueueKeys {
   }
 }
 
-/** Waiting-set member: the zero-padded sequence keeps FIFO among equal scores (Redis orders ties by member). */
-export function waitingMember(seq: number, callId: string): string {
-  return `${String(seq).padStart(15, "0")}|${callId}`;
+/**
+ * Waiting-set member, built by enqueue.lua: the zero-padded sequence keeps FIFO among equal scores (Redis
+ * orders ties by member); the reserved flag and the needed skills let dispatch pass over a caller without
+ * reading its hash. Call ids, skill names and levels never contain "|".
+ */
+export function waitingMember(seq: number, reserved: boolean, needs: string, callId: string): string {
+  return `${String(seq).padStart(15, "0")}|${reserved ? 1 : 0}|${needs}|${callId}`;
 }
 
 export function callIdOfMember(member: string): string {
-  return member.slice(member.indexOf("|") + 1);
+  return member.slice(member.lastIndexOf("|") + 1);
 }

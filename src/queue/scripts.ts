@@ -37,10 +37,11 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
 /** Wrap-ups promoted to available per script call at most: bounds any one call's work. */
 export const WRAPUP_BATCH = 100;
 
-function prelude(): string {
+/** Constants for one script; the state table only where it is used (building it costs every call). */
+function prelude(name: ScriptName): string {
   return [
     "-- generated from src/queue/*.ts by scripts.ts: do not edit here",
-    luaAgentMoves(),
+    name === "agent-state" ? luaAgentMoves() : "",
     `local HANDLE_TIME_WEIGHT = ${HANDLE_TIME_WEIGHT}`,
     `local WRAPUP_BATCH = ${WRAPUP_BATCH}`,
     "",
@@ -64,8 +65,8 @@ let sources: Map<ScriptName, string> | undefined;
 /** Full source of every script, read once per process. */
 export function scriptSources(): Map<ScriptName, string> {
   if (!sources) {
-    const head = prelude() + readLua("lib") + "\n";
-    sources = new Map(SCRIPT_NAMES.map((name) => [name, `${head}-- ${name}.lua\n${readLua(name)}`]));
+    const lib = readLua("lib");
+    sources = new Map(SCRIPT_NAMES.map((name) => [name, `${prelude(name)}${lib}\n-- ${name}.lua\n${readLua(name)}`]));
   }
   return sources;
 }

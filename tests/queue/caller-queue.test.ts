@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueError } from "../../src/queue/index.js";
+import { waitingMember } from "../../src/queue/keys.js";
 import { testRedis } from "../setup/redis.js";
 import { makeQueue, staff } from "./helpers.js";
 
@@ -352,6 +353,9 @@ describe("status, events and keys", () => {
     await cq.dispatch("support");
     await cq.answered("c2", "a1");
     await cq.agentState("a1", { to: "wrapup" });
+    // the waiting member is what keys.ts documents: sequence, reserved flag, needs, call id
+    await cq.enqueue({ callId: "c3", queue: "support", lane: "standard", skills: { tech: 2, billing: 1 } });
+    expect(await redis.zrange(cq.keys.queue("support", "waiting"), "0", "-1")).toEqual([waitingMember(1, false, "", "c1"), waitingMember(3, false, "billing=1,tech=2", "c3")]);
     const keys = await redis.keys(`${prefix}*`);
     expect(keys.length).toBeGreaterThanOrEqual(8);
     for (const k of keys) expect(k.startsWith(`${prefix}{acme}:`)).toBe(true);

@@ -25,9 +25,9 @@ if a then
   redis.call("HSET", akey(id), "endpoint", endpoint, "skills", skills, "queues", queues)
 else
   result = "created"
-  a = { state = "offline", device = "unknown", idleSince = int(NOW) }
+  a = { state = "offline", device = "unknown", idleSince = NOW_S }
   redis.call("HSET", akey(id), "id", id, "endpoint", endpoint, "skills", skills, "queues", queues,
-    "state", a.state, "device", a.device, "since", int(NOW), "idleSince", a.idleSince)
+    "state", a.state, "device", a.device, "since", NOW_S, "idleSince", a.idleSince)
   redis.call("SADD", K_AGENTS, id)
 end
 a.queues, a.skills = queues, skills

@@ -23,7 +23,7 @@ if from == "oncall" then
     local wrap = tonumber(wrap_override ~= "" and wrap_override or (a.wrapMs or "0"))
     if wrap > 0 then
       local wrap_until = NOW + wrap
-      redis.call("HSET", akey(id), "state", "wrapup", "since", int(NOW), "wrapUntil", int(wrap_until))
+      redis.call("HSET", akey(id), "state", "wrapup", "since", NOW_S, "wrapUntil", int(wrap_until))
       redis.call("ZADD", K_WRAPUPS, wrap_until, id)
       agent_event(id, a, from, "wrapup", NOW, reason)
       return { from, "wrapup", int(wrap_until) }
@@ -37,9 +37,9 @@ elseif from == "wrapup" then
 end
 
 a.state = to
-redis.call("HSET", akey(id), "state", to, "since", int(NOW))
+redis.call("HSET", akey(id), "state", to, "since", NOW_S)
 if to == "available" then
-  a.idleSince = int(NOW)
+  a.idleSince = NOW_S
   redis.call("HSET", akey(id), "idleSince", a.idleSince)
 end
 if to == "paused" then redis.call("HSET", akey(id), "reason", reason) else redis.call("HDEL", akey(id), "reason") end

@@ -46,11 +46,8 @@ end
 -- The longest-idle agent of queue q meeting `needs`, scanning at most agent_scan agents. An agent with
 -- every needed skill is in the idle set of each of them, so walking the smallest of those sets (ties: the
 -- first skill named) in idle order finds the same agent as walking them all.
-local function find_agent(q, needs, lists)
-  if needs == "" then
-    lists[""] = lists[""] or lazy_range(qkey(q, "idle"), 1, false)
-    return lists[""](1) or false
-  end
+local function find_agent(q, needs, lists, longest_idle)
+  if needs == "" then return longest_idle end
   local best_key, best_size = nil, nil
   for name in string.gmatch(needs, "([^,=]+)=") do
     local key = qkey(q, "idle:" .. name)
@@ -72,7 +69,8 @@ end
 local best = nil
 for i = 0, n - 1 do
   local q, share, wrap_ms = ARGV[7 + i * 3], tonumber(ARGV[8 + i * 3]), ARGV[9 + i * 3]
-  if redis.call("ZCARD", qkey(q, "idle")) > 0 then
+  local longest_idle = redis.call("ZRANGE", qkey(q, "idle"), 0, 0)[1]
+  if longest_idle then
     -- reserved share: while a reserved-lane caller waits, other callers may occupy at most
     -- staffed - floor(share * staffed) agents of this queue
     local others_allowed = true
@@ -94,17 +92,15 @@ for i = 0, n - 1 do
       if member == nil then break end
       -- a candidate from an earlier queue already beats everything further down this one
       if best and (score > best.score or (score == best.score and member > best.member)) then break end
-      local call_id = string.sub(member, 17)
-      local c = redis.call("HMGET", ckey(call_id), "reserved", "needs", "lane", "enqueuedAt", "requeues", "deadline")
-      if others_allowed or c[1] == "1" then
-        local needs = c[2] or ""
+      local reserved, needs, call_id = parse_member(member)
+      if others_allowed or reserved == "1" then
         local found = match_of[needs]
         if found == nil then
-          found = find_agent(q, needs, lists)
+          found = find_agent(q, needs, lists, longest_idle)
           match_of[needs] = found
         end
         if found then
-          best = { q = q, member = member, score = score, agent = found, wrap_ms = wrap_ms, call_id = call_id, c = c }
+          best = { q = q, member = member, score = score, agent = found, wrap_ms = wrap_ms, call_id = call_id, reserved = reserved }
           break
         end
       end
@@ -116,7 +112,9 @@ end
 if best == nil then return nil end
 
 local q, call_id, id = best.q, best.call_id, best.agent
-local reserved, lane, enqueued_at, requeues, deadline = best.c[1], best.c[3], best.c[4], best.c[5], best.c[6]
+local reserved = best.reserved
+local c = redis.call("HMGET", ckey(call_id), "lane", "enqueuedAt", "requeues", "deadline")
+local lane, enqueued_at, requeues, deadline = c[1], c[2], c[3], c[4]
 local a = redis.call("HMGET", akey(id), "endpoint", "queues", "skills")
 redis.call("ZREM", qkey(q, "waiting"), best.member)
 if deadline ~= "0" then redis.call("ZREM", qkey(q, "deadlines"), call_id) end
@@ -125,12 +123,12 @@ if reserved == "1" then
 else
   redis.call("HINCRBY", qkey(q, "meta"), "busyOther", 1)
 end
-redis.call("HSET", ckey(call_id), "state", "offered", "agent", id, "offeredAt", int(NOW))
-redis.call("HSET", akey(id), "state", "ringing", "since", int(NOW), "call", call_id, "callQueue", q,
-  "callLane", lane, "callReserved", reserved, "offeredAt", int(NOW), "wrapMs", best.wrap_ms)
+redis.call("HSET", ckey(call_id), "state", "offered", "agent", id, "offeredAt", NOW_S)
+redis.call("HSET", akey(id), "state", "ringing", "since", NOW_S, "call", call_id, "callQueue", q,
+  "callReserved", reserved, "wrapMs", best.wrap_ms)
 -- available -> ringing: still staffed, no longer idle in any of its queues
 remove_idle(id, a[2], a[3])
-local wait = NOW - tonumber(enqueued_at)
-emit({ "type", "offered", "at", int(NOW), "queue", q, "lane", lane, "callId", call_id, "agentId", id,
-  "waitMs", int(wait), "requeues", requeues })
-return { call_id, id, a[1], q, lane, int(wait), requeues }
+local wait = int(NOW - tonumber(enqueued_at))
+emit({ "type", "offered", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "agentId", id,
+  "waitMs", wait, "requeues", requeues })
+return { call_id, id, a[1], q, lane, wait, requeues }

@@ -11,7 +11,7 @@ local existing = redis.call("HGET", ckey(call_id), "queue")
 if existing then fail("SBQ_DUPLICATE_CALL", "call " .. call_id .. " is already in queue " .. existing) end
 
 local function refuse(reason)
-  emit({ "type", "refused", "at", int(NOW), "queue", q, "lane", lane, "callId", call_id, "reason", reason })
+  emit({ "type", "refused", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "reason", reason })
   return { reason }
 end
 
@@ -34,15 +34,16 @@ local waiting_key = qkey(q, "waiting")
 if max_waiting > 0 and redis.call("ZCARD", waiting_key) >= max_waiting then return refuse("full") end
 
 local seq = redis.call("INCR", K_SEQ)
-local member = string.format("%015d", seq) .. "|" .. call_id
+-- the member carries what dispatch needs to skip a caller without reading its hash (see lib.lua)
+local member = string.format("%015d", seq) .. "|" .. reserved .. "|" .. needs .. "|" .. call_id
 redis.call("ZADD", waiting_key, score, member)
 redis.call("HSET", ckey(call_id),
   "queue", q, "lane", lane, "score", score, "member", member, "reserved", reserved, "needs", needs,
-  "priority", priority, "enqueuedAt", int(NOW), "deadline", int(deadline), "state", "waiting", "requeues", "0")
+  "priority", priority, "enqueuedAt", NOW_S, "deadline", int(deadline), "state", "waiting", "requeues", "0")
 if deadline > 0 then redis.call("ZADD", qkey(q, "deadlines"), deadline, call_id) end
 if reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", 1) end
 
 local rank = redis.call("ZRANK", waiting_key, member)
-emit({ "type", "joined", "at", int(NOW), "queue", q, "lane", lane, "callId", call_id, "position", int(rank + 1), "score", score })
+emit({ "type", "joined", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "position", int(rank + 1), "score", score })
 local aht = redis.call("HGET", qkey(q, "meta"), "ahtMs") or ""
 return { "queued", rank, redis.call("ZCARD", qkey(q, "idle")), staffed, aht, seq }

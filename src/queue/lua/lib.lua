@@ -6,7 +6,8 @@
 -- Scripts validate before their first write: Redis does not roll back a script that fails half-way.
 
 local B = ARGV[1]
-local NOW = tonumber(ARGV[2])
+local NOW_S = ARGV[2] -- an integer as a string; reused as is in writes (formatting numbers costs)
+local NOW = tonumber(NOW_S)
 local MAXLEN = ARGV[3]
 
 local K_AGENTS = B .. "agents"
@@ -20,6 +21,13 @@ local function akey(id) return B .. "agent:" .. id end
 local function ckey(id) return B .. "call:" .. id end
 
 local function int(n) return string.format("%d", n) end
+
+-- Waiting-set members are "<seq, 15 digits>|<reserved 0|1>|<needs>|<callId>": the zero-padded sequence
+-- orders equal scores first come first served (Redis orders ties by member), and the rest lets dispatch
+-- pass over callers it cannot serve without reading their hashes. Ids and needs never contain "|".
+local function parse_member(member)
+  return string.match(member, "^%d+|(%d)|([^|]*)|(.*)$")
+end
 
 local function fail(code, message) error({ err = code .. " " .. message }) end
 
@@ -97,9 +105,8 @@ local function release_call(id, a)
   if a.callQueue and a.callReserved == "0" then
     redis.call("HINCRBY", qkey(a.callQueue, "meta"), "busyOther", -1)
   end
-  redis.call("HDEL", akey(id), "call", "callQueue", "callLane", "callReserved", "offeredAt", "answeredAt", "wrapMs", "wrapUntil")
-  a.call, a.callQueue, a.callLane, a.callReserved, a.offeredAt, a.answeredAt, a.wrapMs, a.wrapUntil =
-    nil, nil, nil, nil, nil, nil, nil, nil
+  redis.call("HDEL", akey(id), "call", "callQueue", "callReserved", "answeredAt", "wrapMs", "wrapUntil")
+  a.call, a.callQueue, a.callReserved, a.answeredAt, a.wrapMs, a.wrapUntil = nil, nil, nil, nil, nil, nil
 end
 
 -- Handle time (answer to end of wrap-up) feeds the queue's moving average used for expected waits.
@@ -159,12 +166,12 @@ local function remove_caller(call_id, c, kind)
     if a and a.state == "ringing" and a.call == call_id then
       release_call(agent_id, a)
       a.state = "available"
-      redis.call("HSET", akey(agent_id), "state", "available", "since", int(NOW))
+      redis.call("HSET", akey(agent_id), "state", "available", "since", NOW_S)
       sync_sets(agent_id, a)
     end
   end
   local wait = NOW - tonumber(c.enqueuedAt)
-  emit({ "type", kind, "at", int(NOW), "queue", q, "lane", c.lane, "callId", call_id, "agentId", agent_id, "waitMs", int(wait) })
+  emit({ "type", kind, "at", NOW_S, "queue", q, "lane", c.lane, "callId", call_id, "agentId", agent_id, "waitMs", int(wait) })
   redis.call("DEL", ckey(call_id))
   return wait, agent_id
 end

@@ -24,16 +24,16 @@ if a and a.state == "ringing" and a.call == call_id then
   release_call(id, a)
   a.state = to
   if to == "available" then
-    a.idleSince = int(NOW)
-    redis.call("HSET", akey(id), "state", to, "since", int(NOW), "idleSince", a.idleSince)
+    a.idleSince = NOW_S
+    redis.call("HSET", akey(id), "state", to, "since", NOW_S, "idleSince", a.idleSince)
   else
-    redis.call("HSET", akey(id), "state", to, "since", int(NOW))
+    redis.call("HSET", akey(id), "state", to, "since", NOW_S)
   end
   if to == "paused" then redis.call("HSET", akey(id), "reason", reason) else redis.call("HDEL", akey(id), "reason") end
   sync_sets(id, a)
 end
 
 local rank = redis.call("ZRANK", qkey(q, "waiting"), c.member)
-emit({ "type", "requeued", "at", int(NOW), "queue", q, "lane", c.lane, "callId", call_id, "agentId", id,
+emit({ "type", "requeued", "at", NOW_S, "queue", q, "lane", c.lane, "callId", call_id, "agentId", id,
   "agentTo", to, "reason", reason, "position", int(rank + 1), "waitMs", int(NOW - tonumber(c.enqueuedAt)) })
 return { rank, id }

@@ -5,7 +5,7 @@ promote_wrapups()
 local callers = {}
 local flat = redis.call("ZRANGE", qkey(q, "waiting"), 0, limit - 1, "WITHSCORES")
 for i = 1, #flat, 2 do
-  local call_id = string.sub(flat[i], 17)
+  local _, _, call_id = parse_member(flat[i])
   local c = redis.call("HMGET", ckey(call_id), "lane", "enqueuedAt", "priority", "needs", "requeues")
   callers[#callers + 1] = { callId = call_id, score = flat[i + 1], lane = c[1], enqueuedAt = c[2],
     priority = c[3], needs = c[4], requeues = c[5] }
@@ -18,7 +18,7 @@ for _, id in ipairs(ids) do
   if a then agents[#agents + 1] = a end
 end
 return cjson.encode({
-  now = int(NOW),
+  now = NOW_S,
   waiting = redis.call("ZCARD", qkey(q, "waiting")),
   idle = redis.call("ZCARD", qkey(q, "idle")),
   staffed = redis.call("SCARD", qkey(q, "staffed")),
