@@ -347,7 +347,7 @@ describe("status, events and keys", () => {
       site: "acme",
       queues: { support: { site: "acme", lanes: ["express", "standard"], wrapUp: 5 } },
     });
-    await staff(cq, clock, [{ id: "a1" }]);
+    await staff(cq, clock, [{ id: "a1", skills: { tech: 3, billing: 1 } }]);
     await cq.enqueue({ callId: "c1", queue: "support", lane: "standard", maxWait: 10 });
     await cq.enqueue({ callId: "c2", queue: "support", lane: "express" });
     await cq.dispatch("support");
