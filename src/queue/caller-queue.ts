@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { z } from "zod";
 import { laneSchema, queueSchema, type Config } from "../config/schema.js";
 import { agentStateSchema, deviceStateSchema, type DeviceState } from "./agent-states.js";
@@ -36,7 +36,8 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() };
 
 export interface CallerQueueOptions {
-  redis: Redis;
+  /** A client, or an ioredis Cluster: every script call is routed to the node owning the site's slot. */
+  redis: Redis | Cluster;
   lanes: Record<string, z.input<typeof laneSchema>>;
   /** Queues of other sites are ignored. */
   queues: Record<string, z.input<typeof queueSchema>>;
@@ -84,7 +85,7 @@ export class CallerQueue {
   readonly keys: QueueKeys;
   readonly settings: SiteSettings;
   readonly clock: Clock;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly runScript: ScriptRunner;
   private readonly eventsMaxLen: number;
 
@@ -100,7 +101,7 @@ export class CallerQueue {
     this.eventsMaxLen = opts.eventsMaxLen ?? 1_000_000;
   }
 
-  static fromConfig(redis: Redis, config: Pick<Config, "lanes" | "queues" | "redis">, opts: { site?: string; clock?: Clock } = {}): CallerQueue {
+  static fromConfig(redis: Redis | Cluster, config: Pick<Config, "lanes" | "queues" | "redis">, opts: { site?: string; clock?: Clock } = {}): CallerQueue {
     return new CallerQueue({
       redis,
       lanes: config.lanes,

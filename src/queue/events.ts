@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { z } from "zod";
 import { agentStateSchema, deviceStateSchema } from "./agent-states.js";
 
@@ -59,7 +59,7 @@ export function parseEvent(id: string, flat: readonly string[]): QueueEvent {
 
 /** Reads events after a stream id ("0" from the start), oldest first. */
 export async function readEvents(
-  redis: Redis,
+  redis: Redis | Cluster,
   streamKey: string,
   opts: { after?: string; count?: number } = {},
 ): Promise<QueueEvent[]> {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { luaAgentMoves } from "./agent-states.js";
 import { HANDLE_TIME_WEIGHT } from "./ewt.js";
 
@@ -78,10 +78,10 @@ function commandName(name: ScriptName): string {
 export type ScriptArg = string | number;
 export type ScriptRunner = (name: ScriptName, eventsKey: string, args: readonly ScriptArg[]) => Promise<unknown>;
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<Redis | Cluster>();
 
 /** Registers the scripts on this client (once) and returns a function that runs one of them. */
-export function scriptRunner(redis: Redis): ScriptRunner {
+export function scriptRunner(redis: Redis | Cluster): ScriptRunner {
   if (!defined.has(redis)) {
     for (const [name, lua] of scriptSources()) redis.defineCommand(commandName(name), { numberOfKeys: 1, lua });
     defined.add(redis);
