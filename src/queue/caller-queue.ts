@@ -8,7 +8,7 @@ import { expectedWait } from "./ewt.js";
 import { QueueKeys } from "./keys.js";
 import { scriptRunner, type ScriptArg, type ScriptName, type ScriptRunner } from "./scripts.js";
 import { callerScore } from "./scoring.js";
-import { resolveSite, type QueueSettings, type SiteSettings } from "./settings.js";
+import { laneBounds, resolveSite, type QueueSettings, type SiteSettings } from "./settings.js";
 import {
   agentChangeSchema,
   agentIdSchema,
@@ -302,6 +302,7 @@ export class CallerQueue {
       ...(a.wrapUntil && { wrapUpEndsInMs: Number(a.wrapUntil) - now }),
       ...(a.state === "available" && { idleMs: now - Number(a.idleSince) }),
     }));
+    const bounds = new Map(laneBounds(this.settings, q.name).map((b) => [b.lane, b.overtakeWindowMs]));
     const lanes = q.lanes.map((name) => {
       const lane = this.settings.lanes.get(name)!;
       const mine = callers.filter((c) => c.lane === name);
@@ -311,6 +312,7 @@ export class CallerQueue {
         waiting: mine.length,
         oldestWaitMs: Math.max(0, ...mine.map((c) => c.waitMs)),
         sla: { seconds: lane.sla.ms / 1000, percent: lane.sla.percent },
+        overtakeWindowMs: bounds.get(name)!,
       };
     });
     return {

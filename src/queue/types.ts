@@ -119,6 +119,8 @@ export interface LaneSummary {
   waiting: number;
   oldestWaitMs: number;
   sla: { seconds: number; percent: number };
+  /** The lane's guarantee: only callers arriving less than this after one of its callers can overtake it. */
+  overtakeWindowMs: number;
 }
 
 /** What the admin API and wallboard show for one queue. */

@@ -311,7 +311,8 @@ describe("status, events and keys", () => {
       ["c3", "standard", "Standard line", 2, 1000],
     ]);
     expect(s.callers[0]!.skills).toEqual({ tech: 1 });
-    expect(s.lanes.find((l) => l.lane === "standard")).toMatchObject({ waiting: 2, oldestWaitMs: 6000, sla: { seconds: 120, percent: 80 } });
+    expect(s.lanes.find((l) => l.lane === "standard")).toMatchObject({ waiting: 2, oldestWaitMs: 6000, sla: { seconds: 120, percent: 80 }, overtakeWindowMs: 60_000 });
+    expect(s.lanes.find((l) => l.lane === "express")).toMatchObject({ waiting: 0, overtakeWindowMs: 0 });
     expect(s.agents.map((a) => [a.agentId, a.state, a.callId ?? a.pauseReason])).toEqual([
       ["a1", "ringing", "c2"],
       ["a2", "paused", "training"],
