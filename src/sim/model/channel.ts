@@ -1,0 +1,125 @@
+import type { CallerId, ChannelSnapshot, ChannelState } from "./types.js";
+
+/** How a channel entered Stasis, which decides its app subscription and what happens on exit. */
+export interface StasisInfo {
+  app: string;
+  args: string[];
+  /** true: `Stasis()` ran from dialplan; false: the channel was originated into the app. */
+  fromDialplan: boolean;
+  /** Set by `continue`: where to go when leaving Stasis (undefined: next priority). */
+  continueTo?: { context: string; exten: string; priority: number } | undefined;
+  /** Resolves the Stasis app's wait. */
+  leave: () => void;
+}
+
+/**
+ * A live channel. Mutable state owned by `SimPbx`; consumers only ever see `snapshot()` copies.
+ */
+export class Channel {
+  state: ChannelState;
+  caller: CallerId = { name: "", number: "" };
+  connected: CallerId = { name: "", number: "" };
+  accountcode = "";
+  language = "en";
+  context: string;
+  exten: string;
+  priority = 1;
+  appName = "";
+  appData = "";
+  readonly vars = new Map<string, string>();
+  readonly creationTime = Date.now();
+  linkedId: string;
+  /** The other half of a Local channel pair. */
+  localPeer: Channel | undefined;
+  localHalf: 1 | 2 | undefined;
+  stasis: StasisInfo | undefined;
+  bridgeId: string | undefined;
+  mohClass: string | undefined;
+  /** Hangup cause to report at destruction (first one set wins, as in Asterisk). */
+  hangupCause = 0;
+  /** A hangup was requested (soft or queued): the channel's thread must wind down. */
+  hangupPending = false;
+  destroyed = false;
+  /** Aborted when a hangup is requested: wakes whatever the channel's thread waits on. */
+  abort = new AbortController();
+  answeredAt: number | null = null;
+  /** Runs a dialplan (pbx thread) rather than a single originate-launched application. */
+  runsPbx = false;
+  /** Runs an originate-launched application (Stasis or AMI Application). */
+  runningApp = false;
+  /** Set by a redirect: where the pbx loop jumps once the current application returns. */
+  pendingGoto: { context: string; exten: string; priority: number } | undefined;
+  /** Last dialplan application, for the CDR. */
+  lastApp = "";
+  lastData = "";
+  /** Called when the remote end (an endpoint driver) must learn about events on this channel. */
+  remote: ChannelRemote | undefined;
+  /** Device name for device state (`Local/s@ctx`, `PJSIP/1001`). */
+  device: string;
+  /** Waiters for "media from the peer" (used by Answer()). */
+  mediaWaiters = new Set<() => void>();
+  /** Pending originate dial bookkeeping. */
+  dial: DialInfo | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly tech: string,
+    state: ChannelState,
+    context: string,
+    exten: string,
+    device: string,
+  ) {
+    this.state = state;
+    this.context = context;
+    this.exten = exten;
+    this.linkedId = id;
+    this.device = device;
+  }
+
+  snapshot(): ChannelSnapshot {
+    return {
+      id: this.id,
+      name: this.name,
+      tech: this.tech,
+      state: this.state,
+      caller: { ...this.caller },
+      connected: { ...this.connected },
+      accountcode: this.accountcode,
+      dialplan: {
+        context: this.context,
+        exten: this.exten,
+        priority: this.priority,
+        appName: this.appName,
+        appData: this.appData,
+      },
+      creationTime: this.creationTime,
+      language: this.language,
+      linkedId: this.linkedId,
+      protocolId: "",
+    };
+  }
+}
+
+/** Bookkeeping of an outgoing call being set up (the originate "dialer"). */
+export interface DialInfo {
+  dialString: string;
+  /** Last progress seen: 0 none, 3 ringing. */
+  progress: number;
+  answered: boolean;
+  cancelTimeout: () => void;
+  onAnswer: () => void;
+  onFail: (cause: number) => void;
+}
+
+/** Hooks for the far end of a non-Local channel (a simulated phone), see `EndpointBehavior`. */
+export interface ChannelRemote {
+  /** DTMF the PBX sends towards the phone. */
+  onDtmf?(digit: string): void;
+  /** The PBX hung the channel up. */
+  onHangup?(cause: number): void;
+  /** The PBX answered an inbound call from this phone. */
+  onAnswered?(): void;
+  /** Media started or stopped towards the phone (playback / MOH / bridge). */
+  onMedia?(what: string): void;
+}
