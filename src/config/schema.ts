@@ -17,6 +17,14 @@ export const asteriskServerSchema = z
         password: secretRef,
         app: z.string().min(1).default("switchboard"),
         connectTimeout: seconds.default(10),
+        /** Bound on each REST operation. */
+        requestTimeout: seconds.default(5),
+        /** Seconds between liveness checks (WebSocket ping + GET /ari/asterisk/ping). */
+        heartbeatInterval: seconds.default(5),
+        /** Failed liveness checks in a row after which the connection is rebuilt. */
+        heartbeatMisses: z.number().int().min(1).max(100).default(3),
+        /** Longest wait between reconnect attempts (capped exponential backoff). */
+        reconnectMaxDelay: seconds.default(30),
       })
       .strict(),
     ami: z
@@ -26,6 +34,11 @@ export const asteriskServerSchema = z
         username: z.string().min(1),
         secret: secretRef,
         actionTimeout: seconds.default(5),
+        connectTimeout: seconds.default(10),
+        /** Seconds between `Ping` actions; 0 turns the heartbeat off. */
+        heartbeatInterval: z.number().min(0).default(10),
+        heartbeatMisses: z.number().int().min(1).max(100).default(2),
+        reconnectMaxDelay: seconds.default(30),
       })
       .strict()
       .optional(),
