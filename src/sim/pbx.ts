@@ -1685,13 +1685,8 @@ export class SimPbx {
   }
 
   private subscribe(appName: string, channelId: string): void {
-    let app = this.apps.get(appName);
-    if (!app) {
-      // originate into an app no WebSocket registered: Asterisk creates the subscription lazily
-      app = { name: appName, active: false, subscribeAll: false, channels: new Set(), bridges: new Set() };
-      this.apps.set(appName, app);
-    }
-    app.channels.add(channelId);
+    // originating into an app that no WebSocket registered subscribes nothing (Stasis() then fails)
+    this.apps.get(appName)?.channels.add(channelId);
   }
 
   // ---------------------------------------------------------------- bridges
