@@ -618,9 +618,10 @@ export class SimPbx {
     }
     for (const [k, v] of [...vars].reverse()) this.setVarOn(two, k, v);
     if (callerId) {
+      // the ;2 half gets caller and connected line at once (its NewCallerid already shows both)
       two.caller = { ...callerId };
-      this.emitCallerId(two);
       two.connected = { ...callerId };
+      this.emitCallerId(two);
       this.emit({ type: "ChannelConnectedLine", channel: two.snapshot() });
     }
     const handle: OriginateHandle = { channel: one.snapshot(), other: two.snapshot(), result };
@@ -914,8 +915,10 @@ export class SimPbx {
           if (c.destroyed) return;
           const ok = await pbx.scheduler.sleep(opts?.gapMs ?? 100);
           if (!ok || c.destroyed) return;
-          pbx.receiveDtmf(c, digit, opts?.durationMs ?? 100);
-          await pbx.scheduler.sleep(opts?.durationMs ?? 100);
+          const duration = opts?.durationMs ?? 100;
+          pbx.emit({ type: "DtmfBegin", channel: c.snapshot(), digit, direction: "Received" });
+          if (!(await pbx.scheduler.sleep(duration)) || c.destroyed) return;
+          pbx.emit({ type: "DtmfEnd", channel: c.snapshot(), digit, durationMs: duration, direction: "Received" });
         }
       },
       on: ((event: keyof typeof handlers, cb: (...a: never[]) => void) => {
@@ -970,32 +973,23 @@ export class SimPbx {
 
   // ---------------------------------------------------------------- DTMF
 
-  /** `c` receives a DTMF digit (from its Local peer or its phone). */
-  private receiveDtmf(c: Channel, digit: string, durationMs: number): void {
-    if (c.destroyed) return;
-    this.emit({ type: "DtmfBegin", channel: c.snapshot(), digit, direction: "Received" });
-    this.emit({ type: "DtmfEnd", channel: c.snapshot(), digit, durationMs, direction: "Received" });
-  }
-
   /**
    * `c` sends DTMF (SendDTMF(), ARI `POST /channels/{id}/dtmf`): the Local peer or the phone
    * receives it. Resolves false if the channel hung up meanwhile.
    */
-  private async sendDtmfFrom(c: Channel, digits: string, betweenMs: number, durationMs: number, firstGapMs = 100): Promise<boolean> {
-    let first = true;
+  private async sendDtmfFrom(c: Channel, digits: string, betweenMs: number, durationMs: number, beforeMs = 100): Promise<boolean> {
+    // ast_dtmf_stream: a short pause first, then per digit: tone, gap (also after the last digit)
+    if (beforeMs > 0 && !(await this.scheduler.sleep(beforeMs, c.abort.signal))) return false;
     for (const digit of digits) {
-      const gap = first ? firstGapMs : betweenMs;
-      first = false;
-      if (!(await this.scheduler.sleep(gap, c.abort.signal))) return false;
       if (c.destroyed || c.hangupPending) return false;
       this.emit({ type: "DtmfBegin", channel: c.snapshot(), digit, direction: "Sent" });
+      const peer = c.localPeer;
+      if (peer && !peer.destroyed) this.emit({ type: "DtmfBegin", channel: peer.snapshot(), digit, direction: "Received" });
       if (!(await this.scheduler.sleep(durationMs, c.abort.signal))) return false;
       this.emit({ type: "DtmfEnd", channel: c.snapshot(), digit, durationMs, direction: "Sent" });
-      const peer = c.localPeer;
-      if (peer && !peer.destroyed) {
-        this.emit({ type: "DtmfBegin", channel: peer.snapshot(), digit, direction: "Received" });
-        this.emit({ type: "DtmfEnd", channel: peer.snapshot(), digit, durationMs, direction: "Received" });
-      } else c.remote?.onDtmf?.(digit);
+      if (peer && !peer.destroyed) this.emit({ type: "DtmfEnd", channel: peer.snapshot(), digit, durationMs, direction: "Received" });
+      else if (!peer) c.remote?.onDtmf?.(digit);
+      if (!(await this.scheduler.sleep(betweenMs, c.abort.signal))) return false;
     }
     return true;
   }
