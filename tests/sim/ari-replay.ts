@@ -63,6 +63,8 @@ export function httpRequest(
       headers["Content-Type"] = opts.contentType ?? "application/json";
       headers["Content-Length"] = String(Buffer.byteLength(opts.body));
     } else if (method === "POST" || method === "PUT") headers["Content-Length"] = "0";
+    // recorded clients used keep-alive connections: ask for one, then drop the socket ourselves
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === "connection")) headers.Connection = "keep-alive";
     const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
@@ -77,6 +79,7 @@ export function httpRequest(
         const raw = res.rawHeaders;
         const hdrs: Array<[string, string]> = [];
         for (let i = 0; i < raw.length; i += 2) hdrs.push([raw[i]!, raw[i + 1]!]);
+        res.socket?.destroy();
         resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? "", headers: hdrs, text, json });
       });
       res.on("error", reject);
