@@ -3,9 +3,9 @@ import https from "node:https";
 import type { RawData } from "ws";
 import { z } from "zod";
 import type { Logger } from "../../lib/logger.js";
-import { backoffDelay } from "../backoff.js";
 import { SafeEmitter, type Listener } from "../emitter.js";
 import { Heartbeat } from "../heartbeat.js";
+import { Supervisor, type SupervisorState } from "../supervisor.js";
 import { withDeadline } from "../timing.js";
 import {
   AriAuthError,
@@ -41,14 +41,14 @@ export type AriGatewayEvents = { [K in AriEventType]: WithServer<AriEventOf<K>> 
   event: WithServer<AriEvent>;
 };
 
-export type AriGatewayState = "idle" | "connecting" | "connected" | "reconnecting" | "replaced" | "stopped";
+export type AriGatewayState = SupervisorState;
 
 interface Session {
   client: AriLibraryClient;
-  socket?: AriEventSocket;
+  socket: AriEventSocket;
   heartbeat?: Heartbeat;
   agent: http.Agent;
-  /** Frames that arrived before the session was installed (delivered right after `connected`). */
+  /** Frames that arrived before the session was activated (delivered right after `connected`). */
   pending: Array<{ data: RawData; isBinary: boolean }> | undefined;
   live: boolean;
   /** Rejecters of REST calls in flight on this session, failed when the session is torn down. */
@@ -58,14 +58,13 @@ interface Session {
 /**
  * ari-client keeps its credentials in module-global state (swagger-client's `authorizations`), so one
  * process can hold one ARI client. A second gateway is refused at construction with AriConfigError:
- * run one Switchboard process per Asterisk server (or give all servers the same ARI credentials and
- * lift this after checking). The claim is released by stop() or a failed start().
+ * run one Switchboard process per Asterisk server. The claim is released by stop() or a failed start().
  */
 let claimedBy: string | undefined;
 
 /**
  * The ARI adapter for one Asterisk server: connects (credential check, API load, event WebSocket),
- * keeps the connection alive (heartbeat, supervisor with capped exponential backoff and jitter, forever
+ * keeps the connection alive (heartbeat; supervisor with capped exponential backoff and jitter, forever
  * until stop()), emits typed events, and offers typed REST operations (operations.ts).
  */
 export class AriGateway extends AriOperations {
@@ -74,14 +73,7 @@ export class AriGateway extends AriOperations {
   private readonly origin: URL;
   private readonly log: Logger;
   private readonly emitter: SafeEmitter<AriGatewayEvents>;
-  private _state: AriGatewayState = "idle";
-  private session: Session | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private attempt = 0;
-  private attemptController: AbortController | undefined;
-  private attemptDone: Promise<void> | undefined;
-  private downSince = 0;
-  private stopped: Promise<void> | undefined;
+  private readonly supervisor: Supervisor<Session>;
   private claimed = false;
 
   constructor(private readonly opts: AriGatewayOptions) {
@@ -91,6 +83,33 @@ export class AriGateway extends AriOperations {
     this.origin = ariOrigin(opts.url, opts.serverId);
     this.log = opts.logger.child({ component: "ari", serverId: opts.serverId });
     this.emitter = new SafeEmitter((event, err) => this.log.error({ err, event }, "ARI event listener failed"));
+    const serverId = this.serverId;
+    this.supervisor = new Supervisor<Session>(
+      {
+        open: (signal) => this.openSession(signal),
+        install: (session) => this.install(session),
+        activate: (session) => this.activate(session),
+        isAlive: (session) => session.socket.isOpen,
+        teardown: (session, graceful, reason) => this.teardown(session, graceful, reason),
+      },
+      {
+        connected: () => {
+          this.log.info({ app: this.app }, "ARI connected");
+          this.emitter.emit("connected", { serverId });
+        },
+        reconnected: (downtimeMs) => {
+          this.log.info({ downtimeMs }, "ARI reconnected");
+          this.emitter.emit("reconnected", { serverId, downtimeMs });
+        },
+        disconnected: (reason, willReconnect) => this.emitter.emit("disconnected", { serverId, reason, willReconnect }),
+      },
+      {
+        policy: opts.reconnect,
+        log: this.log,
+        random: opts.random,
+        stoppedError: () => new AriUnavailableError("the ARI gateway was stopped", serverId),
+      },
+    );
     if (claimedBy !== undefined) {
       throw new AriConfigError(
         `ARI server "${claimedBy}" already uses this process's ari-client, whose credentials are process-wide; ` +
@@ -103,11 +122,11 @@ export class AriGateway extends AriOperations {
   }
 
   get state(): AriGatewayState {
-    return this._state;
+    return this.supervisor.state;
   }
 
   get isConnected(): boolean {
-    return this._state === "connected";
+    return this.supervisor.state === "connected";
   }
 
   on<K extends keyof AriGatewayEvents>(event: K, listener: Listener<AriGatewayEvents[K]>): () => void {
@@ -128,24 +147,13 @@ export class AriGateway extends AriOperations {
    * error) and then leaves nothing running. After it resolves, losses are repaired until stop().
    */
   async start(): Promise<void> {
-    if (this._state !== "idle") throw new AriError("ARI_CONFIG", `start() was already called (state ${this._state})`, this.serverId);
-    this._state = "connecting";
-    let session: Session;
+    if (this.supervisor.state !== "idle") throw new AriError("ARI_CONFIG", `start() was already called (state ${this.supervisor.state})`, this.serverId);
     try {
-      session = await this.runAttempt();
+      await this.supervisor.start();
     } catch (err) {
-      if (this._state === "connecting") {
-        this._state = "stopped";
-        this.release();
-      }
+      this.release();
       throw err;
     }
-    this.install(session);
-    this._state = "connected";
-    this.log.info({ app: this.app }, "ARI connected");
-    this.emitter.emit("connected", { serverId: this.serverId });
-    this.flush(session);
-    this.checkStillOpen(session);
   }
 
   /**
@@ -153,25 +161,11 @@ export class AriGateway extends AriOperations {
    * heartbeat, fails REST calls in flight with AriUnavailableError and destroys the library's sockets.
    * Nothing of this gateway keeps the process alive afterwards.
    */
-  stop(): Promise<void> {
-    this.stopped ??= this.doStop();
-    return this.stopped;
-  }
-
-  private async doStop(): Promise<void> {
-    const wasConnected = this.session !== undefined;
-    this._state = "stopped";
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.attemptController?.abort(new AriUnavailableError("the ARI gateway was stopped", this.serverId));
-    await this.attemptDone;
-    const session = this.session;
-    this.session = undefined;
-    if (session) await this.teardown(session, true, "the ARI gateway was stopped");
+  async stop(): Promise<void> {
+    await this.supervisor.stop();
     releaseLibrarySockets(this.origin);
+    if (this.claimed) this.log.info("ARI gateway stopped");
     this.release();
-    if (wasConnected) this.emitter.emit("disconnected", { serverId: this.serverId, reason: "stopped", willReconnect: false });
-    this.log.info("ARI gateway stopped");
   }
 
   private release(): void {
@@ -179,25 +173,11 @@ export class AriGateway extends AriOperations {
     this.claimed = false;
   }
 
-  /** One connect attempt, cancellable by stop(). */
-  private runAttempt(): Promise<Session> {
-    const controller = new AbortController();
-    this.attemptController = controller;
-    const attempt = this.openSession(controller.signal);
-    this.attemptDone = attempt.then(
-      () => undefined,
-      () => undefined,
-    );
-    return attempt.finally(() => {
-      if (this.attemptController === controller) this.attemptController = undefined;
-    });
-  }
-
   private async openSession(signal: AbortSignal): Promise<Session> {
     const { connectTimeoutMs: timeoutMs, username, password } = this.opts;
     const agent = this.origin.protocol === "https:" ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
     const target: AriHttpTarget = { origin: this.origin, username, password, agent };
-    const session: Session = { client: undefined as never, agent, pending: [], live: false, inflight: new Set() };
+    let socket: AriEventSocket | undefined;
     try {
       // 1. credentials, with a plain request: ari-client would crash the process on a 401
       let res;
@@ -213,9 +193,11 @@ export class AriGateway extends AriOperations {
       }
       this.logInfo(res.body);
       // 2. API declarations, through ari-client (REST operations by name)
-      session.client = await connectLibrary({ origin: this.origin, username, password, timeoutMs, serverId: this.serverId, log: this.log, signal });
-      // 3. our own event WebSocket
-      session.socket = await AriEventSocket.open({
+      const client = await connectLibrary({ origin: this.origin, username, password, timeoutMs, serverId: this.serverId, log: this.log, signal });
+      // 3. our own event WebSocket; frames are buffered until the session is activated
+      const pending: Session["pending"] = [];
+      const holder: { session?: Session } = {};
+      socket = await AriEventSocket.open({
         origin: this.origin,
         app: this.app,
         username,
@@ -224,12 +206,15 @@ export class AriGateway extends AriOperations {
         serverId: this.serverId,
         log: this.log,
         signal,
-        onFrame: (data, isBinary) => this.onFrame(session, data, isBinary),
-        onClose: (code, reason) => this.lose(session, `event WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`),
+        onFrame: (data, isBinary) => (holder.session ? this.onFrame(holder.session, data, isBinary) : pending.push({ data, isBinary })),
+        onClose: (code, reason) => {
+          if (holder.session) this.supervisor.lost(holder.session, `event WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
+        },
       });
-      return session;
+      holder.session = { client, socket, agent, pending, live: false, inflight: new Set() };
+      return holder.session;
     } catch (err) {
-      session.socket?.close().catch(() => undefined);
+      await socket?.close().catch(() => undefined);
       agent.destroy();
       releaseLibrarySockets(this.origin);
       throw err;
@@ -246,7 +231,6 @@ export class AriGateway extends AriOperations {
   }
 
   private install(session: Session): void {
-    this.session = session;
     session.live = true;
     const socket = session.socket;
     const target: AriHttpTarget = { origin: this.origin, username: this.opts.username, password: this.opts.password, agent: session.agent };
@@ -254,7 +238,6 @@ export class AriGateway extends AriOperations {
       intervalMs: this.opts.heartbeatIntervalMs,
       maxMisses: this.opts.heartbeatMisses,
       probe: async (signal) => {
-        if (!socket) throw new Error("no event WebSocket");
         await Promise.all([
           socket.ping(signal),
           ariGet(target, "/ari/asterisk/ping", this.opts.heartbeatIntervalMs, signal).then((res) => {
@@ -263,13 +246,13 @@ export class AriGateway extends AriOperations {
         ]);
       },
       onMiss: (misses, err) => this.log.warn({ misses, err: (err as Error)?.message }, "ARI heartbeat missed"),
-      onDead: (err) => this.lose(session, `heartbeat failed ${this.opts.heartbeatMisses} times: ${(err as Error)?.message ?? String(err)}`),
+      onDead: (err) => this.supervisor.lost(session, `heartbeat failed ${this.opts.heartbeatMisses} times: ${(err as Error)?.message ?? String(err)}`),
     });
     session.heartbeat.start();
   }
 
-  /** Delivers frames that arrived between the WebSocket opening and the session being installed. */
-  private flush(session: Session): void {
+  /** Delivers frames that arrived between the WebSocket opening and now, then goes live. */
+  private activate(session: Session): void {
     const pending = session.pending;
     session.pending = undefined;
     for (const f of pending ?? []) this.onFrame(session, f.data, f.isBinary);
@@ -281,10 +264,10 @@ export class AriGateway extends AriOperations {
       return;
     }
     if (!session.live) return;
-    const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    const result = parseAriFrame(text, isBinary);
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const result = parseAriFrame(bytes, isBinary);
     if (result.kind === "invalid") {
-      this.log.warn({ reason: result.reason, type: result.type, bytes: text.length }, "dropped an ARI frame");
+      this.log.warn({ reason: result.reason, type: result.type, bytes: bytes.length }, "dropped an ARI frame");
       return;
     }
     if (result.kind === "ignored") {
@@ -294,34 +277,13 @@ export class AriGateway extends AriOperations {
     const payload = { ...result.event, serverId: this.serverId };
     this.emitter.emit(result.event.type, payload as never);
     this.emitter.emit("event", payload);
-    if (result.event.type === "ApplicationReplaced") this.replaced(session);
-  }
-
-  /**
-   * Another client registered the same app: Asterisk now sends it the events, this socket stays open
-   * but silent. Reconnecting would steal the app back and both would flap, dropping calls; two daemons
-   * on one app is a deployment error, so this gateway stops reconnecting and says so loudly.
-   */
-  private replaced(session: Session): void {
-    if (this.session !== session) return;
-    this.log.error({ app: this.app }, "another ARI client registered the same application; this gateway no longer receives events and will not reconnect");
-    this.session = undefined;
-    this._state = "replaced";
-    void this.teardown(session, true, "another client registered the same ARI application");
-    this.emitter.emit("disconnected", { serverId: this.serverId, reason: "application replaced by another client", willReconnect: false });
-  }
-
-  /** The session died (socket closed, heartbeat failed): tear it down and let the supervisor rebuild. */
-  private lose(session: Session, reason: string): void {
-    if (this.session !== session) return;
-    this.session = undefined;
-    void this.teardown(session, false, `connection to ARI lost (${reason})`);
-    if (this._state !== "connected") return;
-    this._state = "reconnecting";
-    this.downSince = Date.now();
-    this.log.warn({ reason }, "ARI connection lost; reconnecting");
-    this.emitter.emit("disconnected", { serverId: this.serverId, reason, willReconnect: true });
-    this.scheduleReconnect();
+    if (result.event.type === "ApplicationReplaced") {
+      // Asterisk now sends the app's events to the other client; this socket stays open but silent.
+      // Reconnecting would steal the app back and both daemons would flap, dropping calls: two
+      // daemons on one app is a deployment error, so stop here and say so loudly.
+      this.log.error({ app: this.app }, "another ARI client registered the same application; no more events, not reconnecting");
+      this.supervisor.halt(session, "application replaced by another client");
+    }
   }
 
   private async teardown(session: Session, graceful: boolean, reason: string): Promise<void> {
@@ -333,57 +295,17 @@ export class AriGateway extends AriOperations {
     session.inflight.clear();
     session.agent.destroy();
     releaseLibrarySockets(this.origin);
-    await session.socket?.close(graceful).catch(() => undefined);
-  }
-
-  private scheduleReconnect(): void {
-    if (this._state !== "reconnecting") return;
-    const delay = backoffDelay(this.attempt, this.opts.reconnect, this.opts.random);
-    this.attempt += 1;
-    this.log.debug({ delay, attempt: this.attempt }, "ARI reconnect scheduled");
-    this.retryTimer = setTimeout(() => void this.reconnect(), delay);
-  }
-
-  private async reconnect(): Promise<void> {
-    this.retryTimer = undefined;
-    if (this._state !== "reconnecting") return;
-    let session: Session;
-    try {
-      session = await this.runAttempt();
-    } catch (err) {
-      if (this._state !== "reconnecting") return;
-      const level = err instanceof AriAuthError ? "error" : "warn";
-      this.log[level]({ err: (err as Error).message, attempt: this.attempt }, "ARI reconnect failed");
-      this.scheduleReconnect();
-      return;
-    }
-    if (this._state !== "reconnecting") {
-      await this.teardown(session, true, "the ARI gateway was stopped");
-      return;
-    }
-    this.install(session);
-    this._state = "connected";
-    this.attempt = 0;
-    const downtimeMs = Date.now() - this.downSince;
-    this.log.info({ downtimeMs }, "ARI reconnected");
-    this.emitter.emit("reconnected", { serverId: this.serverId, downtimeMs });
-    this.flush(session);
-    this.checkStillOpen(session);
-  }
-
-  /** A socket that closed between opening and being installed had its close ignored: handle it now. */
-  private checkStillOpen(session: Session): void {
-    if (this.session === session && !session.socket?.isOpen) this.lose(session, "event WebSocket closed right after opening");
+    await session.socket.close(graceful).catch(() => undefined);
   }
 
   protected supports(resource: string, operation: string): boolean {
-    return this.session?.client.has(resource, operation) ?? false;
+    return this.supervisor.session?.client.has(resource, operation) ?? false;
   }
 
   protected async invoke<T>(resource: string, operation: string, params: Record<string, unknown>, schema: z.ZodType<T>, opts?: AriCallOptions): Promise<T> {
     const name = `${resource}.${operation}`;
-    const session = this.session;
-    if (!session) throw new AriUnavailableError(`ARI server "${this.serverId}" is not connected (state ${this._state}); ${name} not sent`, this.serverId);
+    const session = this.supervisor.session;
+    if (!session) throw new AriUnavailableError(`ARI server "${this.serverId}" is not connected (state ${this.state}); ${name} not sent`, this.serverId);
     if (!session.client.has(resource, operation)) throw new AriUnsupportedError(`the ARI server's API declarations have no ${name}`, this.serverId);
     const timeoutMs = opts?.timeoutMs ?? this.opts.requestTimeoutMs;
     let rejectInflight: (err: Error) => void = () => undefined;
