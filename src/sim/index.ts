@@ -55,7 +55,7 @@ export interface SimulatorOptions extends SimPbxOptions {
    */
   ami?: AmiServerStarter | false;
   /** Extra ARI server options. */
-  ari?: Pick<AriServerOptions, "allowedOrigins" | "maxBodyBytes">;
+  ari?: Pick<AriServerOptions, "allowedOrigins" | "maxBodyBytes" | "onRequest">;
 }
 
 export interface Simulator {

@@ -35,6 +35,8 @@ export interface AriServerOptions {
   allowedOrigins?: string[] | ((origin: string) => boolean);
   /** Largest accepted request body (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Called after each HTTP reply (observability for tests and logs). */
+  onRequest?: (entry: { method: string; path: string; status: number; authenticated: boolean }) => void;
 }
 
 export interface AriServer {
@@ -125,8 +127,16 @@ export async function startAriServer(pbx: SimPbx, opts: AriServerOptions): Promi
             ["Access-Control-Allow-Credentials", "true"],
           ]
         : [];
-    const reply = (r: Reply): void => writeReply(req, res, r, cors);
-    if (!authorised(req, url.searchParams)) return reply(UNAUTHORIZED);
+    const authenticated = authorised(req, url.searchParams);
+    const reply = (r: Reply): void => {
+      writeReply(req, res, r, cors);
+      try {
+        opts.onRequest?.({ method: req.method ?? "", path: pathname, status: r.status, authenticated });
+      } catch {
+        // observers must not break the server
+      }
+    };
+    if (!authenticated) return reply(UNAUTHORIZED);
     if (pathname === "/ari") return reply({ status: 405, json: { message: "Invalid method" }, headers: [["Allow", "OPTIONS"]] });
     const rel = pathname.slice(5);
     if (rel === "" || rel.endsWith("/")) {
