@@ -113,6 +113,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     },
     async restart(downMs = 500) {
       pbx.shutdown(true);
+      // let the last frames (ChannelHangupRequest, StasisEnd) leave before the sockets drop
+      await new Promise((r) => setTimeout(r, 20));
       ariServer.dropConnections();
       ami?.dropConnections?.();
       const ariPort = ariServer.port;
