@@ -1,6 +1,7 @@
 import ari from "ari-client";
 import http from "node:http";
 import https from "node:https";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
 import type { Logger } from "../../lib/logger.js";
 import { quietConsole, type ConsoleArgs } from "../quiet-console.js";
@@ -36,6 +37,13 @@ export function isSwaggerDeprecationNotice(args: ConsoleArgs): boolean {
 }
 
 let hardened = false;
+
+/**
+ * The connect attempt a library request belongs to. ari-client's connect keeps going after we gave up
+ * on it (e.g. its reachability probe fails after the deadline and it then starts loading the API):
+ * requests started on behalf of an abandoned attempt are not sent at all.
+ */
+const attemptContext = new AsyncLocalStorage<{ abandoned: boolean }>();
 
 
 type ShredHandler = (response: unknown) => unknown;
@@ -107,6 +115,10 @@ export function hardenLibrary(log: Logger): void {
     const execute = shredClient?.execute;
     if (shredClient && typeof execute === "function") {
       shredClient.execute = function guardedExecute(this: { isInitialized?: boolean; initShred: () => void; shred: { request: (o: unknown) => unknown } }, obj: unknown) {
+        if (attemptContext.getStore()?.abandoned) {
+          log.debug("request of an abandoned ari-client connect not sent");
+          return undefined;
+        }
         if (!this.isInitialized) this.initShred();
         const shred = this.shred;
         const request = shred.request;
@@ -211,13 +223,14 @@ export interface LibraryConnectOptions {
 export async function connectLibrary(opts: LibraryConnectOptions): Promise<AriLibraryClient> {
   hardenLibrary(opts.log);
   const base = opts.origin.origin;
+  const attempt = { abandoned: false };
   try {
     const client = await quietConsole(
       isSwaggerDeprecationNotice,
       (text) => opts.log.info({ source: "ari-client" }, text),
       () =>
         withDeadline(
-          ari.connect(base, opts.username, opts.password),
+          attemptContext.run(attempt, () => ari.connect(base, opts.username, opts.password)),
           opts.timeoutMs,
           () => new AriUnavailableError(`ARI API declarations not loaded from ${base} within ${opts.timeoutMs} ms`, opts.serverId),
           opts.signal,
@@ -228,6 +241,7 @@ export async function connectLibrary(opts: LibraryConnectOptions): Promise<AriLi
     if (added.length > 0) opts.log.debug({ resources: added }, "ARI server declares no such resources");
     return new AriLibraryClient(loaded);
   } catch (err) {
+    attempt.abandoned = true;
     releaseLibrarySockets(opts.origin);
     throw connectFailure(err, base, opts.serverId);
   } finally {
