@@ -251,3 +251,16 @@ describe("SafeEmitter", () => {
     expect(errors.map((e) => (e as Error).message).sort()).toEqual(["async boom", "async boom", "sync boom", "sync boom"]);
   });
 });
+
+describe("exit codes", () => {
+  it("tells auth, unavailable and config failures apart (sysexits)", async () => {
+    const { telephonyExitCode, AmiAuthError: AmiAuth, AmiTimeoutError, AriConfigError, AriTimeoutError } = await import("../../src/telephony/index.js");
+    expect(telephonyExitCode(new AriAuthError("x"))).toBe(77);
+    expect(telephonyExitCode(new AmiAuth("x"))).toBe(77);
+    expect(telephonyExitCode(new AriUnavailableError("x"))).toBe(69);
+    expect(telephonyExitCode(new AriTimeoutError("x"))).toBe(69);
+    expect(telephonyExitCode(new AmiTimeoutError("x"))).toBe(69);
+    expect(telephonyExitCode(new AriConfigError("x"))).toBe(78);
+    expect(telephonyExitCode(new Error("x"))).toBeUndefined();
+  });
+});
