@@ -36,6 +36,15 @@ export class Heartbeat {
     this.inFlight = undefined;
   }
 
+  /** Callbacks run from a timer: a throw must not become an unhandled rejection. */
+  private notify(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // the gateway's own handlers do not throw; nothing useful can be done with a failure here
+    }
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.tick(), this.opts.intervalMs);
@@ -63,10 +72,10 @@ export class Heartbeat {
     } catch (err) {
       if (this.stopped) return;
       this.misses += 1;
-      this.opts.onMiss?.(this.misses, err);
+      this.notify(() => this.opts.onMiss?.(this.misses, err));
       if (this.misses >= this.opts.maxMisses) {
         this.stop();
-        this.opts.onDead(err);
+        this.notify(() => this.opts.onDead(err));
         return;
       }
     } finally {

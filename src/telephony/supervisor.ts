@@ -85,7 +85,7 @@ export class Supervisor<S> {
   lost(session: S, reason: string): void {
     if (this.current !== session) return;
     this.current = undefined;
-    void this.hooks.teardown(session, false, reason);
+    this.release(session, false, reason);
     if (this._state !== "connected") return;
     this._state = "reconnecting";
     this.downSince = Date.now();
@@ -102,8 +102,12 @@ export class Supervisor<S> {
     if (this.current !== session) return;
     this.current = undefined;
     this._state = "halted";
-    void this.hooks.teardown(session, true, reason);
+    this.release(session, true, reason);
     this.announce.disconnected(reason, false);
+  }
+
+  private release(session: S, graceful: boolean, reason: string): void {
+    this.hooks.teardown(session, graceful, reason).catch((err: unknown) => this.opts.log.error({ err }, "session teardown failed"));
   }
 
   private go(session: S, announce: () => void): void {

@@ -145,6 +145,19 @@ describe("AmiGateway actions", () => {
     expect(live).toEqual(["Local/agent1@agents=INUSE"]);
   });
 
+  it("a message asterisk-manager cannot dispatch (repeated UserEvent key) is dropped, not thrown", async () => {
+    const srv = await server();
+    const log = captureLog();
+    const gw = gateway(srv, {}, log);
+    await gw.start();
+    const dsc = next<string>("DeviceStateChange", (d) => gw.on("DeviceStateChange", (e) => d(e.device)));
+    srv.push(amiMessage([["Event", "UserEvent"], ["Privilege", "user,all"], ["UserEvent", "a"], ["UserEvent", "b"]]));
+    srv.push(amiMessage([["Event", "DeviceStateChange"], ["Privilege", "call,all"], ["Device", "PJSIP/1001"], ["State", "INUSE"]]));
+    expect(await dsc).toBe("PJSIP/1001");
+    expect(log.messages()).toContain("asterisk-manager could not dispatch an AMI message; dropped");
+    expect((await gw.ping()).timestamp).toBeDefined();
+  });
+
   it("Response: Error becomes AmiActionError carrying the server's message", async () => {
     const srv = await server();
     const gw = gateway(srv);

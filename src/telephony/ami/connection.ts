@@ -79,6 +79,18 @@ export class AmiConnection {
     private readonly opts: AmiConnectionOptions,
   ) {
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    // the library dispatches each parsed message from inside the socket's data handler; a message it
+    // cannot dispatch (e.g. a UserEvent with a repeated UserEvent key) would throw there, uncaught
+    for (const dispatch of manager.listeners("rawevent")) {
+      manager.removeListener("rawevent", dispatch as (...args: never[]) => void);
+      manager.on("rawevent", (msg: Raw) => {
+        try {
+          dispatch(msg);
+        } catch (err) {
+          opts.log.warn({ err: (err as Error)?.message }, "asterisk-manager could not dispatch an AMI message; dropped");
+        }
+      });
+    }
     manager.on("managerevent", (msg) => this.handleEvent(msg));
     manager.on("error", (err) => (this.lastError = err));
     manager.on("close", () => this.handleClose(this.lastError ? `connection closed: ${this.lastError.message}` : "connection closed by the server"));
