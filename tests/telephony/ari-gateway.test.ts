@@ -92,6 +92,18 @@ describe("AriGateway connect", () => {
     expect(srv.requests.some((r) => r.path.startsWith("/ari/api-docs/"))).toBe(true);
   });
 
+  it("event WebSocket upgrade refused: 401 is AriAuthError, a 404 page (restarting Asterisk) is AriUnavailableError", async () => {
+    const srv = await server();
+    srv.refuseUpgrade = 401;
+    const first = gateway(srv);
+    await expect(first.start()).rejects.toBeInstanceOf(AriAuthError);
+    await first.stop();
+    srv.refuseUpgrade = 404;
+    const second = gateway(srv);
+    await expect(second.start()).rejects.toThrow(/answered HTTP 404 instead of upgrading/);
+    await waitFor("sockets closed", () => srv.openSockets === 0, 2000);
+  });
+
   it("API declarations that are not JSON: AriUnavailableError, not an uncaught exception", async () => {
     const srv = await server();
     srv.garbageApiDocs = true;

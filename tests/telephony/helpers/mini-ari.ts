@@ -83,6 +83,8 @@ export class MiniAri {
   stallAfterInfo = false;
   /** Stop answering GET /ari/asterisk/ping and WebSocket pings. */
   silent = false;
+  /** Refuse WebSocket upgrades with this status (401 JSON, or an HTML page for others, as a restarting Asterisk). */
+  refuseUpgrade: number | undefined = undefined;
   /** Answer the API declarations with 401 (credentials changed between the check and the API load). */
   refuseApiDocs = false;
   /** Answer the API declarations with 200 and a body that is not JSON. */
@@ -129,6 +131,8 @@ export class MiniAri {
       this.upgrades += 1;
       if (this.stallAll) return;
       const url = new URL(req.url ?? "/", "http://x");
+      if (this.refuseUpgrade === 401) return reject(socket, 401, "application/json", '{"message":"Authentication required"}');
+      if (this.refuseUpgrade !== undefined) return reject(socket, this.refuseUpgrade, "text/html", `<html><title>${this.refuseUpgrade}</title></html>`);
       if (url.pathname !== "/ari/events") return reject(socket, 404, "text/html", "<html><title>404 Not Found</title></html>");
       if (!this.authorized(req.headers.authorization)) return reject(socket, 401, "application/json", '{"message":"Authentication required"}');
       if (!url.searchParams.get("app")) return reject(socket, 400, "text/html", "<html><title>400 Bad Request</title></html>");
