@@ -20,11 +20,19 @@
  */
 import { randomUUID } from "node:crypto";
 import { Bridge, BRIDGE_TYPE_FLAGS } from "./model/bridge.js";
-import { Channel, type ChannelRemote } from "./model/channel.js";
+import { Channel, type ChannelRemote, type DialInfo } from "./model/channel.js";
 import { Dialplan, expandTemplate, recordedDialplan, type DialplanSpec, type PriorityStep } from "./model/dialplan.js";
 import type { PbxEvent, PbxEventInput, PbxEventListener } from "./model/events.js";
 import { planMedia, Playback, type MediaOptions } from "./model/media.js";
 import { Scheduler } from "./model/scheduler.js";
+import {
+  MEMBER_STATUS,
+  recordedQueues,
+  type QueueConfig,
+  type QueueMemberConfig,
+  type QueueMemberSnapshot,
+  type QueueSnapshot,
+} from "./model/queue.js";
 import {
   CAUSE,
   causeText,
@@ -43,6 +51,8 @@ export type * from "./model/events.js";
 export type { DialplanSpec, PriorityStep, ContextSpec, AppDataSpec, VarGetter } from "./model/dialplan.js";
 export { recordedDialplan } from "./model/dialplan.js";
 export type { MediaOptions } from "./model/media.js";
+export type { QueueConfig, QueueMemberConfig, QueueMemberSnapshot, QueueSnapshot, QueueEntrySnapshot } from "./model/queue.js";
+export { MEMBER_STATUS, recordedQueues } from "./model/queue.js";
 
 export const ASTERISK_VERSION = "22.10.1";
 
@@ -88,6 +98,8 @@ export interface SimPbxOptions {
   entityId?: string;
   /** Simulated ms that Answer() waits for media from the peer (Asterisk: 500). */
   answerMediaWaitMs?: number;
+  /** Queues for the Queue() application (default: the recorded `support` queue). */
+  queues?: QueueConfig[];
 }
 
 /** Ordered variables: [name, value] pairs (order matters for the events), or a plain object. */
@@ -221,6 +233,40 @@ interface EndpointState {
   config: EndpointConfig;
 }
 
+interface MemberState {
+  queue: string;
+  interface: string;
+  name: string;
+  stateInterface: string;
+  membership: "static" | "dynamic";
+  penalty: number;
+  callsTaken: number;
+  lastCall: number;
+  lastPause: number;
+  loginTime: number;
+  inCall: boolean;
+  paused: boolean;
+  pausedReason: string;
+  /** Being rung by a caller right now. */
+  ringing: boolean;
+}
+
+interface CallerEntry {
+  channel: Channel;
+  joinedAt: number;
+  originalPosition: number;
+}
+
+interface QueueState {
+  cfg: QueueConfig;
+  members: MemberState[];
+  callers: CallerEntry[];
+  completed: number;
+  abandoned: number;
+  holdtimeTotal: number;
+  talktimeTotal: number;
+}
+
 const NEXT: DialplanAppResult = { next: true };
 const HANGUP: DialplanAppResult = { hangup: true };
 
@@ -259,6 +305,7 @@ export class SimPbx {
   private readonly customDeviceStates = new Map<string, DeviceState>();
   private readonly knownDevices = new Set<string>();
   private readonly dialplanApps = new Map<string, DialplanApplication>();
+  private readonly queues = new Map<string, QueueState>();
   private readonly nameCounters = new Map<string, number>();
   private uniqueCounter = 0;
   private stopped = false;
@@ -272,6 +319,7 @@ export class SimPbx {
     this.mohClasses = new Set(opts.mohClasses ?? ["default"]);
     this.answerMediaWaitMs = opts.answerMediaWaitMs ?? 500;
     this.installBuiltinApps();
+    for (const q of opts.queues ?? (opts.recordedContexts === false ? [] : recordedQueues())) this.addQueue(q);
   }
 
   // ---------------------------------------------------------------- events
@@ -303,7 +351,17 @@ export class SimPbx {
       case "Cdr":
       case "OriginateResult":
       case "Shutdown":
-      case "Queue":
+      case "QueueCallerJoin":
+      case "QueueCallerLeave":
+      case "QueueCallerAbandon":
+      case "AgentCalled":
+      case "AgentRingNoAnswer":
+      case "AgentConnect":
+      case "AgentComplete":
+      case "QueueMemberStatus":
+      case "QueueMemberAdded":
+      case "QueueMemberRemoved":
+      case "QueueMemberPause":
         return [];
       case "StasisStart":
       case "StasisEnd":
@@ -745,10 +803,15 @@ export class SimPbx {
     this.emit({ type: "Dial", phase: "begin", peer: c.snapshot(), dialstring: dialString, dialstatus: "", forward: "" });
   }
 
+  private dialCaller(d: DialInfo): { caller?: ChannelSnapshot } {
+    return d.caller && !d.caller.destroyed ? { caller: d.caller.snapshot() } : {};
+  }
+
   /** The dialed channel did not get answered: tear it down with `cause` (no answer, busy, ...). */
   private failDial(c: Channel, cause: number): void {
     if (c.destroyed) return;
     c.hangupCause = cause;
+    c.causeSet = true;
     const d = c.dial;
     if (d) {
       d.cancelTimeout();
@@ -766,7 +829,7 @@ export class SimPbx {
       d.progress = ORIGINATE_REASON.RINGING;
       this.scheduler.defer(() => {
         if (c.destroyed || c.dial !== d || d.answered) return;
-        this.emit({ type: "Dial", phase: "state", peer: c.snapshot(), dialstring: d.dialString, dialstatus: "RINGING", forward: "" });
+        this.emit({ type: "Dial", phase: "state", ...this.dialCaller(d), peer: c.snapshot(), dialstring: d.dialString, dialstatus: "RINGING", forward: "" });
       });
     }
   }
@@ -782,7 +845,7 @@ export class SimPbx {
     if (d && !d.answered) {
       d.answered = true;
       d.cancelTimeout();
-      this.emit({ type: "Dial", phase: "end", peer: c.snapshot(), dialstring: d.dialString, dialstatus: "ANSWER", forward: "" });
+      this.emit({ type: "Dial", phase: "end", ...this.dialCaller(d), peer: c.snapshot(), dialstring: d.dialString, dialstatus: "ANSWER", forward: "" });
       d.onAnswer();
     }
   }
@@ -1003,14 +1066,19 @@ export class SimPbx {
   // ---------------------------------------------------------------- hangup
 
   /**
-   * Hangs a channel up on request (ARI DELETE, AMI Hangup): sets the hangup cause and requests a
-   * soft hangup (`ChannelHangupRequest` cause 32 soft, as Asterisk reports it).
+   * Hangs a channel up on request (ARI DELETE, AMI Hangup with `via: "ami"`): sets the hangup
+   * cause and requests a soft hangup (over ARI: `ChannelHangupRequest` cause 32 soft, as Asterisk
+   * reports it; over AMI no request event of its own).
    */
-  hangup(idOrName: string, cause: number = CAUSE.NORMAL): void {
+  hangup(idOrName: string, cause: number = CAUSE.NORMAL, opts: { via?: "ari" | "ami" } = {}): void {
     const c = this.mustFind(idOrName);
     if (c.destroyed) return;
     c.hangupCause = cause;
-    this.softHangup(c, SOFTHANGUP.EXPLICIT);
+    c.causeSet = true;
+    // AMI's Hangup action (ast_channel_softhangup_withcause_locked) publishes no request of its
+    // own; ARI's DELETE publishes the explicit soft hangup (cause 32)
+    if (opts.via === "ami") this.requestHangup(c);
+    else this.softHangup(c, SOFTHANGUP.EXPLICIT);
   }
 
   private softHangup(c: Channel, flag: number): void {
@@ -1022,7 +1090,10 @@ export class SimPbx {
   /** `ast_queue_hangup_with_cause`: the peer/phone hung up. */
   private queueHangup(c: Channel, cause: number): void {
     if (c.destroyed) return;
-    if (!c.hangupCause) c.hangupCause = cause;
+    if (!c.causeSet) {
+      c.hangupCause = cause;
+      c.causeSet = true;
+    }
     this.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause, soft: false });
     this.requestHangup(c);
   }
@@ -1031,11 +1102,14 @@ export class SimPbx {
     c.hangupPending = true;
     c.abort.abort();
     if (c.stasis) c.stasis.leave();
-    // a channel that runs nothing (being dialed, or idle) is torn down at once
-    if (!c.runsPbx && !c.stasis && !c.runningApp) {
-      if (c.dial && !c.dial.answered) this.failDial(c, c.hangupCause || CAUSE.NORMAL);
-      else this.destroy(c);
+    if (c.onHangupRequest) {
+      const hook = c.onHangupRequest;
+      c.onHangupRequest = undefined;
+      hook();
     }
+    // a channel being dialed fails its dial; one that runs nothing is torn down at once
+    if (c.dial && !c.dial.answered) this.failDial(c, c.hangupCause || CAUSE.NORMAL);
+    else if (!c.runsPbx && !c.stasis && !c.runningApp) this.destroy(c);
   }
 
   /** `ast_hangup`: the channel is destroyed. */
@@ -1156,7 +1230,7 @@ export class SimPbx {
       c.priority++;
     }
     if (c.destroyed || this.stopped) return;
-    if (!c.hangupCause) c.hangupCause = CAUSE.NORMAL;
+    if (!c.causeSet && !c.hangupCause) c.hangupCause = CAUSE.NORMAL;
     // the pbx loop ends: ast_softhangup(AST_SOFTHANGUP_APPUNLOAD), then ast_hangup
     this.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: SOFTHANGUP.APPUNLOAD, soft: true });
     c.hangupPending = true;
@@ -1201,7 +1275,7 @@ export class SimPbx {
     }
     if (this.stopped) return;
     c.runningApp = false;
-    if (!c.hangupCause) c.hangupCause = CAUSE.NORMAL;
+    if (!c.causeSet && !c.hangupCause) c.hangupCause = CAUSE.NORMAL;
     this.destroy(c);
   }
 
@@ -1221,7 +1295,7 @@ export class SimPbx {
       void this.runPbx(c, to.context, to.exten, to.priority);
       return;
     }
-    if (!c.hangupCause) c.hangupCause = CAUSE.NORMAL;
+    if (!c.causeSet && !c.hangupCause) c.hangupCause = CAUSE.NORMAL;
     this.destroy(c);
   }
 
@@ -1339,6 +1413,7 @@ export class SimPbx {
       if (!c.destroyed) this.stopMohOn(c);
       return c.hangupPending ? HANGUP : NEXT;
     });
+    add("Queue", (c, data) => this.queueApp(c, data));
     add("Stasis", async (c, data) => {
       const [appName = "", ...args] = data.split(",");
       const res = await this.runStasis(c, appName, args, true);
@@ -1726,25 +1801,29 @@ export class SimPbx {
     for (const c of chans) {
       if (c.bridgeId === b.id) continue;
       if (c.bridgeId) this.leaveBridge(c);
-      b.channels.push(c.id);
       if (role) b.roles.set(c.id, role);
-      c.bridgeId = b.id;
-      const app = c.stasis ? this.apps.get(c.stasis.app) : undefined;
-      if (app) app.bridges.add(b.id);
-      this.emit({ type: "ChannelEnteredBridge", bridge: b.snapshot(), channel: c.snapshot() });
-      if (b.channels.length >= 2) {
-        for (const id of b.channels) {
-          const member = this.channelsById.get(id);
-          if (!member) continue;
-          const peers = b.channels
-            .filter((x) => x !== id)
-            .map((x) => this.channelsById.get(x)?.name ?? "")
-            .join(",");
-          if (member.vars.get("BRIDGEPEER") !== peers) this.setVarOn(member, "BRIDGEPEER", peers);
-        }
-      }
-      this.notifyMedia(c, "bridge");
+      this.enterBridge(b, c);
     }
+  }
+
+  private enterBridge(b: Bridge, c: Channel): void {
+    b.channels.push(c.id);
+    c.bridgeId = b.id;
+    const app = c.stasis ? this.apps.get(c.stasis.app) : undefined;
+    if (app) app.bridges.add(b.id);
+    this.emit({ type: "ChannelEnteredBridge", bridge: b.snapshot(), channel: c.snapshot() });
+    if (b.channels.length >= 2) {
+      for (const id of b.channels) {
+        const member = this.channelsById.get(id);
+        if (!member) continue;
+        const peers = b.channels
+          .filter((x) => x !== id)
+          .map((x) => this.channelsById.get(x)?.name ?? "")
+          .join(",");
+        if (member.vars.get("BRIDGEPEER") !== peers) this.setVarOn(member, "BRIDGEPEER", peers);
+      }
+    }
+    this.notifyMedia(c, "bridge");
   }
 
   /** ARI removeChannel. Throws `not-found`, `bad-request` (unknown channel), `not-in-bridge`. */
@@ -1794,6 +1873,7 @@ export class SimPbx {
     this.knownDevices.add(device);
     this.scheduler.defer(() => {
       this.emit({ type: "DeviceStateChanged", device, state: this.computeDeviceState(device) });
+      this.memberDeviceChanged(device);
     });
   }
 
@@ -1838,6 +1918,463 @@ export class SimPbx {
   deviceStates(): Array<{ device: string; state: DeviceState }> {
     const devices = new Set([...this.knownDevices, ...this.endpoints.keys(), ...this.customDeviceStates.keys()]);
     return [...devices].sort().map((device) => ({ device, state: this.computeDeviceState(device) }));
+  }
+
+  // ---------------------------------------------------------------- queues (app_queue, ringall)
+
+  private queueState(name: string): QueueState | undefined {
+    return this.queues.get(name);
+  }
+
+  private addQueue(cfg: QueueConfig): void {
+    const q: QueueState = {
+      cfg,
+      members: [],
+      callers: [],
+      completed: 0,
+      abandoned: 0,
+      holdtimeTotal: 0,
+      talktimeTotal: 0,
+    };
+    const now = Math.floor(Date.now() / 1000);
+    for (const m of cfg.members ?? []) q.members.push(this.newMember(cfg.name, m, "static", now));
+    this.queues.set(cfg.name, q);
+    this.setDeviceState(`Queue:${cfg.name}`, "NOT_INUSE");
+  }
+
+  private newMember(queue: string, m: QueueMemberConfig, membership: "static" | "dynamic", now: number): MemberState {
+    return {
+      queue,
+      interface: m.interface,
+      name: m.name ?? m.interface,
+      stateInterface: m.stateInterface ?? m.interface,
+      membership,
+      penalty: m.penalty ?? 0,
+      callsTaken: 0,
+      lastCall: 0,
+      lastPause: m.paused ? now : 0,
+      loginTime: now,
+      inCall: false,
+      paused: !!m.paused,
+      pausedReason: m.pausedReason ?? "",
+      ringing: false,
+    };
+  }
+
+  private memberSnapshot(m: MemberState): QueueMemberSnapshot {
+    const devState = this.computeDeviceState(m.stateInterface);
+    return {
+      queue: m.queue,
+      interface: m.interface,
+      name: m.name,
+      stateInterface: m.stateInterface,
+      membership: m.membership,
+      penalty: m.penalty,
+      callsTaken: m.callsTaken,
+      lastCall: m.lastCall,
+      lastPause: m.lastPause,
+      loginTime: m.loginTime,
+      inCall: m.inCall,
+      status: MEMBER_STATUS[devState] ?? 0,
+      paused: m.paused,
+      pausedReason: m.pausedReason,
+      ringinuse: false,
+      wrapupTime: 0,
+    };
+  }
+
+  /** Every queue with its members and waiting callers (AMI QueueStatus / QueueSummary). */
+  listQueues(): QueueSnapshot[] {
+    return [...this.queues.values()].map((q) => {
+      const now = Date.now();
+      return {
+        name: q.cfg.name,
+        strategy: q.cfg.strategy ?? "ringall",
+        max: q.cfg.maxlen ?? 0,
+        calls: q.callers.length,
+        holdtime: q.completed ? Math.round(q.holdtimeTotal / q.completed) : 0,
+        talktime: q.completed ? Math.round(q.talktimeTotal / q.completed) : 0,
+        completed: q.completed,
+        abandoned: q.abandoned,
+        serviceLevel: q.cfg.serviceLevel ?? 0,
+        serviceLevelPerf: 0,
+        weight: q.cfg.weight ?? 0,
+        members: q.members.map((m) => this.memberSnapshot(m)),
+        entries: q.callers.map((e, i) => ({
+          queue: q.cfg.name,
+          position: i + 1,
+          channelId: e.channel.id,
+          wait: Math.floor((now - e.joinedAt) / 1000 / this.scheduler.timeScale),
+          priority: 0,
+        })),
+      };
+    });
+  }
+
+  /** AMI QueueAdd. Throws `not-found` (no such queue) or `conflict` (already a member). */
+  queueAddMember(queue: string, m: QueueMemberConfig): QueueMemberSnapshot {
+    const q = this.queues.get(queue);
+    if (!q) throw new PbxError("not-found", "Unable to add interface: No such queue");
+    if (q.members.some((x) => x.interface === m.interface)) throw new PbxError("conflict", "Unable to add interface: Already there");
+    const member = this.newMember(queue, m, "dynamic", Math.floor(Date.now() / 1000));
+    q.members.push(member);
+    this.knownDevices.add(member.stateInterface);
+    const snap = this.memberSnapshot(member);
+    this.emit({ type: "QueueMemberAdded", member: snap });
+    return snap;
+  }
+
+  /** AMI QueueRemove. Throws `not-found` (no such queue or member) or `conflict` (static member). */
+  queueRemoveMember(queue: string, iface: string): void {
+    const q = this.queues.get(queue);
+    if (!q) throw new PbxError("not-found", "Unable to remove interface: No such queue");
+    const i = q.members.findIndex((x) => x.interface === iface);
+    if (i < 0) throw new PbxError("not-found", "Unable to remove interface: Not there");
+    const m = q.members[i]!;
+    if (m.membership === "static") throw new PbxError("conflict", "Unable to remove interface: Not dynamic");
+    q.members.splice(i, 1);
+    this.emit({ type: "QueueMemberRemoved", member: this.memberSnapshot(m) });
+  }
+
+  /**
+   * AMI QueuePause: pauses/unpauses `iface` in `queue` (or in every queue when undefined).
+   * Throws `not-found` when no member matched.
+   */
+  queuePauseMember(iface: string, paused: boolean, opts: { queue?: string; reason?: string } = {}): void {
+    let found = false;
+    for (const q of this.queues.values()) {
+      if (opts.queue !== undefined && q.cfg.name !== opts.queue) continue;
+      for (const m of q.members) {
+        if (m.interface !== iface) continue;
+        found = true;
+        m.paused = paused;
+        m.pausedReason = paused ? (opts.reason ?? "") : "";
+        if (paused) m.lastPause = Math.floor(Date.now() / 1000);
+        this.emit({ type: "QueueMemberPause", member: this.memberSnapshot(m) });
+        this.setDeviceState(`Queue:${q.cfg.name}_pause_${m.interface}`, paused ? "INUSE" : "NOT_INUSE");
+        this.updateQueueAvail(q);
+      }
+    }
+    if (!found) throw new PbxError("not-found", "Interface not found");
+  }
+
+  private updateQueueAvail(q: QueueState): void {
+    const avail = q.members.some((m) => !m.paused && !m.inCall && !m.ringing && this.computeDeviceState(m.stateInterface) === "NOT_INUSE");
+    this.setDeviceState(`Queue:${q.cfg.name}_avail`, avail ? "NOT_INUSE" : "INUSE");
+  }
+
+  /** Called (deferred) when a device state was published: queue members on it report their status. */
+  private memberDeviceChanged(device: string): void {
+    for (const q of this.queues.values()) {
+      let hit = false;
+      for (const m of q.members) {
+        if (m.stateInterface !== device) continue;
+        hit = true;
+        this.emit({ type: "QueueMemberStatus", member: this.memberSnapshot(m) });
+      }
+      if (hit) this.updateQueueAvail(q);
+    }
+  }
+
+  /** Creates the channel(s) that ring a queue member; returns the dialed channel (Local `;1`). */
+  private createMemberChannel(caller: Channel, iface: string): Channel | undefined {
+    const slash = iface.indexOf("/");
+    if (slash <= 0) return undefined;
+    const tech = iface.slice(0, slash);
+    const resource = iface.slice(slash + 1);
+    if (tech.toLowerCase() === "local") {
+      const base = resource.split("/")[0]!;
+      const at = base.indexOf("@");
+      const exten = at >= 0 ? base.slice(0, at) : base;
+      const context = at >= 0 ? base.slice(at + 1) : "default";
+      if (!this.dialplan.exists(context, exten, 1)) return undefined;
+      const suffix = this.nextNameSuffix("Local");
+      const device = `Local/${exten}@${context}`;
+      const one = new Channel(this.newUniqueId(), `Local/${base}-${suffix};1`, "Local", "Down", context, exten, device);
+      const two = new Channel(this.newUniqueId(), `Local/${base}-${suffix};2`, "Local", "Ring", context, exten, device);
+      one.linkedId = two.linkedId = caller.linkedId;
+      one.localPeer = two;
+      two.localPeer = one;
+      one.localHalf = 1;
+      two.localHalf = 2;
+      one.caller = { ...caller.caller };
+      two.caller = { ...caller.caller };
+      one.connected = { ...caller.caller };
+      two.connected = { ...caller.caller };
+      this.register(one);
+      this.register(two);
+      this.emit({ type: "ChannelCreated", channel: one.snapshot() });
+      this.emit({ type: "ChannelCreated", channel: two.snapshot() });
+      one.appName = "AppQueue";
+      one.appData = "(Outgoing Line)";
+      this.emit({ type: "ChannelDialplan", channel: one.snapshot(), app: one.appName, appData: one.appData });
+      this.setVarOn(one, "DIALEDPEERNUMBER", base);
+      this.setVarOn(two, "DIALEDPEERNUMBER", base);
+      this.emit({ type: "LocalBridge", one: one.snapshot(), two: two.snapshot(), context, exten, localOptimization: true });
+      one.runningApp = true;
+      return one;
+    }
+    const ep = this.endpoints.get(iface);
+    if (!ep) return undefined;
+    const c = new Channel(this.newUniqueId(), `${tech}/${resource}-${this.nextNameSuffix(tech)}`, tech, "Down", caller.context, caller.exten, iface);
+    c.linkedId = caller.linkedId;
+    c.caller = { ...caller.caller };
+    c.connected = { ...caller.caller };
+    this.register(c);
+    this.emit({ type: "ChannelCreated", channel: c.snapshot() });
+    c.appName = "AppQueue";
+    c.appData = "(Outgoing Line)";
+    this.emit({ type: "ChannelDialplan", channel: c.snapshot(), app: c.appName, appData: c.appData });
+    this.setVarOn(c, "DIALEDPEERNUMBER", resource);
+    c.runningApp = true;
+    return c;
+  }
+
+  /** Starts ringing a member channel created by `createMemberChannel`. */
+  private ringMember(caller: Channel, c: Channel, dialString: string, onAnswer: () => void, onFail: (cause: number) => void): void {
+    c.dial = { dialString, progress: 0, answered: false, cancelTimeout: () => {}, onAnswer, onFail, caller };
+    this.emit({ type: "Dial", phase: "begin", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "", forward: "" });
+    const peer = c.localPeer;
+    if (peer) void this.runPbx(peer, peer.context, peer.exten, 1);
+    else {
+      const ep = this.endpoints.get(c.device);
+      if (ep) this.driveEndpointCall(ep.config, c, this.makeSimCall(c));
+    }
+  }
+
+  /** Ends a member call that was not answered (ring timeout, answered elsewhere, caller gone). */
+  private cancelMember(caller: Channel, c: Channel, status: "NOANSWER" | "CANCEL", cause: number): void {
+    if (c.destroyed) return;
+    const d = c.dial;
+    const dialString = d?.dialString ?? "";
+    c.dial = undefined;
+    if (status === "NOANSWER")
+      this.emit({ type: "Dial", phase: "end", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "NOANSWER", forward: "" });
+    this.emit({ type: "Dial", phase: "end", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "CANCEL", forward: "" });
+    c.runningApp = false;
+    c.hangupCause = cause;
+    c.causeSet = true;
+    this.destroy(c);
+  }
+
+  /** Queue(queuename[,options[,URL[,announceoverride[,timeout]]]]): ringall. */
+  private async queueApp(c: Channel, data: string): Promise<DialplanAppResult> {
+    const args = data.split(",");
+    const q = this.queueState(args[0] ?? "");
+    if (!q) {
+      this.setVarOn(c, "QUEUESTATUS", "UNKNOWN");
+      return NEXT;
+    }
+    for (const v of ["ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "QUEUEWAIT", "QUEUEWAIT_MS"]) this.setVarOn(c, v, "");
+    const startedAt = Date.now();
+    const entry: CallerEntry = { channel: c, joinedAt: startedAt, originalPosition: q.callers.length + 1 };
+    q.callers.push(entry);
+    this.setDeviceState(`Queue:${q.cfg.name}`, "RINGING");
+    this.emit({ type: "QueueCallerJoin", queue: q.cfg.name, position: q.callers.length, count: q.callers.length, channel: c.snapshot() });
+    this.startMohOn(c, q.cfg.mohClass ?? "default");
+    const timeoutSecs = Number.parseFloat(args[4] ?? "");
+    let queueTimedOut = false;
+    const cancelQueueTimeout = Number.isFinite(timeoutSecs) && timeoutSecs > 0 ? this.scheduler.after(timeoutSecs * 1000, () => {
+      queueTimedOut = true;
+      wake();
+    }) : () => {};
+    let wake: () => void = () => {};
+    const position = (): number => q.callers.indexOf(entry) + 1;
+    const simSeconds = (ms: number): number => Math.round(ms / 1000 / this.scheduler.timeScale);
+    const leave = (): void => {
+      const pos = position();
+      const i = q.callers.indexOf(entry);
+      if (i >= 0) q.callers.splice(i, 1);
+      if (q.callers.length === 0) this.setDeviceState(`Queue:${q.cfg.name}`, "NOT_INUSE");
+      this.emit({ type: "QueueCallerLeave", queue: q.cfg.name, position: pos, count: q.callers.length, channel: c.snapshot() });
+    };
+    try {
+      for (;;) {
+        if (c.hangupPending || c.destroyed) break;
+        if (queueTimedOut) {
+          this.stopMohOn(c);
+          leave();
+          this.setVarOn(c, "QUEUESTATUS", "TIMEOUT");
+          return NEXT;
+        }
+        const members = q.cfg.strategy && q.cfg.strategy !== "ringall" ? q.members : q.members;
+        const free =
+          q.callers[0] === entry
+            ? members.filter((m) => !m.paused && !m.inCall && !m.ringing && ["NOT_INUSE", "UNKNOWN"].includes(this.computeDeviceState(m.stateInterface)))
+            : [];
+        if (free.length === 0) {
+          await new Promise<void>((resolve) => {
+            const cancel = this.scheduler.after(q.cfg.retryMs ?? 2000, () => resolve());
+            wake = () => {
+              cancel();
+              resolve();
+            };
+            c.abort.signal.addEventListener("abort", wake, { once: true });
+          });
+          if (this.stopped) return HANGUP;
+          continue;
+        }
+        // ring every free member at once
+        const attempts: Array<{ m: MemberState; ch: Channel; calledAt: number }> = [];
+        let answered: { m: MemberState; ch: Channel; calledAt: number } | undefined;
+        let ringTimedOut = false;
+        const done = new Promise<void>((resolve) => {
+          wake = resolve;
+          c.abort.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        for (const m of free) {
+          const ch = this.createMemberChannel(c, m.interface);
+          if (!ch) continue;
+          const attempt = { m, ch, calledAt: Date.now() };
+          attempts.push(attempt);
+          m.ringing = true;
+          this.emit({ type: "AgentCalled", queue: q.cfg.name, member: this.memberSnapshot(m), channel: c.snapshot(), destChannel: ch.snapshot() });
+          this.ringMember(
+            c,
+            ch,
+            m.interface.replace(/^[^/]*\//, ""),
+            () => {
+              if (!answered) {
+                answered = attempt;
+                wake();
+              }
+            },
+            () => wake(),
+          );
+        }
+        const cancelRing = this.scheduler.after(q.cfg.memberTimeoutMs ?? 15_000, () => {
+          ringTimedOut = true;
+          wake();
+        });
+        await done;
+        cancelRing();
+        if (this.stopped) return HANGUP;
+        const winner = answered as { m: MemberState; ch: Channel; calledAt: number } | undefined;
+        for (const a of attempts) {
+          a.m.ringing = false;
+          if (a === winner || a.ch.destroyed) continue;
+          if (winner) this.cancelMember(c, a.ch, "CANCEL", CAUSE.ANSWERED_ELSEWHERE);
+          else if (ringTimedOut && !c.hangupPending && !queueTimedOut) {
+            this.emit({
+              type: "AgentRingNoAnswer",
+              queue: q.cfg.name,
+              member: this.memberSnapshot(a.m),
+              channel: c.snapshot(),
+              destChannel: a.ch.snapshot(),
+              ringTime: Math.round((Date.now() - a.calledAt) / this.scheduler.timeScale),
+            });
+            this.cancelMember(c, a.ch, "NOANSWER", CAUSE.UNKNOWN);
+          } else this.cancelMember(c, a.ch, "CANCEL", CAUSE.UNKNOWN);
+        }
+        if (winner && !c.hangupPending) return await this.queueConnect(q, c, entry, winner, leave, simSeconds);
+        if (winner) this.cancelMember(c, winner.ch, "CANCEL", CAUSE.UNKNOWN);
+        if (c.hangupPending || queueTimedOut) continue;
+        // retry after the pause
+        if (!(await this.scheduler.sleep(q.cfg.retryMs ?? 2000, c.abort.signal))) continue;
+      }
+      // the caller hung up while waiting
+      this.stopMohOn(c);
+      const pos = position();
+      q.abandoned++;
+      this.emit({
+        type: "QueueCallerAbandon",
+        queue: q.cfg.name,
+        position: pos,
+        originalPosition: entry.originalPosition,
+        holdTime: simSeconds(Date.now() - entry.joinedAt),
+        channel: c.snapshot(),
+      });
+      leave();
+      return HANGUP;
+    } finally {
+      cancelQueueTimeout();
+      const i = q.callers.indexOf(entry);
+      if (i >= 0) q.callers.splice(i, 1);
+    }
+  }
+
+  private async queueConnect(
+    q: QueueState,
+    c: Channel,
+    entry: CallerEntry,
+    winner: { m: MemberState; ch: Channel; calledAt: number },
+    leave: () => void,
+    simSeconds: (ms: number) => number,
+  ): Promise<DialplanAppResult> {
+    const { m, ch } = winner;
+    const connectedAt = Date.now();
+    this.stopMohOn(c);
+    leave();
+    const waitMs = connectedAt - entry.joinedAt;
+    this.setVarOn(c, "QUEUEPOSITION", String(entry.originalPosition));
+    this.setVarOn(c, "QUEUEWAIT", String(simSeconds(waitMs)));
+    this.setVarOn(c, "QUEUEWAIT_MS", String(Math.round(waitMs / this.scheduler.timeScale)));
+    m.inCall = true;
+    const holdTime = simSeconds(waitMs);
+    this.emit({
+      type: "AgentConnect",
+      queue: q.cfg.name,
+      member: this.memberSnapshot(m),
+      channel: c.snapshot(),
+      destChannel: ch.snapshot(),
+      holdTime,
+      ringTime: simSeconds(connectedAt - winner.calledAt),
+    });
+    const b = new Bridge(randomUUID(), "basic", "", "", "basic");
+    this.bridges.set(b.id, b);
+    this.emit({ type: "BridgeCreated", bridge: b.snapshot() });
+    this.enterBridge(b, ch);
+    this.enterBridge(b, c);
+    // wait until one side hangs up
+    let agentLeft = false;
+    await new Promise<void>((resolve) => {
+      if (ch.hangupPending || ch.destroyed) {
+        agentLeft = true;
+        return resolve();
+      }
+      ch.onHangupRequest = () => {
+        agentLeft = true;
+        resolve();
+      };
+      c.abort.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    if (this.stopped) return HANGUP;
+    const talkMs = Date.now() - connectedAt;
+    m.inCall = false;
+    m.callsTaken++;
+    m.lastCall = Math.floor(Date.now() / 1000);
+    q.completed++;
+    q.holdtimeTotal += holdTime;
+    q.talktimeTotal += simSeconds(talkMs);
+    this.emit({
+      type: "AgentComplete",
+      queue: q.cfg.name,
+      member: this.memberSnapshot(m),
+      channel: c.snapshot(),
+      destChannel: ch.snapshot(),
+      holdTime,
+      talkTime: simSeconds(talkMs),
+      reason: agentLeft ? "agent" : "caller",
+    });
+    if (ch.bridgeId) this.leaveBridge(ch);
+    if (c.bridgeId) this.leaveBridge(c);
+    const answeredMs = Math.round(talkMs / this.scheduler.timeScale);
+    const dialedMs = Math.round((Date.now() - winner.calledAt) / this.scheduler.timeScale);
+    this.setVarOn(c, "ANSWEREDTIME", String(Math.floor(answeredMs / 1000)));
+    this.setVarOn(c, "ANSWEREDTIME_MS", String(answeredMs));
+    this.setVarOn(c, "DIALEDTIME", String(Math.floor(dialedMs / 1000)));
+    this.setVarOn(c, "DIALEDTIME_MS", String(dialedMs));
+    b.destroyed = true;
+    this.emit({ type: "BridgeDestroyed", bridge: b.snapshot() });
+    this.bridges.delete(b.id);
+    ch.runningApp = false;
+    ch.onHangupRequest = undefined;
+    if (!ch.destroyed) {
+      if (!ch.hangupCause) ch.hangupCause = c.hangupCause || CAUSE.NORMAL;
+      this.destroy(ch);
+    }
+    this.updateQueueAvail(q);
+    return HANGUP;
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -12,9 +12,10 @@ export class Bridge {
 
   constructor(
     readonly id: string,
-    readonly bridgeType: "mixing" | "holding",
+    readonly bridgeType: "mixing" | "holding" | "basic",
     readonly name: string,
     readonly creator = "Stasis",
+    readonly bridgeClass = "stasis",
   ) {}
 
   technology(): string {
@@ -27,12 +28,12 @@ export class Bridge {
       id: this.id,
       technology: this.technology(),
       bridgeType: this.bridgeType,
-      bridgeClass: "stasis",
+      bridgeClass: this.bridgeClass,
       creator: this.creator,
       name: this.name,
       channels: [...this.channels],
       creationTime: this.creationTime,
-      videoMode: this.bridgeType === "holding" ? "none" : "talker",
+      videoMode: this.bridgeType === "mixing" ? "talker" : "none",
     };
   }
 }

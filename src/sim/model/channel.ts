@@ -37,6 +37,8 @@ export class Channel {
   mohClass: string | undefined;
   /** Hangup cause to report at destruction (first one set wins, as in Asterisk). */
   hangupCause = 0;
+  /** A cause was given explicitly (0 included), so defaults must not overwrite it. */
+  causeSet = false;
   /** A hangup was requested (soft or queued): the channel's thread must wind down. */
   hangupPending = false;
   destroyed = false;
@@ -60,6 +62,8 @@ export class Channel {
   mediaWaiters = new Set<() => void>();
   /** Pending originate dial bookkeeping. */
   dial: DialInfo | undefined;
+  /** Called when a hangup is requested on a channel that an application owns (Queue members). */
+  onHangupRequest: (() => void) | undefined;
 
   constructor(
     readonly id: string,
@@ -110,6 +114,8 @@ export interface DialInfo {
   cancelTimeout: () => void;
   onAnswer: () => void;
   onFail: (cause: number) => void;
+  /** The channel that dials (Queue, Dial); absent for an originate. */
+  caller?: Channel;
 }
 
 /** Hooks for the far end of a non-Local channel (a simulated phone), see `EndpointBehavior`. */

@@ -18,6 +18,7 @@ import type {
   DeviceState,
   PlaybackSnapshot,
 } from "./types.js";
+import type { QueueMemberSnapshot } from "./queue.js";
 
 interface Base {
   at: number;
@@ -244,14 +245,50 @@ export interface ShutdownEvent extends Base {
   restart: boolean;
 }
 
-/** Dynamic queue membership / queue lifecycle hook point for later extensions (AMI `Queue*`). */
-export interface QueueEvent extends Base {
-  type: "Queue";
-  /** AMI event name, e.g. `QueueCallerJoin`, `AgentCalled`. */
-  name: string;
-  /** Ordered AMI fields after `Event`/`Privilege`; channel snapshots are expanded by the AMI side. */
-  fields: Record<string, string | number>;
-  channels?: Record<string, ChannelSnapshot>;
+/** AMI `QueueCallerJoin` / `QueueCallerLeave`: a caller entered or left a queue. */
+export interface QueueCallerJoinLeaveEvent extends Base {
+  type: "QueueCallerJoin" | "QueueCallerLeave";
+  queue: string;
+  position: number;
+  /** Callers in the queue after the change. */
+  count: number;
+  channel: ChannelSnapshot;
+}
+
+/** AMI `QueueCallerAbandon`: the caller hung up while waiting. */
+export interface QueueCallerAbandonEvent extends Base {
+  type: "QueueCallerAbandon";
+  queue: string;
+  position: number;
+  originalPosition: number;
+  /** seconds */
+  holdTime: number;
+  channel: ChannelSnapshot;
+}
+
+/** AMI `AgentCalled`, `AgentRingNoAnswer`, `AgentConnect`, `AgentComplete`. */
+export interface QueueAgentEvent extends Base {
+  type: "AgentCalled" | "AgentRingNoAnswer" | "AgentConnect" | "AgentComplete";
+  queue: string;
+  member: QueueMemberSnapshot;
+  /** The caller. */
+  channel: ChannelSnapshot;
+  /** The member's channel. */
+  destChannel: ChannelSnapshot;
+  /** AgentRingNoAnswer: ms; AgentConnect: s. */
+  ringTime?: number;
+  /** AgentConnect / AgentComplete, seconds. */
+  holdTime?: number;
+  /** AgentComplete, seconds. */
+  talkTime?: number;
+  /** AgentComplete: who hung up. */
+  reason?: "agent" | "caller" | "transfer";
+}
+
+/** AMI `QueueMemberStatus`, `QueueMemberAdded`, `QueueMemberRemoved`, `QueueMemberPause`. */
+export interface QueueMemberEvent extends Base {
+  type: "QueueMemberStatus" | "QueueMemberAdded" | "QueueMemberRemoved" | "QueueMemberPause";
+  member: QueueMemberSnapshot;
 }
 
 export type PbxEvent =
@@ -282,7 +319,10 @@ export type PbxEvent =
   | CdrEvent
   | OriginateResultEvent
   | ShutdownEvent
-  | QueueEvent;
+  | QueueCallerJoinLeaveEvent
+  | QueueCallerAbandonEvent
+  | QueueAgentEvent
+  | QueueMemberEvent;
 
 export type PbxEventType = PbxEvent["type"];
 

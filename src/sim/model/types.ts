@@ -58,7 +58,8 @@ export interface ChannelSnapshot {
 export interface BridgeSnapshot {
   id: string;
   technology: string;
-  bridgeType: "mixing" | "holding";
+  /** `basic` for bridges the dialplan makes (Queue, Dial), not ARI. */
+  bridgeType: "mixing" | "holding" | "basic";
   bridgeClass: string;
   creator: string;
   name: string;
