@@ -25,6 +25,8 @@ export interface AmiServerOptions {
   port: number;
   /** AMI users (manager.conf): `{ user: secret }` or a list. */
   users: Credentials;
+  /** Restarts the whole simulator (CLI `core restart now` over AMI `Command`). */
+  restart?: () => void;
 }
 
 /** What a started AMI server hands back. */
@@ -59,21 +61,23 @@ export interface SimulatorOptions extends SimPbxOptions {
 }
 
 export interface Simulator {
-  /** Base URL for ari-client: `http://127.0.0.1:<port>`. */
+  /** Base URL for ari-client: `http://127.0.0.1:<port>`. Stable across restarts. */
   readonly ariUrl: string;
   readonly ariPort: number;
-  /** AMI port, or undefined when no AMI server runs. */
+  /** AMI port, or undefined when no AMI server runs. Stable across restarts. */
   readonly amiPort: number | undefined;
   readonly host: string;
+  /** The current PBX core (a new one after each restart). */
   readonly pbx: SimPbx;
   readonly ari: AriServer;
   readonly ami: AmiServerHandle | undefined;
   /**
    * `core restart now`: Stasis channels get ChannelHangupRequest (cause 4) and StasisEnd, every
-   * ARI/AMI connection drops, and a fresh PBX starts on the same ports after `downMs` (ms, real
-   * time). Returns the new Simulator; this one is stopped.
+   * ARI/AMI connection drops (no close frame, no AMI Goodbye), connections are refused for
+   * `downMs` (real ms), then a fresh PBX listens on the same ports. This object then refers to the
+   * new PBX and servers. The AMI server receives it as `opts.restart`.
    */
-  restart(downMs?: number): Promise<Simulator>;
+  restart(downMs?: number): Promise<void>;
   /** Stops servers and the PBX; no timers or sockets are left behind. Idempotent. */
   stop(): Promise<void>;
 }
@@ -81,47 +85,77 @@ export interface Simulator {
 /** Set to `startAmiServer` once `src/sim/ami/server.ts` exists, so AMI starts by default. */
 const DEFAULT_AMI_STARTER: AmiServerStarter | undefined = undefined;
 
+interface Running {
+  pbx: SimPbx;
+  ari: AriServer;
+  ami: AmiServerHandle | undefined;
+}
+
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const host = opts.host ?? "127.0.0.1";
-  const pbx = new SimPbx(opts);
-  let ari: AriServer | undefined;
-  let ami: AmiServerHandle | undefined;
-  try {
-    ari = await startAriServer(pbx, { host, port: opts.ariPort ?? 0, users: opts.users, ...(opts.ari ?? {}) });
-    const starter = opts.ami === false ? undefined : (opts.ami ?? DEFAULT_AMI_STARTER);
-    if (starter) ami = await starter(pbx, { host, port: opts.amiPort ?? 0, users: opts.amiUsers ?? opts.users });
-  } catch (e) {
-    await ari?.close();
-    pbx.stop();
-    throw e;
-  }
-  const ariServer = ari;
   let stopped = false;
+  let restarting: Promise<void> | undefined;
+
+  const boot = async (ariPort: number, amiPort: number): Promise<Running> => {
+    const pbx = new SimPbx(opts);
+    let ari: AriServer | undefined;
+    let ami: AmiServerHandle | undefined;
+    try {
+      ari = await startAriServer(pbx, { host, port: ariPort, users: opts.users, ...(opts.ari ?? {}) });
+      const starter = opts.ami === false ? undefined : (opts.ami ?? DEFAULT_AMI_STARTER);
+      if (starter) ami = await starter(pbx, { host, port: amiPort, users: opts.amiUsers ?? opts.users, restart: () => void sim.restart() });
+    } catch (e) {
+      await ari?.close();
+      pbx.stop();
+      throw e;
+    }
+    return { pbx, ari, ami };
+  };
+
+  let current = await boot(opts.ariPort ?? 0, opts.amiPort ?? 0);
+  const ariPort = current.ari.port;
+  const amiPort = current.ami?.port;
+
   const sim: Simulator = {
-    ariUrl: ariServer.url,
-    ariPort: ariServer.port,
-    amiPort: ami?.port,
+    ariUrl: current.ari.url,
+    ariPort,
+    amiPort,
     host,
-    pbx,
-    ari: ariServer,
-    ami,
+    get pbx() {
+      return current.pbx;
+    },
+    get ari() {
+      return current.ari;
+    },
+    get ami() {
+      return current.ami;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      pbx.stop();
-      await Promise.allSettled([ariServer.close(), ami?.close()]);
+      await restarting?.catch(() => undefined);
+      current.pbx.stop();
+      await Promise.allSettled([current.ari.close(), current.ami?.close()]);
     },
-    async restart(downMs = 500) {
-      pbx.shutdown(true);
-      // let the last frames (ChannelHangupRequest, StasisEnd) leave before the sockets drop
-      await new Promise((r) => setTimeout(r, 20));
-      ariServer.dropConnections();
-      ami?.dropConnections?.();
-      const ariPort = ariServer.port;
-      const amiPort = ami?.port;
-      await sim.stop();
-      await new Promise((r) => setTimeout(r, downMs));
-      return startSimulator({ ...opts, ariPort, ...(amiPort !== undefined ? { amiPort } : {}) });
+    restart(downMs = 500) {
+      if (stopped) return Promise.reject(new Error("simulator stopped"));
+      if (restarting) return restarting;
+      restarting = (async () => {
+        const old = current;
+        old.pbx.shutdown(true);
+        // let the last frames (ChannelHangupRequest, StasisEnd) leave before the sockets drop
+        await new Promise((r) => setTimeout(r, 20));
+        old.ari.dropConnections();
+        old.ami?.dropConnections?.();
+        old.pbx.stop();
+        await Promise.allSettled([old.ari.close(), old.ami?.close()]);
+        await new Promise((r) => setTimeout(r, downMs));
+        if (stopped) return;
+        current = await boot(ariPort, amiPort ?? 0);
+      })().finally(() => {
+        restarting = undefined;
+      });
+      return restarting;
     },
   };
   return sim;

@@ -351,6 +351,7 @@ export class SimPbx {
       case "Cdr":
       case "OriginateResult":
       case "Shutdown":
+      case "Reload":
       case "QueueCallerJoin":
       case "QueueCallerLeave":
       case "QueueCallerAbandon":
@@ -2396,6 +2397,12 @@ export class SimPbx {
         c.stasis = undefined;
       }
     }
+  }
+
+  /** `module reload` / AMI `Reload`: records the reload time and emits `Reload`. */
+  reload(module = "All"): void {
+    this.lastReloadTime = Date.now();
+    this.emit({ type: "Reload", module });
   }
 
   get isStopped(): boolean {

@@ -52,7 +52,7 @@ it("reproduces ws-10: restart with a channel in Stasis", async () => {
   expect(before.frames[2]).toMatchObject({ cause: 4, soft: true });
   // while down: connection refused
   await expect(httpRequest(sim.ariUrl, "GET", "/ari/asterisk/ping", { auth: "cti:cti" })).rejects.toMatchObject({ code: "ECONNREFUSED" });
-  sim = await restarting;
+  await restarting;
   const after = await connect(sim);
   await new Promise((r) => setTimeout(r, 100));
   expect(after.frames).toEqual([]);

@@ -245,6 +245,12 @@ export interface ShutdownEvent extends Base {
   restart: boolean;
 }
 
+/** A configuration reload (AMI `Reload`, `Module: All` for a full reload). */
+export interface ReloadEvent extends Base {
+  type: "Reload";
+  module: string;
+}
+
 /** AMI `QueueCallerJoin` / `QueueCallerLeave`: a caller entered or left a queue. */
 export interface QueueCallerJoinLeaveEvent extends Base {
   type: "QueueCallerJoin" | "QueueCallerLeave";
@@ -319,6 +325,7 @@ export type PbxEvent =
   | CdrEvent
   | OriginateResultEvent
   | ShutdownEvent
+  | ReloadEvent
   | QueueCallerJoinLeaveEvent
   | QueueCallerAbandonEvent
   | QueueAgentEvent
