@@ -1,32 +1,21 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { z } from "zod";
-import { CelCompileError, celEnvironment, compileCel, type CelEnvironment } from "../lib/cel.js";
+import { analyze, type FlowInput, type FlowNode } from "./analyze.js";
 import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { compileField, exprFields, varReads } from "./expressions.js";
 import type { CompiledExpr, CompiledNode, NodeRef, TreeInfo, TreeSet } from "./model.js";
-import { NODE_TYPES, treeSchema, type IvrNode, type TreeFile } from "./schema.js";
-import { SourceMap } from "./source-map.js";
-import { mapTargets, targetsOf } from "./targets.js";
+import { parseTree, treeName, type ParsedTree, type TreeSource } from "./parse-tree.js";
+import { didYouMean } from "./suggest.js";
+import { mapTargets, splitTarget, targetsOfRaw } from "./targets.js";
 
-export interface TreeSource {
-  /** Path as shown in messages (relative to where the admin ran the command, when possible). */
-  file: string;
-  text: string;
-}
+export { treeName, type TreeSource };
 
 export interface LoadResult {
-  /** Present only when there is no error: a set with errors never runs. */
+  /** Present only when there is no error: a set with errors never runs. Warnings do not stop it. */
   set: TreeSet | undefined;
+  /** Every problem in every file, sorted by file, line and column. */
   diagnostics: Diagnostic[];
-}
-
-const env: CelEnvironment = celEnvironment({ customer: "dyn", call: "dyn", vars: "dyn" });
-const validateEnv: CelEnvironment = celEnvironment({ customer: "dyn", call: "dyn", vars: "dyn", value: "string" });
-
-/** Tree name of a file: its base name without `.yaml`/`.yml`. */
-export function treeName(file: string): string {
-  return path.basename(file).replace(/\.ya?ml$/, "");
 }
 
 export function isTreeFile(name: string): boolean {
@@ -41,146 +30,148 @@ export function readTreeDir(dir: string): TreeSource[] {
     .map((name) => ({ file: path.join(dir, name), text: readFileSync(path.join(dir, name), "utf8") }));
 }
 
-interface ParsedFile {
-  source: TreeSource;
-  map: SourceMap;
-  tree: TreeFile;
-}
-
-/** Parses, schema-checks, compiles and links a set of tree files. Pure: no file system access. */
-export function loadTreeSources(sources: TreeSource[]): LoadResult {
-  const diagnostics: Diagnostic[] = [];
-  const parsed: ParsedFile[] = [];
-  const names = new Map<string, string>();
-  for (const source of sources) {
-    const name = treeName(source.file);
-    const clash = names.get(name);
-    if (clash) {
-      diagnostics.push({ file: source.file, line: 1, col: 1, severity: "error", message: `tree name "${name}" is also used by ${clash}` });
-      continue;
-    }
-    names.set(name, source.file);
-    const file = parseFile(source, diagnostics);
-    if (file) parsed.push(file);
-  }
-
-  const nodes = new Map<NodeRef, CompiledNode>();
-  const trees = new Map<string, TreeInfo>();
-  const known = new Map(parsed.map((p) => [treeName(p.source.file), new Set(Object.keys(p.tree.nodes))]));
-  for (const p of parsed) linkFile(p, known, nodes, trees, diagnostics);
-
-  const hasErrors = diagnostics.some((d) => d.severity === "error");
-  const version = createHash("sha256")
+/** Content hash of a set of sources: equal sources give an equal version. */
+export function versionOf(sources: readonly TreeSource[]): string {
+  return createHash("sha256")
     .update(sources.map((s) => `${treeName(s.file)}\0${s.text}`).join("\0\0"))
     .digest("hex")
     .slice(0, 12);
-  return { set: hasErrors ? undefined : { version, trees, nodes }, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-function parseFile(source: TreeSource, diagnostics: Diagnostic[]): ParsedFile | undefined {
-  const map = new SourceMap(source.file, source.text);
-  for (const e of map.doc.errors) {
-    const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
-    diagnostics.push({ file: source.file, ...pos, severity: "error", message: yamlMessage(e.code, e.message) });
-  }
-  if (map.doc.errors.length) return undefined;
-  const result = treeSchema.safeParse(map.doc.toJS() ?? {});
-  if (!result.success) {
-    for (const issue of result.error.issues) diagnostics.push(schemaDiagnostic(map, issue));
-    return undefined;
-  }
-  return { source, map, tree: result.data };
-}
+/** File names a goto can name: `name.yaml#node` with a lower-case name. */
+const TARGETABLE_FILE = /^[a-z0-9][a-z0-9_-]*\.ya?ml$/;
 
-function yamlMessage(code: string, message: string): string {
-  if (code === "DUPLICATE_KEY") return "the same key appears twice in this mapping (a digit or node id used twice?)";
-  return `YAML syntax error: ${message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`;
-}
-
-function schemaDiagnostic(map: SourceMap, issue: z.core.$ZodIssue): Diagnostic {
-  const at = (p: PropertyKey[], key = false) => ({ file: map.file, ...map.locate(p, { key }), severity: "error" as const });
-  const where = issue.path.map(String).join(".") || "the file";
-  switch (issue.code) {
-    case "unrecognized_keys": {
-      const key = issue.keys[0]!;
-      return { ...at([...issue.path, key], true), message: `unknown field "${key}" in ${where}${issue.keys.length > 1 ? ` (also: ${issue.keys.slice(1).join(", ")})` : ""}` };
+/**
+ * Parses, checks, compiles and links a set of tree files. Pure: no file system access. Every problem
+ * is reported, not just the first: each file, each node and each expression is checked on its own.
+ */
+export function loadTreeSources(sources: TreeSource[]): LoadResult {
+  const diagnostics: Diagnostic[] = [];
+  const trees = new Map<string, ParsedTree>();
+  for (const source of sources) {
+    const name = treeName(source.file);
+    const clash = trees.get(name);
+    if (clash) {
+      diagnostics.push({ file: source.file, line: 1, col: 1, severity: "error", message: `tree name "${name}" is also used by ${clash.source.file}; rename one of the files` });
+      continue;
     }
-    case "invalid_union": {
-      const node = map.doc.getIn(issue.path as unknown[]) as unknown;
-      const type = node && typeof node === "object" && "get" in node ? (node as { get(k: string): unknown }).get("type") : undefined;
-      if (issue.path.length === 2 && issue.path[0] === "nodes") {
-        return type === undefined
-          ? { ...at(issue.path), message: `node "${String(issue.path[1])}" has no type (one of: ${NODE_TYPES.join(", ")})` }
-          : { ...at([...issue.path, "type"]), message: `unknown node type "${String(type)}" (one of: ${NODE_TYPES.join(", ")})` };
-      }
-      return { ...at(issue.path), message: `${where}: ${issue.message}` };
+    if (!TARGETABLE_FILE.test(path.basename(source.file))) {
+      diagnostics.push({ file: source.file, line: 1, col: 1, severity: "warning", message: `other trees cannot goto into "${path.basename(source.file)}": use a lower-case file name (letters, digits, - and _)` });
     }
-    case "invalid_type":
-      if (issue.input === undefined) {
-        const field = String(issue.path.at(-1));
-        return { ...at(issue.path.slice(0, -1), false), message: `missing required field "${field}" in ${issue.path.slice(0, -1).map(String).join(".") || "the file"}` };
+    const tree = parseTree(source);
+    trees.set(name, tree);
+    diagnostics.push(...tree.diagnostics);
+  }
+
+  const flow: FlowNode[] = [];
+  const compiled = new Map<NodeRef, CompiledNode>();
+  const varsSet = new Set<string>();
+  for (const tree of trees.values()) {
+    for (const name of Object.keys(tree.rawVars)) varsSet.add(name);
+    checkStart(tree, diagnostics);
+    for (const n of tree.nodes) {
+      const body = (n.node ?? n.raw) as Record<string, unknown>;
+      const ref = `${tree.name}#${n.id}`;
+      const err = (p: (string | number)[], message: string, offset?: number) =>
+        diagnostics.push({
+          file: tree.source.file,
+          ...(offset === undefined ? tree.map.locate(["nodes", n.id, ...p]) : tree.map.locateInScalar(["nodes", n.id, ...p], offset)),
+          severity: "error",
+          message,
+        });
+
+      const edges = targetsOfRaw(body).map((t) => {
+        const resolved = resolveTarget(t.value, tree, trees);
+        if (resolved.problem) err(t.path, resolved.problem);
+        return { path: t.path, to: resolved.ref };
+      });
+
+      const exprs: Record<string, CompiledExpr> = {};
+      const reads: FlowNode["varReads"] = [];
+      for (const field of exprFields(body)) {
+        const outcome = compileField(field);
+        if (outcome.ok) exprs[field.path.join(".")] = outcome.expr;
+        else err(field.path, outcome.message, outcome.offset ?? 0);
+        for (const r of varReads(field.source)) reads.push({ name: r.name, path: field.path, offset: r.offset });
       }
-      return { ...at(issue.path), message: `${where}: ${issue.message}` };
-    default:
-      return { ...at(issue.path), message: `${where}: ${issue.message}` };
+      for (const v of varsWritten(body)) varsSet.add(v);
+
+      flow.push({ ref, tree: tree.name, id: n.id, file: path.basename(tree.source.file), type: n.type, valid: n.node !== undefined, body, edges, varReads: reads });
+      if (n.node) {
+        const qualify = (t: string) => {
+          const { file, node } = splitTarget(t);
+          return `${file ? treeName(file) : tree.name}#${node}`;
+        };
+        compiled.set(ref, { ref, tree: tree.name, id: n.id, node: mapTargets(n.node, qualify), exprs });
+      }
+    }
+  }
+
+  const roots = [...trees.values()].flatMap((t) => (t.startId && t.nodes.some((n) => n.id === t.startId) ? [`${t.name}#${t.startId}`] : t.nodes.slice(0, 1).map((n) => `${t.name}#${n.id}`)));
+  const input: FlowInput = { nodes: flow, roots, varsSet };
+  const byRef = new Map(flow.map((n) => [n.ref, n]));
+  for (const f of analyze(input)) {
+    const n = byRef.get(f.ref)!;
+    const tree = trees.get(n.tree)!;
+    const at = ["nodes", n.id, ...f.path];
+    const pos = f.offset !== undefined ? tree.map.locateInScalar(at, f.offset) : tree.map.locate(at, { key: f.key });
+    diagnostics.push({ file: tree.source.file, ...pos, severity: f.severity, message: f.message });
+  }
+
+  const hasErrors = diagnostics.some((d) => d.severity === "error");
+  return { set: hasErrors ? undefined : buildSet(sources, trees, compiled), diagnostics: sortDiagnostics(diagnostics) };
+}
+
+function checkStart(tree: ParsedTree, diagnostics: Diagnostic[]): void {
+  const start = tree.header?.start;
+  if (start === undefined) return;
+  const ids = tree.nodes.map((n) => n.id);
+  if (!ids.includes(start)) {
+    diagnostics.push({ file: tree.source.file, ...tree.map.locate(["start"]), severity: "error", message: `start node "${start}" does not exist in this file${didYouMean(start, ids)}` });
   }
 }
 
-/** The CEL fields of a node: path inside the node, source, expected type, and whether `value` is in scope. */
-function exprFields(node: IvrNode): Array<{ path: (string | number)[]; source: string; type?: "bool" | "string"; withValue?: boolean }> {
-  switch (node.type) {
-    case "branch":
-      return node.cases.map((c, i) => ({ path: ["cases", i, "when"], source: c.when, type: "bool" as const }));
+/** Resolves a target written in `tree`; a broken file's nodes are unknown, so gotos into it are not judged. */
+function resolveTarget(target: string, tree: ParsedTree, trees: ReadonlyMap<string, ParsedTree>): { ref?: NodeRef; problem?: string } {
+  const { file, node } = splitTarget(target);
+  const other = file === undefined ? tree : trees.get(treeName(file));
+  if (!other) {
+    return { problem: `goto "${target}": there is no tree file ${file} beside this one${didYouMean(treeName(file!), [...trees.keys()].map((t) => `${t}.yaml`))}` };
+  }
+  if (!other.readable) return {};
+  const ids = other.nodes.map((n) => n.id);
+  if (!ids.includes(node)) {
+    return {
+      problem:
+        file === undefined
+          ? `goto "${node}": there is no node "${node}" in this file${didYouMean(node, ids)}`
+          : `goto "${target}": ${file} has no node "${node}"${didYouMean(node, ids)}`,
+    };
+  }
+  return { ref: `${other.name}#${node}` };
+}
+
+/** Variables a node assigns: set nodes, a gather's variable, menu option `set`s, a lookup `into` a variable. */
+function varsWritten(body: Record<string, unknown>): string[] {
+  const keys = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : []);
+  switch (body.type) {
     case "set":
-      return Object.entries(node.expr ?? {}).map(([k, v]) => ({ path: ["expr", k], source: v }));
+      return [...keys(body.vars), ...keys(body.expr)];
     case "gather":
-      return node.validate ? [{ path: ["validate"], source: node.validate, type: "bool", withValue: true }] : [];
-    case "queue":
-      return node.laneExpr ? [{ path: ["laneExpr"], source: node.laneExpr, type: "string" }] : [];
+      return typeof body.variable === "string" ? [body.variable] : [];
+    case "menu":
+      return Object.values((body.options as Record<string, unknown> | undefined) ?? {}).flatMap((o) => keys((o as { set?: unknown } | null)?.set));
     case "lookup":
-      return [{ path: ["key"], source: node.key }];
+      return typeof body.into === "string" && body.into !== "customer" ? [body.into] : [];
     default:
       return [];
   }
 }
 
-function linkFile(
-  p: ParsedFile,
-  known: Map<string, Set<string>>,
-  nodes: Map<NodeRef, CompiledNode>,
-  trees: Map<string, TreeInfo>,
-  diagnostics: Diagnostic[],
-): void {
-  const tree = treeName(p.source.file);
-  const ids = Object.keys(p.tree.nodes);
-  const err = (nodePath: PropertyKey[], message: string, opts: { key?: boolean } = {}) =>
-    diagnostics.push({ file: p.source.file, ...p.map.locate(nodePath, opts), severity: "error", message });
-
-  if (ids.length === 0) err(["nodes"], "a tree needs at least one node");
-  const start = p.tree.start ?? ids[0];
-  if (p.tree.start && !known.get(tree)!.has(p.tree.start)) err(["start"], `start node "${p.tree.start}" does not exist in this file`);
-  if (start) trees.set(tree, { name: tree, file: p.source.file, title: p.tree.name, start: `${tree}#${start}`, vars: p.tree.vars });
-
-  for (const [id, node] of Object.entries(p.tree.nodes)) {
-    const base = ["nodes", id];
-    for (const t of targetsOf(node)) {
-      const [file, target] = t.value.includes("#") ? t.value.split("#") as [string, string] : [undefined, t.value];
-      const other = file ? treeName(file) : tree;
-      const otherIds = known.get(other);
-      if (!otherIds) err([...base, ...t.path], `goto "${t.value}": there is no tree file ${file} beside this one`);
-      else if (!otherIds.has(target)) err([...base, ...t.path], file ? `goto "${t.value}": ${file} has no node "${target}"` : `goto "${target}": there is no node "${target}" in this file`);
-    }
-    const exprs: Record<string, CompiledExpr> = {};
-    for (const f of exprFields(node)) {
-      try {
-        exprs[f.path.join(".")] = compileCel(f.withValue ? validateEnv : env, f.source, f.type);
-      } catch (e) {
-        const offset = e instanceof CelCompileError ? e.offset : undefined;
-        const pos = offset === undefined ? p.map.locate([...base, ...f.path]) : p.map.locateInScalar([...base, ...f.path], offset);
-        diagnostics.push({ file: p.source.file, ...pos, severity: "error", message: `${(e as Error).message} in \`${f.source}\`` });
-      }
-    }
-    const qualify = (t: string) => (t.includes("#") ? `${treeName(t.split("#")[0]!)}#${t.split("#")[1]}` : `${tree}#${t}`);
-    nodes.set(`${tree}#${id}`, { ref: `${tree}#${id}`, tree, id, node: mapTargets(node, qualify), exprs });
+function buildSet(sources: TreeSource[], trees: ReadonlyMap<string, ParsedTree>, nodes: Map<NodeRef, CompiledNode>): TreeSet {
+  const infos = new Map<string, TreeInfo>();
+  for (const t of trees.values()) {
+    infos.set(t.name, { name: t.name, file: t.source.file, title: t.header!.title, start: `${t.name}#${t.startId!}`, vars: t.header!.vars });
   }
+  return { version: versionOf(sources), trees: infos, nodes };
 }

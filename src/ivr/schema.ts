@@ -11,7 +11,9 @@ import { z } from "zod";
 export const NODE_ID = /^[a-z][a-z0-9_-]*$/;
 export const TARGET = /^(?:[a-z0-9][a-z0-9_-]*\.ya?ml#)?[a-z][a-z0-9_-]*$/;
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const varName = z.string().regex(VAR_NAME, "variable names are letters, digits and _, not starting with a digit");
+const varName = z.string().regex(VAR_NAME, "must be letters, digits and _, not starting with a digit");
+const ID_MESSAGE = "must be lower-case letters, digits, - and _, starting with a letter";
+const id = () => z.string().regex(NODE_ID, ID_MESSAGE);
 export const MEDIA_URI = /^(sound|recording|number|digits|tone|characters):\S+$/;
 
 const description = z.string().optional().describe("Free text for admins; shown by `switchboard graph`.");
@@ -24,14 +26,15 @@ const celExpr = (d: string) => z.string().min(1).describe(`CEL expression: ${d}`
 
 export const mediaUri = z
   .string()
-  .regex(MEDIA_URI, "must be a media URI: sound:, recording:, number:, digits:, tone: or characters:")
+  .regex(MEDIA_URI, "must be a media URI (sound:, recording:, number:, digits:, tone: or characters:)")
   .describe("ARI media URI, e.g. sound:switchboard/welcome, digits:1234, number:42, tone:ring.");
 export const prompt = z
   .union([mediaUri, z.array(mediaUri).min(1)])
   .describe("One media URI or a list played in order.");
 export type Prompt = z.infer<typeof prompt>;
 
-const digit = z.string().regex(/^[0-9*#]$/, "must be one DTMF key: 0-9, * or #");
+export const DTMF_KEY = /^[0-9*#]$/;
+const digit = z.string().regex(DTMF_KEY, "must be one DTMF key (0-9, * or #)");
 
 export const playNode = z
   .object({
@@ -41,7 +44,8 @@ export const playNode = z
     bargeIn: z.boolean().default(false).describe("Whether a key press skips the rest of the prompt."),
     next: target,
   })
-  .strict();
+  .strict()
+  .describe("Plays a prompt, then goes to `next`.");
 
 const retryPrompt = z
   .object({ prompt: prompt.optional(), goto: target.optional() })
@@ -65,7 +69,7 @@ export const menuNode = z
     description,
     prompt,
     options: z
-      .record(z.string(), menuOption)
+      .record(digit, menuOption)
       .refine((o) => Object.keys(o).length > 0, "a menu needs at least one option")
       .describe("DTMF key -> target."),
     timeout: seconds("How long to wait for a key after the prompt ends.").default(5),
@@ -74,7 +78,8 @@ export const menuNode = z
     invalid: retryPrompt.optional(),
     onFail: target.describe("Where to go once the retries are used up."),
   })
-  .strict();
+  .strict()
+  .describe("Plays a prompt and waits for one DTMF key; retries on no input or an unknown key, then `onFail`.");
 
 export const gatherNode = z
   .object({
@@ -94,7 +99,8 @@ export const gatherNode = z
     next: target,
     onFail: target,
   })
-  .strict();
+  .strict()
+  .describe("Collects several digits into vars.<variable> (account numbers, PINs, dates).");
 
 export const branchNode = z
   .object({
@@ -105,7 +111,8 @@ export const branchNode = z
       .min(1),
     default: target,
   })
-  .strict();
+  .strict()
+  .describe("Goes to the first case whose `when` is true, else `default`. Instant: the caller hears nothing.");
 
 const literal = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const setNode = z
@@ -117,7 +124,8 @@ export const setNode = z
     next: target,
   })
   .strict()
-  .refine((n) => n.vars !== undefined || n.expr !== undefined, "a set node needs `vars` or `expr`");
+  .refine((n) => n.vars !== undefined || n.expr !== undefined, "a set node needs `vars` or `expr`")
+  .describe("Sets variables (vars.<name>), then goes to `next`. Instant: the caller hears nothing.");
 
 export const lookupNode = z
   .object({
@@ -131,16 +139,17 @@ export const lookupNode = z
     onNotFound: target.optional().describe("Where to go when the source has no record (default: next)."),
     onError: target.describe("Where to go on timeout or failure."),
   })
-  .strict();
+  .strict()
+  .describe("Looks a record up (the CRM by default) into `customer` or a variable, then `next`.");
 
 export const queueNode = z
   .object({
     type: z.literal("queue"),
     description,
-    queue: z.string().regex(NODE_ID),
-    lane: z.string().regex(NODE_ID).optional().describe("A configured lane, e.g. express or standard."),
+    queue: id(),
+    lane: id().optional().describe("A configured lane, e.g. express or standard."),
     laneExpr: celExpr("a lane name").optional(),
-    skills: z.array(z.string().regex(NODE_ID)).default([]),
+    skills: z.array(id()).default([]),
     priority: z.number().int().min(0).max(100).default(0).describe("Hint within a lane; higher first."),
     reason: z.string().optional().describe("Why the caller is queued; shown in the screen-pop."),
     maxWait: seconds("Leave the queue to onTimeout after this long.").optional(),
@@ -149,7 +158,8 @@ export const queueNode = z
     onFull: target.optional(),
   })
   .strict()
-  .refine((n) => !(n.lane && n.laneExpr), "give `lane` or `laneExpr`, not both");
+  .refine((n) => !(n.lane && n.laneExpr), "give `lane` or `laneExpr`, not both")
+  .describe("Puts the caller in a queue for an agent; `onTimeout`, `onEmpty` and `onFull` are the ways back.");
 
 export const transferNode = z
   .object({
@@ -162,7 +172,8 @@ export const transferNode = z
     priority: z.number().int().min(1).default(1),
   })
   .strict()
-  .refine((n) => (n.endpoint ? !n.context : !!(n.context && n.extension)), "give `endpoint`, or `context` and `extension`");
+  .refine((n) => (n.endpoint ? !n.context : !!(n.context && n.extension)), "give `endpoint`, or `context` and `extension`")
+  .describe("Hands the call to an endpoint or a dialplan context/extension; the IVR ends.");
 
 export const hangupNode = z
   .object({
@@ -171,9 +182,13 @@ export const hangupNode = z
     prompt: prompt.optional(),
     reason: z.enum(["normal", "busy", "congestion", "no_answer", "rejected"]).default("normal"),
   })
-  .strict();
+  .strict()
+  .describe("Optionally plays a prompt, then hangs up.");
 
-export const gotoNode = z.object({ type: z.literal("goto"), description, target }).strict();
+export const gotoNode = z
+  .object({ type: z.literal("goto"), description, target })
+  .strict()
+  .describe("Jumps to another node, in this file or `other.yaml#node`. Instant.");
 
 export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto"] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
@@ -195,11 +210,12 @@ export const treeSchema = z
   .object({
     name: z.string().optional(),
     description,
-    start: z.string().regex(NODE_ID).optional().describe("First node; default: the first node listed."),
+    start: id().optional().describe("First node; default: the first node listed."),
     vars: z.record(varName, literal).default({}).describe("Initial variables."),
-    nodes: z.record(z.string().regex(NODE_ID, "node ids are lower-case: letters, digits, - and _"), nodeSchema),
+    nodes: z.record(id(), nodeSchema).describe("Node id -> node. Ids are lower-case: letters, digits, - and _."),
   })
-  .strict();
+  .strict()
+  .describe("A Switchboard IVR tree: one file is one tree, or a fragment other trees jump into.");
 
 export type IvrNode = z.infer<typeof nodeSchema>;
 export type PlayNode = z.infer<typeof playNode>;

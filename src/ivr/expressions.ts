@@ -1,0 +1,138 @@
+import { CelCompileError, celEnvironment, compileCel, type CelEnvironment } from "../lib/cel.js";
+import type { CompiledExpr } from "./model.js";
+import { didYouMean } from "./suggest.js";
+
+/** A CEL expression inside a node: where it is, what it must produce, and whether `value` is in scope. */
+export interface ExprField {
+  path: (string | number)[];
+  source: string;
+  expected?: "bool" | "string";
+  /** Only a gather's `validate` sees `value` (the digits entered). */
+  withValue?: boolean;
+  /** How the message names the field: `a "when" condition`, `"laneExpr"`... */
+  role: string;
+}
+
+const NAMES = ["customer", "call", "vars"];
+const env: CelEnvironment = celEnvironment({ customer: "dyn", call: "dyn", vars: "dyn" });
+const validateEnv: CelEnvironment = celEnvironment({ customer: "dyn", call: "dyn", vars: "dyn", value: "string" });
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The expressions of a node, read leniently so that a node with other mistakes still gets its CEL checked. */
+export function exprFields(node: unknown): ExprField[] {
+  if (!isRecord(node)) return [];
+  const out: ExprField[] = [];
+  switch (node.type) {
+    case "branch":
+      if (Array.isArray(node.cases)) {
+        node.cases.forEach((c: unknown, i) => {
+          if (isRecord(c) && typeof c.when === "string") out.push({ path: ["cases", i, "when"], source: c.when, expected: "bool", role: 'a "when" condition' });
+        });
+      }
+      break;
+    case "set":
+      if (isRecord(node.expr)) {
+        for (const [k, v] of Object.entries(node.expr)) if (typeof v === "string") out.push({ path: ["expr", k], source: v, role: `"expr.${k}"` });
+      }
+      break;
+    case "gather":
+      if (typeof node.validate === "string") out.push({ path: ["validate"], source: node.validate, expected: "bool", withValue: true, role: '"validate"' });
+      break;
+    case "queue":
+      if (typeof node.laneExpr === "string") out.push({ path: ["laneExpr"], source: node.laneExpr, expected: "string", role: '"laneExpr"' });
+      break;
+    case "lookup":
+      if (typeof node.key === "string") out.push({ path: ["key"], source: node.key, role: '"key"' });
+      break;
+  }
+  return out.filter((f) => f.source.trim() !== "");
+}
+
+export type CompileOutcome = { ok: true; expr: CompiledExpr } | { ok: false; message: string; offset: number | undefined };
+
+export function compileField(field: ExprField): CompileOutcome {
+  try {
+    return { ok: true, expr: compileCel(field.withValue ? validateEnv : env, field.source, field.expected) };
+  } catch (e) {
+    const offset = e instanceof CelCompileError ? e.offset : undefined;
+    return { ok: false, message: explain((e as Error).message, field), offset };
+  }
+}
+
+/** The CEL library's messages, reworded for admins. */
+function explain(message: string, field: ExprField): string {
+  const names = field.withValue ? [...NAMES, "value"] : NAMES;
+  const unknown = /Unknown variable: ([A-Za-z_]\w*)/.exec(message);
+  if (unknown) {
+    const name = unknown[1]!;
+    return `unknown name "${name}" in expression; expressions can use ${names.join(", ")}${didYouMean(name, names)}`;
+  }
+  const gives = /^expression gives (\w+), expected (\w+)$/.exec(message);
+  if (gives) return `${field.role} must give ${gives[2] === "bool" ? "true or false (bool)" : "text (string)"}, this expression gives ${gives[1]}`;
+  if (/Unexpected token: EOF/.test(message)) return "CEL syntax error: the expression ends too early";
+  return message;
+}
+
+/** A `vars.<name>` read inside an expression, with the offset of `<name>` in the expression text. */
+export interface VarRead {
+  name: string;
+  offset: number;
+}
+
+/**
+ * Finds `vars.name` reads, skipping string literals, so that typos in variable names (which CEL cannot see,
+ * `vars` being a map) can be compared with the variables the trees actually set.
+ */
+export function varReads(source: string): VarRead[] {
+  const out: VarRead[] = [];
+  let i = 0;
+  let prev = "";
+  while (i < source.length) {
+    const ch = source[i]!;
+    const quote = stringQuote(source, i);
+    if (quote) {
+      i = skipString(source, i, quote);
+      prev = "literal";
+      continue;
+    }
+    if (/[A-Za-z_]/.test(ch)) {
+      const word = /^[A-Za-z_]\w*/.exec(source.slice(i))![0];
+      if (word === "vars" && prev !== ".") {
+        const m = /^\s*\.\s*([A-Za-z_]\w*)/.exec(source.slice(i + 4));
+        if (m) out.push({ name: m[1]!, offset: i + 4 + m[0].length - m[1]!.length });
+      }
+      prev = word;
+      i += word.length;
+      continue;
+    }
+    if (!/\s/.test(ch)) prev = ch;
+    i++;
+  }
+  return out;
+}
+
+/** The quote that opens a string literal at `i` (with an optional r/R/b/B prefix), if any. */
+function stringQuote(s: string, i: number): string | undefined {
+  let j = i;
+  while (j < i + 2 && /[rRbB]/.test(s[j] ?? "")) j++;
+  if (j > i && /\w/.test(s[i - 1] ?? "")) return undefined;
+  const c = s[j];
+  if (c !== '"' && c !== "'") return undefined;
+  if (j > i && !/^[rRbB]{1,2}$/.test(s.slice(i, j))) return undefined;
+  return s.startsWith(c.repeat(3), j) ? c.repeat(3) : c;
+}
+
+function skipString(s: string, i: number, quote: string): number {
+  const raw = /[rR]/.test(s.slice(i, s.indexOf(quote, i)));
+  let j = s.indexOf(quote, i) + quote.length;
+  while (j < s.length) {
+    if (!raw && s[j] === "\\") {
+      j += 2;
+      continue;
+    }
+    if (s.startsWith(quote, j)) return j + quote.length;
+    j++;
+  }
+  return s.length;
+}

@@ -1,0 +1,134 @@
+import path from "node:path";
+import { z } from "zod";
+import type { Diagnostic } from "./diagnostics.js";
+import { duplicateKeyDiagnostics } from "./duplicate-keys.js";
+import { describeIssues, valueName, type SchemaProblem } from "./schema-messages.js";
+import { NODE_ID, NODE_TYPES, nodeSchema, treeSchema, type IvrNode, type NodeType } from "./schema.js";
+import { SourceMap } from "./source-map.js";
+import { closest } from "./suggest.js";
+
+/** One file as the loader sees it: a YAML source, checked field by field and node by node. */
+export interface TreeSource {
+  /** Path as shown in messages (relative to where the admin ran the command, when possible). */
+  file: string;
+  text: string;
+}
+
+export interface ParsedNode {
+  id: string;
+  /** Undefined when the type is missing or unknown. */
+  type: NodeType | undefined;
+  /** The node as written (a mapping, or {} if it was not one). */
+  raw: Record<string, unknown>;
+  /** The checked node with defaults filled in; only when it passed the schema. */
+  node: IvrNode | undefined;
+}
+
+export interface ParsedTree {
+  source: TreeSource;
+  /** File name without `.yaml`: the name calls and cross-file gotos use. */
+  name: string;
+  map: SourceMap;
+  /** False when the YAML itself is broken: then nothing is known about its nodes. */
+  readable: boolean;
+  /** Top-level fields, when they passed the schema. */
+  header: { title: string | undefined; start: string | undefined; vars: Record<string, unknown> } | undefined;
+  /** Initial variables as written (also when the header has mistakes), for the "never set" check. */
+  rawVars: Record<string, unknown>;
+  /** The start node id as written, or the first node. */
+  startId: string | undefined;
+  nodes: ParsedNode[];
+  diagnostics: Diagnostic[];
+}
+
+/** Tree name of a file: its base name without `.yaml`/`.yml`. */
+export function treeName(file: string): string {
+  return path.basename(file).replace(/\.ya?ml$/, "");
+}
+
+const headerSchema = treeSchema.extend({ nodes: z.record(z.string(), z.unknown()) });
+const NODE_SCHEMAS = new Map<string, z.ZodType>(nodeSchema.options.map((o) => [o.shape.type.value, o]));
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+export function parseTree(source: TreeSource): ParsedTree {
+  const map = new SourceMap(source.file, source.text);
+  const diagnostics: Diagnostic[] = [];
+  const report = (problem: SchemaProblem, severity: Diagnostic["severity"] = "error") =>
+    diagnostics.push({ file: source.file, ...map.locate(problem.path, { key: problem.key }), severity, message: problem.message });
+  const tree: ParsedTree = { source, name: treeName(source.file), map, readable: true, header: undefined, rawVars: {}, startId: undefined, nodes: [], diagnostics };
+
+  for (const e of map.doc.errors) diagnostics.push({ file: source.file, ...map.position(e.pos[0]), severity: "error", message: yamlMessage(e.code, e.message) });
+  for (const w of map.doc.warnings) diagnostics.push({ file: source.file, ...map.position(w.pos[0]), severity: "warning", message: `YAML: ${firstLine(w.message)}` });
+  if (map.doc.errors.length) {
+    tree.readable = false;
+    return tree;
+  }
+  diagnostics.push(...duplicateKeyDiagnostics(map));
+
+  const raw: unknown = map.doc.toJS({ maxAliasCount: 1000 });
+  if (raw === null || raw === undefined) {
+    report({ path: [], message: "the file is empty: a tree needs at least `nodes:`" });
+    return tree;
+  }
+  if (!isRecord(raw)) {
+    report({ path: [], message: `the file must be a mapping with \`nodes:\`, not ${valueName(raw)}` });
+    return tree;
+  }
+
+  const header = headerSchema.safeParse(raw);
+  if (header.success) tree.header = { title: header.data.name, start: header.data.start, vars: header.data.vars };
+  else for (const p of describeIssues(header.error.issues, { schema: headerSchema, input: raw, base: [] })) report(p);
+  if (isRecord(raw.vars)) tree.rawVars = raw.vars;
+
+  if (!isRecord(raw.nodes)) return tree;
+  const ids = Object.keys(raw.nodes);
+  if (ids.length === 0) report({ path: ["nodes"], message: "a tree needs at least one node" });
+  tree.startId = typeof raw.start === "string" ? raw.start : ids[0];
+  for (const id of ids) {
+    if (!NODE_ID.test(id)) report({ path: ["nodes", id], key: true, message: `node id "${id}" must be lower-case letters, digits, - and _, starting with a letter` });
+    tree.nodes.push(parseNode(id, raw.nodes[id], report));
+  }
+  return tree;
+}
+
+function parseNode(id: string, raw: unknown, report: (p: SchemaProblem) => void): ParsedNode {
+  const at = ["nodes", id];
+  if (!isRecord(raw)) {
+    report({ path: at, message: `node "${id}" must be a mapping with a "type" field, not ${valueName(raw)}` });
+    return { id, type: undefined, raw: {}, node: undefined };
+  }
+  const type = raw.type;
+  if (type === undefined || type === null) {
+    report({ path: at, key: true, message: `node "${id}" has no type (add \`type:\`, one of: ${NODE_TYPES.join(", ")})` });
+    return { id, type: undefined, raw, node: undefined };
+  }
+  const schema = NODE_SCHEMAS.get(String(type));
+  if (typeof type !== "string" || !schema) {
+    report({ path: [...at, "type"], message: `unknown node type ${JSON.stringify(type)} (one of: ${NODE_TYPES.join(", ")})${suggestion(String(type), NODE_TYPES)}` });
+    return { id, type: undefined, raw, node: undefined };
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) for (const p of describeIssues(result.error.issues, { schema, input: raw, base: at })) report(p);
+  return { id, type: type as NodeType, raw, node: result.success ? (result.data as IvrNode) : undefined };
+}
+
+function suggestion(word: string, candidates: readonly string[]): string {
+  const c = closest(word, candidates);
+  return c ? `; did you mean "${c}"?` : "";
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+function yamlMessage(code: string, message: string): string {
+  switch (code) {
+    case "TAB_AS_INDENT":
+      return "YAML syntax error: a tab is used for indentation; indent with spaces";
+    case "MULTIPLE_DOCS":
+      return "YAML syntax error: the file holds more than one document (`---`); one file is one tree";
+    default:
+      return `YAML syntax error: ${firstLine(message)}`;
+  }
+}
