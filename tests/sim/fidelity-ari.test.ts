@@ -20,7 +20,7 @@ import {
   type Difference,
 } from "./fidelity.js";
 
-const TIME_SCALE = 0.1;
+const TIME_SCALE = 0.25;
 
 const SCENARIOS = [
   "ws-01-inbound-answer-play-dtmf-app-hangup.jsonl",
@@ -145,7 +145,7 @@ describe("ARI REST exchanges replayed against the simulator", () => {
   it("every recorded exchange: status, reason, headers, content type, body", async () => {
     // Answer() waits up to 500 ms for media from the peer; the recording's requests were seconds
     // apart, the replay's are 25 ms apart: shorten that wait so the states match the recording.
-    sim = await startSimulator({ users: { cti: "cti" }, timeScale: 0.2, media: { unknownSound: "fail" }, answerMediaWaitMs: 20 });
+    sim = await startSimulator({ users: { cti: "cti" }, timeScale: 0.5, media: { unknownSound: "fail" }, answerMediaWaitMs: 20 });
     const idMap = new IdMap();
     const failures: string[] = [];
     let ws: WebSocket | undefined;
