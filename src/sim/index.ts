@@ -13,8 +13,7 @@ import { SimPbx, type SimPbxOptions } from "./pbx.js";
 import { startAriServer, type AriServer, type AriServerOptions } from "./ari/server.js";
 import type { Credentials } from "./ari/http.js";
 
-export { SimPbx } from "./pbx.js";
-export type * from "./pbx.js";
+export * from "./pbx.js";
 export type { AriServer, AriServerOptions } from "./ari/server.js";
 export type { Credentials } from "./ari/http.js";
 
