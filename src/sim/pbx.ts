@@ -598,7 +598,7 @@ export class SimPbx {
       throw new PbxError("conflict", "Channel with given unique ID already exists");
     const callerId = parseCallerId(req.callerId);
     const vars = variableEntries(req.variables);
-    const timeoutMs = req.timeoutMs !== undefined && req.timeoutMs > 0 ? req.timeoutMs : 30_000;
+    const timeoutMs = req.timeoutMs !== undefined && req.timeoutMs > 0 ? req.timeoutMs : 30_000; // Infinity: no timeout
 
     let resolveResult!: (o: OriginateOutcome) => void;
     const result = new Promise<OriginateOutcome>((r) => (resolveResult = r));

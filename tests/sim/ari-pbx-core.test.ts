@@ -131,4 +131,13 @@ describe("SimPbx core", () => {
     expect(pbx.computeDeviceState("PJSIP/1003")).toBe("UNAVAILABLE");
     expect(pbx.listChannels()).toEqual([]);
   });
+
+  it("keeps very long waits waiting (no setTimeout overflow) and stop() ends them", async () => {
+    pbx = new SimPbx({ timeScale: 1, dialplan: { long: { s: [{ app: "Wait", data: "3000000" }, { app: "Hangup" }] } } });
+    const events = record(pbx);
+    pbx.placeCall({ from: "PJSIP/3000", context: "long", exten: "s" });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(events.filter((e) => e.type === "ChannelDialplan").map((e) => (e.type === "ChannelDialplan" ? e.app : ""))).toEqual(["Wait"]);
+    expect(pbx.listChannels()).toHaveLength(1);
+  });
 });

@@ -108,7 +108,8 @@ function originate(pbx: SimPbx, ctx: RequestContext, channelId: string | undefin
     endpoint,
     ...(app ? { app, appArgs: list(ctx, "appArgs") } : {}),
     ...(app ? {} : { context: context ?? "default", exten: extension!, priority: priorityRaw ? Number.parseInt(priorityRaw, 10) || 1 : 1 }),
-    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 30_000,
+    // -1: wait for an answer forever
+    timeoutMs: timeout === -1 ? Number.POSITIVE_INFINITY : Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 30_000,
     ...(p.get("callerId") ? { callerId: p.get("callerId")! } : {}),
     variables,
     ...(channelId ? { channelId } : {}),

@@ -4,6 +4,8 @@
  * `timeScale` multiplies every simulated duration: 1 = real time, 0.1 = ten times faster.
  * Timestamps in events stay real wall-clock time.
  */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export class Scheduler {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly immediates = new Set<NodeJS.Immediate>();
@@ -19,16 +21,31 @@ export class Scheduler {
 
   /** Runs `fn` after `ms` simulated milliseconds; returns a cancel function. */
   after(ms: number, fn: () => void): () => void {
-    if (this.stopped) return () => {};
-    const delay = Math.max(0, ms * this.timeScale);
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (!this.stopped) fn();
-    }, delay);
-    this.timers.add(t);
+    if (this.stopped || Number.isNaN(ms)) return () => {};
+    if (ms === Number.POSITIVE_INFINITY) return () => {};
+    let remaining = Math.max(0, ms * this.timeScale);
+    let t: NodeJS.Timeout | undefined;
+    // setTimeout fires at once for delays above 2^31-1 ms: chain shorter timers instead
+    const arm = (): void => {
+      const step = Math.min(remaining, MAX_TIMER_MS);
+      remaining -= step;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (this.stopped) return;
+        if (remaining > 0) arm();
+        else fn();
+      }, step);
+      t = timer;
+      this.timers.add(timer);
+    };
+    arm();
     return () => {
-      clearTimeout(t);
-      this.timers.delete(t);
+      if (t) {
+        clearTimeout(t);
+        this.timers.delete(t);
+      }
+      remaining = 0;
+      t = undefined;
     };
   }
 
