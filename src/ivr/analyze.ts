@@ -66,11 +66,11 @@ export function analyze(input: FlowInput): Finding[] {
 function nodeRules(input: FlowInput): Finding[] {
   const out: Finding[] = [];
   for (const n of input.nodes) {
-    if (!n.valid) continue;
     if (n.type === "gather") {
-      const min = n.body.minDigits as number;
-      const max = n.body.maxDigits as number;
-      if (max < min) out.push({ ref: n.ref, path: ["maxDigits"], severity: "error", message: `maxDigits (${max}) is less than minDigits (${min}) in gather "${n.id}": no input could ever be accepted` });
+      // Read leniently: a gather with another mistake still gets this one reported.
+      const min = typeof n.body.minDigits === "number" ? n.body.minDigits : 1;
+      const max = n.body.maxDigits;
+      if (typeof max === "number" && max < min) out.push({ ref: n.ref, path: ["maxDigits"], severity: "error", message: `maxDigits (${max}) is less than minDigits (${min}) in gather "${n.id}": no input could ever be accepted` });
     }
   }
   return out;
@@ -157,11 +157,12 @@ function noWayOut(input: FlowInput): Finding[] {
     (r) => next(r).filter((s) => trappedRefs.has(s)),
   )) {
     const inside = new Set(component);
-    // Only the innermost traps: a component that leads into another trapped component is upstream of it.
-    if (component.some((r) => next(r).some((s) => !inside.has(s)))) continue;
     const members = component.map((r) => byRef.get(r)!).sort((a, b) => order.get(a.ref)! - order.get(b.ref)!);
-    if (members.every((m) => m.type && INSTANT.has(m.type))) continue; // reported as a loop without a pause
     const menu = members.find((m) => m.type === "menu" || m.type === "gather");
+    // Every trapped menu is worth naming; other trapped nodes only where the trap itself is (the innermost
+    // component), not on the way into it. Loops of instant nodes are reported as loops without a pause.
+    const innermost = !component.some((r) => next(r).some((s) => !inside.has(s)));
+    if (!menu && (!innermost || members.every((m) => m.type && INSTANT.has(m.type)))) continue;
     const at = menu ?? members[0]!;
     const others = members.filter((m) => m !== at).map((m) => nameOf(m, at));
     const via = others.length ? ` (through ${others.join(", ")})` : "";
@@ -171,7 +172,7 @@ function noWayOut(input: FlowInput): Finding[] {
       key: true,
       severity: "error",
       message: menu
-        ? `${menu.type} "${menu.id}" has no way out: every option, retry and failure path leads back to it${via} without reaching a queue, transfer or hangup`
+        ? `${menu.type} "${menu.id}" has no way out: no option, retry or failure path${others.length ? ` (here or through ${others.join(", ")})` : ""} leads to a queue, transfer or hangup`
         : `node "${at.id}" loops forever${via}: no path from it reaches a queue, transfer or hangup`,
     });
   }

@@ -71,6 +71,7 @@ function explain(message: string, field: ExprField): string {
   const gives = /^expression gives (\w+), expected (\w+)$/.exec(message);
   if (gives) return `${field.role} must give ${gives[2] === "bool" ? "true or false (bool)" : "text (string)"}, this expression gives ${gives[1]}`;
   if (/Unexpected token: EOF/.test(message)) return "CEL syntax error: the expression ends too early";
+  if (/Unexpected character: =$/.test(message)) return 'CEL syntax error: unexpected "=" (compare with ==)';
   return message;
 }
 

@@ -123,8 +123,8 @@ export function loadTreeSources(sources: TreeSource[]): LoadResult {
 }
 
 function checkStart(tree: ParsedTree, diagnostics: Diagnostic[]): void {
-  const start = tree.header?.start;
-  if (start === undefined) return;
+  const start = tree.declaredStart;
+  if (start === undefined || !tree.readable) return;
   const ids = tree.nodes.map((n) => n.id);
   if (!ids.includes(start)) {
     diagnostics.push({ file: tree.source.file, ...tree.map.locate(["start"]), severity: "error", message: `start node "${start}" does not exist in this file${didYouMean(start, ids)}` });

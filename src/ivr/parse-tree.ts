@@ -35,6 +35,8 @@ export interface ParsedTree {
   header: { title: string | undefined; start: string | undefined; vars: Record<string, unknown> } | undefined;
   /** Initial variables as written (also when the header has mistakes), for the "never set" check. */
   rawVars: Record<string, unknown>;
+  /** `start:` as written, if it is text. */
+  declaredStart: string | undefined;
   /** The start node id as written, or the first node. */
   startId: string | undefined;
   nodes: ParsedNode[];
@@ -56,7 +58,7 @@ export function parseTree(source: TreeSource): ParsedTree {
   const diagnostics: Diagnostic[] = [];
   const report = (problem: SchemaProblem, severity: Diagnostic["severity"] = "error") =>
     diagnostics.push({ file: source.file, ...map.locate(problem.path, { key: problem.key }), severity, message: problem.message });
-  const tree: ParsedTree = { source, name: treeName(source.file), map, readable: true, header: undefined, rawVars: {}, startId: undefined, nodes: [], diagnostics };
+  const tree: ParsedTree = { source, name: treeName(source.file), map, readable: true, header: undefined, rawVars: {}, declaredStart: undefined, startId: undefined, nodes: [], diagnostics };
 
   for (const e of map.doc.errors) diagnostics.push({ file: source.file, ...map.position(e.pos[0]), severity: "error", message: yamlMessage(e.code, e.message) });
   for (const w of map.doc.warnings) diagnostics.push({ file: source.file, ...map.position(w.pos[0]), severity: "warning", message: `YAML: ${firstLine(w.message)}` });
@@ -84,9 +86,10 @@ export function parseTree(source: TreeSource): ParsedTree {
   if (!isRecord(raw.nodes)) return tree;
   const ids = Object.keys(raw.nodes);
   if (ids.length === 0) report({ path: ["nodes"], message: "a tree needs at least one node" });
-  tree.startId = typeof raw.start === "string" ? raw.start : ids[0];
+  tree.declaredStart = typeof raw.start === "string" ? raw.start : undefined;
+  tree.startId = tree.declaredStart ?? ids[0];
   for (const id of ids) {
-    if (!NODE_ID.test(id)) report({ path: ["nodes", id], key: true, message: `node id "${id}" must be lower-case letters, digits, - and _, starting with a letter` });
+    if (!NODE_ID.test(id)) report({ path: ["nodes", id], key: true, message: `node id "${id}" must be lower-case (letters, digits, - and _, starting with a letter)` });
     tree.nodes.push(parseNode(id, raw.nodes[id], report));
   }
   return tree;

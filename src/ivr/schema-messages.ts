@@ -65,7 +65,8 @@ function describeIssue(issue: Issue, prefix: PropertyKey[], ctx: IssueContext): 
         return [{ path, key: true, message: `option "${key}" in menu "${String(path[1])}" is not a DTMF key: use one key, 0-9, * or #` }];
       }
       const message = inner ? mustBe(inner.message) : "is not allowed here";
-      return [{ path, key: true, message: `name "${key}" in ${subject(path.slice(0, -1))} ${message}` }];
+      const what = ["vars", "expr", "set"].includes(String(path.at(-2))) ? "variable name" : "name";
+      return [{ path, key: true, message: `${what} "${key}" in ${subject(path.slice(0, -1))} ${message}` }];
     }
     case "invalid_union":
       return describeUnion(issue, rel, path, value, ctx);

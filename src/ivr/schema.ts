@@ -11,8 +11,8 @@ import { z } from "zod";
 export const NODE_ID = /^[a-z][a-z0-9_-]*$/;
 export const TARGET = /^(?:[a-z0-9][a-z0-9_-]*\.ya?ml#)?[a-z][a-z0-9_-]*$/;
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const varName = z.string().regex(VAR_NAME, "must be letters, digits and _, not starting with a digit");
-const ID_MESSAGE = "must be lower-case letters, digits, - and _, starting with a letter";
+const varName = z.string().regex(VAR_NAME, "must be letters, digits and _ only, starting with a letter or _");
+const ID_MESSAGE = "must be lower-case (letters, digits, - and _, starting with a letter)";
 const id = () => z.string().regex(NODE_ID, ID_MESSAGE);
 export const MEDIA_URI = /^(sound|recording|number|digits|tone|characters):\S+$/;
 
