@@ -74,9 +74,10 @@ export interface Simulator {
    * `core restart now`: Stasis channels get ChannelHangupRequest (cause 4) and StasisEnd, every
    * ARI/AMI connection drops (no close frame, no AMI Goodbye), connections are refused for
    * `downMs` (real ms), then a fresh PBX listens on the same ports. This object then refers to the
-   * new PBX and servers. The AMI server receives it as `opts.restart`.
+   * new PBX and servers; the promise resolves to this same object. The AMI server receives it as
+   * `opts.restart`.
    */
-  restart(downMs?: number): Promise<void>;
+  restart(downMs?: number): Promise<Simulator>;
   /** Stops servers and the PBX; no timers or sockets are left behind. Idempotent. */
   stop(): Promise<void>;
 }
@@ -93,7 +94,7 @@ interface Running {
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const host = opts.host ?? "127.0.0.1";
   let stopped = false;
-  let restarting: Promise<void> | undefined;
+  let restarting: Promise<Simulator> | undefined;
 
   const boot = async (ariPort: number, amiPort: number): Promise<Running> => {
     const pbx = new SimPbx(opts);
@@ -149,8 +150,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         old.pbx.stop();
         await Promise.allSettled([old.ari.close(), old.ami?.close()]);
         await new Promise((r) => setTimeout(r, downMs));
-        if (stopped) return;
-        current = await boot(ariPort, amiPort ?? 0);
+        if (!stopped) current = await boot(ariPort, amiPort ?? 0);
+        return sim;
       })().finally(() => {
         restarting = undefined;
       });
