@@ -2205,12 +2205,15 @@ export class SimPbx {
             : [];
         if (free.length === 0) {
           await new Promise<void>((resolve) => {
-            const cancel = this.scheduler.after(q.cfg.retryMs ?? 2000, () => resolve());
-            wake = () => {
+            const signal = c.abort.signal;
+            const finish = (): void => {
               cancel();
+              signal.removeEventListener("abort", finish);
               resolve();
             };
-            c.abort.signal.addEventListener("abort", wake, { once: true });
+            const cancel = this.scheduler.after(q.cfg.retryMs ?? 2000, finish);
+            wake = finish;
+            signal.addEventListener("abort", finish, { once: true });
           });
           if (this.stopped) return HANGUP;
           continue;
@@ -2219,9 +2222,12 @@ export class SimPbx {
         const attempts: Array<{ m: MemberState; ch: Channel; calledAt: number }> = [];
         let answered: { m: MemberState; ch: Channel; calledAt: number } | undefined;
         let ringTimedOut = false;
+        const signal = c.abort.signal;
+        let onAbort = (): void => {};
         const done = new Promise<void>((resolve) => {
           wake = resolve;
-          c.abort.signal.addEventListener("abort", () => resolve(), { once: true });
+          onAbort = () => resolve();
+          signal.addEventListener("abort", onAbort, { once: true });
         });
         for (const m of free) {
           const ch = this.createMemberChannel(c, m.interface);
@@ -2248,6 +2254,7 @@ export class SimPbx {
           wake();
         });
         await done;
+        signal.removeEventListener("abort", onAbort);
         cancelRing();
         if (this.stopped) return HANGUP;
         const winner = answered as { m: MemberState; ch: Channel; calledAt: number } | undefined;
