@@ -1,0 +1,91 @@
+/**
+ * System actions: Command (CLI), CoreSettings, DeviceStateList, ExtensionState. Replies as
+ * recorded (ami-06, ami-08, ami-08b, ami-09, ami-12).
+ */
+import { ASTERISK_VERSION } from "../../pbx.js";
+import { runCli } from "../cli.js";
+import { actionIdField, AMI_VERSION, header, listComplete, listStart, responseHead, serialize } from "../wire.js";
+import type { ActionSpec } from "./types.js";
+
+export const command: ActionSpec = {
+  name: "Command",
+  synopsis: "Execute Asterisk CLI Command.",
+  privileges: ["command"],
+  run({ m, session, server }) {
+    const channels = server.pbx.listChannels().sort((a, b) => a.creationTime - b.creationTime || (a.name < b.name ? -1 : 1));
+    const res = runCli(header(m, "Command"), {
+      channels,
+      activeCalls: server.counters.activeCalls,
+      processedCalls: server.counters.processedCalls,
+    });
+    session.write(
+      serialize([
+        ...responseHead(m, res.ok ? "Success" : "Error"),
+        ["Message", "Command output follows"],
+        ...res.lines.map((l) => ["Output", l] as [string, string]),
+      ]),
+    );
+  },
+};
+
+export const coreSettings: ActionSpec = {
+  name: "CoreSettings",
+  synopsis: "Show PBX core settings (version etc).",
+  privileges: ["system", "reporting"],
+  run({ m, session }) {
+    session.write(
+      serialize([
+        ...responseHead(m, "Success"),
+        ["AMIversion", AMI_VERSION],
+        ["AsteriskVersion", ASTERISK_VERSION],
+        ["SystemName", ""],
+        ["CoreMaxCalls", 0],
+        ["CoreMaxLoadAvg", "0.000000"],
+        ["CoreRunUser", ""],
+        ["CoreRunGroup", ""],
+        ["CoreMaxFilehandles", 0],
+        ["CoreRealTimeEnabled", "No"],
+        ["CoreCDRenabled", "Yes"],
+        // as the recorded server reports it (its HTTP server served ARI all along)
+        ["CoreHTTPenabled", "No"],
+        ["SoundsSearchCustomDir", "No"],
+      ]),
+    );
+  },
+};
+
+export const deviceStateList: ActionSpec = {
+  name: "DeviceStateList",
+  synopsis: "List the current known device states.",
+  privileges: ["call", "reporting"],
+  run({ m, session, server }) {
+    // Asterisk lists its device state cache; Local channel device states are never cached
+    const devices = server.pbx.deviceStates().filter((d) => !d.device.startsWith("Local/"));
+    let out = listStart(m, "Device State Changes will follow");
+    for (const d of devices) {
+      out += serialize([["Event", "DeviceStateChange"], ...actionIdField(m), ["Device", d.device], ["State", d.state]]);
+    }
+    out += listComplete(m, "DeviceStateListComplete", devices.length);
+    session.write(out);
+  },
+};
+
+export const extensionState: ActionSpec = {
+  name: "ExtensionState",
+  synopsis: "Check Extension Status.",
+  privileges: ["call", "reporting"],
+  run({ m, session }) {
+    // the simulated dialplan has no hints: every extension reads as Asterisk reads one without a hint
+    session.write(
+      serialize([
+        ...responseHead(m, "Success"),
+        ["Message", "Extension Status"],
+        ["Exten", header(m, "Exten")],
+        ["Context", header(m, "Context") || "default"],
+        ["Hint", ""],
+        ["Status", -1],
+        ["StatusText", "Unknown"],
+      ]),
+    );
+  },
+};
