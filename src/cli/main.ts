@@ -9,6 +9,9 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
  */
 const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   // verbs: one import per line, kept in help order
+  () => import("./validate.js"),
+  () => import("./schema.js"),
+  () => import("./graph.js"),
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -89,8 +89,8 @@ function nameOf(n: FlowNode, from: FlowNode): string {
 /**
  * Every tree's start node is an entry point, since the dialplan can send a call to any tree; a node is
  * reachable when some path from any entry leads to it, through gotos across files too. While a reachable
- * node has errors of its own or a dangling goto, its real edges are unknown, so nothing is called
- * unreachable until those are fixed (otherwise one missing `next` would flag half the tree).
+ * node has errors of its own or a dangling goto, its real edges are unknown, so nothing in its tree is
+ * called unreachable until those are fixed (otherwise one missing `next` would flag half the tree).
  */
 function unreachable(input: FlowInput): Finding[] {
   const byRef = new Map(input.nodes.map((n) => [n.ref, n]));
@@ -104,13 +104,14 @@ function unreachable(input: FlowInput): Finding[] {
       queue.push(s);
     }
   }
-  const uncertain = [...seen].some((r) => {
-    const n = byRef.get(r);
-    return !n || !n.valid || n.edges.some((e) => e.to === undefined);
-  });
-  if (uncertain) return [];
+  const uncertainTrees = new Set(
+    [...seen].flatMap((r) => {
+      const n = byRef.get(r);
+      return n && (!n.valid || n.edges.some((e) => e.to === undefined)) ? [n.tree] : [];
+    }),
+  );
   return input.nodes
-    .filter((n) => !seen.has(n.ref))
+    .filter((n) => !seen.has(n.ref) && !uncertainTrees.has(n.tree))
     .map((n) => ({
       ref: n.ref,
       path: [],
