@@ -4,7 +4,7 @@
  * translates each core event once and hands the text to every session whose mask wants it.
  */
 import type { PbxEvent } from "../pbx.js";
-import { bridgeFields, cdrFields, channelFields, orUnknown, type FieldList } from "./fields.js";
+import { bridgeFields, cdrFields, channelFields, memberFields, orUnknown, type FieldList } from "./fields.js";
 import { privilegeText, type EventClass } from "./privileges.js";
 import { serialize } from "./wire.js";
 
@@ -114,6 +114,44 @@ export function translate(e: PbxEvent, opts: TranslateOptions): AmiEvent | undef
           ["Restart", e.restart ? "True" : "False"],
         ],
       };
+    case "Reload":
+      return { name: "Reload", category: "system", fields: [["Module", e.module], ["Status", 0]] };
+    case "QueueCallerJoin":
+    case "QueueCallerLeave":
+      return { name: e.type, category: "agent", fields: [...channelFields(e.channel), ["Queue", e.queue], ["Position", e.position], ["Count", e.count]] };
+    case "QueueCallerAbandon":
+      return {
+        name: e.type,
+        category: "agent",
+        fields: [
+          ...channelFields(e.channel),
+          ["Queue", e.queue],
+          ["Position", e.position],
+          ["OriginalPosition", e.originalPosition],
+          ["HoldTime", e.holdTime],
+        ],
+      };
+    case "AgentCalled":
+    case "AgentRingNoAnswer":
+    case "AgentConnect":
+    case "AgentComplete": {
+      const fields: FieldList = [
+        ...channelFields(e.channel),
+        ...channelFields(e.destChannel, "Dest"),
+        ["Queue", e.queue],
+        ["Interface", e.member.interface],
+        ["MemberName", e.member.name],
+      ];
+      if (e.type === "AgentRingNoAnswer") fields.push(["RingTime", e.ringTime ?? 0]);
+      if (e.type === "AgentConnect") fields.push(["HoldTime", e.holdTime ?? 0], ["RingTime", e.ringTime ?? 0]);
+      if (e.type === "AgentComplete") fields.push(["HoldTime", e.holdTime ?? 0], ["TalkTime", e.talkTime ?? 0], ["Reason", e.reason ?? "agent"]);
+      return { name: e.type, category: "agent", fields };
+    }
+    case "QueueMemberStatus":
+    case "QueueMemberAdded":
+    case "QueueMemberRemoved":
+    case "QueueMemberPause":
+      return { name: e.type, category: "agent", fields: memberFields(e.member) };
     default:
       return undefined;
   }

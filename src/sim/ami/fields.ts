@@ -3,7 +3,7 @@
  * `Channel:` ... `Linkedid:` (optionally prefixed, `DestChannel:` ...), a bridge snapshot, CDR
  * times, durations and timestamps, formatted as Asterisk 22 prints them. Pure functions.
  */
-import { CHANNEL_STATES, type BridgeSnapshot, type CdrRecord, type ChannelSnapshot } from "../pbx.js";
+import { CHANNEL_STATES, type BridgeSnapshot, type CdrRecord, type ChannelSnapshot, type QueueMemberSnapshot } from "../pbx.js";
 
 export type FieldList = Array<[string, string | number]>;
 
@@ -101,5 +101,27 @@ export function cdrFields(r: CdrRecord): FieldList {
     ["AMAFlags", r.amaFlags],
     ["UniqueID", r.uniqueId],
     ["UserField", r.userField],
+  ];
+}
+
+/** app_queue's member block (`QueueMemberStatus`, `QueueMemberAdded`, ...). */
+export function memberFields(m: QueueMemberSnapshot): FieldList {
+  return [
+    ["Queue", m.queue],
+    ["MemberName", m.name],
+    ["Interface", m.interface],
+    ["StateInterface", m.stateInterface],
+    ["Membership", m.membership],
+    ["Penalty", m.penalty],
+    ["CallsTaken", m.callsTaken],
+    ["LastCall", m.lastCall],
+    ["LastPause", m.lastPause],
+    ["LoginTime", m.loginTime],
+    ["InCall", m.inCall ? 1 : 0],
+    ["Status", m.status],
+    ["Paused", m.paused ? 1 : 0],
+    ["PausedReason", m.pausedReason],
+    ["Ringinuse", m.ringinuse ? 1 : 0],
+    ["Wrapuptime", m.wrapupTime],
   ];
 }

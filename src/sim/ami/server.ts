@@ -31,6 +31,8 @@ export interface AmiServerOptions {
   cdrUnanswered?: boolean;
   /** Session protection limits (login timeout, output buffer, queued messages). */
   limits?: Partial<SessionLimits>;
+  /** Restarts the whole simulator: CLI `core restart now` over `Command` (given by `startSimulator`). */
+  restart?: () => void;
 }
 
 export interface AmiServer {
@@ -102,6 +104,7 @@ export async function startAmiServer(pbx: SimPbx, opts: AmiServerOptions): Promi
       pending.delete(id);
       broadcast(originateResponse(p, { success: false, reason: 0, channel: null }));
     },
+    restart: opts.restart,
     globals: new Map(),
     counters: counter,
     actions: () => table.list(),

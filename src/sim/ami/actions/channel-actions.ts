@@ -118,8 +118,8 @@ export const hangup: ActionSpec = {
       session.write(error(m, "No such channel"));
       return;
     }
-    // cause 0 leaves the cause to the channel (normal clearing when its dialplan ends)
-    server.pbx.hangup(c.id, cause);
+    // without a (valid) Cause Asterisk leaves the channel's cause unset: it ends with 0 (Unknown)
+    server.pbx.hangup(c.id, cause, { via: "ami" });
     session.write(success(m, "Channel Hungup"));
   },
 };

@@ -9,7 +9,8 @@ import type { AmiSession } from "../session.js";
 import { coreShowChannels, getvar, hangup, redirect, setvar, status } from "./channel-actions.js";
 import { originate } from "./originate.js";
 import { events, listCommands, login, logoff, ping } from "./session-actions.js";
-import { command, coreSettings, deviceStateList, extensionState } from "./system-actions.js";
+import { queueAdd, queuePause, queueRemove, queueStatus, queueSummary } from "./queue-actions.js";
+import { command, coreSettings, deviceStateList, extensionState, reload } from "./system-actions.js";
 import type { ActionResult, ActionSpec, AmiServerContext } from "./types.js";
 
 export type { ActionContext, ActionResult, ActionSpec, AmiServerContext, CallCounters } from "./types.js";
@@ -31,6 +32,12 @@ export const BUILTIN_ACTIONS: readonly ActionSpec[] = [
   coreSettings,
   deviceStateList,
   extensionState,
+  reload,
+  queueStatus,
+  queueSummary,
+  queueAdd,
+  queueRemove,
+  queuePause,
 ];
 
 const ALLOWED_BEFORE_LOGIN = new Set(["login", "logoff"]);
@@ -63,6 +70,12 @@ export class ActionTable {
       session.write(error(m, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`));
       return;
     }
-    return spec.run({ m, session, server });
+    try {
+      return await spec.run({ m, session, server });
+    } catch (e) {
+      // a simulator bug, not an Asterisk answer: say so rather than leave the client waiting
+      session.write(error(m, `Simulator error in ${spec.name}: ${e instanceof Error ? e.message : String(e)}`));
+      return;
+    }
   }
 }

@@ -1,10 +1,10 @@
 /**
- * System actions: Command (CLI), CoreSettings, DeviceStateList, ExtensionState. Replies as
- * recorded (ami-06, ami-08, ami-08b, ami-09, ami-12).
+ * System actions: Command (CLI), CoreSettings, DeviceStateList, ExtensionState, Reload. Replies as
+ * recorded (ami-06, ami-08, ami-08b, ami-09, ami-12, ami-13).
  */
 import { ASTERISK_VERSION } from "../../pbx.js";
 import { runCli } from "../cli.js";
-import { actionIdField, AMI_VERSION, header, listComplete, listStart, responseHead, serialize } from "../wire.js";
+import { actionIdField, AMI_VERSION, error, header, listComplete, listStart, responseHead, serialize, success } from "../wire.js";
 import type { ActionSpec } from "./types.js";
 
 export const command: ActionSpec = {
@@ -12,6 +12,14 @@ export const command: ActionSpec = {
   synopsis: "Execute Asterisk CLI Command.",
   privileges: ["command"],
   run({ m, session, server }) {
+    const line = header(m, "Command").trim().toLowerCase().split(/\s+/).join(" ");
+    if (line === "core restart now" && server.restart) {
+      // the server goes down right after: the client sees Shutdown and the connection drop
+      session.write(serialize([...responseHead(m, "Success"), ["Message", "Command output follows"]]));
+      const restart = server.restart;
+      setImmediate(restart);
+      return;
+    }
     const channels = server.pbx.listChannels().sort((a, b) => a.creationTime - b.creationTime || (a.name < b.name ? -1 : 1));
     const res = runCli(header(m, "Command"), {
       channels,
@@ -87,5 +95,37 @@ export const extensionState: ActionSpec = {
         ["StatusText", "Unknown"],
       ]),
     );
+  },
+};
+
+/** Modules whose behaviour the simulator has, by the names Asterisk loads them under. */
+const RELOADABLE = new Set([
+  "app_queue",
+  "app_stasis",
+  "chan_pjsip",
+  "res_pjsip",
+  "pbx_config",
+  "res_musiconhold",
+  "res_ari",
+  "res_stasis",
+  "cdr",
+  "manager",
+  "http",
+  "dnsmgr",
+  "extconfig",
+  "features",
+  "udptl",
+  "indications",
+]);
+
+export const reload: ActionSpec = {
+  name: "Reload",
+  synopsis: "Send a reload event.",
+  privileges: ["system", "config"],
+  run({ m, session, server }) {
+    const module = header(m, "Module");
+    if (module !== "" && !RELOADABLE.has(module.replace(/\.so$/, ""))) return session.write(error(m, "No such module"));
+    server.pbx.reload(module === "" ? "All" : module);
+    session.write(success(m, "Module Reloaded"));
   },
 };

@@ -30,6 +30,8 @@ export interface AmiServerContext {
   /** Global dialplan variables (Setvar/Getvar without a channel). */
   readonly globals: Map<string, string>;
   readonly counters: CallCounters;
+  /** Restarts the whole simulator (CLI `core restart now`), when the simulator provides it. */
+  readonly restart: (() => void) | undefined;
   /** Every action this server knows, for ListCommands. */
   actions(): readonly ActionSpec[];
 }
