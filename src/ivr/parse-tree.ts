@@ -1,7 +1,8 @@
 import path from "node:path";
+import { visit } from "yaml";
 import { z } from "zod";
 import type { Diagnostic } from "./diagnostics.js";
-import { duplicateKeyDiagnostics } from "./duplicate-keys.js";
+import { keyDiagnostics } from "./yaml-keys.js";
 import { describeIssues, valueName, type SchemaProblem } from "./schema-messages.js";
 import { NODE_ID, NODE_TYPES, nodeSchema, treeSchema, type IvrNode, type NodeType } from "./schema.js";
 import { SourceMap } from "./source-map.js";
@@ -66,9 +67,22 @@ export function parseTree(source: TreeSource): ParsedTree {
     tree.readable = false;
     return tree;
   }
-  diagnostics.push(...duplicateKeyDiagnostics(map));
+  const keyProblems = keyDiagnostics(map);
+  diagnostics.push(...keyProblems);
+  if (keyProblems.some((d) => d.message.startsWith("a key must be"))) {
+    tree.readable = false;
+    return tree;
+  }
 
-  const raw: unknown = map.doc.toJS({ maxAliasCount: 1000 });
+  let raw: unknown;
+  try {
+    raw = map.doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    // Aliases are resolved only here: `*name` without an earlier `&name`, or aliases nested into a huge value.
+    diagnostics.push(...aliasDiagnostics(map, err as Error));
+    tree.readable = false;
+    return tree;
+  }
   if (raw === null || raw === undefined) {
     report({ path: [], message: "the file is empty: a tree needs at least `nodes:`" });
     return tree;
@@ -114,6 +128,19 @@ function parseNode(id: string, raw: unknown, report: (p: SchemaProblem) => void)
   const result = schema.safeParse(raw);
   if (!result.success) for (const p of describeIssues(result.error.issues, { schema, input: raw, base: at })) report(p);
   return { id, type: type as NodeType, raw, node: result.success ? (result.data as IvrNode) : undefined };
+}
+
+function aliasDiagnostics(map: SourceMap, err: Error): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  visit(map.doc, {
+    Alias(_key, node) {
+      if (node.resolve(map.doc) === undefined) {
+        out.push({ file: map.file, ...map.position(node.range?.[0] ?? 0), severity: "error", message: `YAML: alias "*${node.source}" has no anchor "&${node.source}" before it` });
+      }
+    },
+  });
+  if (out.length === 0) out.push({ file: map.file, line: 1, col: 1, severity: "error", message: `YAML: ${firstLine(err.message)}` });
+  return out;
 }
 
 function suggestion(word: string, candidates: readonly string[]): string {

@@ -16,7 +16,9 @@ export class SourceMap {
   ) {
     // Duplicate keys are found by our own walk (duplicate-keys.ts) so the message can name the digit or
     // node id and the rest of the file is still checked. Merge keys (`<<: *defaults`) are allowed.
-    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, merge: true, prettyErrors: false });
+    // logLevel "error": the yaml library would otherwise print warnings to stderr; they are reported as
+    // diagnostics instead.
+    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, merge: true, prettyErrors: false, logLevel: "error" });
   }
 
   position(offset: number): Position {
