@@ -2,7 +2,7 @@ import path from "node:path";
 import { visit } from "yaml";
 import { z } from "zod";
 import type { Diagnostic } from "./diagnostics.js";
-import { keyDiagnostics } from "./yaml-keys.js";
+import { complexKeyDiagnostics, duplicateKeyDiagnostics } from "./yaml-keys.js";
 import { describeIssues, valueName, type SchemaProblem } from "./schema-messages.js";
 import { NODE_ID, NODE_TYPES, nodeSchema, treeSchema, type IvrNode, type NodeType } from "./schema.js";
 import { SourceMap } from "./source-map.js";
@@ -57,8 +57,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
 export function parseTree(source: TreeSource): ParsedTree {
   const map = new SourceMap(source.file, source.text);
   const diagnostics: Diagnostic[] = [];
-  const report = (problem: SchemaProblem, severity: Diagnostic["severity"] = "error") =>
-    diagnostics.push({ file: source.file, ...map.locate(problem.path, { key: problem.key }), severity, message: problem.message });
+  const report = (problem: SchemaProblem) =>
+    diagnostics.push({ file: source.file, ...map.locate(problem.path, { key: problem.key }), severity: "error", message: problem.message });
   const tree: ParsedTree = { source, name: treeName(source.file), map, readable: true, header: undefined, rawVars: {}, declaredStart: undefined, startId: undefined, nodes: [], diagnostics };
 
   for (const e of map.doc.errors) diagnostics.push({ file: source.file, ...map.position(e.pos[0]), severity: "error", message: yamlMessage(e.code, e.message) });
@@ -67,12 +67,13 @@ export function parseTree(source: TreeSource): ParsedTree {
     tree.readable = false;
     return tree;
   }
-  const keyProblems = keyDiagnostics(map);
-  diagnostics.push(...keyProblems);
-  if (keyProblems.some((d) => d.message.startsWith("a key must be"))) {
+  const complexKeys = complexKeyDiagnostics(map);
+  if (complexKeys.length) {
+    diagnostics.push(...complexKeys);
     tree.readable = false;
     return tree;
   }
+  diagnostics.push(...duplicateKeyDiagnostics(map));
 
   let raw: unknown;
   try {

@@ -2,23 +2,29 @@ import { isAlias, isPair, isScalar, visit, type Node } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import type { SourceMap } from "./source-map.js";
 
+/** Keys that are lists or mappings (`? [a, b]: x`): valid YAML, but a tree has no use for them. */
+export function complexKeyDiagnostics(map: SourceMap): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  visit(map.doc, {
+    Pair(_key, pair) {
+      if (pair.key === null || isScalar(pair.key) || isAlias(pair.key)) return;
+      const at = (pair.key as Node).range?.[0] ?? 0;
+      out.push({ file: map.file, ...map.position(at), severity: "error", message: "a key must be a plain name or digit, not a list or mapping" });
+    },
+  });
+  return out;
+}
+
 /**
- * Problems with mapping keys that YAML itself accepts. Keys written twice: parsers silently keep one of
- * them, which for a menu means a digit quietly goes somewhere else than the admin thinks, so each repeat
- * is an error naming what repeats. Keys that are lists or mappings (`? [a, b]: x`): a tree has no use for
- * them.
+ * Keys written twice in one mapping. Parsers silently keep one of them, which for a menu means a digit
+ * quietly goes somewhere else than the admin thinks; each repeat is an error naming what repeats.
  */
-export function keyDiagnostics(map: SourceMap): Diagnostic[] {
+export function duplicateKeyDiagnostics(map: SourceMap): Diagnostic[] {
   const out: Diagnostic[] = [];
   visit(map.doc, {
     Map(_key, node, ancestry) {
       const seen = new Map<string, Node>();
       for (const pair of node.items) {
-        if (pair.key !== null && !isScalar(pair.key) && !isAlias(pair.key)) {
-          const at = (pair.key as Node).range?.[0] ?? 0;
-          out.push({ file: map.file, ...map.position(at), severity: "error", message: "a key must be a plain name or digit, not a list or mapping" });
-          continue;
-        }
         if (!isScalar(pair.key) || pair.key.value === "<<") continue;
         const name = String(pair.key.value);
         const first = seen.get(name);
