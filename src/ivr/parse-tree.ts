@@ -113,7 +113,7 @@ export function parseTree(source: TreeSource): ParsedTree {
 function parseNode(id: string, raw: unknown, report: (p: SchemaProblem) => void): ParsedNode {
   const at = ["nodes", id];
   if (!isRecord(raw)) {
-    report({ path: at, message: `node "${id}" must be a mapping with a "type" field, not ${valueName(raw)}` });
+    report({ path: at, key: true, message: `node "${id}" must be a mapping with a "type" field, not ${valueName(raw)}` });
     return { id, type: undefined, raw: {}, node: undefined };
   }
   const type = raw.type;
