@@ -249,6 +249,8 @@ interface MemberState {
   pausedReason: string;
   /** Being rung by a caller right now. */
   ringing: boolean;
+  /** Last status reported in QueueMemberStatus (app_queue reports changes only). */
+  reportedStatus?: number;
 }
 
 interface CallerEntry {
@@ -1168,7 +1170,8 @@ export class SimPbx {
       destinationContext: c.context,
       callerId: cid,
       channel: c.name,
-      destinationChannel: c.localPeer?.name ?? "",
+      // the other half of a Local pair is not the CDR's party B (ami-03, ami-12, ami-14a show "")
+      destinationChannel: "",
       lastApplication: c.lastApp,
       lastData: c.lastData,
       startTime: c.creationTime,
@@ -1268,7 +1271,8 @@ export class SimPbx {
     c.appData = data;
     c.lastApp = app;
     c.lastData = data;
-    this.emit({ type: "ChannelDialplan", channel: c.snapshot(), app, appData: data });
+    // Asterisk runs it outside the pbx loop: no Newexten, and the channel ends with cause 0
+    // (AMI recording ami-12: Hangup and the ;2's HangupRequest show Cause 0)
     try {
       await this.execApp(c, app, data);
     } catch {
@@ -1276,7 +1280,6 @@ export class SimPbx {
     }
     if (this.stopped) return;
     c.runningApp = false;
-    if (!c.causeSet && !c.hangupCause) c.hangupCause = CAUSE.NORMAL;
     this.destroy(c);
   }
 
@@ -1959,6 +1962,7 @@ export class SimPbx {
       paused: !!m.paused,
       pausedReason: m.pausedReason ?? "",
       ringing: false,
+      reportedStatus: MEMBER_STATUS[this.computeDeviceState(m.stateInterface ?? m.interface)] ?? 0,
     };
   }
 
@@ -2061,7 +2065,9 @@ export class SimPbx {
 
   private updateQueueAvail(q: QueueState): void {
     const avail = q.members.some((m) => !m.paused && !m.inCall && !m.ringing && this.computeDeviceState(m.stateInterface) === "NOT_INUSE");
-    this.setDeviceState(`Queue:${q.cfg.name}_avail`, avail ? "NOT_INUSE" : "INUSE");
+    const state = avail ? "NOT_INUSE" : "INUSE";
+    // published only when it changes (ami-11, ami-12)
+    if (this.customDeviceStates.get(`Queue:${q.cfg.name}_avail`) !== state) this.setDeviceState(`Queue:${q.cfg.name}_avail`, state);
   }
 
   /** Called (deferred) when a device state was published: queue members on it report their status. */
@@ -2071,7 +2077,11 @@ export class SimPbx {
       for (const m of q.members) {
         if (m.stateInterface !== device) continue;
         hit = true;
-        this.emit({ type: "QueueMemberStatus", member: this.memberSnapshot(m) });
+        const snap = this.memberSnapshot(m);
+        // app_queue reports a member's status when it changes, not on every device publish (ami-10/11/12)
+        if (snap.status === m.reportedStatus) continue;
+        m.reportedStatus = snap.status;
+        this.emit({ type: "QueueMemberStatus", member: snap });
       }
       if (hit) this.updateQueueAvail(q);
     }
@@ -2394,11 +2404,12 @@ export class SimPbx {
    */
   shutdown(restart = false): void {
     if (this.stopped) return;
+    // every channel is soft-hung-up (cause 4) before Shutdown is published (AMI recording ami-14a)
+    const live = [...this.channelsById.values()].filter((c) => !c.destroyed);
+    for (const c of live) this.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: SOFTHANGUP.SHUTDOWN, soft: true });
     this.emit({ type: "Shutdown", restart });
-    for (const c of [...this.channelsById.values()]) {
-      if (c.destroyed) continue;
+    for (const c of live) {
       if (c.stasis) {
-        this.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: SOFTHANGUP.SHUTDOWN, soft: true });
         this.dropPlaybacks(c, true);
         this.emit({ type: "StasisEnd", app: c.stasis.app, channel: c.snapshot() });
         c.stasis = undefined;
