@@ -123,6 +123,11 @@ export interface OriginateRequest {
   callerId?: CallerId | string;
   /** Set on the dialed channel in this order, then on a Local `;2` in reverse order (as Asterisk does). */
   variables?: VariableList;
+  /**
+   * Set the caller id on the dialed channel before its variables: ARI originates do (AMI recording
+   * ami-14a shows NewCallerid before VarSet), AMI originates set the variables first (ami-03).
+   */
+  callerIdFirst?: boolean;
   channelId?: string;
   otherChannelId?: string;
   accountcode?: string;
@@ -666,13 +671,14 @@ export class SimPbx {
     one.appName = "AppDial2";
     one.appData = "(Outgoing Line)";
     this.emit({ type: "ChannelDialplan", channel: one.snapshot(), app: one.appName, appData: one.appData });
-    for (const [k, v] of vars) this.setVarOn(one, k, v);
+    if (!req.callerIdFirst) for (const [k, v] of vars) this.setVarOn(one, k, v);
     if (callerId) {
       one.caller = { ...callerId };
       this.emitCallerId(one);
       one.connected = { ...callerId };
       this.emit({ type: "ChannelConnectedLine", channel: one.snapshot() });
     }
+    if (req.callerIdFirst) for (const [k, v] of vars) this.setVarOn(one, k, v);
     if (req.app) {
       this.subscribe(req.app, one.id);
       this.subscribe(req.app, two.id);
@@ -2398,9 +2404,9 @@ export class SimPbx {
   // ---------------------------------------------------------------- lifecycle
 
   /**
-   * Simulates `core stop now` / `core restart now`: emits `Shutdown`, hangs up every channel
-   * (Stasis channels see ChannelHangupRequest cause 4 soft and StasisEnd), forgets apps and
-   * bridges. The servers around the PBX drop their connections.
+   * Simulates `core stop now` / `core restart now`: every channel gets ChannelHangupRequest
+   * cause 4 (soft), then `Shutdown` is emitted and every channel hangs up (Stasis channels see
+   * StasisEnd first). The servers around the PBX drop their connections.
    */
   shutdown(restart = false): void {
     if (this.stopped) return;
@@ -2408,13 +2414,14 @@ export class SimPbx {
     const live = [...this.channelsById.values()].filter((c) => !c.destroyed);
     for (const c of live) this.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: SOFTHANGUP.SHUTDOWN, soft: true });
     this.emit({ type: "Shutdown", restart });
-    for (const c of live) {
-      if (c.stasis) {
-        this.dropPlaybacks(c, true);
-        this.emit({ type: "StasisEnd", app: c.stasis.app, channel: c.snapshot() });
-        c.stasis = undefined;
-      }
-    }
+    // then the channels wind down without a cause of their own (they end with 0, as recorded): a
+    // Stasis channel leaves its app at once (StasisEnd), the others notice a moment later unless
+    // their Local peer's hangup reached them first (ami-14a: HangupRequest cause 0 on the ;1)
+    for (const c of live) c.causeSet = true;
+    for (const c of live) if (c.stasis) this.requestHangup(c);
+    this.scheduler.defer(() => {
+      for (const c of live) if (!c.destroyed && !c.hangupPending) this.requestHangup(c);
+    });
   }
 
   /** `module reload` / AMI `Reload`: records the reload time and emits `Reload`. */

@@ -112,6 +112,8 @@ function originate(pbx: SimPbx, ctx: RequestContext, channelId: string | undefin
     timeoutMs: timeout === -1 ? Number.POSITIVE_INFINITY : Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 30_000,
     ...(p.get("callerId") ? { callerId: p.get("callerId")! } : {}),
     variables,
+    // Asterisk's ARI originate sets the caller id before the variables (AMI recording ami-14a)
+    callerIdFirst: true,
     ...(channelId ? { channelId } : {}),
     ...(p.get("otherChannelId") ? { otherChannelId: p.get("otherChannelId")! } : {}),
   });
