@@ -2032,6 +2032,9 @@ export class SimPbx {
     this.knownDevices.add(member.stateInterface);
     const snap = this.memberSnapshot(member);
     this.emit({ type: "QueueMemberAdded", member: snap });
+    // app_queue publishes the new member's pause device and the queue's availability (ami-11)
+    this.setDeviceState(`Queue:${queue}_pause_${member.interface}`, member.paused ? "INUSE" : "NOT_INUSE");
+    this.updateQueueAvail(q);
     return snap;
   }
 
@@ -2045,6 +2048,8 @@ export class SimPbx {
     if (m.membership === "static") throw new PbxError("conflict", "Unable to remove interface: Not dynamic");
     q.members.splice(i, 1);
     this.emit({ type: "QueueMemberRemoved", member: this.memberSnapshot(m) });
+    // the queue's availability is published again without the member (ami-11)
+    this.updateQueueAvail(q);
   }
 
   /**
@@ -2114,19 +2119,23 @@ export class SimPbx {
       two.localPeer = one;
       one.localHalf = 1;
       two.localHalf = 2;
-      one.caller = { ...caller.caller };
-      two.caller = { ...caller.caller };
-      one.connected = { ...caller.caller };
-      two.connected = { ...caller.caller };
       this.register(one);
       this.register(two);
+      // created without caller id; app_queue then gives the ;1 the caller's id and the Local
+      // channel passes it (and the connected line) to the ;2 (AMI recordings ami-10, ami-11)
       this.emit({ type: "ChannelCreated", channel: one.snapshot() });
       this.emit({ type: "ChannelCreated", channel: two.snapshot() });
+      one.caller = { ...caller.caller };
       one.appName = "AppQueue";
       one.appData = "(Outgoing Line)";
       this.emit({ type: "ChannelDialplan", channel: one.snapshot(), app: one.appName, appData: one.appData });
+      this.emitCallerId(one);
       this.setVarOn(one, "DIALEDPEERNUMBER", base);
       this.setVarOn(two, "DIALEDPEERNUMBER", base);
+      two.caller = { ...caller.caller };
+      two.connected = { ...caller.caller };
+      this.emitCallerId(two);
+      this.emit({ type: "ChannelConnectedLine", channel: two.snapshot() });
       this.emit({ type: "LocalBridge", one: one.snapshot(), two: two.snapshot(), context, exten, localOptimization: true });
       one.runningApp = true;
       return one;
@@ -2151,6 +2160,8 @@ export class SimPbx {
   private ringMember(caller: Channel, c: Channel, dialString: string, onAnswer: () => void, onFail: (cause: number) => void): void {
     c.dial = { dialString, progress: 0, answered: false, cancelTimeout: () => {}, onAnswer, onFail, caller };
     this.emit({ type: "Dial", phase: "begin", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "", forward: "" });
+    // a Local member's ;1 shows the caller as connected line from then on (DialBegin still showed none)
+    if (c.localPeer && c.connected.number === "" && c.connected.name === "") c.connected = { ...caller.caller };
     const peer = c.localPeer;
     if (peer) void this.runPbx(peer, peer.context, peer.exten, 1);
     else {
@@ -2255,7 +2266,8 @@ export class SimPbx {
           this.ringMember(
             c,
             ch,
-            m.interface.replace(/^[^/]*\//, ""),
+            // app_queue's DialBegin shows the whole interface (ami-10: `Local/agent2@agents`)
+            m.interface,
             () => {
               if (!answered) {
                 answered = attempt;
@@ -2300,6 +2312,15 @@ export class SimPbx {
       this.stopMohOn(c);
       const pos = position();
       q.abandoned++;
+      // app_queue's variables for an abandoned call, before QueueCallerAbandon (ami-11)
+      const waitedMs = Math.round((Date.now() - entry.joinedAt) / this.scheduler.timeScale);
+      this.setVarOn(c, "QUEUEWAIT", String(Math.floor(waitedMs / 1000)));
+      this.setVarOn(c, "QUEUEWAIT_MS", String(waitedMs));
+      this.setVarOn(c, "DIALEDTIME", String(Math.floor(waitedMs / 1000)));
+      this.setVarOn(c, "DIALEDTIME_MS", String(waitedMs));
+      this.setVarOn(c, "ANSWEREDTIME", "0");
+      this.setVarOn(c, "ANSWEREDTIME_MS", "0");
+      this.setVarOn(c, "ABANDONED", "TRUE");
       this.emit({
         type: "QueueCallerAbandon",
         queue: q.cfg.name,
@@ -2309,6 +2330,7 @@ export class SimPbx {
         channel: c.snapshot(),
       });
       leave();
+      this.setVarOn(c, "QUEUEPOSITION", String(entry.originalPosition));
       return HANGUP;
     } finally {
       cancelQueueTimeout();
