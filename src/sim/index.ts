@@ -12,6 +12,10 @@
 import { SimPbx, type SimPbxOptions } from "./pbx.js";
 import { startAriServer, type AriServer, type AriServerOptions } from "./ari/server.js";
 import type { Credentials } from "./ari/http.js";
+import { startAmiServer } from "./ami/server.js";
+
+export { startAmiServer } from "./ami/server.js";
+export type { AmiServer } from "./ami/server.js";
 
 export * from "./pbx.js";
 export type { AriServer, AriServerOptions } from "./ari/server.js";
@@ -51,8 +55,8 @@ export interface SimulatorOptions extends SimPbxOptions {
   /** AMI users (manager.conf); default: the ARI users. */
   amiUsers?: Credentials;
   /**
-   * The AMI server to start with the PBX. Default: none (ARI only). Pass `startAmiServer` from
-   * `src/sim/ami/server.ts` (or set it once in `DEFAULT_AMI_STARTER` below) to get AMI too.
+   * The AMI server to start with the PBX. Default: `startAmiServer` from `src/sim/ami/server.ts`;
+   * `false` for ARI only.
    */
   ami?: AmiServerStarter | false;
   /** Extra ARI server options. */
@@ -82,8 +86,8 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
-/** Set to `startAmiServer` once `src/sim/ami/server.ts` exists, so AMI starts by default. */
-const DEFAULT_AMI_STARTER: AmiServerStarter | undefined = undefined;
+/** The AMI server started with every simulator unless `ami: false`. */
+const DEFAULT_AMI_STARTER: AmiServerStarter | undefined = startAmiServer;
 
 interface Running {
   pbx: SimPbx;
