@@ -393,6 +393,27 @@ describe("misbehaving clients", () => {
     await closed;
   });
 
+  it("close() completes even when a client never closes its side after Logoff", async () => {
+    const { ami } = await start();
+    const sock = net.connect({ port: ami.port, host: "127.0.0.1", allowHalfOpen: true });
+    sock.on("error", () => {});
+    let text = "";
+    sock.setEncoding("utf8");
+    sock.on("data", (d: string) => (text += d));
+    const ended = new Promise<void>((r) => sock.once("end", () => r()));
+    await new Promise<void>((r) => sock.once("connect", () => r()));
+    sock.write("Action: Login\r\nUsername: cti\r\nSecret: cti\r\n\r\nAction: Logoff\r\n\r\n");
+    await ended;
+    expect(text).toContain("Response: Goodbye");
+    expect(ami.sessionCount).toBe(0);
+    // the client keeps its side open; stopping the server must not wait for it (nor for the
+    // 2 s after which an ended session drops a socket its client keeps open)
+    const t0 = Date.now();
+    await ami.close();
+    expect(Date.now() - t0).toBeLessThan(1500);
+    sock.destroy();
+  });
+
   it("close() and dropConnections() end every session", async () => {
     const { ami } = await start();
     const a = await client();

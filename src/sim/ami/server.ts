@@ -75,6 +75,8 @@ export async function startAmiServer(pbx: SimPbx, opts: AmiServerOptions): Promi
   const host = opts.host ?? "127.0.0.1";
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...(opts.limits ?? {}) };
   const sessions = new Set<AmiSession>();
+  /** Every open socket, also those of sessions that have ended but whose client has not closed yet. */
+  const sockets = new Set<net.Socket>();
   const pending = new Map<string, PendingOriginate>();
   const counter = new CallCounter();
   const table = new ActionTable(BUILTIN_ACTIONS);
@@ -125,6 +127,8 @@ export async function startAmiServer(pbx: SimPbx, opts: AmiServerOptions): Promi
   });
 
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
     const session = new AmiSession(socket, (s, m) => table.dispatch(context, s, m), limits);
     sessions.add(session);
     session.onClose(() => sessions.delete(session));
@@ -151,6 +155,7 @@ export async function startAmiServer(pbx: SimPbx, opts: AmiServerOptions): Promi
       pending.clear();
       server.close(() => resolve());
       dropConnections();
+      for (const s of sockets) s.destroy();
     });
     return closing;
   };

@@ -24,6 +24,9 @@ export interface SessionLimits {
   maxQueuedMessages: number;
 }
 
+/** How long a closed session waits for the client to close its side before dropping the socket. */
+const LINGER_MS = 2000;
+
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   authTimeoutMs: 30_000,
   maxWriteBufferBytes: 8 * 1024 * 1024,
@@ -121,6 +124,10 @@ export class AmiSession {
     if (this.closed) return;
     this.finish();
     this.socket.end();
+    // a client that never closes its side must not keep the socket forever
+    const linger = setTimeout(() => this.socket.destroy(), LINGER_MS);
+    linger.unref?.();
+    this.socket.once("close", () => clearTimeout(linger));
   }
 
   /** Drops the connection at once (server stop, restart, misbehaving client). */
