@@ -393,6 +393,18 @@ describe("misbehaving clients", () => {
     await closed;
   });
 
+  it("events held during a long action are bounded too", async () => {
+    const { pbx, ami } = await start({ limits: { maxWriteBufferBytes: 16 * 1024 } });
+    const c = await client();
+    await c.login();
+    // a synchronous originate that rings for a long time keeps the session busy
+    c.action({ Action: "Originate", Channel: "Local/agent9@agents-noanswer", Application: "Wait", Data: "1", Timeout: "600000" });
+    await until(() => pbx.listChannels().length === 2);
+    for (let i = 0; i < 40; i++) pbx.originate({ endpoint: "Local/s@caller-hold", application: "Wait", data: "1" });
+    await c.closed;
+    await until(() => ami.sessionCount === 0);
+  });
+
   it("close() completes even when a client never closes its side after Logoff", async () => {
     const { ami } = await start();
     const sock = net.connect({ port: ami.port, host: "127.0.0.1", allowHalfOpen: true });

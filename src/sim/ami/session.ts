@@ -58,6 +58,7 @@ export class AmiSession {
   private readonly framer = new AmiFramer();
   private readonly queue: ClientMessage[] = [];
   private readonly heldEvents: string[] = [];
+  private heldBytes = 0;
   private busy = false;
   private closed = false;
   private ending = false;
@@ -115,8 +116,11 @@ export class AmiSession {
   deliver(bit: number, text: string): void {
     if (this.closed || !this.authenticated) return;
     if ((this.eventMask & bit) === 0 || (this.readMask & bit) === 0) return;
-    if (this.busy) this.heldEvents.push(text);
-    else this.write(text);
+    if (!this.busy) return this.write(text);
+    // held events count against the same bound as unread output
+    this.heldBytes += text.length;
+    if (this.heldBytes > this.limits.maxWriteBufferBytes) return this.destroy();
+    this.heldEvents.push(text);
   }
 
   /** Ends the session after what was written (Logoff, failed login). */
@@ -141,6 +145,7 @@ export class AmiSession {
     this.closed = true;
     this.queue.length = 0;
     this.heldEvents.length = 0;
+    this.heldBytes = 0;
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = undefined;
     for (const fn of this.closeListeners.splice(0)) {
@@ -205,6 +210,7 @@ export class AmiSession {
   private flushHeld(): void {
     if (this.heldEvents.length === 0) return;
     const held = this.heldEvents.splice(0);
+    this.heldBytes = 0;
     for (const text of held) this.write(text);
   }
 }
