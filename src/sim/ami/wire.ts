@@ -87,11 +87,6 @@ export function isTrue(v: string): boolean {
   return /^(yes|true|y|t|1|on)$/i.test(v.trim());
 }
 
-/** Asterisk's ast_false: no, false, n, f, 0, off. */
-export function isFalse(v: string): boolean {
-  return /^(no|false|n|f|0|off)$/i.test(v.trim());
-}
-
 /** `Response:` + `ActionID:` (when the action had one), as every reply starts. */
 export function responseHead(m: ClientMessage, response: string): Array<[string, string]> {
   const id = header(m, "ActionID");
@@ -124,15 +119,4 @@ export function actionIdField(m: ClientMessage): Array<[string, string]> {
 /** The event that closes an event list: `<Name>Complete` with `ListItems`. */
 export function listComplete(m: ClientMessage, event: string, items: number, extra: Fields = []): string {
   return serialize([["Event", event], ...actionIdField(m), ["EventList", "Complete"], ["ListItems", items], ...extra]);
-}
-
-/** Parses a serialized message back into fields (for tests and tools). */
-export function parseFields(text: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const line of text.split("\r\n")) {
-    if (line === "") continue;
-    const i = line.indexOf(":");
-    out.push(i < 0 ? [line, ""] : [line.slice(0, i), line.slice(i + 1).replace(/^ /, "")]);
-  }
-  return out;
 }
