@@ -1,0 +1,90 @@
+import { z } from "zod";
+
+/**
+ * The customer record every CRM adapter returns. IVR trees and offer rules read it through CEL as
+ * `customer.<field>`, so field names are part of the admin-facing contract (docs/crm.md).
+ * Dates are ISO calendar dates (YYYY-MM-DD); `enrichCustomer` adds day counts CEL can compare directly.
+ */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-12-31");
+
+export const productSchema = z
+  .object({
+    sku: z.string().min(1),
+    name: z.string().min(1),
+    /** Installed version, and the newest one on sale: an upgrade offer compares the two. */
+    version: z.string().optional(),
+    currentVersion: z.string().optional(),
+    warrantyEnds: isoDate.optional(),
+    /** True when the product is a competitor's (a switching offer fits). */
+    competitor: z.boolean().default(false),
+    vendor: z.string().optional(),
+  })
+  .strict();
+
+export const historyEntrySchema = z
+  .object({
+    at: z.string().min(1).describe("ISO timestamp of the call"),
+    callId: z.string().optional(),
+    lane: z.string().optional(),
+    queue: z.string().optional(),
+    waitSeconds: z.number().min(0).optional(),
+    agent: z.string().optional(),
+    disposition: z.string().optional(),
+    reason: z.string().optional(),
+    path: z.array(z.string()).optional(),
+    notes: z.string().optional(),
+    offers: z
+      .array(z.object({ offer: z.string(), outcome: z.string(), amount: z.number().optional() }).strict())
+      .optional(),
+  })
+  .strict();
+
+export const customerSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    /** Caller numbers this customer calls from, as they arrive in CALLERID(num). */
+    phones: z.array(z.string().min(1)).min(1),
+    email: z.string().optional(),
+    language: z.string().default("en"),
+    tier: z.enum(["standard", "silver", "gold", "platinum"]).default("standard"),
+    /** Holds an express-lane subscription. */
+    express: z.boolean().default(false),
+    accountNumber: z.string().optional(),
+    contractEnds: isoDate.optional(),
+    prepaid: z.object({ balance: z.number(), currency: z.string().default("EUR") }).strict().optional(),
+    products: z.array(productSchema).default([]),
+    tags: z.array(z.string()).default([]),
+    history: z.array(historyEntrySchema).default([]),
+  })
+  .strict();
+
+export type Customer = z.infer<typeof customerSchema>;
+export type Product = z.infer<typeof productSchema>;
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+const DAY_MS = 86_400_000;
+const daysUntil = (date: string, now: Date) =>
+  Math.floor((Date.parse(`${date}T00:00:00Z`) - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())) / DAY_MS);
+
+/**
+ * What trees and offers see: the record plus facts derived from it at lookup time, so CEL rules stay
+ * simple comparisons (`customer.contractEndsInDays <= 30`) instead of date arithmetic.
+ */
+export function enrichCustomer(c: Customer, now: Date) {
+  const waits = c.history.map((h) => h.waitSeconds).filter((w): w is number => w !== undefined);
+  return {
+    ...c,
+    // Absent facts stay absent (not undefined) so CEL's has() and JSON persistence agree.
+    ...(c.contractEnds === undefined ? {} : { contractEndsInDays: daysUntil(c.contractEnds, now) }),
+    products: c.products.map((p) => ({
+      ...p,
+      outdated: p.version !== undefined && p.currentVersion !== undefined && p.version !== p.currentVersion,
+      ...(p.warrantyEnds === undefined ? {} : { warrantyEndsInDays: daysUntil(p.warrantyEnds, now) }),
+    })),
+    callsLast90Days: c.history.filter((h) => now.getTime() - Date.parse(h.at) <= 90 * DAY_MS).length,
+    avgWaitSeconds: waits.length ? Math.round(waits.reduce((a, b) => a + b, 0) / waits.length) : 0,
+    maxWaitSeconds: waits.length ? Math.max(...waits) : 0,
+  };
+}
+export type CustomerView = ReturnType<typeof enrichCustomer>;
