@@ -14,7 +14,12 @@ export const productSchema = z
     /** Installed version, and the newest one on sale: an upgrade offer compares the two. */
     version: z.string().optional(),
     currentVersion: z.string().optional(),
+    purchased: isoDate.optional(),
     warrantyEnds: isoDate.optional(),
+    /** Covered by a paid service contract (a service-contract offer does not fit). */
+    serviceContract: z.boolean().default(false),
+    /** Add-ons already owned, e.g. ["training", "dock"]: cross-sell offers skip these. */
+    addOns: z.array(z.string()).default([]),
     /** True when the product is a competitor's (a switching offer fits). */
     competitor: z.boolean().default(false),
     vendor: z.string().optional(),
@@ -81,6 +86,7 @@ export function enrichCustomer(c: Customer, now: Date) {
       ...p,
       outdated: p.version !== undefined && p.currentVersion !== undefined && p.version !== p.currentVersion,
       ...(p.warrantyEnds === undefined ? {} : { warrantyEndsInDays: daysUntil(p.warrantyEnds, now) }),
+      ...(p.purchased === undefined ? {} : { purchasedDaysAgo: -daysUntil(p.purchased, now) }),
     })),
     callsLast90Days: c.history.filter((h) => now.getTime() - Date.parse(h.at) <= 90 * DAY_MS).length,
     avgWaitSeconds: waits.length ? Math.round(waits.reduce((a, b) => a + b, 0) / waits.length) : 0,
