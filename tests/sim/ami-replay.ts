@@ -19,10 +19,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { IdMap, normalizeChannelName } from "./fidelity.js";
 import { get, parseStream, RawAmi, type Msg } from "./ami-test-client.js";
 
-export const FIXTURES = "/work/shared/asterisk-fixtures/ami";
+export const FIXTURES = fileURLToPath(new URL("../fixtures/asterisk/ami", import.meta.url));
 
 export interface Recording {
   name: string;

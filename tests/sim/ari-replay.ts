@@ -14,7 +14,7 @@ import http from "node:http";
 import WebSocket from "ws";
 import { IdMap } from "./fidelity.js";
 
-export const FIXTURES = new URL("../../../shared/asterisk-fixtures/", import.meta.url);
+export const FIXTURES = new URL("../fixtures/asterisk/", import.meta.url);
 
 export interface WsRecord {
   seq: number;
