@@ -1534,7 +1534,7 @@ export class SimPbx {
     this.finishPlayback(pb, "done");
   }
 
-  private finishPlayback(pb: Playback, state: "done" | "failed", startNext = true): void {
+  private finishPlayback(pb: Playback, state: "done" | "failed", startNext = true, stopped = false): void {
     pb.cancelTimer?.();
     pb.cancelTimer = undefined;
     pb.state = state;
@@ -1545,7 +1545,7 @@ export class SimPbx {
       if (i >= 0) q.splice(i, 1);
       if (q.length === 0) this.channelPlaybacks.delete(pb.channelId);
     }
-    this.emit({ type: "PlaybackFinished", playback: pb.snapshot() });
+    this.emit({ type: "PlaybackFinished", playback: pb.snapshot(), ...(stopped ? { stopped: true as const } : {}) });
     if (startNext && q && q.length > 0) {
       const next = q[0]!;
       this.scheduler.defer(() => this.startPlayback(next));
@@ -1582,7 +1582,7 @@ export class SimPbx {
       }
       return;
     }
-    this.finishPlayback(pb, "done");
+    this.finishPlayback(pb, "done", true, true);
   }
 
   /**

@@ -184,6 +184,8 @@ export interface PlaybackContinuingEvent extends Base {
 export interface PlaybackFinishedEvent extends Base {
   type: "PlaybackFinished";
   playback: PlaybackSnapshot;
+  /** Present (true) when a client stopped the playback (ARI DELETE); not part of the ARI event. */
+  stopped?: true;
 }
 
 /** ARI `StasisStart` (delivered to `app` only). */
