@@ -13,6 +13,8 @@ import { SimPbx, type SimPbxOptions } from "./pbx.js";
 import { startAriServer, type AriServer, type AriServerOptions } from "./ari/server.js";
 import type { Credentials } from "./ari/http.js";
 import { startAmiServer } from "./ami/server.js";
+import { SimControl, type SimControlOptions } from "./control/api.js";
+import { startControlServer, type ControlServer, type ControlServerOptions } from "./control/server.js";
 
 export { startAmiServer } from "./ami/server.js";
 export type { AmiServer } from "./ami/server.js";
@@ -20,6 +22,9 @@ export type { AmiServer } from "./ami/server.js";
 export * from "./pbx.js";
 export type { AriServer, AriServerOptions } from "./ari/server.js";
 export type { Credentials } from "./ari/http.js";
+export { SimControl } from "./control/api.js";
+export type { SimControlOptions, PlacedCall } from "./control/api.js";
+export type { ControlServer, ControlServerOptions } from "./control/server.js";
 
 /** Options the AMI server receives (`startAmiServer(pbx, opts)` in `src/sim/ami/server.ts`). */
 export interface AmiServerOptions {
@@ -61,6 +66,11 @@ export interface SimulatorOptions extends SimPbxOptions {
   ami?: AmiServerStarter | false;
   /** Extra ARI server options. */
   ari?: Pick<AriServerOptions, "allowedOrigins" | "maxBodyBytes" | "onRequest">;
+  /**
+   * Synthetic callers and agents (`sim.control`, always available in-process) and, with `http`, the
+   * control API on its own loopback port (`sim.controlUrl`).
+   */
+  control?: SimControlOptions & { http?: Omit<ControlServerOptions, "host"> };
 }
 
 export interface Simulator {
@@ -74,6 +84,10 @@ export interface Simulator {
   readonly pbx: SimPbx;
   readonly ari: AriServer;
   readonly ami: AmiServerHandle | undefined;
+  /** Synthetic calls and agent phones on the current PBX (created on first use; new after a restart). */
+  readonly control: SimControl;
+  /** Base URL of the control API when `control.http` was given. Stable across restarts. */
+  readonly controlUrl: string | undefined;
   /**
    * `core restart now`: Stasis channels get ChannelHangupRequest (cause 4) and StasisEnd, every
    * ARI/AMI connection drops (no close frame, no AMI Goodbye), connections are refused for
@@ -93,6 +107,7 @@ interface Running {
   pbx: SimPbx;
   ari: AriServer;
   ami: AmiServerHandle | undefined;
+  control?: SimControl;
 }
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
@@ -119,6 +134,17 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   let current = await boot(opts.ariPort ?? 0, opts.amiPort ?? 0);
   const ariPort = current.ari.port;
   const amiPort = current.ami?.port;
+  const controlOf = (r: Running): SimControl => (r.control ??= new SimControl(r.pbx, opts.control));
+  let controlServer: ControlServer | undefined;
+  if (opts.control?.http) {
+    try {
+      controlServer = await startControlServer(() => controlOf(current), { ...opts.control.http, host });
+    } catch (e) {
+      current.pbx.stop();
+      await Promise.allSettled([current.ari.close(), current.ami?.close()]);
+      throw e;
+    }
+  }
 
   const sim: Simulator = {
     ariUrl: current.ari.url,
@@ -134,12 +160,17 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     get ami() {
       return current.ami;
     },
+    get control() {
+      return controlOf(current);
+    },
+    controlUrl: controlServer?.url,
     async stop() {
       if (stopped) return;
       stopped = true;
       await restarting?.catch(() => undefined);
+      current.control?.close();
       current.pbx.stop();
-      await Promise.allSettled([current.ari.close(), current.ami?.close()]);
+      await Promise.allSettled([current.ari.close(), current.ami?.close(), controlServer?.close()]);
     },
     restart(downMs = 500) {
       if (stopped) return Promise.reject(new Error("simulator stopped"));
@@ -151,6 +182,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         await new Promise((r) => setTimeout(r, 20));
         old.ari.dropConnections();
         old.ami?.dropConnections?.();
+        old.control?.close();
         old.pbx.stop();
         await Promise.allSettled([old.ari.close(), old.ami?.close()]);
         await new Promise((r) => setTimeout(r, downMs));

@@ -1,0 +1,146 @@
+/**
+ * The simulator's control API in-process (`sim.control`): place precise synthetic calls, read what
+ * each call lived through, list channels and bridges, add and steer agent phones. The HTTP server in
+ * `./server.ts` exposes the same operations on loopback.
+ */
+import { PbxError, type BridgeSnapshot, type ChannelSnapshot, type SimPbx } from "../pbx.js";
+import { AgentPhone, type AgentView } from "../scenario/agent.js";
+import type { CallRecord } from "../scenario/call-record.js";
+import { CallerSession } from "../scenario/caller.js";
+import { ChannelEventRouter } from "../scenario/channel-events.js";
+import { INBOUND_CONTEXT, installInboundDialplan, TRUNK } from "../scenario/inbound-dialplan.js";
+import { agentSpecSchema } from "../scenario/schema.js";
+import { agentPatchSchema, ControlError, endpointSchema, parseRequest, placeCallSchema, type AgentPatch, type PlaceCallInput } from "./requests.js";
+
+export interface SimControlOptions {
+  /** Stasis app of the inbound dialplan (default `switchboard`). */
+  app?: string;
+  /** Ended calls kept for `getCall` (oldest dropped first; default 10000). */
+  keepEndedCalls?: number;
+  /** Seed for agent phones added through the API (default 1). */
+  seed?: number;
+}
+
+export interface PlacedCall {
+  channelId: string;
+  channelName: string;
+}
+
+export type CallEndedListener = (record: CallRecord) => void;
+
+export class SimControl {
+  private readonly router: ChannelEventRouter;
+  private readonly live = new Map<string, CallerSession>();
+  private readonly ended = new Map<string, CallRecord>();
+  private readonly agents = new Map<string, AgentPhone>();
+  private readonly endedListeners = new Set<CallEndedListener>();
+  private readonly keepEnded: number;
+  private readonly seed: number;
+
+  constructor(
+    readonly pbx: SimPbx,
+    opts: SimControlOptions = {},
+  ) {
+    installInboundDialplan(pbx, opts.app ?? "switchboard");
+    this.router = new ChannelEventRouter(pbx);
+    this.keepEnded = opts.keepEndedCalls ?? 10_000;
+    this.seed = opts.seed ?? 1;
+  }
+
+  /** Places one synthetic call; validates like `POST /calls` (throws `ControlError` 400). */
+  placeCall(input: PlaceCallInput | unknown): PlacedCall {
+    const { channelId, ...spec } = parseRequest(placeCallSchema, input);
+    let session: CallerSession;
+    try {
+      session = new CallerSession({ pbx: this.pbx, router: this.router, context: INBOUND_CONTEXT, trunk: TRUNK }, spec, channelId);
+    } catch (e) {
+      if (e instanceof PbxError) throw new ControlError(e.code === "conflict" ? 409 : 400, e.message);
+      throw e;
+    }
+    const id = session.call.channelId;
+    this.live.set(id, session);
+    void session.ended.then((record) => {
+      this.live.delete(id);
+      this.ended.set(id, record);
+      if (this.ended.size > this.keepEnded) this.ended.delete(this.ended.keys().next().value!);
+      for (const l of this.endedListeners) l(record);
+    });
+    return { channelId: id, channelName: session.call.channelName };
+  }
+
+  /** What the call lived through so far (a copy), or undefined for an unknown id. */
+  getCall(channelId: string): CallRecord | undefined {
+    const r = this.live.get(channelId)?.record ?? this.ended.get(channelId);
+    return r ? structuredClone(r) : undefined;
+  }
+
+  /** Resolves once the call has ended (at once when it already has). */
+  async waitForEnd(channelId: string): Promise<CallRecord> {
+    const s = this.live.get(channelId);
+    if (s) return structuredClone(await s.ended);
+    const r = this.ended.get(channelId);
+    if (!r) throw new ControlError(404, "Call not found");
+    return structuredClone(r);
+  }
+
+  listCalls(): Array<Pick<CallRecord, "channelId" | "caller" | "did" | "phase" | "state">> {
+    return [...this.ended.values(), ...[...this.live.values()].map((s) => s.record)].map((r) => ({
+      channelId: r.channelId,
+      caller: { ...r.caller },
+      did: r.did,
+      phase: r.phase,
+      state: r.state,
+    }));
+  }
+
+  /** Calls `listener` with each call's record as it ends; returns an unsubscribe function. */
+  onCallEnded(listener: CallEndedListener): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
+  get liveCalls(): number {
+    return this.live.size;
+  }
+
+  listChannels(): ChannelSnapshot[] {
+    return this.pbx.listChannels();
+  }
+
+  listBridges(): BridgeSnapshot[] {
+    return this.pbx.listBridges();
+  }
+
+  /** Adds (or replaces) an agent phone with the given behaviour. */
+  addAgent(spec: unknown, seed = this.seed): AgentView {
+    const s = parseRequest(agentSpecSchema, spec);
+    this.agents.get(s.endpoint)?.remove();
+    const phone = new AgentPhone(this.pbx, s, seed);
+    this.agents.set(s.endpoint, phone);
+    return phone.view();
+  }
+
+  /** Registers/unregisters an agent phone or changes its behaviour; an unknown endpoint is added. */
+  updateAgent(endpoint: string, patch: AgentPatch | unknown): AgentView {
+    const ep = parseRequest(endpointSchema, endpoint);
+    const p = parseRequest(agentPatchSchema, patch);
+    const phone = this.agents.get(ep);
+    if (!phone) return this.addAgent({ endpoint: ep, ...p });
+    phone.update(p);
+    return phone.view();
+  }
+
+  getAgent(endpoint: string): AgentView | undefined {
+    return this.agents.get(endpoint)?.view();
+  }
+
+  listAgents(): AgentView[] {
+    return [...this.agents.values()].map((a) => a.view());
+  }
+
+  /** Stops routing events; live calls are left to the PBX. */
+  close(): void {
+    this.router.close();
+    this.endedListeners.clear();
+  }
+}
