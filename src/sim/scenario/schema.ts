@@ -106,7 +106,7 @@ export function parseScenario(text: string, file = "<scenario>"): Scenario {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new ScenarioError(
-      doc.errors.map((e) => ({ file, field: "", line: e.linePos?.[0]?.line, message: `YAML: ${e.message.split("\n")[0]}` })),
+      doc.errors.map((e) => ({ file, field: "", line: lines.linePos(e.pos[0]).line, message: `YAML: ${e.message.split("\n")[0]}` })),
     );
   }
   const parsed = scenarioSchema.safeParse(doc.toJS());
@@ -120,7 +120,9 @@ export function parseScenario(text: string, file = "<scenario>"): Scenario {
         if (node && typeof node === "object" && node.range) line = lines.linePos(node.range[0]).line;
       }
       const field = fieldPath(issue.path);
-      return { file, field, ...(line ? { line } : {}), message: issue.message };
+      // a bad record key: zod's own text is generic, the key's schema says what is expected
+      const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      return { file, field, ...(line ? { line } : {}), message };
     }),
   );
 }
