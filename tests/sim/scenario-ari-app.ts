@@ -78,5 +78,5 @@ export class TestAriApp {
   }
 }
 
-export const channelOf = (e: AriEvent): { id: string; name: string; caller: { number: string; name: string } } =>
-  e.channel as { id: string; name: string; caller: { number: string; name: string } };
+export const channelOf = (e: AriEvent): { id: string; name: string; state: string; caller: { number: string; name: string } } =>
+  e.channel as { id: string; name: string; state: string; caller: { number: string; name: string } };
