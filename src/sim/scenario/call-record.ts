@@ -38,8 +38,10 @@ export interface CallRecord {
   phase: CallPhase;
   createdAt: string;
   answeredAt?: string;
+  /** Who answered: the Stasis app (the daemon) or the dialplan (e.g. the fallback when the app is away). */
+  answeredBy?: "app" | "dialplan";
   endedAt?: string;
-  stasis?: { app: string; args: string[] };
+  stasis?: { app: string; args: string[]; startedAt: string; endedAt?: string };
   heard: HeardMedia[];
   dtmf: Array<{ digit: string; at: string }>;
   bridges: BridgeStay[];
@@ -71,11 +73,17 @@ export function applyEvent(r: CallRecord, e: PbxEvent, lookup: (id: string) => C
     case "ChannelStateChange":
       if (e.channel.id !== r.channelId) return;
       r.state = e.channel.state;
-      if (e.channel.state === "Up" && !r.answeredAt) r.answeredAt = at;
+      if (e.channel.state === "Up" && !r.answeredAt) {
+        r.answeredAt = at;
+        r.answeredBy = r.stasis && !r.stasis.endedAt ? "app" : "dialplan";
+      }
       return;
     case "StasisStart":
-      r.stasis = { app: e.app, args: e.args };
+      r.stasis = { app: e.app, args: e.args, startedAt: at };
       if (r.phase === "dialing") r.phase = "in-app";
+      return;
+    case "StasisEnd":
+      if (r.stasis) r.stasis.endedAt = at;
       return;
     case "PlaybackStarted":
       r.heard.push({ uri: e.playback.mediaUri, playbackId: e.playback.id, startedAt: at, outcome: "playing" });

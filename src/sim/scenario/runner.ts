@@ -28,6 +28,8 @@ export function scenarioSimulatorOptions(s: Scenario): { timeScale: number; medi
 export interface ScenarioSummary {
   /** Calls placed so far. */
   placed: number;
+  /** Entered the Stasis app (the others fell through to the fallback: no app connected). */
+  reachedApp: number;
   /** Answered by the Stasis app (the daemon). */
   answeredByApp: number;
   /** The caller hung up (patience, talk time, hangupAfter). */
@@ -47,7 +49,7 @@ export interface ScenarioSummary {
 export class ScenarioRunner {
   private readonly plan: PlannedCall[];
   private placed = 0;
-  private readonly tally = { answeredByApp: 0, hungUpByCaller: 0, bridgedToAgent: 0, express: 0, ended: 0 };
+  private readonly tally = { reachedApp: 0, answeredByApp: 0, hungUpByCaller: 0, bridgedToAgent: 0, express: 0, ended: 0 };
   private readonly reasons: Record<string, number> = {};
   private readonly liveIds = new Set<string>();
   private cancelNext: () => void = () => {};
@@ -101,7 +103,8 @@ export class ScenarioRunner {
   private count(r: CallRecord): void {
     if (!this.liveIds.delete(r.channelId)) return;
     this.tally.ended++;
-    if (r.answeredAt) this.tally.answeredByApp++;
+    if (r.stasis) this.tally.reachedApp++;
+    if (r.answeredBy === "app") this.tally.answeredByApp++;
     if (r.hangup?.by === "caller") {
       this.tally.hungUpByCaller++;
       const why = r.hangup.reason ?? "other";
@@ -114,7 +117,8 @@ export class ScenarioRunner {
     const live = [...this.liveIds].map((id) => this.control.getCall(id)).filter((r): r is CallRecord => r !== undefined);
     return {
       placed: this.placed,
-      answeredByApp: this.tally.answeredByApp + live.filter((r) => r.answeredAt).length,
+      reachedApp: this.tally.reachedApp + live.filter((r) => r.stasis).length,
+      answeredByApp: this.tally.answeredByApp + live.filter((r) => r.answeredBy === "app").length,
       hungUpByCaller: this.tally.hungUpByCaller,
       bridgedToAgent: this.tally.bridgedToAgent + live.filter((r) => r.bridges.some((b) => b.bridgeType !== "holding" && b.with.length > 0)).length,
       express: this.tally.express,
