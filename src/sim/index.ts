@@ -1,6 +1,7 @@
 /**
- * Entry point of the PBX simulator: one SimPbx core with its ARI server (HTTP + WebSocket) and,
- * when an AMI server is supplied, its AMI server, all in-process on loopback.
+ * Entry point of the PBX simulator: one SimPbx core with its ARI server (HTTP + WebSocket), its AMI
+ * server (unless `ami: false`), synthetic calls and agents (`sim.control`) and, when asked, the
+ * control API over HTTP, all in-process on loopback.
  *
  * ```ts
  * const sim = await startSimulator({ users: { cti: "cti" }, timeScale: 0.1 });
