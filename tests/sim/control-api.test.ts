@@ -157,6 +157,7 @@ describe("control API", () => {
     const record = await sim.control.waitForEnd(placed.channelId);
     expect(record.dtmf.map((d) => d.digit)).toEqual(["1"]);
     expect(record.heard[1]).toMatchObject({ uri: "sound:switchboard/main-menu", outcome: "stopped" });
-    expect(() => sim.control.placeCall({ caller: "5551003" })).toThrow(/did/);
+    // run-time validation also guards callers that bypass the types (e.g. JSON from elsewhere)
+    expect(() => sim.control.placeCall({ caller: "5551003" } as never)).toThrow(/did/);
   });
 });

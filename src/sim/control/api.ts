@@ -9,7 +9,7 @@ import type { CallRecord } from "../scenario/call-record.js";
 import { CallerSession } from "../scenario/caller.js";
 import { ChannelEventRouter } from "../scenario/channel-events.js";
 import { INBOUND_CONTEXT, installInboundDialplan, TRUNK } from "../scenario/inbound-dialplan.js";
-import { agentSpecSchema } from "../scenario/schema.js";
+import { agentSpecSchema, type AgentSpecInput } from "../scenario/schema.js";
 import { agentPatchSchema, ControlError, endpointSchema, parseRequest, placeCallSchema, type AgentPatch, type PlaceCallInput } from "./requests.js";
 
 export interface SimControlOptions {
@@ -47,8 +47,8 @@ export class SimControl {
     this.seed = opts.seed ?? 1;
   }
 
-  /** Places one synthetic call; validates like `POST /calls` (throws `ControlError` 400). */
-  placeCall(input: PlaceCallInput | unknown): PlacedCall {
+  /** Places one synthetic call. Input is validated (also at run time): throws `ControlError` 400/409. */
+  placeCall(input: PlaceCallInput): PlacedCall {
     const { channelId, ...spec } = parseRequest(placeCallSchema, input);
     let session: CallerSession;
     try {
@@ -112,7 +112,7 @@ export class SimControl {
   }
 
   /** Adds (or replaces) an agent phone with the given behaviour. */
-  addAgent(spec: unknown, seed = this.seed): AgentView {
+  addAgent(spec: AgentSpecInput, seed = this.seed): AgentView {
     const s = parseRequest(agentSpecSchema, spec);
     this.agents.get(s.endpoint)?.remove();
     const phone = new AgentPhone(this.pbx, s, seed);
@@ -121,7 +121,7 @@ export class SimControl {
   }
 
   /** Registers/unregisters an agent phone or changes its behaviour; an unknown endpoint is added. */
-  updateAgent(endpoint: string, patch: AgentPatch | unknown): AgentView {
+  updateAgent(endpoint: string, patch: AgentPatch): AgentView {
     const ep = parseRequest(endpointSchema, endpoint);
     const p = parseRequest(agentPatchSchema, patch);
     const phone = this.agents.get(ep);

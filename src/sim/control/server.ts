@@ -16,7 +16,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { sameSecret } from "../../http/auth.js";
 import type { SimControl } from "./api.js";
-import { ControlError } from "./requests.js";
+import { ControlError, type AgentPatch, type PlaceCallInput } from "./requests.js";
 
 export interface ControlServerOptions {
   host?: string;
@@ -95,7 +95,8 @@ export async function startControlServer(control: () => SimControl, opts: Contro
     if (head === "calls" && rest.length === 0) {
       allow(["GET", "POST"]);
       if (method === "GET") return { status: 200, body: c.listCalls() };
-      return { status: 201, body: c.placeCall(await jsonBody(req, max)) };
+      // validated inside placeCall
+      return { status: 201, body: c.placeCall((await jsonBody(req, max)) as PlaceCallInput) };
     }
     if (head === "calls" && rest.length === 1) {
       allow(["GET"]);
@@ -124,7 +125,7 @@ export async function startControlServer(control: () => SimControl, opts: Contro
         if (!a) throw new HttpError(404, "Agent not found");
         return { status: 200, body: a };
       }
-      return { status: 200, body: c.updateAgent(endpoint, await jsonBody(req, max)) };
+      return { status: 200, body: c.updateAgent(endpoint, (await jsonBody(req, max)) as AgentPatch) };
     }
     throw new HttpError(404, "Not found");
   };
