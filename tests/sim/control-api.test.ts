@@ -34,9 +34,10 @@ async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 1
 beforeAll(async () => {
   sim = await startSimulator({
     users: { switchboard: "sim-secret" },
-    timeScale: 0.05,
+    // a short welcome and a long menu: the key at 1.2 s lands in the menu with room for REST delays
+    timeScale: 0.1,
     ami: false,
-    media: { sounds: { "switchboard/welcome": 1000, "switchboard/main-menu": 4000, "switchboard/goodbye": 1000 } },
+    media: { sounds: { "switchboard/welcome": 500, "switchboard/main-menu": 8000, "switchboard/goodbye": 500 } },
     control: { http: { port: 0, token: TOKEN } },
   });
   app = await TestAriApp.connect(sim.ariUrl, "switchboard", "switchboard", "sim-secret", { subscribeAll: true });
