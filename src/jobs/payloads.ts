@@ -1,0 +1,101 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { historyEntrySchema } from "../crm/customer.js";
+
+/**
+ * What Switchboard hands to other systems. Each payload carries the caller-chosen idempotency key that
+ * makes publishing it twice (a double click, a retried request) one job and one delivery.
+ */
+const idempotencyKey = z.string().min(1).max(200);
+const occurredAt = z.iso.datetime({ offset: true });
+const money = z.number().finite().min(0);
+const currency = z.string().regex(/^[A-Z]{3}$/, "ISO 4217 code such as EUR");
+
+const customer = z.object({ id: z.string().min(1), name: z.string().min(1), phone: z.string().min(1) }).strict();
+const offer = z.object({ id: z.string().min(1), title: z.string().min(1), value: money }).strict();
+const agent = z.object({ id: z.string().min(1), name: z.string().min(1).optional() }).strict();
+
+/** An agent marked an offer "interested": sales follows up. */
+export const leadPayloadSchema = z
+  .object({
+    idempotencyKey,
+    occurredAt,
+    callId: z.string().min(1),
+    customer,
+    offer,
+    agent,
+    notes: z.string().max(4000).optional(),
+  })
+  .strict();
+
+/** An agent sold an offer in the call: billing/CRM books it. */
+export const salePayloadSchema = leadPayloadSchema.extend({ amount: money, currency }).strict();
+
+/** A caller accepted the paid express lane in the IVR; the consent is the evidence billing keeps. */
+export const expressUpgradePayloadSchema = z
+  .object({
+    idempotencyKey,
+    occurredAt,
+    callId: z.string().min(1),
+    /** The caller may be unknown to the CRM: the phone number is all billing can rely on then. */
+    customer: z.object({ id: z.string().min(1).optional(), name: z.string().min(1).optional(), phone: z.string().min(1) }).strict(),
+    price: money,
+    currency,
+    consent: z
+      .object({
+        /** Key(s) the caller pressed to accept. */
+        digits: z.string().regex(/^[0-9*#]+$/),
+        /** IVR tree and node whose prompt stated the price. */
+        tree: z.string().min(1).optional(),
+        node: z.string().min(1).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** The call's entry for the customer's history, written back to the CRM. */
+export const historyPayloadSchema = z
+  .object({ idempotencyKey, occurredAt, customerId: z.string().min(1), entry: historyEntrySchema })
+  .strict();
+
+export const payloadSchemas = {
+  lead: leadPayloadSchema,
+  sale: salePayloadSchema,
+  "express-upgrade": expressUpgradePayloadSchema,
+  history: historyPayloadSchema,
+} as const;
+
+export type JobKind = keyof typeof payloadSchemas;
+export const JOB_KINDS = Object.keys(payloadSchemas) as JobKind[];
+export type LeadPayload = z.infer<typeof leadPayloadSchema>;
+export type SalePayload = z.infer<typeof salePayloadSchema>;
+export type ExpressUpgradePayload = z.infer<typeof expressUpgradePayloadSchema>;
+export type HistoryPayload = z.infer<typeof historyPayloadSchema>;
+export type PayloadOf<K extends JobKind> = z.infer<(typeof payloadSchemas)[K]>;
+export type AnyPayload = PayloadOf<JobKind>;
+
+/** Which configured webhook receives each kind: express upgrades are billed like sales. */
+export const WEBHOOK_FOR = {
+  lead: "leads",
+  sale: "sales",
+  "express-upgrade": "sales",
+  history: "history",
+} as const satisfies Record<JobKind, "leads" | "sales" | "history">;
+
+export function isJobKind(s: string): s is JobKind {
+  return Object.hasOwn(payloadSchemas, s);
+}
+
+/**
+ * The job id, also sent as the delivery id: a digest of kind and idempotency key, so the same key always
+ * maps to the same job (BullMQ ignores an add whose id exists) and ids never contain ':' (BullMQ forbids it).
+ */
+export function jobIdFor(kind: JobKind, key: string): string {
+  return `${kind}-${createHash("sha256").update(`${kind}\0${key}`).digest("hex").slice(0, 32)}`;
+}
+
+/** Kind encoded in a job id from `jobIdFor`, or undefined for an id that is not one of ours. */
+export function kindOfJobId(id: string): JobKind | undefined {
+  const m = /^([a-z-]+)-[0-9a-f]{32}$/.exec(id);
+  return m && isJobKind(m[1]!) ? m[1] : undefined;
+}
