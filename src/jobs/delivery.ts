@@ -27,11 +27,13 @@ export function buildDelivery(args: {
   secret: string;
   now: Date;
 }): DeliveryRequest {
+  // Whole seconds, so the header and the signed body state exactly the same instant.
+  const seconds = Math.floor(args.now.getTime() / 1000);
   const body: DeliveryBody = {
     delivery: args.deliveryId,
     kind: args.kind,
     attempt: args.attempt,
-    sentAt: args.now.toISOString(),
+    sentAt: new Date(seconds * 1000).toISOString(),
     data: args.payload,
   };
   const raw = JSON.stringify(body);
@@ -43,7 +45,7 @@ export function buildDelivery(args: {
       "x-switchboard-event": args.kind,
       "x-switchboard-delivery": args.deliveryId,
       "x-switchboard-attempt": String(args.attempt),
-      "x-switchboard-timestamp": String(Math.floor(args.now.getTime() / 1000)),
+      "x-switchboard-timestamp": String(seconds),
       "x-switchboard-signature": signBody(raw, args.secret),
       "idempotency-key": args.payload.idempotencyKey,
     },
