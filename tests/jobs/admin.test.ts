@@ -147,7 +147,7 @@ describe("failed jobs and admin operations", () => {
       else if (type === "hash") dump += JSON.stringify(await client.hgetall(key));
       else if (type === "list") dump += JSON.stringify(await client.lrange(key, 0, -1));
       else if (type === "set") dump += JSON.stringify(await client.smembers(key));
-      else if (type === "zset") dump += JSON.stringify(await client.zrange(key, 0, -1));
+      else if (type === "zset") dump += JSON.stringify(await client.zrange(key, "0", "-1"));
       else if (type === "stream") dump += JSON.stringify(await client.xrange(key, "-", "+"));
     }
     expect(dump).toContain(lead(1).customer.name); // the dump did read the jobs
