@@ -25,7 +25,8 @@ export type EngineAction =
   | {
       type: "enqueue";
       queue: string;
-      lane: string;
+      /** Absent when the node names no lane (or its laneExpr failed): the queue's default lane applies. */
+      lane?: string;
       skills: string[];
       priority: number;
       reason?: string;
@@ -53,7 +54,7 @@ export type WaitingFor =
   | { kind: "playback"; playbackId: string }
   | { kind: "input"; playbackId?: string; timerId?: string }
   | { kind: "lookup"; lookupId: string; timerId: string }
-  | { kind: "queue" };
+  | { kind: "queue"; queue: string; lane?: string };
 
 export interface CallState {
   callId: string;
@@ -77,7 +78,7 @@ export interface CallState {
   outcome?:
     | { kind: "hangup"; reason: string }
     | { kind: "transfer"; endpoint?: string; context?: string; extension?: string }
-    | { kind: "answered"; queue: string; lane: string }
+    | { kind: "answered"; queue: string; lane?: string }
     | { kind: "caller-hangup"; at: NodeRef }
     | { kind: "error"; message: string };
 }

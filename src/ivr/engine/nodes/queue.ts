@@ -1,0 +1,45 @@
+import type { QueueNode } from "../../schema.js";
+import type { NodeHandler } from "./handler.js";
+
+export const queue: NodeHandler<QueueNode> = {
+  enter(run, cn, node) {
+    let lane = node.lane;
+    if (node.laneExpr !== undefined) {
+      const r = run.evaluate(cn, "laneExpr");
+      // no lane means the queue's default lane: a caller is never left out because of a bad expression
+      if (r.ok && typeof r.value === "string" && r.value !== "") lane = r.value;
+      else run.note(`laneExpr ${r.ok ? `gave ${JSON.stringify(r.value)}` : `failed: ${r.error}`}; the queue's default lane applies`);
+    }
+    const reason = node.reason ?? (typeof run.state.vars.reason === "string" ? run.state.vars.reason : undefined);
+    run.actions.push({
+      type: "enqueue",
+      queue: node.queue,
+      ...(lane === undefined ? {} : { lane }),
+      skills: node.skills,
+      priority: node.priority,
+      ...(reason === undefined ? {} : { reason }),
+      ...(node.maxWait === undefined ? {} : { maxWaitMs: Math.round(node.maxWait * 1000) }),
+    });
+    run.choose(lane ?? "default lane");
+    run.wait({ kind: "queue", queue: node.queue, ...(lane === undefined ? {} : { lane }) });
+  },
+  on(run, _cn, node, event) {
+    const w = run.state.waiting;
+    if (w?.kind !== "queue" || event.type !== "queueResult") return false;
+    switch (event.outcome) {
+      case "answered":
+        run.end({ kind: "answered", queue: w.queue, ...(w.lane === undefined ? {} : { lane: w.lane }) });
+        break;
+      case "timeout":
+        run.goTo(node.onTimeout, "waited the queue's maximum");
+        break;
+      case "empty":
+        run.goTo(node.onEmpty, "no agent logged in");
+        break;
+      case "full":
+        run.goTo(node.onFull ?? node.onTimeout, "queue full");
+        break;
+    }
+    return true;
+  },
+};
