@@ -12,6 +12,8 @@ const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./validate.js"),
   () => import("./schema.js"),
   () => import("./graph.js"),
+  () => import("./simulate.js"),
+  () => import("./sim.js"),
 ];
 
 export async function main(argv: string[]): Promise<void> {

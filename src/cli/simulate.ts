@@ -1,0 +1,122 @@
+import { Option, type Command } from "commander";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline/promises";
+import { parse as parseYaml } from "yaml";
+import { formatDiagnostic } from "../ivr/diagnostics.js";
+import { simulateCall, scriptedKeys, type KeySource, type SimulateOptions } from "../ivr/engine/simulate.js";
+import { outcomeText, transcript } from "../ivr/engine/transcript.js";
+import { loadTreeSources, treeName } from "../ivr/load.js";
+import { InputError, treeGroups } from "./ivr-inputs.js";
+import { usageExitCode } from "./usage-errors.js";
+
+interface Opts {
+  dir: string;
+  caller: string;
+  did?: string;
+  customer?: string;
+  input?: string;
+  interactive?: boolean;
+  lookup: "found" | "not-found" | "error" | "timeout";
+  queue: "answered" | "timeout" | "empty" | "full";
+  json?: boolean;
+}
+
+class UsageError extends Error {}
+
+/** `--customer` takes JSON or a JSON/YAML file holding one record, as trees see `customer`. */
+function readCustomer(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = value.trim().startsWith("{") ? JSON.parse(value) : parseYaml(readFileSync(value, "utf8"));
+  } catch (err) {
+    throw new UsageError(`--customer: ${existsSync(value) || value.trim().startsWith("{") ? (err as Error).message : `${value}: no such file`}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new UsageError("--customer must be one object (a customer record)");
+  return parsed as Record<string, unknown>;
+}
+
+/** A tree file, or a tree name inside --dir. */
+function resolveTree(tree: string, dir: string): { file: string; name: string } {
+  if (existsSync(tree) && statSync(tree).isFile()) return { file: tree, name: treeName(tree) };
+  for (const ext of [".yaml", ".yml"]) {
+    const file = path.join(dir, `${tree}${ext}`);
+    if (existsSync(file)) return { file, name: tree };
+  }
+  throw new InputError(`${tree}: no such tree file, and no ${tree}.yaml in ${dir}`);
+}
+
+function interactiveKeys(): KeySource & { close(): void } {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  return {
+    async next({ state }) {
+      const answer = await rl.question(`keys at ${state.node} (Enter or "." for silence): `).catch(() => null);
+      return answer === null ? null : answer.trim() || ".";
+    },
+    close: () => rl.close(),
+  };
+}
+
+function lookupAnswer(opts: Opts, customer: Record<string, unknown> | undefined): SimulateOptions["lookup"] {
+  if (opts.lookup === "error") return { error: "simulated CRM failure" };
+  if (opts.lookup === "timeout") return { timeout: true };
+  if (opts.lookup === "not-found" || !customer) return { notFound: true };
+  return { found: customer };
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command("simulate")
+    .description("walk an IVR tree as a call would, printing each prompt, key, branch and the final action")
+    .argument("<tree>", "a tree file, or a tree name in --dir")
+    .option("--dir <dir>", "tree directory (for tree names and cross-file gotos)", "ivr-trees")
+    .option("--caller <number>", "caller number (call.callerNumber)", "5550100")
+    .option("--did <number>", "dialled number (call.did)")
+    .option("--customer <json|file>", "the CRM record the lookup finds (JSON, or a JSON/YAML file)")
+    .option("--input <keys>", 'keys the caller presses, one group per input: "9,1,12345678#"; "." is silence')
+    .option("--interactive", "ask for the keys at each input instead")
+    .addOption(new Option("--lookup <result>", "what lookups answer").choices(["found", "not-found", "error", "timeout"]).default("found"))
+    .addOption(new Option("--queue <result>", "what the queue does with the caller").choices(["answered", "timeout", "empty", "full"]).default("answered"))
+    .option("--json", "print the final state and every step as JSON")
+    .addHelpText("after", '\nExamples:\n  switchboard simulate main --input "9,1,12345678#"\n  switchboard simulate main --customer \'{"tier":"gold"}\'\n  switchboard simulate ivr-trees/main.yaml --lookup timeout --queue empty')
+    .action(async (tree: string, opts: Opts) => {
+      let keys: KeySource & { close?(): void };
+      let customer: Record<string, unknown> | undefined;
+      let target: { file: string; name: string };
+      try {
+        if (opts.input !== undefined && opts.interactive) throw new UsageError("give --input or --interactive, not both");
+        keys = opts.interactive ? interactiveKeys() : scriptedKeys(opts.input ?? "");
+        customer = opts.customer === undefined ? undefined : readCustomer(opts.customer);
+        target = resolveTree(tree, opts.dir);
+      } catch (err) {
+        if (!(err instanceof UsageError || err instanceof InputError || err instanceof Error)) throw err;
+        process.stderr.write(`switchboard simulate: ${err.message}\n`);
+        process.exitCode = err instanceof InputError ? 1 : 2;
+        return;
+      }
+      const { set, diagnostics } = loadTreeSources(treeGroups([target.file])[0]!.sources);
+      if (!set) {
+        for (const d of diagnostics.filter((x) => x.severity === "error")) process.stderr.write(`${formatDiagnostic(d)}\n`);
+        process.stderr.write(`switchboard simulate: the trees have errors; fix them first (switchboard validate ${path.dirname(target.file)})\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const call = { callId: "simulated", callerNumber: opts.caller, ...(opts.did ? { did: opts.did } : {}) };
+      try {
+        const result = await simulateCall(set, target.name, call, keys, { lookup: lookupAnswer(opts, customer), queue: opts.queue });
+        if (opts.json) {
+          const { state } = result;
+          process.stdout.write(`${JSON.stringify({ outcome: state.outcome ?? null, node: state.node, vars: state.vars, path: state.path, truncated: result.truncated, steps: result.lines }, null, 2)}\n`);
+        } else {
+          process.stdout.write(`${transcript(result.lines).join("\n")}\nResult: ${outcomeText(result.state)}\n`);
+          const choices = result.state.path.filter((p) => p.choice !== undefined).map((p) => `${p.node.split("#")[1]}=${p.label ?? p.choice}`);
+          process.stdout.write(`Path: ${choices.join(" > ") || "(no choices)"}\nVars: ${JSON.stringify(result.state.vars)}\n`);
+          if (result.truncated) process.stdout.write("Stopped: the event limit ran out before the call ended\n");
+        }
+        if (result.state.outcome?.kind === "error") process.exitCode = 1;
+      } finally {
+        keys.close?.();
+      }
+    });
+  usageExitCode(command);
+}
