@@ -22,6 +22,7 @@ interface Opts {
   json?: boolean;
 }
 
+/** The command line is wrong (exit 2); InputError means the named tree is missing (exit 1). */
 class UsageError extends Error {}
 
 /** `--customer` takes JSON or a JSON/YAML file holding one record, as trees see `customer`. */
@@ -89,8 +90,7 @@ export function register(program: Command): void {
         customer = opts.customer === undefined ? undefined : readCustomer(opts.customer);
         target = resolveTree(tree, opts.dir);
       } catch (err) {
-        if (!(err instanceof UsageError || err instanceof InputError || err instanceof Error)) throw err;
-        process.stderr.write(`switchboard simulate: ${err.message}\n`);
+        process.stderr.write(`switchboard simulate: ${(err as Error).message}\n`);
         process.exitCode = err instanceof InputError ? 1 : 2;
         return;
       }

@@ -18,6 +18,8 @@ export interface ExprContext {
 export interface CompiledExpr {
   readonly source: string;
   evaluate(ctx: ExprContext): unknown;
+  /** Same, with the context's values already converted by toCel (see src/lib/cel.ts). */
+  evaluateCel(celContext: Record<string, unknown>): unknown;
 }
 
 export interface CompiledNode {

@@ -20,6 +20,8 @@ export class CelCompileError extends Error {
 export interface CelProgram {
   readonly source: string;
   evaluate(context: object): unknown;
+  /** For hot paths that keep their context already converted with toCel (the IVR engine). */
+  evaluateCel(celContext: Record<string, unknown>): unknown;
 }
 
 /** An environment declaring the variables expressions may use; anything else is a compile error. */
@@ -54,19 +56,23 @@ export function compileCel(env: CelEnvironment, source: string, expected?: "bool
   return {
     source,
     evaluate: (context) => fromCel(program(toCel(context) as Record<string, unknown>)),
+    evaluateCel: (celContext) => fromCel(program(celContext)),
   };
 }
 
-/** JS -> CEL values: whole numbers become int. */
+/** JS -> CEL values: whole numbers become int. Plain loops: the IVR engine calls this on every decision. */
 export function toCel(value: unknown): unknown {
   if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return value.map(toCel);
-  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toCel(v);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = toCel(value[i]);
     return out;
   }
-  return value;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const k in value) out[k] = toCel((value as Record<string, unknown>)[k]);
+  return out;
 }
 
 /** CEL -> JS values: ints come back as numbers, maps as plain objects. */

@@ -123,3 +123,34 @@ describe("switchboard graph", () => {
     expect(r.stderr).toContain("give --format svg, mermaid or dot");
   });
 });
+
+describe("switchboard simulate", () => {
+  test("walks the main tree with scripted keys and names the queue and lane it ends in", () => {
+    const r = run("simulate", "main", "--lookup", "not-found", "--input", "9,1,12345678#");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("caller presses 9");
+    expect(r.stdout).toContain("key 9 (express upgrade) -> main#upgrade-offer");
+    expect(r.stdout).toMatch(/enqueues in support, lane express/);
+    expect(r.stdout).toContain("Result: answered by an agent of support (lane express)");
+    expect(r.stdout).toContain("upgrade-offer=accepted");
+  });
+
+  test("--customer feeds the lookup; --json prints the outcome and the path", () => {
+    const r = run("simulate", "ivr-trees/main.yaml", "--customer", '{"tier":"gold"}', "--json");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { outcome: unknown; path: Array<{ node: string; label?: string }> };
+    expect(out.outcome).toEqual({ kind: "answered", queue: "support", lane: "express" });
+    expect(out.path.find((p) => p.node === "main#express-check")?.label).toBe("gold tier");
+  });
+
+  test("silence and a failing CRM end with the operator transfer; bad keys are a usage error", () => {
+    const r = run("simulate", "main", "--lookup", "error", "--queue", "empty");
+    expect(r.stdout).toContain("Result: transferred to switchboard-operator,0");
+    const bad = run("simulate", "main", "--input", "1,x");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('input "x" is not DTMF keys');
+    const missing = run("simulate", "nosuchtree");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("no nosuchtree.yaml in ivr-trees");
+  });
+});

@@ -1,6 +1,7 @@
-import type { CompiledNode, ExprContext, NodeRef, TreeSet } from "../model.js";
+import { toCel } from "../../lib/cel.js";
+import type { CompiledNode, NodeRef, TreeSet } from "../model.js";
 import type { Prompt } from "../schema.js";
-import type { CallState, EngineAction, StepResult, TraceEntry, WaitingFor } from "./types.js";
+import type { CallState, EngineAction, PathEntry, StepResult, TraceEntry, WaitingFor } from "./types.js";
 
 /** Nodes a single step may pass through without waiting for the caller; more means a runaway loop. */
 export const MAX_HOPS = 100;
@@ -8,6 +9,8 @@ export const MAX_HOPS = 100;
 export const MAX_PATH = 200;
 
 export type EvalResult = { ok: true; value: unknown } | { ok: false; error: string };
+
+const NO_CUSTOMER = Object.freeze({});
 
 export const mediaList = (p: Prompt | undefined): string[] => (p === undefined ? [] : typeof p === "string" ? [p] : [...p]);
 
@@ -20,12 +23,38 @@ export class Run {
   readonly actions: EngineAction[] = [];
   readonly trace: TraceEntry[] = [];
   private hops = 0;
+  // vars and path are copied on first write only: most steps change neither
+  private ownVars = false;
+  private ownPath = false;
+  private celContext: Record<string, unknown> | undefined;
 
   constructor(
     readonly set: TreeSet,
     state: CallState,
   ) {
-    this.state = { ...state, vars: { ...state.vars }, path: state.path.slice() };
+    this.state = { ...state };
+  }
+
+  setVars(values: Readonly<Record<string, unknown>>): void {
+    if (!this.ownVars) {
+      this.state.vars = { ...this.state.vars };
+      this.ownVars = true;
+    }
+    Object.assign(this.state.vars, values);
+    this.celContext = undefined;
+  }
+
+  setCustomer(customer: Record<string, unknown>): void {
+    this.state.customer = customer;
+    this.celContext = undefined;
+  }
+
+  private path(): PathEntry[] {
+    if (!this.ownPath) {
+      this.state.path = this.state.path.slice();
+      this.ownPath = true;
+    }
+    return this.state.path;
   }
 
   result(): StepResult {
@@ -62,17 +91,19 @@ export class Run {
 
   /** Records the node in the call's path; `choose` later adds what the caller did there. */
   visit(node: CompiledNode): void {
-    this.state.path.push({ node: node.ref, type: node.node.type });
-    if (this.state.path.length > MAX_PATH) this.state.path.splice(0, this.state.path.length - MAX_PATH);
+    const path = this.path();
+    path.push({ node: node.ref, type: node.node.type });
+    if (path.length > MAX_PATH) path.splice(0, path.length - MAX_PATH);
   }
 
   choose(choice: string, label?: string): void {
-    const path = this.state.path;
+    const path = this.path();
     const last = path[path.length - 1];
-    const update = { choice, ...(label === undefined ? {} : { label }) };
     // entries are shared with the state the step was given: replace, never modify
-    if (last && last.node === this.state.node) path[path.length - 1] = { ...last, ...update };
-    else path.push({ node: this.state.node, type: this.current?.node.type ?? "unknown", ...update });
+    const entry: PathEntry = last && last.node === this.state.node ? { node: last.node, type: last.type, choice } : { node: this.state.node, type: this.current?.node.type ?? "unknown", choice };
+    if (label !== undefined) entry.label = label;
+    if (entry.node === last?.node) path[path.length - 1] = entry;
+    else path.push(entry);
   }
 
   wait(waiting: WaitingFor): void {
@@ -118,11 +149,12 @@ export class Run {
   evaluate(node: CompiledNode, key: string, value?: string): EvalResult {
     const expr = node.exprs[key];
     if (!expr) return { ok: false, error: `no compiled expression "${key}"` };
-    // A caller unknown to the CRM is an empty customer, so `has(customer.tier)` is simply false.
-    const ctx: ExprContext = { customer: this.state.customer ?? {}, call: this.state.call, vars: this.state.vars };
-    if (value !== undefined) ctx.value = value;
+    // Converted once per step, not per expression; not cached across steps, which would double the memory
+    // a parked call holds. A caller unknown to the CRM is an empty customer: `has(customer.tier)` is false.
+    this.celContext ??= { customer: toCel(this.state.customer ?? NO_CUSTOMER), call: toCel(this.state.call), vars: toCel(this.state.vars) };
+    const ctx = value === undefined ? this.celContext : { ...this.celContext, value };
     try {
-      return { ok: true, value: expr.evaluate(ctx) };
+      return { ok: true, value: expr.evaluateCel(ctx) };
     } catch (err) {
       return { ok: false, error: (err as Error).message.split("\n")[0]! };
     }

@@ -14,7 +14,7 @@ function finish(run: Run, cn: CompiledNode, node: GatherNode): void {
     if (!r.ok) return retry(run, node, "invalid", `validation failed: ${r.error}`);
     if (r.value !== true) return retry(run, node, "invalid", "validation rejected the value");
   }
-  run.state.vars[node.variable] = value;
+  run.setVars({ [node.variable]: value });
   // the path says how many digits, never the digits: they may be an account number or a PIN
   run.choose(`${value.length} digits`);
   run.goTo(node.next, `vars.${node.variable} set`);

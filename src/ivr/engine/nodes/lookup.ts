@@ -33,8 +33,8 @@ export const lookup: NodeHandler<LookupNode> = {
       run.goTo(node.onNotFound ?? node.next, "no record");
     } else {
       const data = event.data ?? {};
-      if (node.into === "customer") run.state.customer = data;
-      else run.state.vars[node.into] = data;
+      if (node.into === "customer") run.setCustomer(data);
+      else run.setVars({ [node.into]: data });
       run.choose("found");
       run.goTo(node.next, "record found");
     }

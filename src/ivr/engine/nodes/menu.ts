@@ -20,7 +20,7 @@ export const menu: NodeHandler<MenuNode> = {
       }
       const { goto, set, label } = typeof option === "string" ? { goto: option, set: undefined, label: undefined } : option;
       run.choose(event.digit, label);
-      if (set) Object.assign(run.state.vars, set);
+      if (set) run.setVars(set);
       run.goTo(goto, `key ${event.digit}${label ? ` (${label})` : ""}`);
     }
     return true;
