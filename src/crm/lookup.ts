@@ -1,0 +1,57 @@
+import type { Logger } from "../lib/logger.js";
+import { enrichCustomer, type CustomerView } from "./customer.js";
+import type { CustomerStore } from "./store.js";
+
+export type LookupOutcome = { status: "found"; customer: CustomerView } | { status: "not-found" } | { status: "error"; error: string };
+
+/**
+ * Customer lookups for live calls. Never throws and never takes longer than `timeoutMs`: a hung or failing
+ * store gives an "error" outcome, which the tree's onError path handles. The lookup for a call starts when
+ * the call arrives (`prefetch`) and its result is shared by the tree's lookup node and the screen-pop.
+ */
+export class CrmLookup {
+  private readonly pending = new Map<string, Promise<LookupOutcome>>();
+
+  constructor(
+    private readonly store: CustomerStore,
+    private readonly opts: { timeoutMs: number; logger: Logger; now?: () => Date },
+  ) {}
+
+  async lookup(phone: string): Promise<LookupOutcome> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<LookupOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({ status: "error", error: `${this.store.name} CRM timed out after ${this.opts.timeoutMs} ms` });
+      }, this.opts.timeoutMs);
+    });
+    const found = this.store
+      .findByPhone(phone, controller.signal)
+      .then((c): LookupOutcome => (c ? { status: "found", customer: enrichCustomer(c, this.opts.now?.() ?? new Date()) } : { status: "not-found" }))
+      .catch((err: Error): LookupOutcome => ({ status: "error", error: `${this.store.name} CRM: ${err.message}` }));
+    const outcome = await Promise.race([found, timeout]);
+    clearTimeout(timer);
+    if (outcome.status === "error") this.opts.logger.warn({ store: this.store.name, error: outcome.error }, "customer lookup failed");
+    return outcome;
+  }
+
+  /** Starts (or joins) the lookup for a call. */
+  prefetch(callId: string, phone: string): Promise<LookupOutcome> {
+    let p = this.pending.get(callId);
+    if (!p) {
+      p = this.lookup(phone);
+      this.pending.set(callId, p);
+    }
+    return p;
+  }
+
+  /** The call's lookup, if one was started. */
+  get(callId: string): Promise<LookupOutcome> | undefined {
+    return this.pending.get(callId);
+  }
+
+  forget(callId: string): void {
+    this.pending.delete(callId);
+  }
+}
