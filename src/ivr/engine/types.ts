@@ -1,4 +1,5 @@
 import type { CallInfo, NodeRef } from "../model.js";
+import type { HangupNode } from "../schema.js";
 
 /**
  * The engine is a pure function: step(treeSet, state, event) -> { state, actions, trace }.
@@ -33,7 +34,7 @@ export type EngineAction =
       maxWaitMs?: number;
     }
   | { type: "transfer"; endpoint?: string; context?: string; extension?: string; priority?: number }
-  | { type: "hangup"; reason: string };
+  | { type: "hangup"; reason: HangupNode["reason"] };
 
 /** One line of "what happened and why", for `switchboard simulate`, logs and the call's IVR path. */
 export interface TraceEntry {
