@@ -13,6 +13,8 @@ const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./schema.js"),
   () => import("./graph.js"),
   () => import("./simulate.js"),
+  () => import("./start.js"),
+  () => import("./demo.js"),
   () => import("./sim.js"),
 ];
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { callsConfigSchema } from "../calls/config.js";
+import { crmConfigSchema } from "../crm/config.js";
 
 /** A secret is never written in the config file: the file names the environment variable holding it. */
 export const secretRef = z
@@ -118,6 +120,37 @@ function checkQueueLanes(
   }
 }
 
+/**
+ * An agent: who they are, the phone they answer on and what they can take. The queue's agent registry is
+ * seeded from this list at startup.
+ */
+export const agentConfigSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, "letters, digits and . _ @ + -"),
+    name: z.string().min(1),
+    endpoint: z.string().regex(/^[A-Za-z]+\/[A-Za-z0-9._@+-]+$/, "an endpoint like PJSIP/1001"),
+    queues: z.array(z.string().regex(QUEUE_ID)).min(1),
+    skills: z.union([z.array(z.string().regex(QUEUE_ID)), z.record(z.string().regex(QUEUE_ID), z.number().int().min(1).max(100))]).default([]),
+    /**
+     * Logged in and available as soon as the daemon starts, without the agent desktop (phones that
+     * work a queue on their own, and the demo's synthetic agents).
+     */
+    autoAvailable: z.boolean().default(false),
+  })
+  .strict();
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+function checkAgents(cfg: { agents: AgentConfig[]; queues: Record<string, QueueConfig> }, ctx: z.core.$RefinementCtx): void {
+  const seen = new Set<string>();
+  cfg.agents.forEach((a, i) => {
+    if (seen.has(a.id)) ctx.addIssue({ code: "custom", path: ["agents", i, "id"], message: `duplicate agent id "${a.id}"` });
+    seen.add(a.id);
+    a.queues.forEach((q, j) => {
+      if (!(q in cfg.queues)) ctx.addIssue({ code: "custom", path: ["agents", i, "queues", j], message: `unknown queue "${q}" (define it under queues)` });
+    });
+  });
+}
+
 export const configSchema = z
   .object({
     log: z
@@ -128,9 +161,11 @@ export const configSchema = z
       .object({
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8080),
+        /** Bearer token of the admin API (/admin/*); without it the admin API answers 503. */
+        adminToken: secretRef.default({ env: "SWITCHBOARD_ADMIN_TOKEN" }),
       })
       .strict()
-      .default({ host: "127.0.0.1", port: 8080 }),
+      .prefault({}),
     redis: z
       .object({
         url: z.string().default("redis://127.0.0.1:6379"),
@@ -151,9 +186,15 @@ export const configSchema = z
     asterisk: z.array(asteriskServerSchema).default([]),
     lanes: z.record(z.string().regex(QUEUE_ID), laneSchema).default({}),
     queues: z.record(z.string().regex(QUEUE_ID), queueSchema).default({}),
+    agents: z.array(agentConfigSchema).default([]),
+    crm: crmConfigSchema.prefault({}),
+    calls: callsConfigSchema.prefault({}),
   })
   .strict()
-  .superRefine(checkQueueLanes);
+  .superRefine((cfg, ctx) => {
+    checkQueueLanes(cfg, ctx);
+    checkAgents(cfg, ctx);
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type AsteriskServerConfig = z.infer<typeof asteriskServerSchema>;

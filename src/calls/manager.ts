@@ -1,0 +1,365 @@
+import type { CrmLookup } from "../crm/lookup.js";
+import { resume, startCall, step, UnknownTreeError, type CallState, type EngineAction, type EngineEvent, type StepResult } from "../ivr/engine/index.js";
+import type { TreeSet } from "../ivr/model.js";
+import type { TreeRegistry } from "../ivr/registry.js";
+import type { Logger } from "../lib/logger.js";
+import type { AriChannel, AriEvent, AriGateway } from "../telephony/index.js";
+import type { CallsConfig } from "./config.js";
+import type { Connected, QueueHandoff } from "./queue-handoff.js";
+import type { CallSession, SessionStore } from "./session-store.js";
+
+/**
+ * The call lifecycle on one Asterisk server: StasisStart -> answer -> an IVR session (persisted in Redis)
+ * whose engine actions are performed over ARI, events fed back in order per call, the queue hand-off,
+ * and the end of the call whenever and however it comes. On (re)connect, calls still in the app are
+ * matched with their sessions and resumed; the rest are sent to the dialplan fallback, never dropped.
+ */
+
+interface LiveCall {
+  session: CallSession;
+  set: TreeSet;
+  state: CallState;
+  timers: Map<string, NodeJS.Timeout>;
+  /** Work for this call runs one piece at a time, in arrival order. */
+  chain: Promise<void>;
+  gone: boolean;
+  callerNumber: string;
+  callerName: string;
+}
+
+export interface CallManagerDeps {
+  ari: AriGateway;
+  registry: TreeRegistry;
+  store: SessionStore;
+  handoff: QueueHandoff;
+  crm: CrmLookup | undefined;
+  config: CallsConfig;
+  ivr: { didMap: Record<string, string>; defaultTree: string };
+  logger: Logger;
+  /** Called when the caller is with an agent (screen-pop), and when the call has ended (history). */
+  onConnected?(call: { session: CallSession; state: CallState }, c: Connected): void;
+  onEnded?(call: { session: CallSession; state: CallState }): void;
+}
+
+const ignore = () => {};
+/** Engine ids are per call; ARI playback ids must be unique on the server. */
+const playbackIdOf = (callId: string, id: string) => `sbp-${callId}~${id}`;
+
+export class CallManager {
+  private readonly calls = new Map<string, LiveCall>();
+  private readonly log: Logger;
+  private accepting = true;
+  private offs: Array<() => void> = [];
+
+  constructor(private readonly deps: CallManagerDeps) {
+    this.log = deps.logger.child({ component: "calls" });
+  }
+
+  start(): void {
+    this.offs.push(
+      this.deps.ari.on("event", (e) => this.route(e)),
+      this.deps.ari.on("connected", () => void this.recover()),
+      this.deps.ari.on("reconnected", () => void this.recover()),
+    );
+  }
+
+  /** Stops taking new calls (they go to the dialplan fallback); sessions stay in Redis for the next daemon. */
+  drain(): void {
+    this.accepting = false;
+  }
+
+  stop(): void {
+    this.accepting = false;
+    for (const off of this.offs.splice(0)) off();
+    for (const c of this.calls.values()) for (const t of c.timers.values()) clearTimeout(t);
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  list(): Array<{ callId: string; tree: string; node: string; status: string; callerNumber: string; startedAt: number }> {
+    return [...this.calls.values()].map((c) => ({
+      callId: c.session.callId,
+      tree: c.state.tree,
+      node: c.state.node,
+      status: c.state.status,
+      callerNumber: c.callerNumber,
+      startedAt: c.session.startedAt,
+    }));
+  }
+
+  private route(e: AriEvent): void {
+    if (this.deps.handoff.handle(e)) return;
+    switch (e.type) {
+      case "StasisStart":
+        if (!this.calls.has(e.channel.id)) void this.arrive(e.channel, e.args);
+        return;
+      case "ChannelDtmfReceived":
+        return this.feedLater(e.channel.id, { type: "dtmf", digit: e.digit });
+      case "PlaybackFinished": {
+        const m = /^sbp-(.+)~(pb-\d+)$/.exec(e.playback.id);
+        if (m) this.feedLater(m[1]!, { type: "playbackFinished", id: m[2]! });
+        return;
+      }
+      case "ChannelHangupRequest":
+      case "StasisEnd":
+      case "ChannelDestroyed":
+        return this.callerLeft(e.channel.id);
+      default:
+        return;
+    }
+  }
+
+  private treeFor(args: string[], channel: AriChannel): string {
+    const [tree, did] = args;
+    if (tree) return tree;
+    const number = did || channel.dialplan?.exten || "";
+    return this.deps.ivr.didMap[number] ?? this.deps.ivr.defaultTree;
+  }
+
+  private async arrive(channel: AriChannel, args: string[]): Promise<void> {
+    const callId = channel.id;
+    if (!this.accepting) {
+      await this.toFallback(callId, "daemon shutting down");
+      return;
+    }
+    const callerNumber = channel.caller.number;
+    // the CRM lookup starts now, so the data is there for the tree's branches and the screen-pop
+    this.deps.crm?.prefetch(callId, callerNumber);
+    const set = this.deps.registry.pin();
+    const tree = this.treeFor(args, channel);
+    const call: LiveCall = {
+      session: { callId, serverId: this.deps.ari.serverId, channelId: channel.id, startedAt: Date.now(), engine: undefined as unknown as CallState },
+      set,
+      state: undefined as unknown as CallState,
+      timers: new Map(),
+      chain: Promise.resolve(),
+      gone: false,
+      callerNumber,
+      callerName: channel.caller.name,
+    };
+    this.calls.set(callId, call);
+    const info = { callId, callerNumber, callerName: channel.caller.name, did: args[1] || channel.dialplan?.exten || "" };
+    let first: StepResult;
+    try {
+      first = startCall(set, tree, info);
+    } catch (err) {
+      if (!(err instanceof UnknownTreeError)) throw err;
+      this.log.warn({ callId, tree, fallback: this.deps.ivr.defaultTree }, "no such IVR tree; using the default tree");
+      first = startCall(set, this.deps.ivr.defaultTree, info);
+    }
+    this.log.info({ callId, caller: callerNumber, tree: first.state.tree, did: info.did }, "call arrived");
+    await this.run(call, async () => {
+      try {
+        await this.deps.ari.answer(channel.id);
+      } catch (err) {
+        this.log.warn({ err, callId }, "answer failed (caller gone?)");
+      }
+      await this.apply(call, first);
+    });
+  }
+
+  /** Serialises work per call; a failure is logged and never stops the next event. */
+  private run(call: LiveCall, work: () => Promise<void>): Promise<void> {
+    call.chain = call.chain.then(work).catch((err) => this.log.error({ err, callId: call.session.callId }, "call step failed"));
+    return call.chain;
+  }
+
+  private feedLater(callId: string, event: EngineEvent): void {
+    const call = this.calls.get(callId);
+    if (call) void this.run(call, () => this.feed(call, event));
+  }
+
+  private async feed(call: LiveCall, event: EngineEvent): Promise<void> {
+    if (call.gone && event.type !== "hangup") return;
+    await this.apply(call, step(call.set, call.state, event));
+  }
+
+  private async apply(call: LiveCall, r: StepResult): Promise<void> {
+    call.state = r.state;
+    call.session.engine = r.state;
+    if (r.trace.length) this.log.debug({ callId: call.session.callId, trace: r.trace }, "ivr");
+    for (const a of r.actions) {
+      if (call.gone) break;
+      await this.perform(call, a).catch((err) => this.log.warn({ err, callId: call.session.callId, action: a.type }, "action failed"));
+    }
+    if (r.state.status === "ended" && r.state.outcome?.kind === "error" && !call.gone) {
+      this.log.error({ callId: call.session.callId, error: r.state.outcome.message }, "IVR error; caller sent to the fallback");
+      await this.toFallback(call.session.callId, "ivr error");
+    }
+    await this.deps.store.save(call.session).catch((err) => this.log.warn({ err }, "session not saved"));
+  }
+
+  private async perform(call: LiveCall, a: EngineAction): Promise<void> {
+    const { callId, channelId } = call.session;
+    const ari = this.deps.ari;
+    switch (a.type) {
+      case "play":
+        try {
+          await ari.play(channelId, a.media, { playbackId: playbackIdOf(callId, a.id) });
+        } catch (err) {
+          // a prompt that cannot play must not hold the caller: carry on as if it had finished
+          this.log.warn({ err, callId, media: a.media }, "prompt not played");
+          this.feedLater(callId, { type: "playbackFinished", id: a.id });
+        }
+        return;
+      case "stopPlayback":
+        await ari.stopPlayback(playbackIdOf(callId, a.id)).catch(ignore);
+        return;
+      case "startTimer":
+        call.timers.set(
+          a.id,
+          setTimeout(() => {
+            call.timers.delete(a.id);
+            this.feedLater(callId, { type: "timer", id: a.id });
+          }, a.ms),
+        );
+        return;
+      case "cancelTimer":
+        clearTimeout(call.timers.get(a.id));
+        call.timers.delete(a.id);
+        return;
+      case "lookup":
+        void this.lookup(call, a);
+        return;
+      case "enqueue": {
+        const verdict = await this.deps.handoff
+          .join({
+            callId,
+            channelId,
+            callerNumber: call.callerNumber,
+            callerName: call.callerName,
+            queue: a.queue,
+            ...(a.lane === undefined ? {} : { lane: a.lane }),
+            skills: a.skills,
+            priority: a.priority,
+            ...(a.maxWaitMs === undefined ? {} : { maxWaitMs: a.maxWaitMs }),
+          })
+          .catch((err) => {
+            this.log.error({ err, callId, queue: a.queue }, "enqueue failed; treating the queue as unavailable");
+            return "empty" as const;
+          });
+        if (verdict === "queued") call.session.queue = { queue: a.queue, lane: a.lane ?? this.deps.handoff.defaultLane(a.queue), joinedAt: Date.now(), ...(a.reason ? { reason: a.reason } : {}) };
+        else this.feedLater(callId, { type: "queueResult", outcome: verdict });
+        return;
+      }
+      case "transfer":
+        if (a.endpoint) await ari.redirect(channelId, a.endpoint);
+        else await ari.continueInDialplan(channelId, { context: a.context!, extension: a.extension!, priority: a.priority ?? 1 });
+        return;
+      case "hangup":
+        await ari.hangup(channelId, { reason: a.reason });
+        return;
+    }
+  }
+
+  private async lookup(call: LiveCall, a: Extract<EngineAction, { type: "lookup" }>): Promise<void> {
+    const { callId } = call.session;
+    const crm = this.deps.crm;
+    let event: EngineEvent;
+    if (a.source !== "crm" || !crm) event = { type: "lookupResult", id: a.id, ok: false, error: `no data source "${a.source}"` };
+    else {
+      const outcome = await (a.key === call.callerNumber ? crm.prefetch(callId, a.key) : crm.lookup(a.key));
+      event =
+        outcome.status === "found"
+          ? { type: "lookupResult", id: a.id, ok: true, found: true, data: outcome.customer as unknown as Record<string, unknown> }
+          : outcome.status === "not-found"
+            ? { type: "lookupResult", id: a.id, ok: true, found: false }
+            : { type: "lookupResult", id: a.id, ok: false, error: outcome.error };
+    }
+    this.feedLater(callId, event);
+  }
+
+  /** Queue verdicts come back into the engine through here (wired by the daemon). */
+  queueResult(callId: string, outcome: "answered" | "timeout" | "empty" | "full"): void {
+    this.feedLater(callId, { type: "queueResult", outcome });
+  }
+
+  connected(c: Connected): void {
+    const call = this.calls.get(c.callId);
+    if (!call) return;
+    call.session.agent = { agentId: c.agentId, channelId: c.agentChannelId, bridgeId: c.bridgeId, answeredAt: Date.now() };
+    void this.deps.store.save(call.session).catch(ignore);
+    this.deps.onConnected?.({ session: call.session, state: call.state }, c);
+  }
+
+  /** The agent hung up on a connected caller: the call is over for the caller too. */
+  agentEnded(c: Connected): void {
+    const call = this.calls.get(c.callId);
+    if (call && !call.gone) this.deps.ari.hangup(call.session.channelId).catch(ignore);
+  }
+
+  private callerLeft(channelId: string): void {
+    const call = this.calls.get(channelId);
+    if (!call || call.gone) return;
+    call.gone = true;
+    void this.run(call, async () => {
+      for (const t of call.timers.values()) clearTimeout(t);
+      call.timers.clear();
+      if (call.state.status !== "ended") await this.apply(call, step(call.set, call.state, { type: "hangup" }));
+      await this.deps.handoff.callerGone(call.session.callId);
+      this.calls.delete(channelId);
+      this.deps.registry.unpin(call.set.version);
+      this.deps.crm?.forget(call.session.callId);
+      await this.deps.store.remove(call.session).catch(ignore);
+      this.log.info({ callId: call.session.callId, outcome: call.state.outcome, path: call.state.path.filter((p) => p.choice).map((p) => `${p.node}=${p.label ?? p.choice}`) }, "call ended");
+      this.deps.onEnded?.({ session: call.session, state: call.state });
+    });
+  }
+
+  private async toFallback(channelId: string, why: string): Promise<void> {
+    const f = this.deps.config.fallback;
+    this.log.warn({ channelId, why, context: f.context }, "call sent to the dialplan fallback");
+    await this.deps.ari.continueInDialplan(channelId, { context: f.context, extension: f.extension, priority: f.priority }).catch(() => this.deps.ari.hangup(channelId).catch(ignore));
+  }
+
+  /**
+   * After (re)connecting: channels still in the app are matched with their sessions and resumed (a menu
+   * plays again, a queued caller keeps its place); sessions without a channel are closed (abandoned), and
+   * channels without a session go to the fallback.
+   */
+  private async recover(): Promise<void> {
+    let channelIds: Set<string>;
+    try {
+      channelIds = new Set((await this.deps.ari.getApplication()).channel_ids);
+    } catch (err) {
+      this.log.warn({ err }, "recovery skipped: application not readable");
+      return;
+    }
+    const sessions = await this.deps.store.list(this.deps.ari.serverId).catch(() => [] as CallSession[]);
+    let resumed = 0;
+    for (const s of sessions) {
+      if (this.calls.has(s.callId)) continue;
+      if (!channelIds.has(s.channelId)) {
+        await this.deps.handoff.callerGone(s.callId).catch(ignore);
+        await this.deps.store.remove(s).catch(ignore);
+        continue;
+      }
+      channelIds.delete(s.channelId);
+      if (s.agent) continue; // talking to an agent: the bridge carries on without us
+      const set = this.deps.registry.get(s.engine.version) ?? this.deps.registry.current;
+      const call: LiveCall = {
+        session: s,
+        set: this.deps.registry.pin(set.version),
+        state: s.engine,
+        timers: new Map(),
+        chain: Promise.resolve(),
+        gone: false,
+        callerNumber: s.engine.call.callerNumber,
+        callerName: s.engine.call.callerName ?? "",
+      };
+      this.calls.set(s.callId, call);
+      resumed++;
+      if (s.engine.status === "queued" && s.queue) {
+        this.deps.handoff.adopt({ callId: s.callId, channelId: s.channelId, callerNumber: call.callerNumber, callerName: call.callerName, queue: s.queue.queue, lane: s.queue.lane });
+        continue;
+      }
+      await this.run(call, () => this.apply(call, resume(call.set, call.state)));
+    }
+    for (const id of channelIds) {
+      if (!this.calls.has(id) && !id.startsWith("sba-")) await this.toFallback(id, "no session after restart");
+    }
+    if (sessions.length || channelIds.size) this.log.info({ resumed, sessions: sessions.length }, "calls recovered after (re)connect");
+  }
+}

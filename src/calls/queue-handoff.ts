@@ -1,0 +1,377 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../lib/logger.js";
+import type { CallerQueue, Offer } from "../queue/index.js";
+import type { AriEvent, AriGateway } from "../telephony/index.js";
+import type { CallsConfig } from "./config.js";
+
+/**
+ * The caller's time in the queue, on a live channel: music on hold, position and expected-wait
+ * announcements, dispatch (on join, on agent changes and from a periodic sweep), ringing the agent's phone
+ * into the Stasis app, bridging on answer, and putting the caller back at the same place when the agent
+ * does not answer. Waiting order and agent states live in Redis (CallerQueue); this class holds only
+ * the timers and channel ids of the callers this daemon answers.
+ */
+
+export type QueueOutcome = "answered" | "timeout" | "empty" | "full";
+
+export interface Connected {
+  callId: string;
+  agentId: string;
+  agentChannelId: string;
+  bridgeId: string;
+  queue: string;
+  lane: string;
+  waitMs: number;
+}
+
+export interface HandoffHooks {
+  /** The queue's verdict for a caller the IVR is waiting on. */
+  result(callId: string, outcome: QueueOutcome): void;
+  /** Caller and agent are talking (the moment for the screen-pop). */
+  connected(c: Connected): void;
+  /** The conversation is over (either side hung up); the agent is in wrap-up. */
+  ended(c: Connected, by: "caller" | "agent"): void;
+}
+
+interface Waiter {
+  callId: string;
+  channelId: string;
+  callerNumber: string;
+  callerName: string;
+  queue: string;
+  lane: string;
+  announceTimer?: NodeJS.Timeout;
+  announcement?: string;
+  ringing?: string;
+}
+
+interface Ring {
+  callId: string;
+  agentId: string;
+  offer: Offer;
+  timer: NodeJS.Timeout;
+  answered: boolean;
+}
+
+export interface JoinRequest {
+  callId: string;
+  channelId: string;
+  callerNumber: string;
+  callerName?: string;
+  queue: string;
+  lane?: string;
+  skills: string[];
+  priority: number;
+  maxWaitMs?: number;
+}
+
+export interface HandoffDeps {
+  ari: AriGateway;
+  queue: CallerQueue;
+  config: CallsConfig;
+  logger: Logger;
+  hooks: HandoffHooks;
+}
+
+const ignore = () => {};
+
+export class QueueHandoff {
+  private readonly waiting = new Map<string, Waiter>();
+  private readonly rings = new Map<string, Ring>();
+  private readonly talking = new Map<string, Connected>();
+  private readonly byAgentChannel = new Map<string, string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private dispatching: Promise<void> | undefined;
+  private again = false;
+  private readonly log: Logger;
+  private readonly queueNames: string[];
+
+  constructor(private readonly deps: HandoffDeps) {
+    this.log = deps.logger.child({ component: "queue-handoff" });
+    this.queueNames = [...deps.queue.settings.queues.keys()];
+  }
+
+  start(): void {
+    this.sweepTimer = setInterval(() => void this.sweep(), this.deps.config.sweepInterval * 1000);
+    this.sweepTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweepTimer);
+    for (const w of this.waiting.values()) clearTimeout(w.announceTimer);
+    for (const r of this.rings.values()) clearTimeout(r.timer);
+  }
+
+  /** The lane a caller gets when the tree names none: the queue's last lane (its least urgent). */
+  defaultLane(queue: string): string {
+    const lanes = this.deps.queue.queue(queue).lanes;
+    return lanes[lanes.length - 1]!;
+  }
+
+  isWaiting(callId: string): boolean {
+    return this.waiting.has(callId);
+  }
+
+  async join(req: JoinRequest): Promise<"queued" | "empty" | "full"> {
+    const lane = req.lane ?? this.defaultLane(req.queue);
+    const r = await this.deps.queue.enqueue({
+      callId: req.callId,
+      queue: req.queue,
+      lane,
+      skills: req.skills,
+      priority: req.priority,
+      ...(req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 }),
+    });
+    if (r.status !== "queued") return r.status;
+    this.log.info({ callId: req.callId, queue: req.queue, lane, position: r.position, ewtMs: r.ewtMs }, "caller queued");
+    this.adopt({ callId: req.callId, channelId: req.channelId, callerNumber: req.callerNumber, callerName: req.callerName ?? "", queue: req.queue, lane });
+    await this.announce(req.callId, r.position, r.ewtMs);
+    this.kick();
+    return "queued";
+  }
+
+  /** Takes charge of a caller whose place is already in Redis (after join, or a restart). */
+  adopt(w: Omit<Waiter, "announceTimer">): void {
+    this.waiting.set(w.callId, { ...w });
+    this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch((err) => this.log.debug({ err, callId: w.callId }, "music on hold did not start"));
+    this.scheduleAnnouncement(w.callId);
+  }
+
+  private scheduleAnnouncement(callId: string): void {
+    const w = this.waiting.get(callId);
+    const every = this.deps.config.announceEvery;
+    if (!w || every <= 0) return;
+    clearTimeout(w.announceTimer);
+    w.announceTimer = setTimeout(() => void this.periodic(callId), every * 1000);
+  }
+
+  private async periodic(callId: string): Promise<void> {
+    const w = this.waiting.get(callId);
+    if (!w || w.ringing) return this.scheduleAnnouncement(callId);
+    const pos = await this.deps.queue.position(callId).catch(() => undefined);
+    if (pos === undefined) return this.scheduleAnnouncement(callId);
+    if (pos === null) {
+      // another daemon's sweep timed the caller out: same path as our own sweep
+      return this.timedOut(callId);
+    }
+    if (pos.state === "waiting") await this.announce(callId, pos.position, pos.ewtMs);
+    this.scheduleAnnouncement(callId);
+  }
+
+  /** Position and expected wait, spoken over a pause in the music. */
+  private async announce(callId: string, position: number, ewtMs: number | null): Promise<void> {
+    const w = this.waiting.get(callId);
+    if (!w || w.ringing) return;
+    const p = this.deps.config.prompts;
+    const media = [p.position, `number:${Math.max(0, position - 1)}`, p.callersAhead];
+    if (ewtMs !== null && ewtMs > 0) media.push(p.waitAbout, `number:${Math.max(1, Math.ceil(ewtMs / 60_000))}`, p.minutes);
+    const playbackId = `sbq-${randomUUID()}`;
+    w.announcement = playbackId;
+    try {
+      await this.deps.ari.stopMoh(w.channelId).catch(ignore);
+      await this.deps.ari.play(w.channelId, media, { playbackId });
+    } catch (err) {
+      w.announcement = undefined;
+      this.log.debug({ err, callId }, "announcement not played");
+      await this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
+    }
+  }
+
+  /** Routes the ARI events that concern queue hand-off; true when the event was ours. */
+  handle(e: AriEvent): boolean {
+    if (e.type === "PlaybackFinished") {
+      if (!e.playback.id.startsWith("sbq-")) return false;
+      for (const w of this.waiting.values()) {
+        if (w.announcement === e.playback.id) {
+          w.announcement = undefined;
+          if (!w.ringing) this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
+        }
+      }
+      return true;
+    }
+    if (e.type === "StasisStart" && e.args[0] === "agent") {
+      void this.agentAnswered(e.channel.id);
+      return true;
+    }
+    if (e.type === "ChannelDestroyed" || e.type === "StasisEnd" || e.type === "ChannelHangupRequest") {
+      if (this.rings.has(e.channel.id)) {
+        if (e.type !== "StasisEnd") void this.notAnswered(e.channel.id, "no answer");
+        return true;
+      }
+      const callId = this.byAgentChannel.get(e.channel.id);
+      if (callId !== undefined) {
+        void this.finish(callId, "agent");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Runs dispatch until no more matches; calls that overlap are merged into one more round. */
+  kick(): void {
+    if (this.dispatching) {
+      this.again = true;
+      return;
+    }
+    this.dispatching = (async () => {
+      do {
+        this.again = false;
+        try {
+          for (let offer = await this.deps.queue.dispatch(this.queueNames); offer; offer = await this.deps.queue.dispatch(this.queueNames)) {
+            if (!(await this.ring(offer))) break;
+          }
+        } catch (err) {
+          this.log.error({ err }, "dispatch failed");
+        }
+      } while (this.again);
+    })().finally(() => (this.dispatching = undefined));
+  }
+
+  /** Originates the agent's phone into the Stasis app; false when the caller is not one of ours. */
+  private async ring(offer: Offer): Promise<boolean> {
+    const w = this.waiting.get(offer.callId);
+    if (!w) {
+      // a caller held by another daemon (shared Redis): put it back untouched, its owner will dispatch it
+      await this.deps.queue.requeue(offer.callId, { agent: "available", reason: "caller on another daemon" }).catch(ignore);
+      return false;
+    }
+    const channelId = `sba-${randomUUID()}`;
+    const ringMs = this.deps.config.ringTimeout * 1000;
+    // registered before originate: Asterisk may report the channel before the REST reply
+    const ring: Ring = { callId: offer.callId, agentId: offer.agentId, offer, answered: false, timer: setTimeout(() => void this.notAnswered(channelId, "ring timeout"), ringMs + 5000) };
+    this.rings.set(channelId, ring);
+    w.ringing = channelId;
+    this.log.info({ callId: offer.callId, agentId: offer.agentId, endpoint: offer.endpoint, waitMs: offer.waitMs }, "ringing agent");
+    try {
+      await this.deps.ari.originate({
+        endpoint: offer.endpoint,
+        appArgs: ["agent", offer.callId],
+        callerId: w.callerName ? `"${w.callerName.replace(/["<>]/g, "")}" <${w.callerNumber}>` : w.callerNumber,
+        timeoutSeconds: this.deps.config.ringTimeout,
+        channelId,
+      });
+    } catch (err) {
+      this.log.warn({ err, callId: offer.callId, agentId: offer.agentId }, "originate to the agent failed");
+      await this.notAnswered(channelId, "originate failed");
+    }
+    return true;
+  }
+
+  /** The agent did not take the call: the caller goes back to its place, the agent per config. */
+  private async notAnswered(agentChannelId: string, why: string): Promise<void> {
+    const ring = this.rings.get(agentChannelId);
+    if (!ring || ring.answered) return;
+    this.rings.delete(agentChannelId);
+    clearTimeout(ring.timer);
+    const w = this.waiting.get(ring.callId);
+    if (w) w.ringing = undefined;
+    this.deps.ari.hangup(agentChannelId).catch(ignore);
+    if (!w) return;
+    try {
+      const r = await this.deps.queue.requeue(ring.callId, { agent: this.deps.config.noAnswer, reason: why });
+      this.log.info({ callId: ring.callId, agentId: ring.agentId, position: r.position, why, agentNow: this.deps.config.noAnswer }, "agent did not answer; caller keeps its place");
+    } catch (err) {
+      this.log.warn({ err, callId: ring.callId }, "requeue failed");
+    }
+    this.kick();
+  }
+
+  private async agentAnswered(agentChannelId: string): Promise<void> {
+    const ring = this.rings.get(agentChannelId);
+    const w = ring && this.waiting.get(ring.callId);
+    if (!ring || !w) {
+      this.deps.ari.hangup(agentChannelId).catch(ignore);
+      return;
+    }
+    ring.answered = true;
+    clearTimeout(ring.timer);
+    this.rings.delete(agentChannelId);
+    let waitMs: number;
+    try {
+      waitMs = (await this.deps.queue.answered(ring.callId, ring.agentId)).waitMs;
+    } catch (err) {
+      this.log.warn({ err, callId: ring.callId }, "answer refused by the queue (caller gone?)");
+      this.deps.ari.hangup(agentChannelId).catch(ignore);
+      return;
+    }
+    this.waiting.delete(ring.callId);
+    clearTimeout(w.announceTimer);
+    if (w.announcement) await this.deps.ari.stopPlayback(w.announcement).catch(ignore);
+    await this.deps.ari.stopMoh(w.channelId).catch(ignore);
+    const c: Connected = { callId: ring.callId, agentId: ring.agentId, agentChannelId, bridgeId: "", queue: w.queue, lane: w.lane, waitMs };
+    this.talking.set(ring.callId, c);
+    this.byAgentChannel.set(agentChannelId, ring.callId);
+    try {
+      const bridge = await this.deps.ari.createBridge({ type: ["mixing"], name: `call-${ring.callId}` });
+      c.bridgeId = bridge.id;
+      await this.deps.ari.addChannel(bridge.id, [w.channelId, agentChannelId]);
+    } catch (err) {
+      this.log.error({ err, callId: ring.callId }, "bridging caller and agent failed");
+    }
+    this.log.info({ callId: ring.callId, agentId: ring.agentId, waitMs }, "caller connected to agent");
+    this.deps.hooks.result(ring.callId, "answered");
+    this.deps.hooks.connected(c);
+  }
+
+  private async timedOut(callId: string): Promise<void> {
+    const w = this.waiting.get(callId);
+    if (!w) return;
+    this.release(w);
+    await this.deps.ari.stopMoh(w.channelId).catch(ignore);
+    this.deps.hooks.result(callId, "timeout");
+  }
+
+  private release(w: Waiter): void {
+    clearTimeout(w.announceTimer);
+    this.waiting.delete(w.callId);
+    if (w.announcement) this.deps.ari.stopPlayback(w.announcement).catch(ignore);
+  }
+
+  /** The caller hung up (or left the app): abandon its place, free a ringing agent, end a conversation. */
+  async callerGone(callId: string): Promise<void> {
+    const w = this.waiting.get(callId);
+    if (w) {
+      this.release(w);
+      if (w.ringing) {
+        const ring = this.rings.get(w.ringing);
+        if (ring) clearTimeout(ring.timer);
+        this.rings.delete(w.ringing);
+        this.deps.ari.hangup(w.ringing).catch(ignore);
+      }
+      const r = await this.deps.queue.abandon(callId).catch(() => null);
+      if (r) this.log.info({ callId, waitMs: r.waitMs }, "caller abandoned the queue");
+      this.kick();
+      return;
+    }
+    await this.finish(callId, "caller");
+  }
+
+  private async finish(callId: string, by: "caller" | "agent"): Promise<void> {
+    const c = this.talking.get(callId);
+    if (!c) return;
+    this.talking.delete(callId);
+    this.byAgentChannel.delete(c.agentChannelId);
+    if (by === "caller") this.deps.ari.hangup(c.agentChannelId).catch(ignore);
+    if (c.bridgeId) this.deps.ari.destroyBridge(c.bridgeId).catch(ignore);
+    await this.deps.queue.agentState(c.agentId, { to: "wrapup" }).catch((err) => this.log.warn({ err, agentId: c.agentId }, "wrap-up not recorded"));
+    this.deps.hooks.ended(c, by);
+    this.kick();
+  }
+
+  /** Periodic safety net: max-wait timeouts of our callers, then a dispatch round. */
+  private async sweep(): Promise<void> {
+    try {
+      for (const q of this.queueNames) {
+        for (const callId of await this.deps.queue.expire(q)) await this.timedOut(callId);
+      }
+    } catch (err) {
+      this.log.warn({ err }, "queue sweep failed");
+    }
+    this.kick();
+  }
+
+  /** Calls this daemon currently has with agents, for restart bookkeeping and the admin API. */
+  connectedCalls(): Connected[] {
+    return [...this.talking.values()];
+  }
+}

@@ -1,0 +1,66 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { CallState } from "../ivr/engine/index.js";
+
+/**
+ * Live calls in Redis: one JSON document per call plus a per-server index, so a restarted daemon (or
+ * another one) can see which callers it holds and resume them. Documents expire a day after their last
+ * write, so a crash never leaves them forever.
+ */
+
+export const sessionSchema = z.object({
+  callId: z.string(),
+  serverId: z.string(),
+  channelId: z.string(),
+  startedAt: z.number(),
+  /** Engine state (plain JSON by design). */
+  engine: z.custom<CallState>((v) => v !== null && typeof v === "object"),
+  /** Set while the caller is in the queue or with an agent. */
+  queue: z.object({ queue: z.string(), lane: z.string(), joinedAt: z.number(), reason: z.string().optional() }).optional(),
+  agent: z.object({ agentId: z.string(), channelId: z.string().optional(), bridgeId: z.string().optional(), answeredAt: z.number().optional() }).optional(),
+});
+export type CallSession = z.infer<typeof sessionSchema>;
+
+const TTL_SECONDS = 86_400;
+
+export class SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(callId: string): string {
+    return `${this.prefix}call:${callId}`;
+  }
+
+  private index(serverId: string): string {
+    return `${this.prefix}calls:${serverId}`;
+  }
+
+  async save(s: CallSession): Promise<void> {
+    await this.redis.multi().set(this.key(s.callId), JSON.stringify(s), "EX", TTL_SECONDS).sadd(this.index(s.serverId), s.callId).exec();
+  }
+
+  async get(callId: string): Promise<CallSession | null> {
+    const raw = await this.redis.get(this.key(callId));
+    if (raw === null) return null;
+    const parsed = sessionSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  }
+
+  async remove(s: Pick<CallSession, "callId" | "serverId">): Promise<void> {
+    await this.redis.multi().del(this.key(s.callId)).srem(this.index(s.serverId), s.callId).exec();
+  }
+
+  /** Every session of one Asterisk server; ids whose document expired are dropped from the index. */
+  async list(serverId: string): Promise<CallSession[]> {
+    const ids = await this.redis.smembers(this.index(serverId));
+    const out: CallSession[] = [];
+    for (const id of ids) {
+      const s = await this.get(id);
+      if (s) out.push(s);
+      else await this.redis.srem(this.index(serverId), id);
+    }
+    return out;
+  }
+}

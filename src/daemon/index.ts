@@ -1,0 +1,147 @@
+import express from "express";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
+import { phoneState } from "../calls/device-states.js";
+import { CallManager } from "../calls/manager.js";
+import { QueueHandoff } from "../calls/queue-handoff.js";
+import { SessionStore } from "../calls/session-store.js";
+import type { Config } from "../config/schema.js";
+import { FileCustomerStore } from "../crm/file-store.js";
+import { CrmLookup } from "../crm/lookup.js";
+import { adminRouter } from "../http/admin.js";
+import { healthRouter, type HealthCheck } from "../http/health.js";
+import { TreeRegistry } from "../ivr/registry.js";
+import type { Logger } from "../lib/logger.js";
+import { CallerQueue } from "../queue/index.js";
+import { AmiGateway, AriGateway, amiGatewayOptions, ariGatewayOptions } from "../telephony/index.js";
+
+/**
+ * The composition root: Redis, the IVR trees, the CRM, the caller queue, the Asterisk gateways, the call
+ * manager and the HTTP server (health, admin API), started in that order and stopped in reverse.
+ */
+
+export interface Daemon {
+  /** The HTTP server's address (useful with port 0). */
+  readonly url: string;
+  readonly calls: CallManager;
+  readonly queue: CallerQueue;
+  readonly ari: AriGateway;
+  /** SIGTERM: stop taking calls (the dialplan fallback takes new ones), keep sessions in Redis, close. */
+  stop(): Promise<void>;
+}
+
+export class DaemonConfigError extends Error {}
+
+export async function startDaemon(config: Config, opts: { logger: Logger; env?: NodeJS.ProcessEnv }): Promise<Daemon> {
+  const env = opts.env ?? process.env;
+  const log = opts.logger;
+  const server = config.asterisk[0];
+  if (!server) throw new DaemonConfigError("no Asterisk server configured (asterisk: [...] in the config); try `switchboard demo` for the built-in simulator");
+  if (config.asterisk.length > 1) {
+    throw new DaemonConfigError(`${config.asterisk.length} Asterisk servers configured: run one daemon per server (each with its own config), sharing one Redis`);
+  }
+  const ariOptions = ariGatewayOptions(server, env, log);
+  const amiOptions = server.ami ? amiGatewayOptions(server, env, log) : undefined;
+  const adminToken = env[config.http.adminToken.env] || undefined;
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async () => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((err) => log.warn({ err }, "shutdown step failed"));
+  };
+  try {
+    const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    redis.on("error", (err) => log.warn({ err: err.message }, "redis"));
+    await redis.connect();
+    cleanups.push(() => void redis.quit().catch(() => redis.disconnect()));
+
+    const registry = TreeRegistry.open(config.ivr.treesDir, { logger: log });
+    if (config.ivr.watch) registry.watch();
+    cleanups.push(() => registry.close());
+
+    const crm = new CrmLookup(FileCustomerStore.open(config.crm.file), { timeoutMs: config.crm.timeoutMs, logger: log });
+    const queue = CallerQueue.fromConfig(redis, config);
+    for (const a of config.agents) {
+      await queue.registerAgent({ agentId: a.id, endpoint: a.endpoint, queues: a.queues, skills: a.skills });
+      if (a.autoAvailable) await queue.agentState(a.id, { to: "available" }).catch(() => undefined);
+    }
+
+    const ari = new AriGateway(ariOptions);
+    const store = new SessionStore(redis, `${config.redis.keyPrefix}${server.id}:`);
+    // the hooks close over `calls`, created right after: the handoff never calls them before start()
+    let calls: CallManager;
+    const handoff = new QueueHandoff({
+      ari,
+      queue,
+      config: config.calls,
+      logger: log,
+      hooks: {
+        result: (callId, outcome) => calls.queueResult(callId, outcome),
+        connected: (c) => calls.connected(c),
+        ended: (c, by) => {
+          if (by === "agent") calls.agentEnded(c);
+        },
+      },
+    });
+    calls = new CallManager({ ari, registry, store, handoff, crm, config: config.calls, ivr: config.ivr, logger: log });
+    calls.start();
+    handoff.start();
+    cleanups.push(() => handoff.stop());
+    cleanups.push(() => calls.stop());
+    await ari.start();
+    cleanups.push(() => ari.stop());
+
+    let ami: AmiGateway | undefined;
+    if (amiOptions) {
+      ami = new AmiGateway(amiOptions);
+      // phones' registration and busy states keep the agent registry honest
+      ami.on("DeviceStateChange", (e) => {
+        if (config.agents.some((a) => a.endpoint === e.device)) {
+          void queue.deviceState(e.device, phoneState(e.state)).then(() => handoff.kick(), (err) => log.warn({ err, device: e.device }, "device state not recorded"));
+        }
+      });
+      await ami.start().catch((err) => log.warn({ err }, "AMI not connected; agent phone states unknown until it is"));
+      cleanups.push(() => ami?.stop());
+    }
+
+    let shuttingDown = false;
+    const checks = (): HealthCheck[] => [
+      { name: `ari:${server.id}`, required: true, status: () => ({ ok: ari.isConnected, detail: ari.state }) },
+      ...(ami ? [{ name: `ami:${server.id}`, required: false, status: () => ({ ok: ami!.isConnected, detail: ami!.state }) }] : []),
+      { name: "redis", required: true, status: () => ({ ok: redis.status === "ready", detail: redis.status }) },
+    ];
+    const app = express();
+    app.disable("x-powered-by");
+    app.use(healthRouter(checks, () => shuttingDown));
+    app.use("/admin", adminRouter({ token: adminToken, queue, calls, registry }));
+    app.use((_req, res) => void res.status(404).json({ error: "not found" }));
+    const httpServer = http.createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(config.http.port, config.http.host, () => resolve());
+    });
+    cleanups.push(() => new Promise<void>((r) => httpServer.close(() => r())));
+    const address = httpServer.address() as AddressInfo;
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    log.info({ url, ari: server.ari.url, trees: [...registry.current.trees.keys()], agents: config.agents.length, admin: adminToken ? "enabled" : "disabled (no token)" }, "switchboard daemon ready");
+
+    return {
+      url,
+      calls,
+      queue,
+      ari,
+      async stop() {
+        shuttingDown = true;
+        calls.drain();
+        httpServer.closeAllConnections?.();
+        await cleanup();
+        log.info("switchboard daemon stopped");
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+

@@ -1,0 +1,49 @@
+import express, { type Request, type Response, type Router } from "express";
+import type { CallManager } from "../calls/manager.js";
+import type { TreeRegistry } from "../ivr/registry.js";
+import { formatDiagnostic } from "../ivr/diagnostics.js";
+import type { CallerQueue } from "../queue/index.js";
+import { requireBearer } from "./auth.js";
+
+/**
+ * The admin API: queue status (waiting callers with lane, position and wait; agents and states), live
+ * calls, IVR tree versions and reload. Every route needs the admin bearer token; without a configured
+ * token the API answers 503 rather than running open.
+ */
+export function adminRouter(deps: { token: string | undefined; queue: CallerQueue; calls: CallManager; registry: TreeRegistry }): Router {
+  const router = express.Router();
+  if (!deps.token) {
+    router.use((_req: Request, res: Response) => {
+      res.status(503).json({ error: "the admin API is disabled: set the admin token's environment variable (http.adminToken)" });
+    });
+    return router;
+  }
+  router.use(requireBearer(deps.token));
+  router.get("/queues", async (_req: Request, res: Response) => {
+    const names = [...deps.queue.settings.queues.keys()];
+    res.json({ queues: await Promise.all(names.map((n) => deps.queue.status(n, 200))) });
+  });
+  router.get("/queues/:name", async (req: Request, res: Response) => {
+    const name = String(req.params.name);
+    if (!deps.queue.settings.queues.has(name)) {
+      res.status(404).json({ error: `no queue named "${name}"` });
+      return;
+    }
+    res.json(await deps.queue.status(name, 1000));
+  });
+  router.get("/calls", (_req: Request, res: Response) => {
+    res.json({ calls: deps.calls.list() });
+  });
+  router.get("/trees", (_req: Request, res: Response) => {
+    res.json({ versions: deps.registry.versions(), trees: [...deps.registry.current.trees.keys()] });
+  });
+  router.post("/trees/reload", (_req: Request, res: Response) => {
+    const r = deps.registry.reload();
+    if (r.status === "rejected") {
+      res.status(422).json({ status: "rejected", running: r.set.version, errors: r.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic) });
+      return;
+    }
+    res.json({ status: r.status, version: r.set.version });
+  });
+  return router;
+}
