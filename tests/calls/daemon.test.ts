@@ -1,0 +1,179 @@
+/**
+ * The daemon end to end: the PBX simulator over real ARI/AMI sockets, a real redis-server, the shipped
+ * IVR trees and demo customers. Synthetic callers dial in and press keys; synthetic agent phones answer.
+ */
+import { afterEach, describe, expect, test } from "vitest";
+import { SessionStore } from "../../src/calls/session-store.js";
+import { loadConfig } from "../../src/config/load.js";
+import { configSchema, type Config } from "../../src/config/schema.js";
+import { startDaemon, type Daemon } from "../../src/daemon/index.js";
+import { createLogger } from "../../src/lib/logger.js";
+import { startSimulator, type Simulator } from "../../src/sim/index.js";
+import type { CallRecord } from "../../src/sim/scenario/call-record.js";
+import { testRedis } from "../setup/redis.js";
+
+const TIME_SCALE = 0.1;
+const PASSWORD = "test-ari-password";
+const ADMIN = "test-admin-token";
+const logger = createLogger("silent");
+let sims: Simulator[] = [];
+let daemons: Daemon[] = [];
+
+afterEach(async () => {
+  for (const d of daemons.splice(0)) await d.stop();
+  for (const s of sims.splice(0)) await s.stop();
+});
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface Setup {
+  sim: Simulator;
+  config: Config;
+  redis: ReturnType<typeof testRedis>;
+}
+
+async function setup(agents: Array<Record<string, unknown>>, calls: Record<string, unknown> = {}): Promise<Setup> {
+  const sim = await startSimulator({ users: { switchboard: PASSWORD }, timeScale: TIME_SCALE, control: { app: "switchboard" } });
+  sims.push(sim);
+  const redis = testRedis();
+  const base = loadConfig("config/switchboard.yaml", {});
+  const config = configSchema.parse({
+    ...base,
+    http: { host: "127.0.0.1", port: 0, adminToken: { env: "TEST_ADMIN_TOKEN" } },
+    redis: { url: redis.url, keyPrefix: redis.prefix },
+    ivr: { ...base.ivr, watch: false },
+    asterisk: [
+      {
+        id: "sim",
+        ari: { url: sim.ariUrl, username: "switchboard", password: { env: "TEST_ARI_PASSWORD" }, heartbeatInterval: 1 },
+        ami: { host: sim.host, port: sim.amiPort, username: "switchboard", secret: { env: "TEST_ARI_PASSWORD" } },
+      },
+    ],
+    agents,
+    // short wrap-up so one agent can take several calls within a test
+    queues: Object.fromEntries(Object.entries(base.queues).map(([n, q]) => [n, { ...q, wrapUp: 1 }])),
+    calls: { ...base.calls, ringTimeout: 1, announceEvery: 0, sweepInterval: 0.2, ...calls },
+  });
+  return { sim, config, redis };
+}
+
+async function daemon(s: Setup): Promise<Daemon> {
+  const d = await startDaemon(s.config, { logger, env: { TEST_ARI_PASSWORD: PASSWORD, TEST_ADMIN_TOKEN: ADMIN } });
+  daemons.push(d);
+  return d;
+}
+
+const heard = (r: CallRecord | undefined) => (r?.heard ?? []).map((h) => h.uri);
+const agentOf = (r: CallRecord | undefined) => r?.bridges.find((b) => b.bridgeType !== "holding")?.with.map((w) => w.name).join();
+
+/** An unknown caller choosing technical support and typing an account number. */
+const supportCaller = (caller: string) => ({
+  caller,
+  did: "800",
+  prompts: [
+    { prompt: "sound:switchboard/main-menu", after: 0.1, press: "2" },
+    { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
+  ],
+});
+
+describe("the daemon on live channels", () => {
+  test("a gold customer is greeted, recognised from the CRM and put through the express lane to an agent", async () => {
+    const s = await setup([{ id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true }]);
+    s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.5, talkTime: 600 });
+    const d = await daemon(s);
+    const { channelId } = s.sim.control.placeCall({ caller: "5551005", did: "800" });
+    const record = await waitFor("the agent to be bridged", () => {
+      const r = s.sim.control.getCall(channelId);
+      return agentOf(r) ? r : undefined;
+    });
+    expect(record!.answeredBy).toBe("app");
+    expect(heard(record)).toEqual(expect.arrayContaining(["sound:switchboard/welcome", "sound:switchboard/express-welcome"]));
+    expect(heard(record)).not.toContain("sound:switchboard/main-menu");
+    expect(agentOf(record)).toMatch(/^PJSIP\/1001/);
+    const events = await d.queue.events();
+    expect(events.find((e) => e.type === "answered")).toMatchObject({ callId: channelId, lane: "express", agentId: "a1" });
+    // the caller hangs up: the agent leg goes too and the agent wraps up
+    s.sim.pbx.hangup(channelId);
+    await waitFor("the agent's wrap-up", async () => (await d.queue.status("support")).agents.find((a) => a.agentId === "a1")?.state === "wrapup");
+    await waitFor("the call to be cleaned up", () => d.calls.size === 0);
+  });
+
+  test("with one agent, an express caller who arrives second is answered first", async () => {
+    const s = await setup([{ id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true }]);
+    s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 3 });
+    const d = await daemon(s);
+    // the agent is staffed but the phone is busy (as on a personal call), so both callers wait
+    await d.queue.deviceState("PJSIP/1001", "in_use");
+    const standard = s.sim.control.placeCall(supportCaller("5559001"));
+    await waitFor("the standard caller to queue", async () => (await d.queue.status("support")).waiting === 1);
+    const express = s.sim.control.placeCall({ caller: "5551005", did: "800" });
+    await waitFor("both callers to queue", async () => (await d.queue.status("support")).waiting === 2);
+    await d.queue.deviceState("PJSIP/1001", "registered");
+    const first = await waitFor("someone to be answered", async () => (await d.queue.events()).find((e) => e.type === "answered"));
+    expect(first).toMatchObject({ callId: express.channelId, lane: "express" });
+    await waitFor("the standard caller to be answered after wrap-up", async () => (await d.queue.events()).some((e) => e.type === "answered" && e.callId === standard.channelId), 30_000);
+  });
+
+  test("an agent who does not answer is paused and the caller keeps its place for the next agent", async () => {
+    const s = await setup([
+      { id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true },
+      { id: "a2", name: "Agent Two", endpoint: "PJSIP/1002", queues: ["support"], skills: ["support"] },
+    ]);
+    s.sim.control.addAgent({ endpoint: "PJSIP/1001", noAnswerProbability: 1 });
+    s.sim.control.addAgent({ endpoint: "PJSIP/1002", answerDelay: 0.2, talkTime: 600 });
+    const d = await daemon(s);
+    const { channelId } = s.sim.control.placeCall(supportCaller("5559002"));
+    const requeued = await waitFor("the no-answer requeue", async () => (await d.queue.events()).find((e) => e.type === "requeued"));
+    expect(requeued).toMatchObject({ callId: channelId, agentId: "a1", agentTo: "paused", position: 1 });
+    const status = await d.queue.status("support");
+    expect(status.agents.find((a) => a.agentId === "a1")).toMatchObject({ state: "paused", pauseReason: "no answer" });
+    await d.queue.agentState("a2", { to: "available" });
+    const answered = await waitFor("a2 to answer", async () => (await d.queue.events()).find((e) => e.type === "answered"));
+    expect(answered).toMatchObject({ callId: channelId, agentId: "a2", requeues: 1 });
+  });
+
+  test("a caller who hangs up during a prompt leaves no session behind", async () => {
+    const s = await setup([]);
+    const d = await daemon(s);
+    const { channelId } = s.sim.control.placeCall({ caller: "5559003", did: "800", hangupAfter: 0.2 });
+    await s.sim.control.waitForEnd(channelId);
+    await waitFor("the call to be cleaned up", () => d.calls.size === 0);
+    const store = new SessionStore(s.redis.client(), `${s.redis.prefix}sim:`);
+    await waitFor("the session to leave Redis", async () => (await store.list("sim")).length === 0);
+  });
+
+  test("after a daemon restart a caller in the menu hears the menu again", async () => {
+    const s = await setup([], { fallback: { context: "switchboard-fallback", extension: "s" } });
+    const first = await daemon(s);
+    const { channelId } = s.sim.control.placeCall({ caller: "5559004", did: "800", hangupAfter: 60 });
+    const menu = (r: CallRecord | undefined) => heard(r).filter((u) => u === "sound:switchboard/main-menu").length;
+    await waitFor("the main menu", () => menu(s.sim.control.getCall(channelId)) === 1);
+    await first.stop();
+    daemons = daemons.filter((d) => d !== first);
+    const second = await daemon(s);
+    await waitFor("the menu to play again", () => menu(s.sim.control.getCall(channelId)) === 2);
+    expect(second.calls.list()).toEqual([expect.objectContaining({ callId: channelId, node: "main#main-menu" })]);
+  });
+
+  test("health and the admin API: ready when ARI and Redis are up; admin needs the bearer token", async () => {
+    const s = await setup([{ id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"] }]);
+    const d = await daemon(s);
+    const ready = await fetch(`${d.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true });
+    expect((await fetch(`${d.url}/admin/queues`)).status).toBe(401);
+    expect((await fetch(`${d.url}/admin/queues`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    const ok = await fetch(`${d.url}/admin/queues/support`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ queue: "support", agents: [expect.objectContaining({ agentId: "a1", state: "offline" })] });
+    expect((await fetch(`${d.url}/admin/queues/nope`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(404);
+  });
+});
