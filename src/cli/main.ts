@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
+import { usageExitCode } from "./usage-errors.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -23,8 +24,9 @@ export async function main(argv: string[]): Promise<void> {
     .name("switchboard")
     .description("CTI/IVR server for Asterisk: YAML IVR trees, priority queues in Redis, agent screen-pops")
     .version(pkg.version)
-    .showHelpAfterError()
-    .exitOverride();
+    .showHelpAfterError();
+  // an unknown command is a usage error (2), like a bad option of any verb
+  usageExitCode(program);
   for (const load of verbs) (await load()).register(program);
   try {
     await program.parseAsync(argv);

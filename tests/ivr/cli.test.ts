@@ -154,3 +154,10 @@ describe("switchboard simulate", () => {
     expect(missing.stderr).toContain("no nosuchtree.yaml in ivr-trees");
   });
 });
+
+test("an unknown command is a usage error (exit 2) that lists the commands", () => {
+  const r = run("nosuch");
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("unknown command 'nosuch'");
+  expect(r.stderr).toContain("simulate");
+});
