@@ -11,12 +11,14 @@ import type { CustomerView } from "../crm/customer.js";
 export const offerCallSchema = z
   .object({
     callerNumber: z.string(),
-    did: z.string().optional(),
-    tree: z.string().optional(),
-    lane: z.string().optional(),
-    queue: z.string().optional(),
+    // Text fields default to "" rather than being absent, so `call.reason == "billing"` is simply false
+    // when the IVR recorded no reason, instead of an evaluation error that drops the whole offer.
+    did: z.string().default(""),
+    tree: z.string().default(""),
+    lane: z.string().default(""),
+    queue: z.string().default(""),
     /** Why the caller called, as the IVR recorded it ("technical support"). */
-    reason: z.string().optional(),
+    reason: z.string().default(""),
     path: z.array(z.object({ node: z.string(), type: z.string().optional(), choice: z.string().optional(), label: z.string().optional() }).strict()).default([]),
     /** Digits the caller entered, by gather variable. */
     digits: z.record(z.string(), z.string()).default({}),
