@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { OfferRules } from "./load.js";
 
@@ -40,7 +41,7 @@ export class OfferCaps {
 
   /** Counts one presentation; pass the offer's cap window (rule.cap.days) so older entries are trimmed. */
   async record(customerId: string, offerId: string, now: Date, windowDays = DEFAULT_WINDOW_DAYS): Promise<void> {
-    await this.append(this.redis.multi(), customerId, offerId, now, windowDays).exec();
+    failed(await this.append(this.redis.multi(), customerId, offerId, now, windowDays).exec());
   }
 
   /** Counts one presentation of each offer a pop showed, with each offer's window from the rules, in one round trip. */
@@ -49,7 +50,7 @@ export class OfferCaps {
     const windows = new Map(rules.offers.map((o) => [o.rule.id, o.rule.cap.days]));
     const tx = this.redis.multi();
     for (const id of offerIds) this.append(tx, customerId, id, now, windows.get(id) ?? DEFAULT_WINDOW_DAYS);
-    await tx.exec();
+    failed(await tx.exec());
   }
 
   private append(tx: ReturnType<Redis["multi"]>, customerId: string, offerId: string, now: Date, windowDays: number) {
@@ -57,9 +58,15 @@ export class OfferCaps {
     const t = now.getTime();
     const windowMs = windowDays * DAY_MS;
     // Members must be unique per presentation: two pops in the same millisecond both count.
-    tx.zadd(key, String(t), `${t}:${Math.random().toString(36).slice(2, 10)}`);
+    tx.zadd(key, String(t), `${t}:${randomUUID()}`);
     tx.zremrangebyscore(key, "-inf", `(${t - windowMs}`);
     tx.pexpire(key, windowMs);
     return tx;
   }
+}
+
+/** A transaction reply carries each command's error; surface the first instead of losing it. */
+function failed(replies: Array<[Error | null, unknown]> | null): void {
+  const err = replies?.find(([e]) => e)?.[0];
+  if (err) throw err;
 }

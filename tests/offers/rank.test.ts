@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { customerSchema, enrichCustomer, type Customer } from "../../src/crm/customer.js";
+import { customerSchema, enrichCustomer } from "../../src/crm/customer.js";
 import { loadCustomersFile } from "../../src/crm/file-store.js";
 import { celFields, offerCallSchema, type OfferCallInput } from "../../src/offers/context.js";
 import { loadOffers, parseOffers, type OfferRules } from "../../src/offers/load.js";
@@ -19,7 +19,7 @@ function shipped(): OfferRules {
 }
 const rules = shipped();
 
-function customer(fields: Partial<Customer> & Record<string, unknown> = {}) {
+function customer(fields: Record<string, unknown> = {}) {
   return enrichCustomer(customerSchema.parse({ id: "c-1", name: "Test Caller", phones: ["5550001"], ...fields }), NOW);
 }
 const call = (fields: Partial<OfferCallInput> = {}) => offerCallSchema.parse({ callerNumber: "5550001", ...fields });
