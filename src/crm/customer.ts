@@ -49,7 +49,7 @@ export const customerSchema = z
     id: z.string().min(1),
     name: z.string().min(1),
     /** Caller numbers this customer calls from, as they arrive in CALLERID(num). */
-    phones: z.array(z.string().min(1)).min(1),
+    phones: z.array(z.string().regex(/\d/, "must be a phone number (digits)")).min(1),
     email: z.string().optional(),
     language: z.string().default("en"),
     tier: z.enum(["standard", "silver", "gold", "platinum"]).default("standard"),

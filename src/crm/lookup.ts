@@ -1,6 +1,6 @@
 import type { Logger } from "../lib/logger.js";
 import { enrichCustomer, type CustomerView } from "./customer.js";
-import type { CustomerStore } from "./store.js";
+import { normalizePhone, type CustomerStore } from "./store.js";
 
 export type LookupOutcome = { status: "found"; customer: CustomerView } | { status: "not-found" } | { status: "error"; error: string };
 
@@ -18,25 +18,28 @@ export class CrmLookup {
   ) {}
 
   async lookup(phone: string): Promise<LookupOutcome> {
+    // Withheld numbers ("anonymous", "") cannot name anyone: no store is asked.
+    if (normalizePhone(String(phone ?? "")) === "") return { status: "not-found" };
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<LookupOutcome>((resolve) => {
       timer = setTimeout(() => {
-        controller.abort();
+        controller.abort(new Error("lookup timed out"));
         resolve({ status: "error", error: `${this.store.name} CRM timed out after ${this.opts.timeoutMs} ms` });
       }, this.opts.timeoutMs);
     });
-    const found = this.store
-      .findByPhone(phone, controller.signal)
+    // Promise.resolve().then also turns a store that throws synchronously into a rejected promise.
+    const found = Promise.resolve()
+      .then(() => this.store.findByPhone(phone, controller.signal))
       .then((c): LookupOutcome => (c ? { status: "found", customer: enrichCustomer(c, this.opts.now?.() ?? new Date()) } : { status: "not-found" }))
-      .catch((err: Error): LookupOutcome => ({ status: "error", error: `${this.store.name} CRM: ${err.message}` }));
+      .catch((err: unknown): LookupOutcome => ({ status: "error", error: `${this.store.name} CRM: ${err instanceof Error ? err.message : String(err)}` }));
     const outcome = await Promise.race([found, timeout]);
     clearTimeout(timer);
     if (outcome.status === "error") this.opts.logger.warn({ store: this.store.name, error: outcome.error }, "customer lookup failed");
     return outcome;
   }
 
-  /** Starts (or joins) the lookup for a call. */
+  /** Starts (or joins) the lookup for a call; the IVR's lookup node and the screen-pop share its result. */
   prefetch(callId: string, phone: string): Promise<LookupOutcome> {
     let p = this.pending.get(callId);
     if (!p) {
@@ -51,6 +54,7 @@ export class CrmLookup {
     return this.pending.get(callId);
   }
 
+  /** Drops the call's result (call ended); a later prefetch asks the store again. */
   forget(callId: string): void {
     this.pending.delete(callId);
   }
