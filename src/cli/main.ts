@@ -11,6 +11,7 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
 const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   // verbs: one import per line, kept in help order
   () => import("./validate.js"),
+  () => import("./offers.js"),
   () => import("./schema.js"),
   () => import("./graph.js"),
   () => import("./simulate.js"),

@@ -7,7 +7,7 @@ import { CallManager } from "../calls/manager.js";
 import { QueueHandoff } from "../calls/queue-handoff.js";
 import { SessionStore } from "../calls/session-store.js";
 import type { Config } from "../config/schema.js";
-import { FileCustomerStore } from "../crm/file-store.js";
+import { createCustomerStore } from "../crm/config.js";
 import { CrmLookup } from "../crm/lookup.js";
 import { adminRouter } from "../http/admin.js";
 import { healthRouter, type HealthCheck } from "../http/health.js";
@@ -59,7 +59,8 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     if (config.ivr.watch) registry.watch();
     cleanups.push(() => registry.close());
 
-    const crm = new CrmLookup(FileCustomerStore.open(config.crm.file), { timeoutMs: config.crm.timeoutMs, logger: log });
+    const customers = createCustomerStore(config.crm, { redis, keyPrefix: config.redis.keyPrefix, logger: log, env });
+    const crm = new CrmLookup(customers, { timeoutMs: config.crm.timeoutMs, logger: log });
     const queue = CallerQueue.fromConfig(redis, config);
     for (const a of config.agents) {
       await queue.registerAgent({ agentId: a.id, endpoint: a.endpoint, queues: a.queues, skills: a.skills });
