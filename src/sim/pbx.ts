@@ -2297,7 +2297,9 @@ export class SimPbx {
               member: this.memberSnapshot(a.m),
               channel: c.snapshot(),
               destChannel: a.ch.snapshot(),
-              ringTime: Math.round((Date.now() - a.calledAt) / this.scheduler.timeScale),
+              // a timer may fire a millisecond before Date.now() says it is due: scaled up, that would
+              // report less than the member timeout that just expired
+              ringTime: Math.max(q.cfg.memberTimeoutMs ?? 15_000, Math.round((Date.now() - a.calledAt) / this.scheduler.timeScale)),
             });
             this.cancelMember(c, a.ch, "NOANSWER", CAUSE.UNKNOWN);
           } else this.cancelMember(c, a.ch, "CANCEL", CAUSE.UNKNOWN);
