@@ -12,6 +12,7 @@ const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   // verbs: one import per line, kept in help order
   () => import("./validate.js"),
   () => import("./offers.js"),
+  () => import("./customers.js"),
   () => import("./schema.js"),
   () => import("./graph.js"),
   () => import("./simulate.js"),

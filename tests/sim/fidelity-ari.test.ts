@@ -21,6 +21,11 @@ import {
 } from "./fidelity.js";
 
 const TIME_SCALE = 0.25;
+/**
+ * ws-02's hangup lands 46 ms before the next prompt would start; scaled to 12 ms that is within a busy
+ * machine's timer jitter, so it replays in real time.
+ */
+const SCALE_FOR: Record<string, number> = { "ws-02-caller-hangup-during-playback.jsonl": 1 };
 
 const SCENARIOS = [
   "ws-01-inbound-answer-play-dtmf-app-hangup.jsonl",
@@ -48,8 +53,9 @@ const notDevice = (f: Record<string, unknown>): boolean => f.type !== "DeviceSta
 describe("ARI WebSocket scenarios replayed against the simulator", () => {
   for (const file of SCENARIOS) {
     it(file.replace(/\.jsonl$/, ""), async () => {
-      sim = await startSimulator({ users: { cti: "cti" }, timeScale: TIME_SCALE, media: { unknownSound: "fail" } });
-      const out = await replayWsScenario(file, sim.ariUrl, TIME_SCALE);
+      const scale = SCALE_FOR[file] ?? TIME_SCALE;
+      sim = await startSimulator({ users: { cti: "cti" }, timeScale: scale, media: { unknownSound: "fail" } });
+      const out = await replayWsScenario(file, sim.ariUrl, scale);
       expect(out.missedAnchors, "anchors the simulator never produced").toEqual([]);
       for (const [conn, recorded] of out.recordedFrames) {
         const actual = out.simFrames.get(conn) ?? [];
