@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { secretRef } from "../config/schema.js";
+import { agentIdSchema, endpointSchema, nameSchema, skillsSchema } from "../queue/types.js";
+import { parsePasswordHash } from "./password.js";
+
+/**
+ * The agents (who may log in to the desktop, their phone, queues and skills) and the desktop's settings.
+ * The root config holds them as `agents:` and `cti:`.
+ */
+
+export const agentAccountSchema = z
+  .object({
+    id: agentIdSchema,
+    name: z.string().trim().min(1).max(100),
+    endpoint: endpointSchema,
+    queues: z.array(nameSchema).min(1),
+    skills: skillsSchema.default({}),
+    /** In the queue at startup without the desktop (phones working on their own, the demo's synthetic agents). */
+    autoAvailable: z.boolean().default(false),
+    /** From `switchboard agent-password`. Without one the agent cannot log in to the desktop. */
+    passwordHash: z
+      .string()
+      .refine((h) => parsePasswordHash(h) !== null, "must be a hash printed by `switchboard agent-password` (scrypt$N$r$p$salt$hash)")
+      .optional(),
+  })
+  .strict();
+export type AgentAccount = z.infer<typeof agentAccountSchema>;
+
+export const agentsConfigSchema = z.array(agentAccountSchema).superRefine((agents, ctx) => {
+  const seen = new Set<string>();
+  agents.forEach((a, i) => {
+    if (seen.has(a.id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate agent id "${a.id}"` });
+    seen.add(a.id);
+  });
+});
+export type AgentsConfig = z.infer<typeof agentsConfigSchema>;
+
+/** An origin as browsers send it: scheme://host[:port], nothing after. */
+const originSchema = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.origin === s.replace(/\/$/, "");
+  } catch {
+    return false;
+  }
+}, "must be an origin like https://desk.example.com (scheme, host and port only)").transform((s) => new URL(s).origin);
+
+export const ctiConfigSchema = z
+  .object({
+    /** HMAC key of agent session tokens; daemons sharing one Redis must share it. */
+    sessionSecret: secretRef.default({ env: "SWITCHBOARD_SESSION_SECRET" }),
+    /** How long a login lasts (a shift). */
+    sessionHours: z.number().positive().max(24 * 7).default(10),
+    /** Pages on other origins allowed to open the agent WebSocket; empty: the daemon's own origin only. */
+    allowedOrigins: z.array(originSchema).default([]),
+    /** How long a pushed pop is kept for an agent who reconnects. */
+    popTtlSeconds: z.number().int().positive().max(7 * 86_400).default(3600),
+  })
+  .strict();
+export type CtiConfig = z.infer<typeof ctiConfigSchema>;
+
+/** Secrets shorter than this are refused: an HMAC key must not be guessable. */
+export const MIN_SESSION_SECRET_CHARS = 32;
+
+/** The session secret from the environment; throws with the variable's name (never its value) when unusable. */
+export function sessionSecretFrom(cfg: CtiConfig, env: NodeJS.ProcessEnv): string {
+  const value = env[cfg.sessionSecret.env];
+  if (!value) throw new Error(`the agent session secret is not set: export ${cfg.sessionSecret.env} (for example: openssl rand -base64 32)`);
+  if (value.length < MIN_SESSION_SECRET_CHARS) {
+    throw new Error(`${cfg.sessionSecret.env} is too short: use at least ${MIN_SESSION_SECRET_CHARS} characters (for example: openssl rand -base64 32)`);
+  }
+  return value;
+}

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { agentStateSchema } from "../queue/agent-states.js";
+import { callIdSchema } from "../queue/types.js";
+import type { ScreenPop } from "./pop.js";
+
+/**
+ * The agent WebSocket's messages, one JSON object per frame. Client messages may carry an `id`; the hub
+ * answers each with `ok` or `error` bearing the same id, so the page can tell which click was recorded.
+ */
+
+/** The subprotocol the page asks for; the session token may ride along as a second protocol value. */
+export const CTI_SUBPROTOCOL = "switchboard.agent.v1";
+export const WS_PATH = "/agent/ws";
+/** Close codes: the page goes back to its login form on AUTH, and reconnects on anything else. */
+export const CLOSE_AUTH = 4401;
+
+const requestId = z.string().min(1).max(64).optional();
+
+const outcomeFields = {
+  callId: callIdSchema,
+  offerId: z.string().min(1).max(128),
+  outcome: z.enum(["presented", "declined", "interested", "sold"]),
+  /** The amount sold, in the offer's currency; only with "sold". */
+  amount: z.number().nonnegative().max(1e9).optional(),
+};
+const amountOnlyWhenSold: [(o: { outcome: string; amount?: number | undefined }) => boolean, { message: string; path: string[] }] = [
+  (o) => o.amount === undefined || o.outcome === "sold",
+  { message: "amount goes with outcome sold only", path: ["amount"] },
+];
+
+export const offerOutcomeSchema = z.object(outcomeFields).strict().refine(...amountOnlyWhenSold);
+export type OfferOutcome = z.infer<typeof offerOutcomeSchema>;
+
+const dispositionFields = {
+  callId: callIdSchema,
+  /** A short code such as resolved or follow-up (the page offers a list). */
+  disposition: z.string().trim().min(1).max(64),
+  notes: z.string().max(4000).optional(),
+  /** Overrides the queue's wrap-up for this call. */
+  wrapUpSeconds: z.number().min(0).max(3600).optional(),
+};
+export const dispositionSchema = z.object(dispositionFields).strict();
+export type Disposition = z.infer<typeof dispositionSchema>;
+
+export const clientMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("auth"), id: requestId, token: z.string().min(1).max(1024) }).strict(),
+  z
+    .object({ type: z.literal("state"), id: requestId, state: z.enum(["available", "paused", "offline"]), reason: z.string().trim().min(1).max(200).optional() })
+    .strict()
+    .refine((m) => (m.state === "paused") === (m.reason !== undefined), { message: "a pause needs a reason, and only a pause has one", path: ["reason"] }),
+  z.object({ type: z.literal("ack"), id: requestId, callId: callIdSchema }).strict(),
+  z.object({ type: z.literal("outcome"), id: requestId, ...outcomeFields }).strict().refine(...amountOnlyWhenSold),
+  z.object({ type: z.literal("disposition"), id: requestId, ...dispositionFields }).strict(),
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+/** What the page shows as the agent's state; queue-side changes (ringing, wrap-up, auto-pause) included. */
+export const agentStatusSchema = z
+  .object({
+    state: agentStateSchema,
+    reason: z.string().max(200).optional(),
+    /** Epoch milliseconds at which wrap-up ends. */
+    wrapUpUntil: z.number().int().positive().optional(),
+  })
+  .strict();
+export type AgentStatus = z.infer<typeof agentStatusSchema>;
+
+export type ServerMessage =
+  | { type: "welcome"; agent: { id: string; name: string }; status: AgentStatus | null; sessionExpiresAt: number }
+  | { type: "pop"; pop: ScreenPop }
+  | { type: "popCleared"; callId: string }
+  | ({ type: "status" } & AgentStatus)
+  | { type: "ok"; id?: string; for: ClientMessage["type"] }
+  | { type: "error"; id?: string; message: string };

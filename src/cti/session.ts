@@ -1,0 +1,61 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { agentIdSchema } from "../queue/types.js";
+
+/**
+ * Agent session tokens: `base64url(JSON claims).base64url(HMAC-SHA256(secret, first part))`. Stateless, so
+ * any daemon sharing the secret accepts a token another one issued. Both parts use only characters that
+ * are valid in a Sec-WebSocket-Protocol value.
+ */
+
+export const sessionClaimsSchema = z
+  .object({
+    v: z.literal(1),
+    /** Agent id. */
+    sub: agentIdSchema,
+    /** Issued and expiry, epoch milliseconds. */
+    iat: z.number().int().nonnegative(),
+    exp: z.number().int().positive(),
+  })
+  .strict();
+export type SessionClaims = z.infer<typeof sessionClaimsSchema>;
+
+export type SessionCheck =
+  | { ok: true; claims: SessionClaims }
+  | { ok: false; reason: "malformed" | "bad signature" | "expired" | "not yet valid" };
+
+/** Tolerated clock difference between daemons when checking `iat`. */
+const SKEW_MS = 60_000;
+const MAX_TOKEN_CHARS = 1024;
+
+const sign = (secret: string, body: string) => createHmac("sha256", secret).update(body).digest("base64url");
+
+export function issueSession(secret: string, agentId: string, opts: { hours: number; now?: number }): { token: string; claims: SessionClaims } {
+  if (!secret) throw new Error("session secret is empty");
+  const iat = opts.now ?? Date.now();
+  const claims = sessionClaimsSchema.parse({ v: 1, sub: agentId, iat, exp: iat + Math.round(opts.hours * 3_600_000) });
+  const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
+  return { token: `${body}.${sign(secret, body)}`, claims };
+}
+
+export function verifySession(secret: string, token: unknown, now: number = Date.now()): SessionCheck {
+  if (typeof token !== "string" || token.length > MAX_TOKEN_CHARS) return { ok: false, reason: "malformed" };
+  const parts = token.split(".");
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return { ok: false, reason: "malformed" };
+  const [body, mac] = parts as [string, string];
+  const expected = Buffer.from(sign(secret, body));
+  const given = Buffer.from(mac);
+  // the signature is checked before the claims are even parsed: unsigned input never reaches JSON.parse
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: "bad signature" };
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
+  const claims = sessionClaimsSchema.safeParse(json);
+  if (!claims.success || claims.data.exp <= claims.data.iat) return { ok: false, reason: "malformed" };
+  if (claims.data.iat > now + SKEW_MS) return { ok: false, reason: "not yet valid" };
+  if (claims.data.exp <= now) return { ok: false, reason: "expired" };
+  return { ok: true, claims: claims.data };
+}
