@@ -15,34 +15,54 @@ export interface PasswordIo {
   stderr: { write(s: string): unknown };
 }
 
-class Cancelled extends Error {}
+/**
+ * Lines typed at a terminal in raw mode, so nothing typed is echoed. Characters after a line's Enter
+ * (typed ahead or pasted in one go) are kept for the next line.
+ */
+class HiddenLines {
+  private pending = "";
 
-/** One line typed at a terminal in raw mode, so nothing typed is echoed. */
-function askHidden(io: PasswordIo, prompt: string): Promise<string> {
-  io.stderr.write(prompt);
-  const input = io.stdin;
-  return new Promise((resolve, reject) => {
-    let line = "";
-    const done = (err: Error | null) => {
-      input.removeListener("data", onData);
-      input.setRawMode?.(false);
-      input.pause();
-      io.stderr.write("\n");
-      if (err) reject(err);
-      else resolve(line);
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const ch of String(chunk)) {
-        if (ch === "\r" || ch === "\n") return done(null);
-        if (ch === "\u0003" || ch === "\u0004") return done(new Cancelled("cancelled"));
-        if (ch === "\u007f" || ch === "\b") line = line.slice(0, -1);
-        else if (ch >= " ") line += ch;
-      }
-    };
-    input.setRawMode?.(true);
-    input.resume();
-    input.on("data", onData);
-  });
+  constructor(private readonly io: PasswordIo) {}
+
+  ask(prompt: string): Promise<string> {
+    const { stdin: input, stderr } = this.io;
+    stderr.write(prompt);
+    return new Promise((resolve, reject) => {
+      let line = "";
+      const finish = (err: Error | null) => {
+        input.removeListener("data", onData);
+        input.setRawMode?.(false);
+        input.pause();
+        stderr.write("\n");
+        if (err) reject(err);
+        else resolve(line);
+      };
+      const consume = (chars: string): boolean => {
+        for (let i = 0; i < chars.length; i++) {
+          const ch = chars[i]!;
+          if (ch === "\r" || ch === "\n") {
+            this.pending = chars.slice(i + 1).replace(/^\n/, "");
+            finish(null);
+            return true;
+          }
+          if (ch === "\u0003" || ch === "\u0004") {
+            finish(new Error("cancelled"));
+            return true;
+          }
+          if (ch === "\u007f" || ch === "\b") line = line.slice(0, -1);
+          else if (ch >= " ") line += ch;
+        }
+        return false;
+      };
+      const onData = (chunk: Buffer | string) => void consume(String(chunk));
+      input.setRawMode?.(true);
+      const typedAhead = this.pending;
+      this.pending = "";
+      if (consume(typedAhead)) return;
+      input.resume();
+      input.on("data", onData);
+    });
+  }
 }
 
 /** The first line of piped input (trailing CR/LF removed). */
@@ -57,8 +77,9 @@ async function readFirstLine(input: NodeJS.ReadableStream): Promise<string> {
 
 export async function readPassword(io: PasswordIo): Promise<string> {
   if (!io.stdin.isTTY) return readFirstLine(io.stdin);
-  const first = await askHidden(io, "New agent password: ");
-  const second = await askHidden(io, "Repeat it: ");
+  const lines = new HiddenLines(io);
+  const first = await lines.ask("New agent password: ");
+  const second = await lines.ask("Repeat it: ");
   if (first !== second) throw new Error("the two passwords differ");
   return first;
 }
