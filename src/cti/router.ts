@@ -56,6 +56,7 @@ export function pageCsp(host: string | undefined): string {
 const STATIC: Record<string, string> = {
   "/agent/agent.js": "agent.js",
   "/agent/agent.css": "agent.css",
+  "/agent/icon.svg": "icon.svg",
 };
 
 function secureHeaders(res: Response): void {

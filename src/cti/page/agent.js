@@ -270,7 +270,7 @@
               {},
               `${p.name}${p.version ? ` ${p.version}` : ""}`,
               p.outdated ? el("span", { class: "outdated", text: ` (outdated; ${p.currentVersion} is current)` }) : null,
-              p.warrantyEnds ? ` warranty ends ${p.warrantyEnds}` : null,
+              p.warrantyEnds ? `; warranty ends ${p.warrantyEnds}` : null,
             ),
           ),
         )
