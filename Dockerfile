@@ -15,6 +15,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY src/queue ./src/queue
+# the agent desktop page is served from the source tree (plain HTML/CSS/JS, no build step)
+COPY src/cti/page ./src/cti/page
 COPY config ./config
 COPY ivr-trees ./ivr-trees
 # Listen on all interfaces inside the container; publish the port explicitly when running it.

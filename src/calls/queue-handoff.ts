@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../lib/logger.js";
+import type { AgentState } from "../queue/agent-states.js";
 import type { CallerQueue, Offer } from "../queue/index.js";
 import type { AriEvent, AriGateway } from "../telephony/index.js";
 import type { CallsConfig } from "./config.js";
@@ -31,6 +32,8 @@ export interface HandoffHooks {
   connected(c: Connected): void;
   /** The conversation is over (either side hung up); the agent is in wrap-up. */
   ended(c: Connected, by: "caller" | "agent"): void;
+  /** A queue-side change of an agent's state (ringing, on a call, wrap-up, paused after a missed call). */
+  agentStatus?(agentId: string, status: { state: AgentState; reason?: string; wrapUpUntil?: number }): void;
 }
 
 interface Waiter {
@@ -242,6 +245,7 @@ export class QueueHandoff {
     this.rings.set(channelId, ring);
     w.ringing = channelId;
     this.log.info({ callId: offer.callId, agentId: offer.agentId, endpoint: offer.endpoint, waitMs: offer.waitMs }, "ringing agent");
+    this.deps.hooks.agentStatus?.(offer.agentId, { state: "ringing" });
     try {
       await this.deps.ari.originate({
         endpoint: offer.endpoint,
@@ -270,6 +274,8 @@ export class QueueHandoff {
     try {
       const r = await this.deps.queue.requeue(ring.callId, { agent: this.deps.config.noAnswer, reason: why });
       this.log.info({ callId: ring.callId, agentId: ring.agentId, position: r.position, why, agentNow: this.deps.config.noAnswer }, "agent did not answer; caller keeps its place");
+      const now = this.deps.config.noAnswer;
+      this.deps.hooks.agentStatus?.(ring.agentId, now === "paused" ? { state: now, reason: why } : { state: now });
     } catch (err) {
       this.log.warn({ err, callId: ring.callId }, "requeue failed");
     }
@@ -298,6 +304,7 @@ export class QueueHandoff {
     clearTimeout(w.announceTimer);
     if (w.announcement) await this.deps.ari.stopPlayback(w.announcement).catch(ignore);
     await this.deps.ari.stopMoh(w.channelId).catch(ignore);
+    this.deps.hooks.agentStatus?.(ring.agentId, { state: "oncall" });
     const c: Connected = { callId: ring.callId, agentId: ring.agentId, agentChannelId, bridgeId: "", queue: w.queue, lane: w.lane, waitMs };
     this.talking.set(ring.callId, c);
     this.byAgentChannel.set(agentChannelId, ring.callId);
@@ -353,7 +360,12 @@ export class QueueHandoff {
     this.byAgentChannel.delete(c.agentChannelId);
     if (by === "caller") this.deps.ari.hangup(c.agentChannelId).catch(ignore);
     if (c.bridgeId) this.deps.ari.destroyBridge(c.bridgeId).catch(ignore);
-    await this.deps.queue.agentState(c.agentId, { to: "wrapup" }).catch((err) => this.log.warn({ err, agentId: c.agentId }, "wrap-up not recorded"));
+    try {
+      const r = await this.deps.queue.agentState(c.agentId, { to: "wrapup" });
+      this.deps.hooks.agentStatus?.(c.agentId, { state: r.to as AgentState, ...(r.wrapUpUntil ? { wrapUpUntil: r.wrapUpUntil } : {}) });
+    } catch (err) {
+      this.log.warn({ err, agentId: c.agentId }, "wrap-up not recorded");
+    }
     this.deps.hooks.ended(c, by);
     this.kick();
   }

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
 import { loadConfig } from "../config/load.js";
+import { hashPassword } from "../cti/password.js";
 import { configSchema, type Config } from "../config/schema.js";
 import { startDaemon, type Daemon } from "../daemon/index.js";
 import { createLogger, type Logger } from "../lib/logger.js";
@@ -25,6 +26,7 @@ interface DemoOptions {
 
 const ARI_USER = "switchboard";
 const ARI_PASSWORD_ENV = "SWITCHBOARD_DEMO_ARI_PASSWORD";
+const SESSION_SECRET_ENV = "SWITCHBOARD_DEMO_SESSION_SECRET";
 
 /** Debian's redis-server, installed with apt-get when missing (as .ci/run does), unless REDIS_URL is set. */
 async function localRedis(log: Logger): Promise<LocalRedis> {
@@ -42,9 +44,11 @@ async function localRedis(log: Logger): Promise<LocalRedis> {
 }
 
 /** The config file's settings with the simulator as the Asterisk server and the demo's Redis. */
-function demoConfig(base: Config, sim: Simulator, redisUrl: string, app: string, port: number): Config {
+function demoConfig(base: Config, sim: Simulator, redisUrl: string, app: string, port: number, passwordHash: string): Config {
   return configSchema.parse({
     ...base,
+    agents: base.agents.map((a) => ({ ...a, passwordHash })),
+    cti: { ...base.cti, sessionSecret: { env: SESSION_SECRET_ENV } },
     http: { ...base.http, host: "127.0.0.1", port },
     redis: { ...base.redis, url: redisUrl },
     asterisk: [
@@ -85,14 +89,22 @@ export function register(program: Command): void {
         const password = randomBytes(18).toString("base64url");
         const sim = await startSimulator({ ...scenarioSimulatorOptions(scenario), users: { [ARI_USER]: password } });
         stops.push(() => sim.stop());
-        const config = demoConfig(base, sim, process.env.REDIS_URL ?? redis!.url, scenario.app, port);
-        daemon = await startDaemon(config, { logger: log, env: { ...process.env, [ARI_PASSWORD_ENV]: password } });
+        // one desktop password for every demo agent, new each run, shown on the terminal (never logged)
+        const agentPassword = randomBytes(6).toString("base64url");
+        const config = demoConfig(base, sim, process.env.REDIS_URL ?? redis!.url, scenario.app, port, await hashPassword(agentPassword));
+        const sessionSecret = randomBytes(32).toString("base64url");
+        daemon = await startDaemon(config, { logger: log, env: { ...process.env, [ARI_PASSWORD_ENV]: password, [SESSION_SECRET_ENV]: sessionSecret } });
         const runner = new ScenarioRunner(sim.control, scenario);
         runner.start();
         stops.push(async () => runner.stop());
         const progress = setInterval(() => log.info({ ...runner.summary(), liveIvrCalls: daemon!.calls.size }, "demo progress"), 30_000);
         stops.push(async () => clearInterval(progress));
-        log.info({ daemon: daemon.url, health: `${daemon.url}/readyz`, admin: `${daemon.url}/admin/queues`, ari: sim.ariUrl, plannedCalls: runner.arrivals.length, scenario: opts.scenario }, "demo running: synthetic callers are dialing in (Ctrl-C to stop)");
+        const first = config.agents.find((a) => a.autoAvailable) ?? config.agents[0];
+        process.stderr.write(
+          `\nAgent desktop: ${daemon.url}/agent\n  log in as agent ${first?.id ?? "(none configured)"} with password ${agentPassword}\n` +
+            `  (its synthetic phone answers the calls it is offered, and each one pops on the page)\n\n`,
+        );
+        log.info({ daemon: daemon.url, agentDesktop: `${daemon.url}/agent`, health: `${daemon.url}/readyz`, admin: `${daemon.url}/admin/queues`, ari: sim.ariUrl, plannedCalls: runner.arrivals.length, scenario: opts.scenario }, "demo running: synthetic callers are dialing in (Ctrl-C to stop)");
       } catch (err) {
         reportStartFailure("demo", err, log);
         for (const s of stops.reverse()) await s().catch(() => undefined);

@@ -13,6 +13,7 @@ const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./validate.js"),
   () => import("./offers.js"),
   () => import("./customers.js"),
+  () => import("./agent-password.js"),
   () => import("./schema.js"),
   () => import("./graph.js"),
   () => import("./simulate.js"),

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { callsConfigSchema } from "../calls/config.js";
 import { crmConfigSchema } from "../crm/config.js";
+import { agentsConfigSchema, ctiConfigSchema, type AgentsConfig } from "../cti/config.js";
+import { jobsConfigSchema } from "../jobs/config.js";
+import { offersConfigSchema } from "../offers/config.js";
+import { secretRef } from "./secret.js";
 
-/** A secret is never written in the config file: the file names the environment variable holding it. */
-export const secretRef = z
-  .object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name") })
-  .strict();
+export { secretRef };
 
 const seconds = z.number().positive();
 
@@ -120,31 +121,8 @@ function checkQueueLanes(
   }
 }
 
-/**
- * An agent: who they are, the phone they answer on and what they can take. The queue's agent registry is
- * seeded from this list at startup.
- */
-export const agentConfigSchema = z
-  .object({
-    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, "letters, digits and . _ @ + -"),
-    name: z.string().min(1),
-    endpoint: z.string().regex(/^[A-Za-z]+\/[A-Za-z0-9._@+-]+$/, "an endpoint like PJSIP/1001"),
-    queues: z.array(z.string().regex(QUEUE_ID)).min(1),
-    skills: z.union([z.array(z.string().regex(QUEUE_ID)), z.record(z.string().regex(QUEUE_ID), z.number().int().min(1).max(100))]).default([]),
-    /**
-     * Logged in and available as soon as the daemon starts, without the agent desktop (phones that
-     * work a queue on their own, and the demo's synthetic agents).
-     */
-    autoAvailable: z.boolean().default(false),
-  })
-  .strict();
-export type AgentConfig = z.infer<typeof agentConfigSchema>;
-
-function checkAgents(cfg: { agents: AgentConfig[]; queues: Record<string, QueueConfig> }, ctx: z.core.$RefinementCtx): void {
-  const seen = new Set<string>();
+function checkAgents(cfg: { agents: AgentsConfig; queues: Record<string, QueueConfig> }, ctx: z.core.$RefinementCtx): void {
   cfg.agents.forEach((a, i) => {
-    if (seen.has(a.id)) ctx.addIssue({ code: "custom", path: ["agents", i, "id"], message: `duplicate agent id "${a.id}"` });
-    seen.add(a.id);
     a.queues.forEach((q, j) => {
       if (!(q in cfg.queues)) ctx.addIssue({ code: "custom", path: ["agents", i, "queues", j], message: `unknown queue "${q}" (define it under queues)` });
     });
@@ -186,8 +164,11 @@ export const configSchema = z
     asterisk: z.array(asteriskServerSchema).default([]),
     lanes: z.record(z.string().regex(QUEUE_ID), laneSchema).default({}),
     queues: z.record(z.string().regex(QUEUE_ID), queueSchema).default({}),
-    agents: z.array(agentConfigSchema).default([]),
+    agents: agentsConfigSchema.default([]),
+    cti: ctiConfigSchema.prefault({}),
     crm: crmConfigSchema.prefault({}),
+    offers: offersConfigSchema.prefault({}),
+    jobs: jobsConfigSchema.prefault({}),
     calls: callsConfigSchema.prefault({}),
   })
   .strict()

@@ -9,7 +9,15 @@ import { SessionStore } from "../calls/session-store.js";
 import type { Config } from "../config/schema.js";
 import { createCustomerStore } from "../crm/config.js";
 import { CrmLookup } from "../crm/lookup.js";
+import { sessionSecretFrom } from "../cti/config.js";
+import { createCtiHub } from "../cti/hub.js";
+import { agentRouter } from "../cti/router.js";
 import { adminRouter } from "../http/admin.js";
+import { formatDiagnostic } from "../ivr/diagnostics.js";
+import { JobHub } from "../jobs/index.js";
+import { OfferCaps } from "../offers/caps.js";
+import { loadOffers } from "../offers/load.js";
+import { AgentDesk } from "./desk.js";
 import { healthRouter, type HealthCheck } from "../http/health.js";
 import { TreeRegistry } from "../ivr/registry.js";
 import type { Logger } from "../lib/logger.js";
@@ -44,6 +52,10 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
   const ariOptions = ariGatewayOptions(server, env, log);
   const amiOptions = server.ami ? amiGatewayOptions(server, env, log) : undefined;
   const adminToken = env[config.http.adminToken.env] || undefined;
+  // without a session secret the agent desktop stays off (as the admin API does without its token)
+  const sessionSecret = env[config.cti.sessionSecret.env] ? sessionSecretFrom(config.cti, env) : undefined;
+  const offers = loadOffers(config.offers.rules);
+  if (!offers.ok) throw new DaemonConfigError(`offer rules do not validate:\n${offers.diagnostics.map(formatDiagnostic).join("\n")}`);
 
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanup = async () => {
@@ -61,6 +73,10 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
 
     const customers = createCustomerStore(config.crm, { redis, keyPrefix: config.redis.keyPrefix, logger: log, env });
     const crm = new CrmLookup(customers, { timeoutMs: config.crm.timeoutMs, logger: log });
+    const jobs = new JobHub({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, config: config.jobs, logger: log, env });
+    await jobs.ready();
+    cleanups.push(() => jobs.close());
+    const desk = new AgentDesk({ config, crm, customers, rules: offers.rules, caps: new OfferCaps(redis, config.redis.keyPrefix), jobs, logger: log });
     const queue = CallerQueue.fromConfig(redis, config);
     for (const a of config.agents) {
       await queue.registerAgent({ agentId: a.id, endpoint: a.endpoint, queues: a.queues, skills: a.skills });
@@ -69,8 +85,9 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
 
     const ari = new AriGateway(ariOptions);
     const store = new SessionStore(redis, `${config.redis.keyPrefix}${server.id}:`);
-    // the hooks close over `calls`, created right after: the handoff never calls them before start()
+    // the hooks close over `calls` and `cti`, created below: nothing calls them before the calls start
     let calls: CallManager;
+    let cti: ReturnType<typeof createCtiHub> | undefined;
     const handoff = new QueueHandoff({
       ari,
       queue,
@@ -82,9 +99,20 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
         ended: (c, by) => {
           if (by === "agent") calls.agentEnded(c);
         },
+        agentStatus: (agentId, status) => void cti?.sendState(agentId, status).catch((err) => log.warn({ err, agentId }, "agent state not sent to the desktop")),
       },
     });
-    calls = new CallManager({ ari, registry, store, handoff, crm, config: config.calls, ivr: config.ivr, logger: log });
+    calls = new CallManager({
+      ari,
+      registry,
+      store,
+      handoff,
+      crm,
+      config: config.calls,
+      ivr: config.ivr,
+      logger: log,
+      onConnected: (call, c) => void desk.connected(call, c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
+    });
     calls.start();
     handoff.start();
     cleanups.push(() => handoff.stop());
@@ -114,18 +142,42 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     const app = express();
     app.disable("x-powered-by");
     app.use(healthRouter(checks, () => shuttingDown));
-    app.use("/admin", adminRouter({ token: adminToken, queue, calls, registry }));
+    app.use("/admin", adminRouter({ token: adminToken, queue, calls, registry, jobs }));
+    if (sessionSecret) app.use(agentRouter({ agents: config.agents, sessionSecret, sessionHours: config.cti.sessionHours, logger: log }));
+    else app.use(["/agent", "/api/agent"], (_req, res) => void res.status(503).json({ error: `the agent desktop is disabled: set ${config.cti.sessionSecret.env} (32+ characters)` }));
     app.use((_req, res) => void res.status(404).json({ error: "not found" }));
     const httpServer = http.createServer(app);
+    if (sessionSecret) {
+      cti = createCtiHub({
+        server: httpServer,
+        redis,
+        keyPrefix: config.redis.keyPrefix,
+        agents: config.agents,
+        sessionSecret,
+        allowedOrigins: config.cti.allowedOrigins,
+        popTtlSeconds: config.cti.popTtlSeconds,
+        logger: log,
+        onAgentState: async (agentId, change) => {
+          await queue.agentState(agentId, change);
+          handoff.kick();
+        },
+        onOfferOutcome: (agentId, o) => desk.outcome(agentId, o),
+        onDisposition: (agentId, d) => desk.disposition(agentId, d),
+      });
+      desk.attach(cti);
+      await cti.ready();
+    }
     await new Promise<void>((resolve, reject) => {
       httpServer.once("error", reject);
       httpServer.listen(config.http.port, config.http.host, () => resolve());
     });
     cleanups.push(() => new Promise<void>((r) => httpServer.close(() => r())));
+    // pushed after the server's close so it runs first: sockets end with 1001 before the server closes
+    if (cti) cleanups.push(() => cti!.close());
     const address = httpServer.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
-    log.info({ url, ari: server.ari.url, trees: [...registry.current.trees.keys()], agents: config.agents.length, admin: adminToken ? "enabled" : "disabled (no token)" }, "switchboard daemon ready");
+    log.info({ url, ari: server.ari.url, trees: [...registry.current.trees.keys()], agents: config.agents.length, admin: adminToken ? "enabled" : "disabled (no token)", agentDesktop: sessionSecret ? `${url}/agent` : "disabled (no session secret)" }, "switchboard daemon ready");
 
     return {
       url,

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from "express";
 import type { CallManager } from "../calls/manager.js";
 import type { TreeRegistry } from "../ivr/registry.js";
 import { formatDiagnostic } from "../ivr/diagnostics.js";
+import { isJobKind, type JobHub } from "../jobs/index.js";
 import type { CallerQueue } from "../queue/index.js";
 import { requireBearer } from "./auth.js";
 
@@ -10,7 +11,7 @@ import { requireBearer } from "./auth.js";
  * calls, IVR tree versions and reload. Every route needs the admin bearer token; without a configured
  * token the API answers 503 rather than running open.
  */
-export function adminRouter(deps: { token: string | undefined; queue: CallerQueue; calls: CallManager; registry: TreeRegistry }): Router {
+export function adminRouter(deps: { token: string | undefined; queue: CallerQueue; calls: CallManager; registry: TreeRegistry; jobs: JobHub }): Router {
   const router = express.Router();
   if (!deps.token) {
     router.use((_req: Request, res: Response) => {
@@ -44,6 +45,28 @@ export function adminRouter(deps: { token: string | undefined; queue: CallerQueu
       return;
     }
     res.json({ status: r.status, version: r.set.version });
+  });
+  router.get("/jobs", async (_req: Request, res: Response) => {
+    res.json({ kinds: await deps.jobs.counts() });
+  });
+  const kindOf = (req: Request, res: Response): string | undefined => {
+    const kind = String(req.query.kind ?? "");
+    if (isJobKind(kind)) return kind;
+    res.status(400).json({ error: `kind must be one of lead, sale, express-upgrade, history (got "${kind}")` });
+    return undefined;
+  };
+  router.get("/jobs/failed", async (req: Request, res: Response) => {
+    const kind = kindOf(req, res);
+    if (kind && isJobKind(kind)) res.json({ failed: await deps.jobs.failed(kind) });
+  });
+  router.post("/jobs/failed/retry", async (req: Request, res: Response) => {
+    const kind = kindOf(req, res);
+    if (kind && isJobKind(kind)) res.status(202).json({ retried: await deps.jobs.retryAllFailed(kind) });
+  });
+  router.post("/jobs/:id/retry", async (req: Request, res: Response) => {
+    const r = await deps.jobs.retry(String(req.params.id));
+    const status = { retried: 202, "not-found": 404, "not-failed": 409 }[r];
+    res.status(status).json({ result: r });
   });
   return router;
 }

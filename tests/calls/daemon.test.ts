@@ -4,72 +4,8 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { SessionStore } from "../../src/calls/session-store.js";
-import { loadConfig } from "../../src/config/load.js";
-import { configSchema, type Config } from "../../src/config/schema.js";
-import { startDaemon, type Daemon } from "../../src/daemon/index.js";
-import { createLogger } from "../../src/lib/logger.js";
-import { startSimulator, type Simulator } from "../../src/sim/index.js";
 import type { CallRecord } from "../../src/sim/scenario/call-record.js";
-import { testRedis } from "../setup/redis.js";
-
-const TIME_SCALE = 0.1;
-const PASSWORD = "test-ari-password";
-const ADMIN = "test-admin-token";
-const logger = createLogger("silent");
-let sims: Simulator[] = [];
-let daemons: Daemon[] = [];
-
-afterEach(async () => {
-  for (const d of daemons.splice(0)) await d.stop();
-  for (const s of sims.splice(0)) await s.stop();
-});
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-interface Setup {
-  sim: Simulator;
-  config: Config;
-  redis: ReturnType<typeof testRedis>;
-}
-
-async function setup(agents: Array<Record<string, unknown>>, calls: Record<string, unknown> = {}): Promise<Setup> {
-  const sim = await startSimulator({ users: { switchboard: PASSWORD }, timeScale: TIME_SCALE, control: { app: "switchboard" } });
-  sims.push(sim);
-  const redis = testRedis();
-  const base = loadConfig("config/switchboard.yaml", {});
-  const config = configSchema.parse({
-    ...base,
-    http: { host: "127.0.0.1", port: 0, adminToken: { env: "TEST_ADMIN_TOKEN" } },
-    redis: { url: redis.url, keyPrefix: redis.prefix },
-    ivr: { ...base.ivr, watch: false },
-    asterisk: [
-      {
-        id: "sim",
-        ari: { url: sim.ariUrl, username: "switchboard", password: { env: "TEST_ARI_PASSWORD" }, heartbeatInterval: 1 },
-        ami: { host: sim.host, port: sim.amiPort, username: "switchboard", secret: { env: "TEST_ARI_PASSWORD" } },
-      },
-    ],
-    agents,
-    // short wrap-up so one agent can take several calls within a test
-    queues: Object.fromEntries(Object.entries(base.queues).map(([n, q]) => [n, { ...q, wrapUp: 1 }])),
-    calls: { ...base.calls, ringTimeout: 1, announceEvery: 0, sweepInterval: 0.2, ...calls },
-  });
-  return { sim, config, redis };
-}
-
-async function daemon(s: Setup): Promise<Daemon> {
-  const d = await startDaemon(s.config, { logger, env: { TEST_ARI_PASSWORD: PASSWORD, TEST_ADMIN_TOKEN: ADMIN } });
-  daemons.push(d);
-  return d;
-}
+import { ADMIN, daemon, setup, stopAll, waitFor } from "./harness.js";
 
 const heard = (r: CallRecord | undefined) => (r?.heard ?? []).map((h) => h.uri);
 const agentOf = (r: CallRecord | undefined) => r?.bridges.find((b) => b.bridgeType !== "holding")?.with.map((w) => w.name).join();
@@ -83,6 +19,8 @@ const supportCaller = (caller: string) => ({
     { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
   ],
 });
+
+afterEach(stopAll);
 
 describe("the daemon on live channels", () => {
   test("a gold customer is greeted, recognised from the CRM and put through the express lane to an agent", async () => {
@@ -157,7 +95,6 @@ describe("the daemon on live channels", () => {
     const menu = (r: CallRecord | undefined) => heard(r).filter((u) => u === "sound:switchboard/main-menu").length;
     await waitFor("the main menu", () => menu(s.sim.control.getCall(channelId)) === 1);
     await first.stop();
-    daemons = daemons.filter((d) => d !== first);
     const second = await daemon(s);
     await waitFor("the menu to play again", () => menu(s.sim.control.getCall(channelId)) === 2);
     expect(second.calls.list()).toEqual([expect.objectContaining({ callId: channelId, node: "main#main-menu" })]);

@@ -1,0 +1,179 @@
+import type { Connected } from "../calls/queue-handoff.js";
+import type { CallSession } from "../calls/session-store.js";
+import type { Config } from "../config/schema.js";
+import type { CustomerView, HistoryEntry } from "../crm/customer.js";
+import type { CrmLookup } from "../crm/lookup.js";
+import type { CustomerStore } from "../crm/store.js";
+import type { CtiHub } from "../cti/hub.js";
+import { composePop } from "../cti/pop.js";
+import type { Disposition, OfferOutcome } from "../cti/protocol.js";
+import type { CallState } from "../ivr/engine/index.js";
+import type { JobHub } from "../jobs/index.js";
+import type { Logger } from "../lib/logger.js";
+import type { OfferCaps } from "../offers/caps.js";
+import { offerCallSchema } from "../offers/context.js";
+import type { OfferRules } from "../offers/load.js";
+import { rankOffers } from "../offers/rank.js";
+import type { RankedOffer } from "../offers/ranked.js";
+
+/**
+ * The agent's side of a call: when caller and agent are connected, the screen-pop (CRM record fetched
+ * while the caller was in the IVR, offers ranked for this caller and call, frequency caps counted); what
+ * the agent does with an offer (interested -> a lead job, sold -> a sale job); the disposition, which
+ * becomes the customer's history entry (written to the CRM store, and to the history webhook when one
+ * is configured).
+ */
+
+interface DeskCall {
+  agentId: string;
+  callerNumber: string;
+  customer: CustomerView | null;
+  offers: RankedOffer[];
+  outcomes: NonNullable<HistoryEntry["offers"]>;
+  queue: string;
+  lane: string;
+  waitSeconds: number;
+  reason: string | undefined;
+  path: string[];
+  answeredAt: string;
+}
+
+export interface DeskDeps {
+  config: Config;
+  crm: CrmLookup;
+  customers: CustomerStore;
+  rules: OfferRules;
+  caps: OfferCaps;
+  jobs: JobHub;
+  logger: Logger;
+}
+
+/** Calls kept for outcomes and the disposition after they end (wrap-up); older ones are dropped. */
+const MAX_CALLS = 10_000;
+
+export class AgentDesk {
+  private hub: CtiHub | undefined;
+  private readonly calls = new Map<string, DeskCall>();
+  private readonly log: Logger;
+
+  constructor(private readonly deps: DeskDeps) {
+    this.log = deps.logger.child({ component: "desk" });
+  }
+
+  /** The hub exists only once the HTTP server does. */
+  attach(hub: CtiHub): void {
+    this.hub = hub;
+  }
+
+  async connected(call: { session: CallSession; state: CallState }, c: Connected): Promise<void> {
+    const { config } = this.deps;
+    const lookup = await this.deps.crm.get(c.callId);
+    const customer = lookup?.status === "found" ? lookup.customer : null;
+    const reason = call.session.queue?.reason ?? (typeof call.state.vars.reason === "string" ? call.state.vars.reason : undefined);
+    const offers = customer ? await this.rank(customer, call, c, reason) : [];
+    const pop = composePop({
+      call: { callId: c.callId, callerNumber: call.state.call.callerNumber, callerName: call.state.call.callerName },
+      customer,
+      lane: { id: c.lane, config: config.lanes[c.lane] },
+      queue: { id: c.queue, config: config.queues[c.queue] },
+      path: call.state.path,
+      vars: call.state.vars,
+      reason,
+      waitMs: c.waitMs,
+      offers,
+    });
+    this.remember(c.callId, {
+      agentId: c.agentId,
+      callerNumber: call.state.call.callerNumber,
+      customer,
+      offers,
+      outcomes: [],
+      queue: c.queue,
+      lane: c.lane,
+      waitSeconds: Math.round(c.waitMs / 1000),
+      reason,
+      path: call.state.path.filter((p) => p.choice !== undefined).map((p) => `${p.node.split("#")[1]}=${p.label ?? p.choice}`),
+      answeredAt: new Date().toISOString(),
+    });
+    await this.hub?.pushPop(c.agentId, pop);
+    if (customer && offers.length) {
+      await this.deps.caps.recordPresented(customer.id, offers.map((o) => o.id), this.deps.rules, new Date()).catch((err) => this.log.warn({ err }, "offer caps not recorded"));
+    }
+    this.log.info({ callId: c.callId, agentId: c.agentId, customer: customer?.id ?? null, offers: offers.map((o) => o.id) }, "screen-pop pushed");
+  }
+
+  private async rank(customer: CustomerView, call: { session: CallSession; state: CallState }, c: Connected, reason: string | undefined): Promise<RankedOffer[]> {
+    const { rules } = this.deps;
+    const now = new Date();
+    const capsUsed = await this.deps.caps.used(customer.id, rules.offers.map((o) => o.rule.id), rules, now).catch((err) => {
+      // without the counts, err on the side of not repeating offers: show none rather than over-pitch
+      this.log.warn({ err }, "offer caps unreadable; no offers in this pop");
+      return null;
+    });
+    if (!capsUsed) return [];
+    const digits = Object.fromEntries(Object.entries(call.state.vars).filter(([, v]) => typeof v === "string" && /^[0-9*#]+$/.test(v))) as Record<string, string>;
+    const callFacts = offerCallSchema.parse({
+      callerNumber: call.state.call.callerNumber,
+      did: typeof call.state.call.did === "string" ? call.state.call.did : "",
+      tree: call.state.tree,
+      lane: c.lane,
+      queue: c.queue,
+      reason: reason ?? "",
+      path: call.state.path,
+      digits,
+      waitSeconds: Math.round(c.waitMs / 1000),
+    });
+    return rankOffers(rules, { customer, call: callFacts, vars: call.state.vars }, { capsUsed, limit: this.deps.config.offers.limit });
+  }
+
+  private remember(callId: string, d: DeskCall): void {
+    this.calls.set(callId, d);
+    if (this.calls.size > MAX_CALLS) this.calls.delete(this.calls.keys().next().value!);
+  }
+
+  /** The agent's answer to one offer. Interested: a lead for sales; sold: a sale for billing. */
+  async outcome(agentId: string, o: OfferOutcome): Promise<void> {
+    const d = this.calls.get(o.callId);
+    const offer = d?.offers.find((x) => x.id === o.offerId);
+    if (!d || d.agentId !== agentId || !offer) throw Object.assign(new Error("this call or offer is not on your desk"), { code: "SBQ_NOT_FOUND" });
+    d.outcomes = [...d.outcomes.filter((x) => x.offer !== o.offerId), { offer: o.offerId, outcome: o.outcome, ...(o.amount === undefined ? {} : { amount: o.amount }) }];
+    const agentName = this.deps.config.agents.find((a) => a.id === agentId)?.name;
+    const base = {
+      occurredAt: new Date().toISOString(),
+      callId: o.callId,
+      customer: { id: d.customer?.id ?? `phone:${d.callerNumber}`, name: d.customer?.name ?? d.callerNumber, phone: d.callerNumber },
+      offer: { id: offer.id, title: offer.title, value: offer.value },
+      agent: { id: agentId, ...(agentName ? { name: agentName } : {}) },
+    };
+    if (o.outcome === "interested") await this.deps.jobs.publish("lead", { ...base, idempotencyKey: `${o.callId}:${offer.id}:lead` });
+    if (o.outcome === "sold") {
+      await this.deps.jobs.publish("sale", { ...base, idempotencyKey: `${o.callId}:${offer.id}:sale`, amount: o.amount ?? offer.value, currency: offer.currency });
+    }
+    this.log.info({ callId: o.callId, agentId, offer: offer.id, outcome: o.outcome }, "offer outcome");
+  }
+
+  /** The call's history entry, written back to the CRM (and its history webhook when configured). */
+  async disposition(agentId: string, disp: Disposition): Promise<void> {
+    const d = this.calls.get(disp.callId);
+    if (!d || d.agentId !== agentId) throw Object.assign(new Error("this call is not on your desk"), { code: "SBQ_NOT_FOUND" });
+    this.calls.delete(disp.callId);
+    const entry: HistoryEntry = {
+      at: d.answeredAt,
+      callId: disp.callId,
+      lane: d.lane,
+      queue: d.queue,
+      waitSeconds: d.waitSeconds,
+      agent: agentId,
+      disposition: disp.disposition,
+      ...(d.reason ? { reason: d.reason } : {}),
+      path: d.path,
+      ...(disp.notes ? { notes: disp.notes } : {}),
+      ...(d.outcomes.length ? { offers: d.outcomes } : {}),
+    };
+    if (!d.customer) return;
+    await this.deps.customers.appendHistory?.(d.customer.id, entry).catch((err) => this.log.warn({ err, customer: d.customer?.id }, "history not written to the CRM store"));
+    if (this.deps.config.jobs.webhooks.history) {
+      await this.deps.jobs.publish("history", { idempotencyKey: `${disp.callId}:history`, occurredAt: new Date().toISOString(), customerId: d.customer.id, entry });
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/** Shared set-up of the daemon tests: the simulator, a real redis-server, the shipped trees and config. */
+import { loadConfig } from "../../src/config/load.js";
+import { configSchema, type Config } from "../../src/config/schema.js";
+import { startDaemon, type Daemon } from "../../src/daemon/index.js";
+import { createLogger } from "../../src/lib/logger.js";
+import { startSimulator, type Simulator } from "../../src/sim/index.js";
+import { testRedis } from "../setup/redis.js";
+
+export const TIME_SCALE = 0.1;
+export const PASSWORD = "test-ari-password";
+export const ADMIN = "test-admin-token";
+const logger = createLogger("silent");
+const sims: Simulator[] = [];
+const daemons: Daemon[] = [];
+
+/** Stops what the test started (a daemon stopped by the test itself is stopped again harmlessly). */
+export async function stopAll(): Promise<void> {
+  for (const d of daemons.splice(0)) await d.stop().catch(() => undefined);
+  for (const s of sims.splice(0)) await s.stop();
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface Setup {
+  sim: Simulator;
+  config: Config;
+  redis: ReturnType<typeof testRedis>;
+}
+
+export async function setup(agents: Array<Record<string, unknown>>, calls: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<Setup> {
+  const sim = await startSimulator({ users: { switchboard: PASSWORD }, timeScale: TIME_SCALE, control: { app: "switchboard" } });
+  sims.push(sim);
+  const redis = testRedis();
+  const base = loadConfig("config/switchboard.yaml", {});
+  const config = configSchema.parse({
+    ...base,
+    http: { host: "127.0.0.1", port: 0, adminToken: { env: "TEST_ADMIN_TOKEN" } },
+    redis: { url: redis.url, keyPrefix: redis.prefix },
+    ivr: { ...base.ivr, watch: false },
+    asterisk: [
+      {
+        id: "sim",
+        ari: { url: sim.ariUrl, username: "switchboard", password: { env: "TEST_ARI_PASSWORD" }, heartbeatInterval: 1 },
+        ami: { host: sim.host, port: sim.amiPort, username: "switchboard", secret: { env: "TEST_ARI_PASSWORD" } },
+      },
+    ],
+    agents,
+    // short wrap-up so one agent can take several calls within a test
+    queues: Object.fromEntries(Object.entries(base.queues).map(([n, q]) => [n, { ...q, wrapUp: 1 }])),
+    calls: { ...base.calls, ringTimeout: 1, announceEvery: 0, sweepInterval: 0.2, ...calls },
+    ...extra,
+  });
+  return { sim, config, redis };
+}
+
+export async function daemon(s: Setup, env: Record<string, string> = {}): Promise<Daemon> {
+  const d = await startDaemon(s.config, { logger, env: { TEST_ARI_PASSWORD: PASSWORD, TEST_ADMIN_TOKEN: ADMIN, ...env } });
+  daemons.push(d);
+  return d;
+}
+
