@@ -168,7 +168,8 @@ export class QueueHandoff {
     const p = this.deps.config.prompts;
     const media = [p.position, `number:${Math.max(0, position - 1)}`, p.callersAhead];
     if (ewtMs !== null && ewtMs > 0) media.push(p.waitAbout, `number:${Math.max(1, Math.ceil(ewtMs / 60_000))}`, p.minutes);
-    const playbackId = `sbq-${randomUUID()}`;
+    // the call id in the playback id routes its PlaybackFinished straight to this caller (ids never hold "~")
+    const playbackId = `sbq-${callId}~${randomUUID()}`;
     w.announcement = playbackId;
     try {
       await this.deps.ari.stopMoh(w.channelId).catch(ignore);
@@ -183,12 +184,12 @@ export class QueueHandoff {
   /** Routes the ARI events that concern queue hand-off; true when the event was ours. */
   handle(e: AriEvent): boolean {
     if (e.type === "PlaybackFinished") {
-      if (!e.playback.id.startsWith("sbq-")) return false;
-      for (const w of this.waiting.values()) {
-        if (w.announcement === e.playback.id) {
-          w.announcement = undefined;
-          if (!w.ringing) this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
-        }
+      const m = /^sbq-(.+)~/.exec(e.playback.id);
+      if (!m) return false;
+      const w = this.waiting.get(m[1]!);
+      if (w?.announcement === e.playback.id) {
+        w.announcement = undefined;
+        if (!w.ringing) this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
       }
       return true;
     }
