@@ -12,14 +12,7 @@ import net from "node:net";
 import * as hdr from "hdr-histogram-js";
 import { startAmiServer } from "../src/sim/ami/server.js";
 import { SimPbx } from "../src/sim/pbx.js";
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
+import { arg } from "./args.js";
 
 const SESSIONS = arg("sessions", 10);
 const CALLS = arg("calls", 200);

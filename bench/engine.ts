@@ -11,14 +11,7 @@
 import * as hdr from "hdr-histogram-js";
 import { startCall, step, type CallState, type EngineEvent } from "../src/ivr/engine/index.js";
 import { loadTreeSources, readTreeDir } from "../src/ivr/load.js";
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
+import { arg } from "./args.js";
 
 const SESSIONS = arg("sessions", 10_000);
 const STEPS = arg("steps", 2_000_000);

@@ -14,14 +14,7 @@ import * as hdr from "hdr-histogram-js";
 import { JobHub, verifySignature, type LeadPayload } from "../src/jobs/index.js";
 import { startLocalRedis } from "../src/lib/redis-server.js";
 import { freePort } from "../src/lib/net.js";
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
+import { arg } from "./args.js";
 
 const LEADS = arg("leads", 5000);
 const CONCURRENCY = arg("concurrency", 4);

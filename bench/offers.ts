@@ -15,14 +15,7 @@ import { loadCustomersFile } from "../src/crm/file-store.js";
 import { offerCallSchema, type OfferContext } from "../src/offers/context.js";
 import { loadOffers } from "../src/offers/load.js";
 import { rankOffers } from "../src/offers/rank.js";
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
+import { arg } from "./args.js";
 
 const RANKINGS = arg("rankings", 200_000);
 const loaded = loadOffers("config/offers.yaml");

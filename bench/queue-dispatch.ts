@@ -23,14 +23,7 @@ import { loadConfig } from "../src/config/load.js";
 import { startLocalRedis } from "../src/lib/redis-server.js";
 import { SeededRandom } from "../src/lib/seeded-random.js";
 import { CallerQueue, type Offer } from "../src/queue/index.js";
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
+import { arg } from "./args.js";
 
 const ROUNDS = arg("rounds", 10);
 const CONCURRENCY = arg("concurrency", 16);

@@ -22,18 +22,11 @@ import { CallerQueue } from "../src/queue/index.js";
 import { QueueModel } from "../src/queue/model.js";
 import { resolveSite } from "../src/queue/settings.js";
 import { laneStats, longestStarvation, simulate, type Engine, type LaneStats, type Scenario, type Served } from "./queue/sim.js";
+import { arg } from "./args.js";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} needs a number`);
-  return v;
-}
-
-const CALLS = arg("calls", 100_000);
-const SEED = arg("seed", 1);
-const REPLAY = arg("replay", 3000);
+const CALLS = arg("calls", 100_000, "number");
+const SEED = arg("seed", 1, "number");
+const REPLAY = arg("replay", 3000, "number");
 const AGENTS = 50;
 const HANDLE_S = 180;
 const EXPRESS_SHARE = 0.15;

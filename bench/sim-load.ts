@@ -14,18 +14,11 @@
 import { fork, type ChildProcess } from "node:child_process";
 import * as hdr from "hdr-histogram-js";
 import WebSocket from "ws";
+import { arg } from "./args.js";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
-  return v;
-}
-
-const RATE = arg("rate", 250);
-const SECONDS = Math.min(arg("seconds", 30), 40);
-const PROMPT_MS = arg("prompt-ms", 10_000);
+const RATE = arg("rate", 250, "positive number");
+const SECONDS = Math.min(arg("seconds", 30, "positive number"), 40);
+const PROMPT_MS = arg("prompt-ms", 10_000, "positive number");
 const HARD_STOP_MS = 60_000;
 
 type Stats = { channels: number; liveCalls: number; placed: number; ended: number; rss: number; heapUsed: number; loopP99Ms: number; loopMaxMs: number };
