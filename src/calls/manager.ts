@@ -111,13 +111,6 @@ export class CallManager {
     }
   }
 
-  private treeFor(args: string[], channel: AriChannel): string {
-    const [tree, did] = args;
-    if (tree) return tree;
-    const number = did || channel.dialplan?.exten || "";
-    return this.deps.ivr.didMap[number] ?? this.deps.ivr.defaultTree;
-  }
-
   private async arrive(channel: AriChannel, args: string[]): Promise<void> {
     const callId = channel.id;
     if (!this.accepting) {
@@ -127,20 +120,12 @@ export class CallManager {
     const callerNumber = channel.caller.number;
     // the CRM lookup starts now, so the data is there for the tree's branches and the screen-pop
     this.deps.crm?.prefetch(callId, callerNumber);
+    // Stasis args: <tree>,<did>; without a tree the DID picks one (ivr.didMap), else the default tree
+    const [named, didArg] = args;
+    const did = didArg || channel.dialplan?.exten || "";
+    const tree = named || (this.deps.ivr.didMap[did] ?? this.deps.ivr.defaultTree);
     const set = this.deps.registry.pin();
-    const tree = this.treeFor(args, channel);
-    const call: LiveCall = {
-      session: { callId, serverId: this.deps.ari.serverId, channelId: channel.id, startedAt: Date.now(), engine: undefined as unknown as CallState },
-      set,
-      state: undefined as unknown as CallState,
-      timers: new Map(),
-      chain: Promise.resolve(),
-      gone: false,
-      callerNumber,
-      callerName: channel.caller.name,
-    };
-    this.calls.set(callId, call);
-    const info = { callId, callerNumber, callerName: channel.caller.name, did: args[1] || channel.dialplan?.exten || "" };
+    const info = { callId, callerNumber, callerName: channel.caller.name, did };
     let first: StepResult;
     try {
       first = startCall(set, tree, info);
@@ -149,7 +134,18 @@ export class CallManager {
       this.log.warn({ callId, tree, fallback: this.deps.ivr.defaultTree }, "no such IVR tree; using the default tree");
       first = startCall(set, this.deps.ivr.defaultTree, info);
     }
-    this.log.info({ callId, caller: callerNumber, tree: first.state.tree, did: info.did }, "call arrived");
+    const call: LiveCall = {
+      session: { callId, serverId: this.deps.ari.serverId, channelId: channel.id, startedAt: Date.now(), engine: first.state },
+      set,
+      state: first.state,
+      timers: new Map(),
+      chain: Promise.resolve(),
+      gone: false,
+      callerNumber,
+      callerName: channel.caller.name,
+    };
+    this.calls.set(callId, call);
+    this.log.info({ callId, caller: callerNumber, tree: first.state.tree, did }, "call arrived");
     await this.run(call, async () => {
       try {
         await this.deps.ari.answer(channel.id);
