@@ -100,9 +100,10 @@ export class Run {
     const path = this.path();
     const last = path[path.length - 1];
     // entries are shared with the state the step was given: replace, never modify
-    const entry: PathEntry = last && last.node === this.state.node ? { node: last.node, type: last.type, choice } : { node: this.state.node, type: this.current?.node.type ?? "unknown", choice };
+    const here = last?.node === this.state.node;
+    const entry: PathEntry = { node: this.state.node, type: here ? last!.type : (this.current?.node.type ?? "unknown"), choice };
     if (label !== undefined) entry.label = label;
-    if (entry.node === last?.node) path[path.length - 1] = entry;
+    if (here) path[path.length - 1] = entry;
     else path.push(entry);
   }
 
