@@ -303,14 +303,14 @@ export class QueueHandoff {
     }
     this.waiting.delete(ring.callId);
     clearTimeout(w.announceTimer);
-    if (w.announcement) await this.deps.ari.stopPlayback(w.announcement).catch(ignore);
-    await this.deps.ari.stopMoh(w.channelId).catch(ignore);
     this.deps.hooks.agentStatus?.(ring.agentId, { state: "oncall" });
     const c: Connected = { callId: ring.callId, agentId: ring.agentId, agentChannelId, bridgeId: "", queue: w.queue, lane: w.lane, waitMs };
     this.talking.set(ring.callId, c);
     this.byAgentChannel.set(agentChannelId, ring.callId);
+    // the hold media stops while the bridge is being made: one round trip less before caller and agent talk
+    const silenced = Promise.all([w.announcement ? this.deps.ari.stopPlayback(w.announcement).catch(ignore) : undefined, this.deps.ari.stopMoh(w.channelId).catch(ignore)]);
     try {
-      const bridge = await this.deps.ari.createBridge({ type: ["mixing"], name: `call-${ring.callId}` });
+      const [bridge] = await Promise.all([this.deps.ari.createBridge({ type: ["mixing"], name: `call-${ring.callId}` }), silenced]);
       c.bridgeId = bridge.id;
       await this.deps.ari.addChannel(bridge.id, [w.channelId, agentChannelId]);
     } catch (err) {
