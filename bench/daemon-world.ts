@@ -1,0 +1,124 @@
+/**
+ * The world around the daemon in the daemon benchmarks (bench/first-play.ts, bench/pop-latency.ts), in
+ * its own process so the daemon under test has its core to itself: the PBX simulator with synthetic
+ * callers and agent phones, and the agents' desktop WebSockets. Every latency is measured here, on one
+ * clock: when the simulator sends StasisStart, when a play request arrives, when an agent leg enters
+ * Stasis (its phone answered) and when that agent's desktop receives the pop.
+ * Not meant to be run by hand; the parent talks to it over IPC.
+ */
+import { performance } from "node:perf_hooks";
+import WebSocket from "ws";
+import { CTI_SUBPROTOCOL, WS_PATH } from "../src/cti/protocol.js";
+import type { CallerSpecInput } from "../src/sim/scenario/caller-spec.js";
+import { startSimulator } from "../src/sim/index.js";
+
+export type WorldCommand =
+  | { cmd: "agents"; endpoints: string[]; answerDelay: number; talkTime: number }
+  | { cmd: "desktops"; url: string; tokens: Record<string, string> }
+  | { cmd: "place"; calls: CallerSpecInput[]; rate: number }
+  | { cmd: "stats" }
+  | { cmd: "stop" };
+
+export interface WorldStats {
+  placed: number;
+  live: number;
+  ended: number;
+  /** StasisStart sent -> first POST /channels/{id}/play received, ms, one per call that got there. */
+  firstPlay: number[];
+  /** Agent leg in Stasis (phone answered) -> pop frame received by that agent's desktop, ms. */
+  pop: number[];
+  /** Agent legs answered whose pop has not arrived (yet). */
+  popsPending: number;
+}
+
+export type WorldMessage = { type: "ready"; ariUrl: string; amiPort: number } | { type: "ok" } | { type: "placed" } | ({ type: "stats" } & WorldStats);
+
+const password = process.env.BENCH_ARI_PASSWORD ?? "";
+const sim = await startSimulator({
+  users: { switchboard: password },
+  timeScale: Number(process.env.BENCH_TIME_SCALE ?? 1),
+  control: { keepEndedCalls: 10 },
+  ari: { onRequest: (r) => playRequested(r) },
+});
+
+const stasisAt = new Map<string, number>();
+const firstPlay: number[] = [];
+// agent legs: answered time by the caller's call id (the daemon originates them with args agent,<callId>)
+const answeredAt = new Map<string, number>();
+const pop: number[] = [];
+let placed = 0;
+let ended = 0;
+sim.control.onCallEnded(() => ended++);
+
+function playRequested(r: { method: string; path: string }): void {
+  const id = r.method === "POST" ? /^\/ari\/channels\/([^/]+)\/play/.exec(r.path)?.[1] : undefined;
+  const at = id === undefined ? undefined : stasisAt.get(id);
+  if (at === undefined) return;
+  firstPlay.push(performance.now() - at);
+  stasisAt.delete(id!);
+}
+
+sim.pbx.onEvent((e) => {
+  if (e.type !== "StasisStart") return;
+  if (e.args[0] === "agent" && e.args[1]) answeredAt.set(e.args[1], performance.now());
+  else stasisAt.set(e.channel.id, performance.now());
+});
+
+function openDesktop(url: string, token: string): Promise<void> {
+  const ws = new WebSocket(`${url.replace(/^http/, "ws")}${WS_PATH}`, [CTI_SUBPROTOCOL], { origin: url });
+  return new Promise((resolve, reject) => {
+    ws.once("error", reject);
+    ws.on("message", (data) => {
+      const m = JSON.parse(String(data)) as { type: string; id?: string; pop?: { callId: string } };
+      if (m.type === "welcome") ws.send(JSON.stringify({ type: "state", id: "avail", state: "available" }));
+      else if (m.type === "ok" && m.id === "avail") resolve();
+      else if (m.type === "pop" && m.pop) {
+        const at = answeredAt.get(m.pop.callId);
+        if (at === undefined) return;
+        pop.push(performance.now() - at);
+        answeredAt.delete(m.pop.callId);
+        ws.send(JSON.stringify({ type: "ack", callId: m.pop.callId }));
+      } else if (m.type === "error") reject(new Error(`desktop refused: ${JSON.stringify(m)}`));
+    });
+    ws.once("open", () => ws.send(JSON.stringify({ type: "auth", id: "auth", token })));
+  });
+}
+
+/** Places the calls at `rate` per second, aimed at absolute times so a busy loop catches up. */
+async function place(calls: CallerSpecInput[], rate: number): Promise<void> {
+  const start = performance.now();
+  for (let i = 0; i < calls.length; i++) {
+    const due = start + (i * 1000) / rate - performance.now();
+    if (due > 1) await new Promise((r) => setTimeout(r, due));
+    sim.control.placeCall(calls[i]!);
+    placed++;
+  }
+}
+
+function stats(): WorldStats {
+  return { placed, live: sim.control.liveCalls, ended, firstPlay, pop, popsPending: answeredAt.size };
+}
+
+const reply = (m: WorldMessage): void => void process.send?.(m);
+process.on("message", (m: WorldCommand) => {
+  void (async () => {
+    if (m.cmd === "agents") {
+      for (const endpoint of m.endpoints) sim.control.addAgent({ endpoint, answerDelay: m.answerDelay, talkTime: m.talkTime });
+      reply({ type: "ok" });
+    } else if (m.cmd === "desktops") {
+      await Promise.all(Object.values(m.tokens).map((t) => openDesktop(m.url, t)));
+      reply({ type: "ok" });
+    } else if (m.cmd === "place") {
+      await place(m.calls, m.rate);
+      reply({ type: "placed" });
+    } else if (m.cmd === "stats") reply({ type: "stats", ...stats() });
+    else if (m.cmd === "stop") {
+      await sim.stop();
+      process.exit(0);
+    }
+  })().catch((err: Error) => {
+    process.stderr.write(`bench world: ${err.message}\n`);
+    process.exit(1);
+  });
+});
+reply({ type: "ready", ariUrl: sim.ariUrl, amiPort: sim.amiPort! });
