@@ -60,7 +60,32 @@ export class CallManager {
       this.deps.ari.on("event", (e) => this.route(e)),
       this.deps.ari.on("connected", () => void this.recover()),
       this.deps.ari.on("reconnected", () => void this.recover()),
+      this.deps.ari.on("disconnected", (e) => {
+        if (e.willReconnect) this.suspend();
+      }),
     );
+  }
+
+  /**
+   * The ARI link is down: nothing can be played or heard, so the IVR must not run on (its timers would
+   * walk callers through menus they never hear, to a transfer that fails, and leave them silent in the
+   * app). Callers in the IVR are let go from memory as they are; their sessions stay in Redis and the
+   * recovery on reconnect resumes them, as after a restart. Queued and connected callers stay with the
+   * hand-off.
+   */
+  private suspend(): void {
+    let suspended = 0;
+    for (const [id, call] of this.calls) {
+      if (call.session.agent || this.deps.handoff.isWaiting(call.session.callId)) continue;
+      call.gone = true;
+      for (const t of call.timers.values()) clearTimeout(t);
+      call.timers.clear();
+      this.calls.delete(id);
+      this.deps.registry.unpin(call.set.version);
+      this.deps.crm?.forget(call.session.callId);
+      suspended++;
+    }
+    if (suspended) this.log.warn({ suspended }, "ARI connection lost: callers in the IVR wait in the app until it is back");
   }
 
   /** Stops taking new calls (they go to the dialplan fallback); sessions stay in Redis for the next daemon. */
