@@ -292,6 +292,17 @@ export class CallManager {
     this.feedLater(callId, event);
   }
 
+  /**
+   * Calls whose channel is missing from `liveChannelIds` (Asterisk's channel list, requested at
+   * `listedAt`) end as hangups. Only calls that arrived before the request are judged: a newer channel
+   * may not be in the list. Returns the call ids ended.
+   */
+  reconcile(liveChannelIds: ReadonlySet<string>, listedAt: number): string[] {
+    const gone = [...this.calls.values()].filter((c) => !c.gone && c.session.startedAt < listedAt && !liveChannelIds.has(c.session.channelId));
+    for (const c of gone) this.callerLeft(c.session.channelId);
+    return gone.map((c) => c.session.callId);
+  }
+
   /** Queue verdicts come back into the engine through here (wired by the daemon). */
   queueResult(callId: string, outcome: "answered" | "timeout" | "empty" | "full"): void {
     this.feedLater(callId, { type: "queueResult", outcome });

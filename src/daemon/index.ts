@@ -2,7 +2,7 @@ import express from "express";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
-import { phoneState } from "../calls/device-states.js";
+import { AmiSync } from "../calls/ami-sync.js";
 import { CallManager } from "../calls/manager.js";
 import { QueueHandoff } from "../calls/queue-handoff.js";
 import { SessionStore } from "../calls/session-store.js";
@@ -123,12 +123,17 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     let ami: AmiGateway | undefined;
     if (amiOptions) {
       ami = new AmiGateway(amiOptions);
-      // phones' registration and busy states keep the agent registry honest
-      ami.on("DeviceStateChange", (e) => {
-        if (config.agents.some((a) => a.endpoint === e.device)) {
-          void queue.deviceState(e.device, phoneState(e.state)).then(() => handoff.kick(), (err) => log.warn({ err, device: e.device }, "device state not recorded"));
-        }
+      const sync = new AmiSync({
+        ami,
+        endpoints: new Set(config.agents.map((a) => a.endpoint)),
+        queue,
+        calls,
+        handoff,
+        reconcileEveryMs: config.calls.reconcileInterval * 1000,
+        logger: log,
       });
+      sync.start();
+      cleanups.push(() => sync.stop());
       await ami.start().catch((err) => log.warn({ err }, "AMI not connected; agent phone states unknown until it is"));
       cleanups.push(() => ami?.stop());
     }

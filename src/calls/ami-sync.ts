@@ -1,0 +1,87 @@
+import type { Logger } from "../lib/logger.js";
+import type { CallerQueue } from "../queue/index.js";
+import type { AmiGateway } from "../telephony/index.js";
+import { phoneState } from "./device-states.js";
+import type { CallManager } from "./manager.js";
+import type { QueueHandoff } from "./queue-handoff.js";
+
+export interface AmiSyncDeps {
+  ami: AmiGateway;
+  /** The agents' phones (e.g. PJSIP/1001): only their states matter to the queue. */
+  endpoints: ReadonlySet<string>;
+  queue: CallerQueue;
+  calls: CallManager;
+  handoff: QueueHandoff;
+  /** Milliseconds between channel reconciliations (0: only when AMI (re)connects). */
+  reconcileEveryMs: number;
+  logger: Logger;
+}
+
+/**
+ * What the daemon reads over AMI. Phone states: DeviceStateChange as they happen, and the whole
+ * DeviceStateList whenever AMI (re)connects, so a phone that unregistered while AMI was down is not
+ * offered calls. Channel reconciliation: CoreShowChannels on (re)connect and periodically; a caller whose
+ * channel Asterisk no longer has (its hangup lost, e.g. while ARI was down) ends as a hangup, so a ghost
+ * never holds a queue place or rings an agent.
+ */
+export class AmiSync {
+  private readonly log: Logger;
+  private readonly offs: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: AmiSyncDeps) {
+    this.log = deps.logger.child({ component: "ami-sync" });
+  }
+
+  start(): void {
+    const { ami } = this.deps;
+    this.offs.push(
+      ami.on("DeviceStateChange", (e) => void this.phone(e.device, e.state)),
+      ami.on("connected", () => void this.sync()),
+      ami.on("reconnected", () => void this.sync()),
+    );
+    if (this.deps.reconcileEveryMs > 0) {
+      this.timer = setInterval(() => void this.reconcile(), this.deps.reconcileEveryMs);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    for (const off of this.offs.splice(0)) off();
+    clearInterval(this.timer);
+  }
+
+  /** Every phone's state, then the channel list; failures are logged and retried at the next occasion. */
+  async sync(): Promise<void> {
+    try {
+      const rows = await this.deps.ami.deviceStates();
+      await Promise.all(rows.map((r) => this.phone(r.device, r.state)));
+    } catch (err) {
+      this.log.warn({ err }, "device states not read");
+    }
+    await this.reconcile();
+  }
+
+  async reconcile(): Promise<void> {
+    if (!this.deps.ami.isConnected) return;
+    // calls that arrived before the request must be in the reply if their channel is still up
+    const askedAt = Date.now();
+    try {
+      const rows = await this.deps.ami.coreShowChannels();
+      const ended = this.deps.calls.reconcile(new Set(rows.map((r) => r.uniqueId)), askedAt);
+      if (ended.length) this.log.warn({ calls: ended }, "calls whose channel is gone ended (their hangup was missed)");
+    } catch (err) {
+      this.log.warn({ err }, "channels not reconciled");
+    }
+  }
+
+  private async phone(device: string, state: string): Promise<void> {
+    if (!this.deps.endpoints.has(device)) return;
+    try {
+      const change = await this.deps.queue.deviceState(device, phoneState(state));
+      if (change && change.from !== change.to) this.deps.handoff.kick();
+    } catch (err) {
+      this.log.warn({ err, device }, "device state not recorded");
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * What the daemon reads over AMI, end to end against the simulator: agent phone states (the full list
+ * when AMI connects, then each change) and the channel list that ends callers whose hangup ARI missed.
+ */
+import { afterEach, describe, expect, test } from "vitest";
+import { SessionStore } from "../../src/calls/session-store.js";
+import { daemon, setup, stopAll, waitFor } from "./harness.js";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+
+const proxies: TcpProxy[] = [];
+afterEach(async () => {
+  await stopAll();
+  for (const p of proxies.splice(0)) await p.close();
+});
+
+const agent = { id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true };
+/** An unknown caller choosing technical support and typing an account number. */
+const supportCaller = (caller: string) => ({
+  caller,
+  did: "800",
+  hangupAfter: 600,
+  prompts: [
+    { prompt: "sound:switchboard/main-menu", after: 0.1, press: "2" },
+    { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
+  ],
+});
+
+describe("AMI in the daemon", () => {
+  test("a phone that unregistered before the daemon started is not offered calls until it registers again", async () => {
+    const s = await setup([agent]);
+    s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+    s.sim.control.updateAgent("PJSIP/1001", { registered: false });
+    const d = await daemon(s);
+    const a1 = async () => (await d.queue.status("support")).agents.find((a) => a.agentId === "a1");
+    await waitFor("the phone's state from DeviceStateList", async () => (await a1())?.device === "unavailable");
+
+    // nobody reachable: the caller hears the after-hours message instead of ringing a dead phone
+    const first = s.sim.control.placeCall(supportCaller("5559101"));
+    await waitFor("the after-hours message", () => s.sim.control.getCall(first.channelId)?.heard.some((h) => h.uri === "sound:switchboard/after-hours"));
+    expect(s.sim.control.getCall(first.channelId)?.bridges.filter((b) => b.bridgeType !== "holding")).toEqual([]);
+
+    s.sim.control.updateAgent("PJSIP/1001", { registered: true });
+    await waitFor("the phone's state from DeviceStateChange", async () => (await a1())?.device === "registered");
+    const second = s.sim.control.placeCall(supportCaller("5559102"));
+    const answered = await waitFor("the agent to answer", async () => (await d.queue.events()).find((e) => e.type === "answered"));
+    expect(answered).toMatchObject({ callId: second.channelId, agentId: "a1" });
+  });
+
+  test("a caller who hangs up while ARI is cut off leaves the queue and Redis through the AMI channel list", async () => {
+    const probe = await setup([agent]);
+    // the one agent is staffed but on a call, so the caller waits in the queue
+    probe.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+    probe.sim.control.updateAgent("PJSIP/1001", { busy: true });
+    const ariProxy = await startTcpProxy({ host: probe.sim.host, port: probe.sim.ariPort });
+    proxies.push(ariProxy);
+    const s = { ...probe };
+    s.config = {
+      ...probe.config,
+      calls: { ...probe.config.calls, reconcileInterval: 0.3 },
+      asterisk: probe.config.asterisk.map((a) => ({ ...a, ari: { ...a.ari, url: `http://127.0.0.1:${ariProxy.port}` } })),
+    };
+    const d = await daemon(s);
+    const { channelId } = s.sim.control.placeCall(supportCaller("5559102"));
+    await waitFor("the caller to wait in the support queue", async () => (await d.queue.status("support")).waiting === 1);
+    ariProxy.cut();
+    s.sim.pbx.hangup(channelId);
+    await waitFor("the caller to leave the queue while ARI is down", async () => (await d.queue.status("support")).waiting === 0 && d.calls.size === 0);
+    const store = new SessionStore(s.redis.client(), `${s.redis.prefix}sim:`);
+    await waitFor("the session to leave Redis", async () => (await store.list("sim")).length === 0);
+    expect(d.ari.isConnected).toBe(false);
+    ariProxy.restore();
+  });
+});
