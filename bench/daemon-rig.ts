@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import type { z } from "zod";
 import { loadConfig } from "../src/config/load.js";
@@ -23,6 +24,8 @@ export interface Rig {
   stats(): Promise<WorldStats>;
   /** Heap in use after a full GC (run with --expose-gc), bytes. */
   heapAfterGc(): number;
+  /** Event-loop delay of both processes since the daemon started: the latency tails come from here. */
+  loops(world: WorldStats): string;
   stop(): Promise<void>;
 }
 
@@ -93,6 +96,8 @@ export async function startRig(name: string, opts: RigOptions): Promise<Rig> {
     env: { BENCH_ARI_PASSWORD: password, BENCH_SESSION_SECRET: sessionSecret },
   });
   const redis = new Redis(redisUrl);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
 
   return {
     daemon,
@@ -110,7 +115,12 @@ export async function startRig(name: string, opts: RigOptions): Promise<Rig> {
       gc?.();
       return process.memoryUsage().heapUsed;
     },
+    loops(w) {
+      const ms = (ns: number) => (ns / 1e6).toFixed(1);
+      return `event-loop delay p99/max: daemon ${ms(loop.percentile(99))}/${ms(loop.max)} ms, simulator and desktops ${w.loopP99.toFixed(1)}/${w.loopMax.toFixed(1)} ms`;
+    },
     async stop() {
+      loop.disable();
       await daemon.stop();
       // the bench's keys only: the Redis may be the user's (REDIS_URL)
       const keys = await redis.keys(`${prefix}*`);

@@ -6,7 +6,7 @@
  * Stasis (its phone answered) and when that agent's desktop receives the pop.
  * Not meant to be run by hand; the parent talks to it over IPC.
  */
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { CTI_SUBPROTOCOL, WS_PATH } from "../src/cti/protocol.js";
 import type { CallerSpecInput } from "../src/sim/scenario/caller-spec.js";
@@ -29,6 +29,9 @@ export interface WorldStats {
   pop: number[];
   /** Agent legs answered whose pop has not arrived (yet). */
   popsPending: number;
+  /** This process's event-loop delay over the run, ms. */
+  loopP99: number;
+  loopMax: number;
 }
 
 export type WorldMessage = { type: "ready"; ariUrl: string; amiPort: number } | { type: "ok" } | { type: "placed" } | ({ type: "stats" } & WorldStats);
@@ -48,6 +51,8 @@ const answeredAt = new Map<string, number>();
 const pop: number[] = [];
 let placed = 0;
 let ended = 0;
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 sim.control.onCallEnded(() => ended++);
 
 function playRequested(r: { method: string; path: string }): void {
@@ -96,7 +101,7 @@ async function place(calls: CallerSpecInput[], rate: number): Promise<void> {
 }
 
 function stats(): WorldStats {
-  return { placed, live: sim.control.liveCalls, ended, firstPlay, pop, popsPending: answeredAt.size };
+  return { placed, live: sim.control.liveCalls, ended, firstPlay, pop, popsPending: answeredAt.size, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
 }
 
 const reply = (m: WorldMessage): void => void process.send?.(m);

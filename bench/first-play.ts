@@ -40,6 +40,7 @@ const out = [
   `first-play: ${CALLS} calls placed at ${RATE}/s (ramp ${rampSeconds.toFixed(1)} s), ${live} live in the daemon at the end`,
   `  StasisStart -> first play request: ${summary(s.firstPlay)}`,
   `  the last 10% (arriving with ~${Math.round(CALLS * 0.9)}+ calls live): ${summary(tail)}`,
+  `  ${rig.loops(s)}`,
   `  daemon heap per live call ${(heapPerCall / 1024).toFixed(1)} KB, Redis per call ${(redisPerCall / 1024).toFixed(1)} KB`,
 ];
 process.stdout.write(`${out.join("\n")}\n`);

@@ -64,6 +64,7 @@ const out = [
   `pop-latency: ${AGENTS} agents on desktops, ${CALLS} calls at ${RATE}/s, ${s.pop.length} pops in ${seconds.toFixed(1)} s`,
   `  agent answers -> pop at the desktop: ${summary(s.pop)}`,
   `  answered legs without a pop when the run ended: ${s.popsPending}`,
+  `  ${rig.loops(s)}`,
 ];
 process.stdout.write(`${out.join("\n")}\n`);
 await rig.stop();
