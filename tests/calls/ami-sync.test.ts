@@ -48,7 +48,7 @@ describe("AMI in the daemon", () => {
 
   test("a caller who hangs up while ARI is cut off leaves the queue and Redis through the AMI channel list", async () => {
     const probe = await setup([agent]);
-    // the one agent is staffed but on a call, so the caller waits in the queue
+    // the one agent's phone turns calls away as busy: the agent ends up paused and the caller waits
     probe.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
     probe.sim.control.updateAgent("PJSIP/1001", { busy: true });
     const ariProxy = await startTcpProxy({ host: probe.sim.host, port: probe.sim.ariPort });

@@ -49,6 +49,8 @@ describe("the daemon on live channels", () => {
     s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 3 });
     const d = await daemon(s);
     // the agent is staffed but the phone is busy (as on a personal call), so both callers wait
+    // (once the phone states read over AMI at connect are in, so they do not overwrite this one)
+    await waitFor("the phone's state from AMI", async () => (await d.queue.status("support")).agents.find((a) => a.agentId === "a1")?.device === "registered");
     await d.queue.deviceState("PJSIP/1001", "in_use");
     const standard = s.sim.control.placeCall(supportCaller("5559001"));
     await waitFor("the standard caller to queue", async () => (await d.queue.status("support")).waiting === 1);
