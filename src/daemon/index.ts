@@ -134,7 +134,7 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
       });
       sync.start();
       cleanups.push(() => sync.stop());
-      await ami.start().catch((err) => log.warn({ err }, "AMI not connected; agent phone states unknown until it is"));
+      await ami.start({ keepTrying: true }).catch((err) => log.warn({ err }, "AMI not connected; retrying in the background (agent phone states unknown until then)"));
       cleanups.push(() => ami?.stop());
     }
 

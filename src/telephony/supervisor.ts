@@ -8,7 +8,7 @@ import { backoffDelay, type BackoffPolicy } from "./backoff.js";
  * in progress and tears the session down, so no timer or socket of the gateway survives it.
  *
  *   idle --start()--> connecting --ok--> connected --lost--> reconnecting --ok--> connected ...
- *                         |  fail: start() rejects, stopped      (failures: retry with backoff)
+ *                         |  fail: start() rejects, stopped (or reconnecting with keepTrying)
  *   any --stop()--> stopped          connected --halt()--> halted (no reconnect; stop() still needed)
  */
 export type SupervisorState = "idle" | "connecting" | "connected" | "reconnecting" | "halted" | "stopped";
@@ -58,15 +58,22 @@ export class Supervisor<S> {
     return this.current;
   }
 
-  /** First connect. Rejects with the attempt's error (and the supervisor is stopped then). */
-  async start(): Promise<void> {
+  /**
+   * First connect. Rejects with the attempt's error; the supervisor is stopped then, unless `keepTrying`
+   * (an optional link): it then goes on trying with backoff and announces `reconnected` once through.
+   */
+  async start(opts: { keepTrying?: boolean } = {}): Promise<void> {
     if (this._state !== "idle") throw new Error(`start() was already called (state ${this._state})`);
     this._state = "connecting";
     let session: S;
     try {
       session = await this.runAttempt();
     } catch (err) {
-      if (this._state === "connecting") this._state = "stopped";
+      if (this._state === "connecting") {
+        this._state = opts.keepTrying ? "reconnecting" : "stopped";
+        this.downSince = Date.now();
+        this.scheduleReconnect();
+      }
       throw err;
     }
     if (this._state !== "connecting") {

@@ -242,6 +242,31 @@ describe("AmiGateway reconnect", () => {
     await waitFor("old connection closed", () => srv.openConnections === 1);
   });
 
+  it("keepTrying: a server down at start is reached later and announced as reconnected; stop() ends the trying", async () => {
+    const srv = await server();
+    const port = srv.port;
+    await srv.stop();
+    const gw = gateway(srv);
+    expect(await gw.start({ keepTrying: true }).catch((e: unknown) => e)).toBeInstanceOf(AmiUnavailableError);
+    expect(gw.state).toBe("reconnecting");
+    const back = next("reconnected", (d) => gw.on("reconnected", d));
+    await sleep(100);
+    open.unshift(await new MiniAmi({ port }).start());
+    await back;
+    expect((await gw.ping()).timestamp).toBeDefined();
+
+    const down = await server();
+    const downPort = down.port;
+    await down.stop();
+    const gave = gateway(down);
+    await gave.start({ keepTrying: true }).catch(() => undefined);
+    await gave.stop();
+    const watcher = await new MiniAmi({ port: downPort }).start();
+    open.unshift(watcher);
+    await sleep(300);
+    expect(watcher.connections).toBe(0);
+  });
+
   it("stop() during backoff: no further connection attempts", async () => {
     const srv = await server();
     const port = srv.port;

@@ -146,10 +146,14 @@ export class AmiGateway {
     this.emitter.off(event, listener);
   }
 
-  /** Connects and logs in once; rejects with AmiAuthError or AmiUnavailableError, leaving nothing open. */
-  async start(): Promise<void> {
+  /**
+   * Connects and logs in once; rejects with AmiAuthError or AmiUnavailableError, leaving nothing open.
+   * With `keepTrying` it still rejects, but goes on trying in the background (backoff as for a lost
+   * connection) and emits `reconnected` once it gets through: for a daemon that can work without AMI.
+   */
+  async start(opts: { keepTrying?: boolean } = {}): Promise<void> {
     if (this.supervisor.state !== "idle") throw new AmiError("AMI_CONFIG", `start() was already called (state ${this.supervisor.state})`, this.serverId);
-    await this.supervisor.start();
+    await this.supervisor.start(opts);
   }
 
   /** Stops for good: no reconnect, socket destroyed, pending actions failed, no timer left. */
