@@ -213,6 +213,9 @@ export class QueueHandoff {
 
   /** Runs dispatch until no more matches; calls that overlap are merged into one more round. */
   kick(): void {
+    // without ARI no agent can be rung: an offer now would only count as a missed call against the
+    // agent; the sweep dispatches again once the link is back
+    if (!this.deps.ari.isConnected) return;
     if (this.dispatching) {
       this.again = true;
       return;

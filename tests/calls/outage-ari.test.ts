@@ -71,3 +71,36 @@ test(
   },
   120_000,
 );
+
+test("no agent is rung while ARI is down: the agent stays available and the waiting caller is answered once it is back", async () => {
+  const agent = { id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true };
+  const s = await throughProxies(await setup([agent]));
+  s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+  const d = await daemon(s);
+  const a1 = async () => (await d.queue.status("support")).agents.find((a) => a.agentId === "a1");
+  // the phone is busy (a personal call) once the states read over AMI at connect are in
+  await waitFor("the phone's state from AMI", async () => (await a1())?.device === "registered");
+  await d.queue.deviceState("PJSIP/1001", "in_use");
+  const { channelId } = s.sim.control.placeCall({
+    caller: "5559104",
+    did: "800",
+    hangupAfter: 600,
+    prompts: [
+      { prompt: MAIN_MENU, after: 0.1, press: "2" },
+      { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
+    ],
+  });
+  await waitFor("the caller to queue", async () => (await d.queue.status("support")).waiting === 1);
+
+  s.ariProxy.cut();
+  await waitFor("the daemon to notice", () => !d.ari.isConnected);
+  // the personal call ends during the outage: the agent is free but cannot be reached through ARI
+  await d.queue.deviceState("PJSIP/1001", "registered");
+  await sleep(1500);
+  expect(await a1()).toMatchObject({ state: "available" });
+  expect((await d.queue.events()).filter((e) => e.type === "requeued")).toEqual([]);
+
+  s.ariProxy.restore();
+  const answered = await waitFor("the caller to be answered after the outage", async () => (await d.queue.events()).find((e) => e.type === "answered"), 20_000);
+  expect(answered).toMatchObject({ callId: channelId, agentId: "a1" });
+}, 60_000);
