@@ -5,12 +5,11 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { SessionStore } from "../../src/calls/session-store.js";
 import { daemon, setup, stopAll, waitFor } from "./harness.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+import { closeProxies, throughProxies } from "./outage-rig.js";
 
-const proxies: TcpProxy[] = [];
 afterEach(async () => {
   await stopAll();
-  for (const p of proxies.splice(0)) await p.close();
+  await closeProxies();
 });
 
 const agent = { id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true };
@@ -47,27 +46,19 @@ describe("AMI in the daemon", () => {
   });
 
   test("a caller who hangs up while ARI is cut off leaves the queue and Redis through the AMI channel list", async () => {
-    const probe = await setup([agent]);
+    const s = await throughProxies(await setup([agent], { reconcileInterval: 0.3 }));
     // the one agent's phone turns calls away as busy: the agent ends up paused and the caller waits
-    probe.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
-    probe.sim.control.updateAgent("PJSIP/1001", { busy: true });
-    const ariProxy = await startTcpProxy({ host: probe.sim.host, port: probe.sim.ariPort });
-    proxies.push(ariProxy);
-    const s = { ...probe };
-    s.config = {
-      ...probe.config,
-      calls: { ...probe.config.calls, reconcileInterval: 0.3 },
-      asterisk: probe.config.asterisk.map((a) => ({ ...a, ari: { ...a.ari, url: `http://127.0.0.1:${ariProxy.port}` } })),
-    };
+    s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+    s.sim.control.updateAgent("PJSIP/1001", { busy: true });
     const d = await daemon(s);
     const { channelId } = s.sim.control.placeCall(supportCaller("5559102"));
     await waitFor("the caller to wait in the support queue", async () => (await d.queue.status("support")).waiting === 1);
-    ariProxy.cut();
+    s.ariProxy.cut();
     s.sim.pbx.hangup(channelId);
     await waitFor("the caller to leave the queue while ARI is down", async () => (await d.queue.status("support")).waiting === 0 && d.calls.size === 0);
     const store = new SessionStore(s.redis.client(), `${s.redis.prefix}sim:`);
     await waitFor("the session to leave Redis", async () => (await store.list("sim")).length === 0);
     expect(d.ari.isConnected).toBe(false);
-    ariProxy.restore();
+    s.ariProxy.restore();
   });
 });
