@@ -53,6 +53,8 @@ export const ctiConfigSchema = z
     sessionHours: z.number().positive().max(24 * 7).default(10),
     /** Pages on other origins allowed to open the agent WebSocket; empty: the daemon's own origin only. */
     allowedOrigins: z.array(originSchema).default([]),
+    /** Seconds after wrap-up an agent may still send a call's disposition; then its history entry is written without one. */
+    dispositionGrace: z.number().min(0).max(86_400).default(120),
     /** How long a pushed pop is kept for an agent who reconnects. */
     popTtlSeconds: z.number().int().positive().max(7 * 86_400).default(3600),
   })

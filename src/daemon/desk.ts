@@ -15,6 +15,7 @@ import { offerCallSchema } from "../offers/context.js";
 import type { OfferRules } from "../offers/load.js";
 import { rankOffers } from "../offers/rank.js";
 import type { RankedOffer } from "../offers/ranked.js";
+import { customerIdOf, pathChoices, unattendedEntry } from "./history.js";
 
 /**
  * The agent's side of a call: when caller and agent are connected, the screen-pop (CRM record fetched
@@ -46,6 +47,8 @@ export interface DeskDeps {
   caps: OfferCaps;
   jobs: JobHub;
   logger: Logger;
+  /** After wrap-up, how long an agent may still send the disposition before the entry is written without one. */
+  dispositionGraceMs: number;
 }
 
 /** Calls kept for outcomes and the disposition after they end (wrap-up); older ones are dropped. */
@@ -54,6 +57,8 @@ const MAX_CALLS = 10_000;
 export class AgentDesk {
   private hub: CtiHub | undefined;
   private readonly calls = new Map<string, DeskCall>();
+  /** Agent calls that ended and wait for their disposition. */
+  private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly log: Logger;
 
   constructor(private readonly deps: DeskDeps) {
@@ -92,7 +97,7 @@ export class AgentDesk {
       lane: c.lane,
       waitSeconds: Math.round(c.waitMs / 1000),
       reason,
-      path: call.state.path.filter((p) => p.choice !== undefined).map((p) => `${p.node.split("#")[1]}=${p.label ?? p.choice}`),
+      path: pathChoices(call.state.path),
       answeredAt: new Date().toISOString(),
     });
     await this.hub?.pushPop(c.agentId, pop);
@@ -152,28 +157,68 @@ export class AgentDesk {
     this.log.info({ callId: o.callId, agentId, offer: offer.id, outcome: o.outcome }, "offer outcome");
   }
 
-  /** The call's history entry, written back to the CRM (and its history webhook when configured). */
+  /** The agent's disposition: the call's history entry, with notes and offer outcomes. */
   async disposition(agentId: string, disp: Disposition): Promise<void> {
     const d = this.calls.get(disp.callId);
     if (!d || d.agentId !== agentId) throw Object.assign(new Error("this call is not on your desk"), { code: "SBQ_NOT_FOUND" });
-    this.calls.delete(disp.callId);
-    const entry: HistoryEntry = {
+    await this.close(disp.callId, d, disp.disposition, disp.notes);
+  }
+
+  /**
+   * The caller is gone. Every call leaves a history entry: an agent's call when the agent gives the
+   * disposition, or without one once wrap-up and the grace period are over (phone-only agents); any
+   * other call now, with the path it took and how it ended.
+   */
+  ended(call: { session: CallSession; state: CallState }): void {
+    const { callId } = call.session;
+    if (call.session.agent || this.calls.has(callId)) {
+      const wrapUpMs = (this.deps.config.queues[call.session.queue?.queue ?? ""]?.wrapUp ?? 0) * 1000;
+      const timer = setTimeout(() => void this.unanswered(callId), wrapUpMs + this.deps.dispositionGraceMs);
+      timer.unref();
+      this.pending.set(callId, timer);
+      return;
+    }
+    const customerId = customerIdOf(call.state);
+    if (customerId) void this.write(customerId, unattendedEntry(call, new Date()));
+  }
+
+  /** Shutdown: agent calls still waiting for a disposition get their entry now rather than never. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.pending.keys()].map((callId) => this.unanswered(callId)));
+  }
+
+  private async unanswered(callId: string): Promise<void> {
+    const d = this.calls.get(callId);
+    if (d) await this.close(callId, d, "not recorded");
+  }
+
+  private async close(callId: string, d: DeskCall, disposition: string, notes?: string): Promise<void> {
+    this.calls.delete(callId);
+    clearTimeout(this.pending.get(callId));
+    this.pending.delete(callId);
+    if (!d.customer) return;
+    await this.write(d.customer.id, {
       at: d.answeredAt,
-      callId: disp.callId,
+      callId,
       lane: d.lane,
       queue: d.queue,
       waitSeconds: d.waitSeconds,
-      agent: agentId,
-      disposition: disp.disposition,
+      agent: d.agentId,
+      disposition,
       ...(d.reason ? { reason: d.reason } : {}),
       path: d.path,
-      ...(disp.notes ? { notes: disp.notes } : {}),
+      ...(notes ? { notes } : {}),
       ...(d.outcomes.length ? { offers: d.outcomes } : {}),
-    };
-    if (!d.customer) return;
-    await this.deps.customers.appendHistory?.(d.customer.id, entry).catch((err) => this.log.warn({ err, customer: d.customer?.id }, "history not written to the CRM store"));
+    });
+  }
+
+  /** Written back to the CRM store, and to the history webhook when one is configured. */
+  private async write(customerId: string, entry: HistoryEntry): Promise<void> {
+    await this.deps.customers.appendHistory?.(customerId, entry).catch((err) => this.log.warn({ err, customer: customerId }, "history not written to the CRM store"));
     if (this.deps.config.jobs.webhooks.history) {
-      await this.deps.jobs.publish("history", { idempotencyKey: `${disp.callId}:history`, occurredAt: new Date().toISOString(), customerId: d.customer.id, entry });
+      await this.deps.jobs
+        .publish("history", { idempotencyKey: `${entry.callId}:history`, occurredAt: new Date().toISOString(), customerId, entry })
+        .catch((err) => this.log.error({ err, customer: customerId }, "history job not queued"));
     }
   }
 }

@@ -76,7 +76,17 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     const jobs = new JobHub({ redisUrl: config.redis.url, prefix: config.redis.keyPrefix, config: config.jobs, logger: log, env });
     await jobs.ready();
     cleanups.push(() => jobs.close());
-    const desk = new AgentDesk({ config, crm, customers, rules: offers.rules, caps: new OfferCaps(redis, config.redis.keyPrefix), jobs, logger: log });
+    const desk = new AgentDesk({
+      config,
+      crm,
+      customers,
+      rules: offers.rules,
+      caps: new OfferCaps(redis, config.redis.keyPrefix),
+      jobs,
+      logger: log,
+      dispositionGraceMs: config.cti.dispositionGrace * 1000,
+    });
+    cleanups.push(() => desk.stop());
     const queue = CallerQueue.fromConfig(redis, config);
     for (const a of config.agents) {
       await queue.registerAgent({ agentId: a.id, endpoint: a.endpoint, queues: a.queues, skills: a.skills });
@@ -112,6 +122,7 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
       ivr: config.ivr,
       logger: log,
       onConnected: (call, c) => void desk.connected(call, c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
+      onEnded: (call) => desk.ended(call),
     });
     calls.start();
     handoff.start();

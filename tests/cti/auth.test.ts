@@ -75,7 +75,7 @@ describe("session tokens", () => {
 describe("cti and agents config", () => {
   test("defaults, origins normalised, and the secret named by the config comes from the environment", () => {
     const cfg = ctiConfigSchema.parse({ allowedOrigins: ["https://desk.example.com/"] });
-    expect(cfg).toEqual({ sessionSecret: { env: "SWITCHBOARD_SESSION_SECRET" }, sessionHours: 10, allowedOrigins: ["https://desk.example.com"], popTtlSeconds: 3600 });
+    expect(cfg).toEqual({ sessionSecret: { env: "SWITCHBOARD_SESSION_SECRET" }, sessionHours: 10, allowedOrigins: ["https://desk.example.com"], dispositionGrace: 120, popTtlSeconds: 3600 });
     expect(ctiConfigSchema.safeParse({ allowedOrigins: ["https://desk.example.com/agent"] }).success).toBe(false);
     expect(() => sessionSecretFrom(cfg, {})).toThrow(/export SWITCHBOARD_SESSION_SECRET/);
     expect(() => sessionSecretFrom(cfg, { SWITCHBOARD_SESSION_SECRET: "short" })).toThrow(/too short/);
