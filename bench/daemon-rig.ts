@@ -5,7 +5,6 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import type { z } from "zod";
 import { loadConfig } from "../src/config/load.js";
@@ -14,6 +13,7 @@ import { startDaemon, type Daemon } from "../src/daemon/index.js";
 import { createLogger } from "../src/lib/logger.js";
 import { startLocalRedis, type LocalRedis } from "../src/lib/redis-server.js";
 import type { WorldCommand, WorldMessage, WorldStats } from "./daemon-world.js";
+import { loopDelay } from "./loop-delay.js";
 
 export interface Rig {
   daemon: Daemon;
@@ -22,7 +22,7 @@ export interface Rig {
   send(cmd: WorldCommand): void;
   next<T extends WorldMessage["type"]>(type: T): Promise<Extract<WorldMessage, { type: T }>>;
   stats(): Promise<WorldStats>;
-  /** Heap in use after a full GC (run with --expose-gc), bytes. */
+  /** Heap in use after a full GC (run with --expose-gc), bytes; the daemon's loop-delay record starts again. */
   heapAfterGc(): number;
   /** Event-loop delay of both processes since the daemon started: the latency tails come from here. */
   loops(world: WorldStats): string;
@@ -96,8 +96,7 @@ export async function startRig(name: string, opts: RigOptions): Promise<Rig> {
     env: { BENCH_ARI_PASSWORD: password, BENCH_SESSION_SECRET: sessionSecret },
   });
   const redis = new Redis(redisUrl);
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
+  const loop = loopDelay();
 
   return {
     daemon,
@@ -113,14 +112,15 @@ export async function startRig(name: string, opts: RigOptions): Promise<Rig> {
     heapAfterGc() {
       gc?.();
       gc?.();
+      // a forced full GC is the bench's own pause, not the daemon's
+      loop.reset();
       return process.memoryUsage().heapUsed;
     },
     loops(w) {
-      const ms = (ns: number) => (ns / 1e6).toFixed(1);
-      return `event-loop delay p99/max: daemon ${ms(loop.percentile(99))}/${ms(loop.max)} ms, simulator and desktops ${w.loopP99.toFixed(1)}/${w.loopMax.toFixed(1)} ms`;
+      return `event-loop delay p99/max: daemon ${loop.p99().toFixed(1)}/${loop.max().toFixed(1)} ms, simulator and desktops ${w.loopP99.toFixed(1)}/${w.loopMax.toFixed(1)} ms`;
     },
     async stop() {
-      loop.disable();
+      loop.stop();
       await daemon.stop();
       // the bench's keys only: the Redis may be the user's (REDIS_URL)
       const keys = await redis.keys(`${prefix}*`);

@@ -6,11 +6,12 @@
  * Stasis (its phone answered) and when that agent's desktop receives the pop.
  * Not meant to be run by hand; the parent talks to it over IPC.
  */
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { CTI_SUBPROTOCOL, WS_PATH } from "../src/cti/protocol.js";
 import type { CallerSpecInput } from "../src/sim/scenario/caller-spec.js";
 import { startSimulator } from "../src/sim/index.js";
+import { loopDelay } from "./loop-delay.js";
 
 export type WorldCommand =
   | { cmd: "agents"; endpoints: string[]; answerDelay: number; talkTime: number }
@@ -51,8 +52,7 @@ const answeredAt = new Map<string, number>();
 const pop: number[] = [];
 let placed = 0;
 let ended = 0;
-const loop = monitorEventLoopDelay({ resolution: 10 });
-loop.enable();
+const loop = loopDelay();
 sim.control.onCallEnded(() => ended++);
 
 function playRequested(r: { method: string; path: string }): void {
@@ -101,7 +101,7 @@ async function place(calls: CallerSpecInput[], rate: number): Promise<void> {
 }
 
 function stats(): WorldStats {
-  return { placed, live: sim.control.liveCalls, ended, firstPlay, pop, popsPending: answeredAt.size, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
+  return { placed, live: sim.control.liveCalls, ended, firstPlay, pop, popsPending: answeredAt.size, loopP99: loop.p99(), loopMax: loop.max() };
 }
 
 const reply = (m: WorldMessage): void => void process.send?.(m);

@@ -31,6 +31,7 @@ const until = Date.now() + 10_000;
 let s = await rig.stats();
 while (s.firstPlay.length < CALLS && Date.now() < until) s = await new Promise((r) => setTimeout(r, 100)).then(() => rig.stats());
 const rampSeconds = (Date.now() - t0) / 1000;
+const loops = rig.loops(s);
 const live = rig.daemon.calls.size;
 const heapPerCall = (rig.heapAfterGc() - heapBefore) / Math.max(1, live);
 const redisPerCall = ((await usedMemory()) - redisBefore) / Math.max(1, live);
@@ -40,7 +41,7 @@ const out = [
   `first-play: ${CALLS} calls placed at ${RATE}/s (ramp ${rampSeconds.toFixed(1)} s), ${live} live in the daemon at the end`,
   `  StasisStart -> first play request: ${summary(s.firstPlay)}`,
   `  the last 10% (arriving with ~${Math.round(CALLS * 0.9)}+ calls live): ${summary(tail)}`,
-  `  ${rig.loops(s)}`,
+  `  ${loops}`,
   `  daemon heap per live call ${(heapPerCall / 1024).toFixed(1)} KB, Redis per call ${(redisPerCall / 1024).toFixed(1)} KB`,
 ];
 process.stdout.write(`${out.join("\n")}\n`);

@@ -4,8 +4,8 @@
  * (through sim.control, as scenarios do) and reports channels, memory and event-loop delay.
  * Not meant to be run by hand.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startSimulator } from "../src/sim/index.js";
+import { loopDelay } from "./loop-delay.js";
 
 type Command = { cmd: "load"; rate: number; seconds: number } | { cmd: "stats"; gc?: boolean } | { cmd: "stop" };
 
@@ -17,8 +17,7 @@ const sim = await startSimulator({
   media: { sounds: { "bench/prompt": HOLD_MS } },
   control: { keepEndedCalls: 500 },
 });
-const loop = monitorEventLoopDelay({ resolution: 10 });
-loop.enable();
+const loop = loopDelay();
 let placed = 0;
 let ended = 0;
 sim.control.onCallEnded(() => ended++);
@@ -33,8 +32,8 @@ function stats(collect = false): Record<string, number> {
     ended,
     rss: m.rss,
     heapUsed: m.heapUsed,
-    loopP99Ms: loop.percentile(99) / 1e6,
-    loopMaxMs: loop.max / 1e6,
+    loopP99Ms: loop.p99(),
+    loopMaxMs: loop.max(),
   };
   loop.reset();
   return s;
