@@ -26,6 +26,9 @@ export interface WorldStats {
   ended: number;
   /** StasisStart sent -> first POST /channels/{id}/play received, ms, one per call that got there. */
   firstPlay: number[];
+  /** The same split at the answer request: StasisStart -> answer received, and answer received -> play received. */
+  toAnswer: number[];
+  answerToPlay: number[];
   /** Agent leg in Stasis (phone answered) -> pop frame received by that agent's desktop, ms. */
   pop: number[];
   /** Agent legs answered whose pop has not arrived (yet). */
@@ -42,11 +45,13 @@ const sim = await startSimulator({
   users: { switchboard: password },
   timeScale: Number(process.env.BENCH_TIME_SCALE ?? 1),
   control: { keepEndedCalls: 10 },
-  ari: { onRequest: (r) => playRequested(r) },
+  ari: { onRequest: (r) => requested(r) },
 });
 
-const stasisAt = new Map<string, number>();
+const stasisAt = new Map<string, { start: number; answer?: number }>();
 const firstPlay: number[] = [];
+const toAnswer: number[] = [];
+const answerToPlay: number[] = [];
 // agent legs: answered time by the caller's call id (the daemon originates them with args agent,<callId>)
 const answeredAt = new Map<string, number>();
 const pop: number[] = [];
@@ -55,18 +60,26 @@ let ended = 0;
 const loop = loopDelay();
 sim.control.onCallEnded(() => ended++);
 
-function playRequested(r: { method: string; path: string }): void {
-  const id = r.method === "POST" ? /^\/ari\/channels\/([^/]+)\/play/.exec(r.path)?.[1] : undefined;
-  const at = id === undefined ? undefined : stasisAt.get(id);
-  if (at === undefined) return;
-  firstPlay.push(performance.now() - at);
-  stasisAt.delete(id!);
+/** Answer and first play requests of each caller, timed against its StasisStart. */
+function requested(r: { method: string; path: string }): void {
+  const m = r.method === "POST" ? /^\/ari\/channels\/([^/]+)\/(answer|play)/.exec(r.path) : null;
+  const call = m ? stasisAt.get(m[1]!) : undefined;
+  if (!m || !call) return;
+  const now = performance.now();
+  if (m[2] === "answer") {
+    call.answer = now;
+    toAnswer.push(now - call.start);
+    return;
+  }
+  firstPlay.push(now - call.start);
+  if (call.answer !== undefined) answerToPlay.push(now - call.answer);
+  stasisAt.delete(m[1]!);
 }
 
 sim.pbx.onEvent((e) => {
   if (e.type !== "StasisStart") return;
   if (e.args[0] === "agent" && e.args[1]) answeredAt.set(e.args[1], performance.now());
-  else stasisAt.set(e.channel.id, performance.now());
+  else stasisAt.set(e.channel.id, { start: performance.now() });
 });
 
 function openDesktop(url: string, token: string): Promise<void> {
@@ -101,7 +114,7 @@ async function place(calls: CallerSpecInput[], rate: number): Promise<void> {
 }
 
 function stats(): WorldStats {
-  return { placed, live: sim.control.liveCalls, ended, firstPlay, pop, popsPending: answeredAt.size, loopP99: loop.p99(), loopMax: loop.max() };
+  return { placed, live: sim.control.liveCalls, ended, firstPlay, toAnswer, answerToPlay, pop, popsPending: answeredAt.size, loopP99: loop.p99(), loopMax: loop.max() };
 }
 
 const reply = (m: WorldMessage): void => void process.send?.(m);

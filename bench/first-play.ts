@@ -40,6 +40,8 @@ const tail = s.firstPlay.slice(Math.floor(s.firstPlay.length * 0.9));
 const out = [
   `first-play: ${CALLS} calls placed at ${RATE}/s (ramp ${rampSeconds.toFixed(1)} s), ${live} live in the daemon at the end`,
   `  StasisStart -> first play request: ${summary(s.firstPlay)}`,
+  `    of which StasisStart -> answer request: ${summary(s.toAnswer)}`,
+  `    and answer request -> play request (the answer's round trip): ${summary(s.answerToPlay)}`,
   `  the last 10% (arriving with ~${Math.round(CALLS * 0.9)}+ calls live): ${summary(tail)}`,
   `  ${loops}`,
   `  daemon heap per live call ${(heapPerCall / 1024).toFixed(1)} KB, Redis per call ${(redisPerCall / 1024).toFixed(1)} KB`,
