@@ -63,6 +63,8 @@ const seconds = (Date.now() - t0) / 1000;
 const out = [
   `pop-latency: ${AGENTS} agents on desktops, ${CALLS} calls at ${RATE}/s, ${s.pop.length} pops in ${seconds.toFixed(1)} s`,
   `  agent answers -> pop at the desktop: ${summary(s.pop)}`,
+  `    the first 100 (a daemon just started: code not yet optimised, connections being opened): ${summary(s.pop.slice(0, 100))}`,
+  `    the rest: ${summary(s.pop.slice(100))}`,
   `  answered legs without a pop when the run ended: ${s.popsPending}`,
   `  ${rig.loops(s)}`,
 ];

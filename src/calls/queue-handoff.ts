@@ -54,6 +54,8 @@ interface Ring {
   offer: Offer;
   timer: NodeJS.Timeout;
   answered: boolean;
+  /** The caller-agent bridge, made while the phone rings (undefined if that failed). */
+  bridge: Promise<string | undefined>;
 }
 
 export interface JoinRequest {
@@ -102,7 +104,10 @@ export class QueueHandoff {
   stop(): void {
     clearInterval(this.sweepTimer);
     for (const w of this.waiting.values()) clearTimeout(w.announceTimer);
-    for (const r of this.rings.values()) clearTimeout(r.timer);
+    for (const r of this.rings.values()) {
+      clearTimeout(r.timer);
+      this.dropBridge(r);
+    }
   }
 
   /** The lane a caller gets when the tree names none: the queue's last lane (its least urgent). */
@@ -245,7 +250,15 @@ export class QueueHandoff {
     const channelId = `sba-${randomUUID()}`;
     const ringMs = this.deps.config.ringTimeout * 1000;
     // registered before originate: Asterisk may report the channel before the REST reply
-    const ring: Ring = { callId: offer.callId, agentId: offer.agentId, offer, answered: false, timer: setTimeout(() => void this.notAnswered(channelId, "ring timeout"), ringMs + 5000) };
+    const ring: Ring = {
+      callId: offer.callId,
+      agentId: offer.agentId,
+      offer,
+      answered: false,
+      timer: setTimeout(() => void this.notAnswered(channelId, "ring timeout"), ringMs + 5000),
+      // made now so that an answer needs one round trip less before caller and agent talk
+      bridge: this.newBridge(offer.callId),
+    };
     this.rings.set(channelId, ring);
     w.ringing = channelId;
     this.log.info({ callId: offer.callId, agentId: offer.agentId, endpoint: offer.endpoint, waitMs: offer.waitMs }, "ringing agent");
@@ -271,6 +284,7 @@ export class QueueHandoff {
     if (!ring || ring.answered) return;
     this.rings.delete(agentChannelId);
     clearTimeout(ring.timer);
+    this.dropBridge(ring);
     const w = this.waiting.get(ring.callId);
     if (w) w.ringing = undefined;
     this.deps.ari.hangup(agentChannelId).catch(ignore);
@@ -290,18 +304,24 @@ export class QueueHandoff {
     const ring = this.rings.get(agentChannelId);
     const w = ring && this.waiting.get(ring.callId);
     if (!ring || !w) {
+      if (ring) this.dropBridge(ring);
       this.deps.ari.hangup(agentChannelId).catch(ignore);
       return;
     }
     ring.answered = true;
     clearTimeout(ring.timer);
     this.rings.delete(agentChannelId);
+    // the hold media stops while the queue settles the answer: one round trip less before they talk
+    const silenced = Promise.all([w.announcement ? this.deps.ari.stopPlayback(w.announcement).catch(ignore) : undefined, this.deps.ari.stopMoh(w.channelId).catch(ignore)]);
     let waitMs: number;
     try {
       waitMs = (await this.deps.queue.answered(ring.callId, ring.agentId)).waitMs;
     } catch (err) {
       this.log.warn({ err, callId: ring.callId }, "answer refused by the queue (caller gone?)");
+      this.dropBridge(ring);
       this.deps.ari.hangup(agentChannelId).catch(ignore);
+      // a caller still waiting gets the hold music back
+      if (this.waiting.get(ring.callId) === w) void silenced.then(() => this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch(ignore));
       return;
     }
     this.waiting.delete(ring.callId);
@@ -310,18 +330,31 @@ export class QueueHandoff {
     const c: Connected = { callId: ring.callId, agentId: ring.agentId, agentChannelId, bridgeId: "", queue: w.queue, lane: w.lane, waitMs };
     this.talking.set(ring.callId, c);
     this.byAgentChannel.set(agentChannelId, ring.callId);
-    // the hold media stops while the bridge is being made: one round trip less before caller and agent talk
-    const silenced = Promise.all([w.announcement ? this.deps.ari.stopPlayback(w.announcement).catch(ignore) : undefined, this.deps.ari.stopMoh(w.channelId).catch(ignore)]);
     try {
-      const [bridge] = await Promise.all([this.deps.ari.createBridge({ type: ["mixing"], name: `call-${ring.callId}` }), silenced]);
-      c.bridgeId = bridge.id;
-      await this.deps.ari.addChannel(bridge.id, [w.channelId, agentChannelId]);
+      const [made] = await Promise.all([ring.bridge, silenced]);
+      c.bridgeId = made ?? (await this.deps.ari.createBridge({ type: ["mixing"], name: `call-${ring.callId}` })).id;
+      await this.deps.ari.addChannel(c.bridgeId, [w.channelId, agentChannelId]);
     } catch (err) {
       this.log.error({ err, callId: ring.callId }, "bridging caller and agent failed");
     }
     this.log.info({ callId: ring.callId, agentId: ring.agentId, waitMs }, "caller connected to agent");
     this.deps.hooks.result(ring.callId, "answered");
     this.deps.hooks.connected(c);
+  }
+
+  private newBridge(callId: string): Promise<string | undefined> {
+    return this.deps.ari.createBridge({ type: ["mixing"], name: `call-${callId}` }).then(
+      (b) => b.id,
+      (err) => {
+        this.log.warn({ err, callId }, "bridge not made while ringing; made on answer instead");
+        return undefined;
+      },
+    );
+  }
+
+  /** A ring that did not become a conversation: its bridge goes. */
+  private dropBridge(ring: Ring): void {
+    void ring.bridge.then((id) => (id ? this.deps.ari.destroyBridge(id).catch(ignore) : undefined));
   }
 
   private async timedOut(callId: string): Promise<void> {
@@ -345,7 +378,10 @@ export class QueueHandoff {
       this.release(w);
       if (w.ringing) {
         const ring = this.rings.get(w.ringing);
-        if (ring) clearTimeout(ring.timer);
+        if (ring) {
+          clearTimeout(ring.timer);
+          this.dropBridge(ring);
+        }
         this.rings.delete(w.ringing);
         this.deps.ari.hangup(w.ringing).catch(ignore);
       }
