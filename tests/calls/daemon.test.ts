@@ -73,11 +73,14 @@ describe("the daemon on live channels", () => {
     const { channelId } = s.sim.control.placeCall(supportCaller("5559002"));
     const requeued = await waitFor("the no-answer requeue", async () => (await d.queue.events()).find((e) => e.type === "requeued"));
     expect(requeued).toMatchObject({ callId: channelId, agentId: "a1", agentTo: "paused", position: 1 });
+    // the bridge made while a1's phone rang is gone with the ring
+    await waitFor("no bridge left from the missed ring", () => s.sim.control.listBridges().every((b) => b.bridgeType !== "mixing"));
     const status = await d.queue.status("support");
     expect(status.agents.find((a) => a.agentId === "a1")).toMatchObject({ state: "paused", pauseReason: "no answer" });
     await d.queue.agentState("a2", { to: "available" });
     const answered = await waitFor("a2 to answer", async () => (await d.queue.events()).find((e) => e.type === "answered"));
     expect(answered).toMatchObject({ callId: channelId, agentId: "a2", requeues: 1 });
+    await waitFor("caller and a2 in one bridge", () => s.sim.control.listBridges().some((b) => b.bridgeType === "mixing" && b.channels.includes(channelId) && b.channels.length === 2));
   });
 
   test("a caller who hangs up during a prompt leaves no session behind", async () => {
