@@ -173,7 +173,7 @@ export class AgentDesk {
     const { callId } = call.session;
     if (call.session.agent || this.calls.has(callId)) {
       const wrapUpMs = (this.deps.config.queues[call.session.queue?.queue ?? ""]?.wrapUp ?? 0) * 1000;
-      const timer = setTimeout(() => void this.unanswered(callId), wrapUpMs + this.deps.dispositionGraceMs);
+      const timer = setTimeout(() => void this.withoutDisposition(callId), wrapUpMs + this.deps.dispositionGraceMs);
       timer.unref();
       this.pending.set(callId, timer);
       return;
@@ -184,10 +184,11 @@ export class AgentDesk {
 
   /** Shutdown: agent calls still waiting for a disposition get their entry now rather than never. */
   async stop(): Promise<void> {
-    await Promise.all([...this.pending.keys()].map((callId) => this.unanswered(callId)));
+    await Promise.all([...this.pending.keys()].map((callId) => this.withoutDisposition(callId)));
   }
 
-  private async unanswered(callId: string): Promise<void> {
+  private async withoutDisposition(callId: string): Promise<void> {
+    this.pending.delete(callId);
     const d = this.calls.get(callId);
     if (d) await this.close(callId, d, "not recorded");
   }
