@@ -15,6 +15,7 @@ import { offerCallSchema } from "../offers/context.js";
 import type { OfferRules } from "../offers/load.js";
 import { rankOffers } from "../offers/rank.js";
 import type { RankedOffer } from "../offers/ranked.js";
+import type { DeskCall, DeskStore } from "./desk-store.js";
 import { customerIdOf, pathChoices, unattendedEntry } from "./history.js";
 
 /**
@@ -25,19 +26,6 @@ import { customerIdOf, pathChoices, unattendedEntry } from "./history.js";
  * is configured).
  */
 
-interface DeskCall {
-  agentId: string;
-  callerNumber: string;
-  customer: CustomerView | null;
-  offers: RankedOffer[];
-  outcomes: NonNullable<HistoryEntry["offers"]>;
-  queue: string;
-  lane: string;
-  waitSeconds: number;
-  reason: string | undefined;
-  path: string[];
-  answeredAt: string;
-}
 
 export interface DeskDeps {
   config: Config;
@@ -46,17 +34,15 @@ export interface DeskDeps {
   rules: OfferRules;
   caps: OfferCaps;
   jobs: JobHub;
+  /** Calls between pop and disposition (Redis: any daemon can record the agent's answers). */
+  store: DeskStore;
   logger: Logger;
   /** After wrap-up, how long an agent may still send the disposition before the entry is written without one. */
   dispositionGraceMs: number;
 }
 
-/** Calls kept for outcomes and the disposition after they end (wrap-up); older ones are dropped. */
-const MAX_CALLS = 10_000;
-
 export class AgentDesk {
   private hub: CtiHub | undefined;
-  private readonly calls = new Map<string, DeskCall>();
   /** Agent calls that ended and wait for their disposition. */
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly log: Logger;
@@ -87,19 +73,19 @@ export class AgentDesk {
       waitMs: c.waitMs,
       offers,
     });
-    this.remember(c.callId, {
+    const desk: DeskCall = {
       agentId: c.agentId,
       callerNumber: call.state.call.callerNumber,
-      customer,
-      offers,
-      outcomes: [],
+      customer: customer ? { id: customer.id, name: customer.name } : null,
+      offers: offers.map(({ id, title, value, currency }) => ({ id, title, value, currency })),
       queue: c.queue,
       lane: c.lane,
       waitSeconds: Math.round(c.waitMs / 1000),
-      reason,
+      ...(reason ? { reason } : {}),
       path: pathChoices(call.state.path),
       answeredAt: new Date().toISOString(),
-    });
+    };
+    await this.deps.store.save(c.callId, desk);
     await this.hub?.pushPop(c.agentId, pop);
     if (customer && offers.length) {
       await this.deps.caps.recordPresented(customer.id, offers.map((o) => o.id), this.deps.rules, new Date()).catch((err) => this.log.warn({ err }, "offer caps not recorded"));
@@ -131,17 +117,12 @@ export class AgentDesk {
     return rankOffers(rules, { customer, call: callFacts, vars: call.state.vars }, { capsUsed, limit: this.deps.config.offers.limit });
   }
 
-  private remember(callId: string, d: DeskCall): void {
-    this.calls.set(callId, d);
-    if (this.calls.size > MAX_CALLS) this.calls.delete(this.calls.keys().next().value!);
-  }
-
   /** The agent's answer to one offer. Interested: a lead for sales; sold: a sale for billing. */
   async outcome(agentId: string, o: OfferOutcome): Promise<void> {
-    const d = this.calls.get(o.callId);
+    const d = await this.deps.store.get(o.callId);
     const offer = d?.offers.find((x) => x.id === o.offerId);
     if (!d || d.agentId !== agentId || !offer) throw Object.assign(new Error("this call or offer is not on your desk"), { code: "SBQ_NOT_FOUND" });
-    d.outcomes = [...d.outcomes.filter((x) => x.offer !== o.offerId), { offer: o.offerId, outcome: o.outcome, ...(o.amount === undefined ? {} : { amount: o.amount }) }];
+    await this.deps.store.recordOutcome(o.callId, { offer: o.offerId, outcome: o.outcome, ...(o.amount === undefined ? {} : { amount: o.amount }) });
     const agentName = this.deps.config.agents.find((a) => a.id === agentId)?.name;
     const base = {
       occurredAt: new Date().toISOString(),
@@ -159,9 +140,9 @@ export class AgentDesk {
 
   /** The agent's disposition: the call's history entry, with notes and offer outcomes. */
   async disposition(agentId: string, disp: Disposition): Promise<void> {
-    const d = this.calls.get(disp.callId);
+    const d = await this.deps.store.get(disp.callId);
     if (!d || d.agentId !== agentId) throw Object.assign(new Error("this call is not on your desk"), { code: "SBQ_NOT_FOUND" });
-    await this.close(disp.callId, d, disp.disposition, disp.notes);
+    await this.close(disp.callId, disp.disposition, disp.notes);
   }
 
   /**
@@ -171,9 +152,9 @@ export class AgentDesk {
    */
   ended(call: { session: CallSession; state: CallState }): void {
     const { callId } = call.session;
-    if (call.session.agent || this.calls.has(callId)) {
+    if (call.session.agent) {
       const wrapUpMs = (this.deps.config.queues[call.session.queue?.queue ?? ""]?.wrapUp ?? 0) * 1000;
-      const timer = setTimeout(() => void this.withoutDisposition(callId), wrapUpMs + this.deps.dispositionGraceMs);
+      const timer = setTimeout(() => void this.close(callId, "not recorded"), wrapUpMs + this.deps.dispositionGraceMs);
       timer.unref();
       this.pending.set(callId, timer);
       return;
@@ -184,21 +165,20 @@ export class AgentDesk {
 
   /** Shutdown: agent calls still waiting for a disposition get their entry now rather than never. */
   async stop(): Promise<void> {
-    await Promise.all([...this.pending.keys()].map((callId) => this.withoutDisposition(callId)));
+    await Promise.all([...this.pending.keys()].map((callId) => this.close(callId, "not recorded")));
   }
 
-  private async withoutDisposition(callId: string): Promise<void> {
-    this.pending.delete(callId);
-    const d = this.calls.get(callId);
-    if (d) await this.close(callId, d, "not recorded");
-  }
-
-  private async close(callId: string, d: DeskCall, disposition: string, notes?: string): Promise<void> {
-    this.calls.delete(callId);
+  /** Writes the call's entry once, whichever daemon or timer gets here first. */
+  private async close(callId: string, disposition: string, notes?: string): Promise<void> {
     clearTimeout(this.pending.get(callId));
     this.pending.delete(callId);
-    if (!d.customer) return;
-    await this.write(d.customer.id, {
+    const taken = await this.deps.store.take(callId).catch((err) => {
+      this.log.error({ err, callId }, "call not readable for its history entry");
+      return null;
+    });
+    if (!taken?.call.customer) return;
+    const { call: d, outcomes } = taken;
+    await this.write(d.customer!.id, {
       at: d.answeredAt,
       callId,
       lane: d.lane,
@@ -209,7 +189,7 @@ export class AgentDesk {
       ...(d.reason ? { reason: d.reason } : {}),
       path: d.path,
       ...(notes ? { notes } : {}),
-      ...(d.outcomes.length ? { offers: d.outcomes } : {}),
+      ...(outcomes.length ? { offers: outcomes } : {}),
     });
   }
 

@@ -18,6 +18,7 @@ import { JobHub } from "../jobs/index.js";
 import { OfferCaps } from "../offers/caps.js";
 import { loadOffers } from "../offers/load.js";
 import { AgentDesk } from "./desk.js";
+import { DeskStore } from "./desk-store.js";
 import { healthRouter, type HealthCheck } from "../http/health.js";
 import { TreeRegistry } from "../ivr/registry.js";
 import type { Logger } from "../lib/logger.js";
@@ -83,6 +84,7 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
       rules: offers.rules,
       caps: new OfferCaps(redis, config.redis.keyPrefix),
       jobs,
+      store: new DeskStore(redis, config.redis.keyPrefix),
       logger: log,
       dispositionGraceMs: config.cti.dispositionGrace * 1000,
     });
