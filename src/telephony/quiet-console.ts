@@ -19,7 +19,7 @@ let original: typeof console.log | undefined;
 let installed: typeof console.log | undefined;
 
 function patched(...args: ConsoleArgs): void {
-  // the most recently opened scope decides; there is one ARI client per process, so normally one scope
+  // the most recently opened scope decides (scopes differ only in where forwarded lines go)
   const scope = [...scopes].at(-1);
   if (!scope) {
     original?.apply(console, args);

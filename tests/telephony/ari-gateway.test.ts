@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   AriAuthError,
-  AriConfigError,
   AriConflictError,
   AriGateway,
   AriInvalidInputError,
@@ -17,7 +16,7 @@ import { next, sleep, waitFor } from "./helpers/wait.js";
 
 const open: Array<{ stop(): Promise<void> }> = [];
 afterEach(async () => {
-  // gateways first (they hold the process-wide ari-client claim), then servers
+  // gateways first, then servers
   for (const x of open.splice(0).reverse()) await x.stop();
 });
 
@@ -157,15 +156,25 @@ describe("AriGateway connect", () => {
     await expect(gw.start()).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it("one ari-client per process: a second gateway is refused until the first is stopped", async () => {
-    const srv = await server();
-    const first = gateway(srv);
+  it("one process, two servers with different credentials: every request carries its own server's", async () => {
+    const a = await server({ username: "cti-a", password: "secret-a" });
+    const b = await server({ username: "cti-b", password: "secret-b" });
+    const first = gateway(a);
+    const second = gateway(b, { serverId: "pbx2" });
     await first.start();
-    expect(() => gateway(srv, { serverId: "pbx2" })).toThrow(AriConfigError);
-    await first.stop();
-    const second = gateway(srv, { serverId: "pbx2" });
+    // ari-client's global credentials are now b's: a's requests must still be a's
     await second.start();
-    expect(second.isConnected).toBe(true);
+    a.addChannel("ch-a");
+    b.addChannel("ch-b");
+    for (let i = 0; i < 3; i++) {
+      await first.answer("ch-a");
+      await second.answer("ch-b");
+      expect((await first.getApplication()).name).toBe("cti");
+    }
+    const answers = (srv: MiniAri, id: string) => srv.requests.filter((r) => r.method === "POST" && r.path === `/ari/channels/${id}/answer`).length;
+    expect([answers(a, "ch-a"), answers(b, "ch-b")]).toEqual([3, 3]);
+    await second.stop();
+    await first.answer("ch-a");
   });
 });
 

@@ -19,7 +19,7 @@ import {
 import { AriEventSocket } from "./event-socket.js";
 import { parseAriFrame, type AriEvent, type AriEventOf, type AriEventType } from "./events.js";
 import { ariGet, type AriHttpTarget } from "./http.js";
-import { connectLibrary, releaseLibrarySockets, type AriLibraryClient } from "./library.js";
+import { connectLibrary, forgetCredentials, releaseLibrarySockets, type AriLibraryClient } from "./library.js";
 import { AriOperations, unexpectedReply, type AriCallOptions } from "./operations.js";
 import { ariOrigin, type AriGatewayOptions } from "./options.js";
 import { ariAsteriskInfoSchema } from "./resources.js";
@@ -56,13 +56,6 @@ interface Session {
 }
 
 /**
- * ari-client keeps its credentials in module-global state (swagger-client's `authorizations`), so one
- * process can hold one ARI client. A second gateway is refused at construction with AriConfigError:
- * run one Switchboard process per Asterisk server. The claim is released by stop() or a failed start().
- */
-let claimedBy: string | undefined;
-
-/**
  * The ARI adapter for one Asterisk server: connects (credential check, API load, event WebSocket),
  * keeps the connection alive (heartbeat; supervisor with capped exponential backoff and jitter, forever
  * until stop()), emits typed events, and offers typed REST operations (operations.ts).
@@ -74,7 +67,6 @@ export class AriGateway extends AriOperations {
   private readonly log: Logger;
   private readonly emitter: SafeEmitter<AriGatewayEvents>;
   private readonly supervisor: Supervisor<Session>;
-  private claimed = false;
 
   constructor(private readonly opts: AriGatewayOptions) {
     super();
@@ -110,15 +102,6 @@ export class AriGateway extends AriOperations {
         stoppedError: () => new AriUnavailableError("the ARI gateway was stopped", serverId),
       },
     );
-    if (claimedBy !== undefined) {
-      throw new AriConfigError(
-        `ARI server "${claimedBy}" already uses this process's ari-client, whose credentials are process-wide; ` +
-          `run one Switchboard process per ARI server (refusing "${opts.serverId}")`,
-        opts.serverId,
-      );
-    }
-    claimedBy = opts.serverId;
-    this.claimed = true;
   }
 
   get state(): AriGatewayState {
@@ -144,14 +127,15 @@ export class AriGateway extends AriOperations {
   /**
    * Connects once. Resolves when the app is registered and events flow (after `connected` was emitted);
    * rejects with AriAuthError (wrong credentials) or AriUnavailableError (unreachable, stalled, HTTP
-   * error) and then leaves nothing running. After it resolves, losses are repaired until stop().
+   * error) and then leaves nothing running, unless `keepTrying` (it then goes on trying in the background
+   * and emits `reconnected` once through). After it resolves, losses are repaired until stop().
    */
-  async start(): Promise<void> {
+  async start(opts: { keepTrying?: boolean } = {}): Promise<void> {
     if (this.supervisor.state !== "idle") throw new AriError("ARI_CONFIG", `start() was already called (state ${this.supervisor.state})`, this.serverId);
     try {
-      await this.supervisor.start();
+      await this.supervisor.start(opts);
     } catch (err) {
-      this.release();
+      if (!opts.keepTrying) forgetCredentials(this.origin, this.opts.username, this.opts.password);
       throw err;
     }
   }
@@ -164,13 +148,8 @@ export class AriGateway extends AriOperations {
   async stop(): Promise<void> {
     await this.supervisor.stop();
     releaseLibrarySockets(this.origin);
-    if (this.claimed) this.log.info("ARI gateway stopped");
-    this.release();
-  }
-
-  private release(): void {
-    if (this.claimed && claimedBy === this.serverId) claimedBy = undefined;
-    this.claimed = false;
+    forgetCredentials(this.origin, this.opts.username, this.opts.password);
+    this.log.info("ARI gateway stopped");
   }
 
   private async openSession(signal: AbortSignal): Promise<Session> {

@@ -20,6 +20,9 @@ import { AriAuthError, AriUnavailableError, TRANSPORT_FAILURE_PREFIX, type AriEr
  * - REST calls have no timeout, and a refused connection leaves them pending forever: every call
  *   goes through `call` with a deadline.
  * - Errors are raw bodies without status: `fromLibraryRejection` maps them.
+ * - Credentials live in swagger-client's global `authorizations`, replaced by every connect: each request
+ *   is given its own server's credentials by origin (`credentialsByOrigin`), so one process can hold a
+ *   client per Asterisk server.
  *
  * The library's own event WebSocket (`client.start`) is never used; see event-socket.ts for why.
  */
@@ -37,6 +40,23 @@ export function isSwaggerDeprecationNotice(args: ConsoleArgs): boolean {
 }
 
 let hardened = false;
+
+/** `Authorization` header per server origin (scheme://host:port) of the gateways in this process. */
+const credentialsByOrigin = new Map<string, string>();
+const basicAuth = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+
+/** A stopped gateway's credentials go (unless another gateway registered the same origin since). */
+export function forgetCredentials(origin: URL, username: string, password: string): void {
+  if (credentialsByOrigin.get(origin.origin) === basicAuth(username, password)) credentialsByOrigin.delete(origin.origin);
+}
+
+function originOf(url: unknown): string | undefined {
+  try {
+    return typeof url === "string" ? new URL(url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The connect attempt a library request belongs to. ari-client's connect keeps going after we gave up
@@ -102,7 +122,20 @@ export function hardenLibrary(log: Logger): void {
     const swagger = requireFromAri("swagger-client") as {
       SwaggerApi?: { prototype?: Record<string, unknown> };
       ShredHttpClient?: { prototype?: Record<string, unknown> };
+      authorizations?: { apply?: (obj: { url?: unknown; headers?: Record<string, string> }, a?: unknown) => unknown };
     };
+    const auths = swagger.authorizations;
+    const apply = auths?.apply;
+    if (auths && typeof apply === "function") {
+      auths.apply = function applyByOrigin(obj, a) {
+        const status = apply.call(this, obj, a);
+        const header = credentialsByOrigin.get(originOf(obj.url) ?? "");
+        if (header && obj.headers) obj.headers.Authorization = header;
+        return status;
+      };
+    } else {
+      log.warn("swagger-client has no authorizations.apply; ARI clients to several servers would share one set of credentials");
+    }
     const api = swagger.SwaggerApi?.prototype;
     if (api && typeof api.fail === "function") {
       api.fail = function fail(this: { failure: (message: unknown) => void }, message: unknown): void {
@@ -223,6 +256,7 @@ export interface LibraryConnectOptions {
 export async function connectLibrary(opts: LibraryConnectOptions): Promise<AriLibraryClient> {
   hardenLibrary(opts.log);
   const base = opts.origin.origin;
+  credentialsByOrigin.set(base, basicAuth(opts.username, opts.password));
   const attempt = { abandoned: false };
   try {
     const client = await quietConsole(
