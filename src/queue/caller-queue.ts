@@ -163,13 +163,14 @@ export class CallerQueue {
   /**
    * One dispatch decision, atomic in Redis: across `queues` (one queue, or every queue a freed agent
    * serves) the best-placed caller that a free agent can serve goes to the longest-idle such agent.
-   * Null when nobody can be matched now.
+   * Callers in `skip` keep their place but are passed over. Null when nobody can be matched now.
    */
-  async dispatch(queues: string | readonly string[]): Promise<Offer | null> {
+  async dispatch(queues: string | readonly string[], skip: Iterable<string> = []): Promise<Offer | null> {
     const list = (typeof queues === "string" ? [queues] : [...queues]).map((n) => this.queue(n));
     if (list.length === 0) throw new QueueError("SBQ_INVALID_INPUT", "dispatch needs at least one queue");
     const args: ScriptArg[] = [Math.max(...list.map((q) => q.scanDepth)), Math.max(...list.map((q) => q.agentScan)), list.length];
     for (const q of list) args.push(q.name, q.reservedLanes.size ? q.reserveShare : 0, q.wrapUpMs);
+    args.push(...skip);
     const reply = (await this.run("dispatch", this.clock.now(), args)) as string[] | null;
     if (!reply) return null;
     const [callId, agentId, endpoint, queue, lane, waitMs, requeues] = reply as [string, string, string, string, string, string, string];

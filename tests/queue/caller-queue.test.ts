@@ -104,6 +104,20 @@ describe("dispatch", () => {
     expect(await cq.dispatch("support")).toBeNull();
   });
 
+  it("passes over callers it is told to skip, who keep their place for later", async () => {
+    const { cq, clock } = makeQueue(redis, env.prefix);
+    await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
+    await cq.agentState("a2", { to: "paused", reason: "coaching" });
+    await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" });
+    clock.advance(1000);
+    await cq.enqueue({ callId: "c2", queue: "support", lane: "standard" });
+    expect(await cq.dispatch("support", ["c1"])).toMatchObject({ callId: "c2", agentId: "a1" });
+    expect(await cq.position("c1")).toMatchObject({ position: 1 });
+    await cq.agentState("a2", { to: "available" });
+    expect(await cq.dispatch("support", ["c1"])).toBeNull();
+    expect(await cq.dispatch("support")).toMatchObject({ callId: "c1", agentId: "a2" });
+  });
+
   it("keeps the reserved share for express callers while any wait", async () => {
     const { cq, clock } = makeQueue(redis, env.prefix, {
       queues: { support: { lanes: ["express", "standard"], reserve: { share: 0.5, lanes: ["express"] } } },

@@ -1,10 +1,14 @@
 -- dispatch: one decision. Across the given queues (all of one site), the best-placed waiting caller that
 -- a free agent can serve is offered to the longest-idle such agent; the agent starts ringing.
--- ARGV[4..6]: scanDepth, agentScan, n; then n times (queue, reserveShare, wrapUpMs).
+-- ARGV[4..6]: scanDepth, agentScan, n; then n times (queue, reserveShare, wrapUpMs); then call ids to pass
+-- over (callers who keep their place but cannot be rung now, e.g. their PBX link is down).
 -- Returns {callId, agentId, endpoint, queue, lane, waitMs, requeues} or nil when no match.
 local scan_depth, agent_scan, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 
 promote_wrapups()
+
+local skip = {}
+for i = 7 + n * 3, #ARGV do skip[ARGV[i]] = true end
 
 -- Reads a sorted set lazily in growing chunks: most decisions need only the first member or two.
 local function lazy_range(key, limit, with_scores)
@@ -93,7 +97,7 @@ for i = 0, n - 1 do
       -- a candidate from an earlier queue already beats everything further down this one
       if best and (score > best.score or (score == best.score and member > best.member)) then break end
       local reserved, needs, call_id = parse_member(member)
-      if others_allowed or reserved == "1" then
+      if not skip[call_id] and (others_allowed or reserved == "1") then
         local found = match_of[needs]
         if found == nil then
           found = find_agent(q, needs, lists, longest_idle)
