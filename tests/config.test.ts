@@ -49,6 +49,18 @@ describe("config loading", () => {
     expect(() => loadConfig(file, {})).toThrow(/asterisk\.0\.ari\.password/);
   });
 
+  it("checks several Asterisk servers and where agents' phones are against each other", () => {
+    const server = (id: string) => `  - { id: ${id}, ari: { url: 'http://127.0.0.1:8088', username: u, password: { env: P } } }\n`;
+    const agent = (id: string, extra: string) => `  - { id: "${id}", name: A, endpoint: PJSIP/1001, queues: [support]${extra} }\n`;
+    const queues = "lanes: { standard: { displayName: S, sla: { seconds: 20, percent: 80 } } }\nqueues: { support: { lanes: [standard] } }\n";
+    const load = (text: string) => () => loadConfig(tmpFile("servers.yaml", text), {});
+    expect(load(`asterisk:\n${server("a")}${server("b")}${queues}agents:\n${agent("1", ", server: b, dialFrom: { a: PJSIP/trunk-b-1001 }")}`)).not.toThrow();
+    expect(load(`asterisk:\n${server("a")}${server("a")}`)).toThrow(/asterisk\.1\.id.*duplicate Asterisk server id "a"/);
+    expect(load(`asterisk:\n${server("a")}${queues}agents:\n${agent("1", ", server: c")}`)).toThrow(/agents\.0\.server.*unknown Asterisk server "c" \(servers: a\)/);
+    expect(load(`asterisk:\n${server("a")}${queues}agents:\n${agent("1", ", dialFrom: { c: PJSIP/x }")}`)).toThrow(/agents\.0\.dialFrom\.c.*unknown Asterisk server "c"/);
+    expect(load(`asterisk:\n${server("a")}${queues}agents:\n${agent("1", "")}${agent("2", "")}`)).toThrow(/agents\.1\.endpoint.*PJSIP\/1001 is already agent 1's phone/);
+  });
+
   it("reads secrets from the environment and names the missing variable without a value", () => {
     expect(readSecret({ env: "SB_TEST_SECRET" }, { SB_TEST_SECRET: "s3cret" })).toBe("s3cret");
     expect(() => readSecret({ env: "SB_TEST_SECRET" }, {})).toThrow(/SB_TEST_SECRET is not set/);

@@ -103,9 +103,10 @@ export class CallManager {
     return this.calls.size;
   }
 
-  list(): Array<{ callId: string; tree: string; node: string; status: string; callerNumber: string; startedAt: number }> {
+  list(): Array<{ callId: string; serverId: string; tree: string; node: string; status: string; callerNumber: string; startedAt: number }> {
     return [...this.calls.values()].map((c) => ({
       callId: c.session.callId,
+      serverId: c.session.serverId,
       tree: c.state.tree,
       node: c.state.node,
       status: c.state.status,
@@ -115,7 +116,7 @@ export class CallManager {
   }
 
   private route(e: AriEvent): void {
-    if (this.deps.handoff.handle(e)) return;
+    if (this.deps.handoff.handle(e, this.deps.ari.serverId)) return;
     switch (e.type) {
       case "StasisStart":
         if (!this.calls.has(e.channel.id)) void this.arrive(e.channel, e.args);
@@ -248,6 +249,7 @@ export class CallManager {
         const verdict = await this.deps.handoff
           .join({
             callId,
+            serverId: call.session.serverId,
             channelId,
             callerNumber: call.callerNumber,
             callerName: call.callerName,
@@ -384,7 +386,7 @@ export class CallManager {
       this.calls.set(s.callId, call);
       resumed++;
       if (s.engine.status === "queued" && s.queue) {
-        this.deps.handoff.adopt({ callId: s.callId, channelId: s.channelId, callerNumber: call.callerNumber, callerName: call.callerName, queue: s.queue.queue, lane: s.queue.lane });
+        this.deps.handoff.adopt({ callId: s.callId, serverId: s.serverId, channelId: s.channelId, callerNumber: call.callerNumber, callerName: call.callerName, queue: s.queue.queue, lane: s.queue.lane });
         continue;
       }
       await this.run(call, () => this.apply(call, resume(call.set, call.state)));

@@ -9,14 +9,17 @@ import type { CallsConfig } from "./config.js";
  * The caller's time in the queue, on a live channel: music on hold, position and expected-wait
  * announcements, dispatch (on join, on agent changes and from a periodic sweep), ringing the agent's phone
  * into the Stasis app, bridging on answer, and putting the caller back at the same place when the agent
- * does not answer. Waiting order and agent states live in Redis (CallerQueue); this class holds only
- * the timers and channel ids of the callers this daemon answers.
+ * does not answer. One hand-off serves all the daemon's Asterisk servers: the agent is rung on the
+ * caller's server (ARI bridges are per server). Waiting order and agent states live in Redis
+ * (CallerQueue); this class holds only the timers and channel ids of the callers this daemon answers.
  */
 
 export type QueueOutcome = "answered" | "timeout" | "empty" | "full";
 
 export interface Connected {
   callId: string;
+  /** The Asterisk server both legs are on. */
+  serverId: string;
   agentId: string;
   agentChannelId: string;
   bridgeId: string;
@@ -26,8 +29,8 @@ export interface Connected {
 }
 
 export interface HandoffHooks {
-  /** The queue's verdict for a caller the IVR is waiting on. */
-  result(callId: string, outcome: QueueOutcome): void;
+  /** The queue's verdict for a caller (on server `serverId`) the IVR is waiting on. */
+  result(callId: string, serverId: string, outcome: QueueOutcome): void;
   /** Caller and agent are talking (the moment for the screen-pop). */
   connected(c: Connected): void;
   /** The conversation is over (either side hung up); the agent is in wrap-up. */
@@ -38,6 +41,7 @@ export interface HandoffHooks {
 
 interface Waiter {
   callId: string;
+  serverId: string;
   channelId: string;
   callerNumber: string;
   callerName: string;
@@ -50,6 +54,7 @@ interface Waiter {
 
 interface Ring {
   callId: string;
+  serverId: string;
   agentId: string;
   offer: Offer;
   timer: NodeJS.Timeout;
@@ -60,6 +65,7 @@ interface Ring {
 
 export interface JoinRequest {
   callId: string;
+  serverId: string;
   channelId: string;
   callerNumber: string;
   callerName?: string;
@@ -71,7 +77,10 @@ export interface JoinRequest {
 }
 
 export interface HandoffDeps {
-  ari: AriGateway;
+  /** ARI of each Asterisk server, by server id: a caller's agent is rung on the caller's server. */
+  lines: ReadonlyMap<string, AriGateway>;
+  /** The dial string a server uses for an agent's phone (default: the registered endpoint). */
+  dial?(agentId: string, endpoint: string, serverId: string): string;
   queue: CallerQueue;
   config: CallsConfig;
   logger: Logger;
@@ -94,6 +103,12 @@ export class QueueHandoff {
   constructor(private readonly deps: HandoffDeps) {
     this.log = deps.logger.child({ component: "queue-handoff" });
     this.queueNames = [...deps.queue.settings.queues.keys()];
+  }
+
+  private ari(serverId: string): AriGateway {
+    const ari = this.deps.lines.get(serverId);
+    if (!ari) throw new Error(`no ARI connection for Asterisk server "${serverId}"`);
+    return ari;
   }
 
   start(): void {
@@ -132,7 +147,7 @@ export class QueueHandoff {
     });
     if (r.status !== "queued") return r.status;
     this.log.info({ callId: req.callId, queue: req.queue, lane, position: r.position, ewtMs: r.ewtMs }, "caller queued");
-    this.adopt({ callId: req.callId, channelId: req.channelId, callerNumber: req.callerNumber, callerName: req.callerName ?? "", queue: req.queue, lane });
+    this.adopt({ callId: req.callId, serverId: req.serverId, channelId: req.channelId, callerNumber: req.callerNumber, callerName: req.callerName ?? "", queue: req.queue, lane });
     await this.announce(req.callId, r.position, r.ewtMs);
     this.kick();
     return "queued";
@@ -141,7 +156,7 @@ export class QueueHandoff {
   /** Takes charge of a caller whose place is already in Redis (after join, or a restart). */
   adopt(w: Omit<Waiter, "announceTimer">): void {
     this.waiting.set(w.callId, { ...w });
-    this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch((err) => this.log.debug({ err, callId: w.callId }, "music on hold did not start"));
+    this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass).catch((err) => this.log.debug({ err, callId: w.callId }, "music on hold did not start"));
     this.scheduleAnnouncement(w.callId);
   }
 
@@ -177,29 +192,29 @@ export class QueueHandoff {
     const playbackId = `sbq-${callId}~${randomUUID()}`;
     w.announcement = playbackId;
     try {
-      await this.deps.ari.stopMoh(w.channelId).catch(ignore);
-      await this.deps.ari.play(w.channelId, media, { playbackId });
+      await this.ari(w.serverId).stopMoh(w.channelId).catch(ignore);
+      await this.ari(w.serverId).play(w.channelId, media, { playbackId });
     } catch (err) {
       w.announcement = undefined;
       this.log.debug({ err, callId }, "announcement not played");
-      await this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
+      await this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
     }
   }
 
-  /** Routes the ARI events that concern queue hand-off; true when the event was ours. */
-  handle(e: AriEvent): boolean {
+  /** Routes the ARI events (of server `serverId`) that concern queue hand-off; true when the event was ours. */
+  handle(e: AriEvent, serverId: string): boolean {
     if (e.type === "PlaybackFinished") {
       const m = /^sbq-(.+)~/.exec(e.playback.id);
       if (!m) return false;
       const w = this.waiting.get(m[1]!);
       if (w?.announcement === e.playback.id) {
         w.announcement = undefined;
-        if (!w.ringing) this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
+        if (!w.ringing) this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
       }
       return true;
     }
     if (e.type === "StasisStart" && e.args[0] === "agent") {
-      void this.agentAnswered(e.channel.id);
+      void this.agentAnswered(e.channel.id, serverId);
       return true;
     }
     if (e.type === "ChannelDestroyed" || e.type === "StasisEnd" || e.type === "ChannelHangupRequest") {
@@ -219,8 +234,9 @@ export class QueueHandoff {
   /** Runs dispatch until no more matches; calls that overlap are merged into one more round. */
   kick(): void {
     // without ARI no agent can be rung: an offer now would only count as a missed call against the
-    // agent; the sweep dispatches again once the link is back
-    if (!this.deps.ari.isConnected) return;
+    // agent; the sweep dispatches again once the link is back. Callers on a server whose link is down
+    // keep their place and are passed over, so they do not hold up callers on the other servers.
+    if (![...this.deps.lines.values()].some((ari) => ari.isConnected)) return;
     if (this.dispatching) {
       this.again = true;
       return;
@@ -229,7 +245,8 @@ export class QueueHandoff {
       do {
         this.again = false;
         try {
-          for (let offer = await this.deps.queue.dispatch(this.queueNames); offer; offer = await this.deps.queue.dispatch(this.queueNames)) {
+          const next = () => this.deps.queue.dispatch(this.queueNames, this.unreachable());
+          for (let offer = await next(); offer; offer = await next()) {
             if (!(await this.ring(offer))) break;
           }
         } catch (err) {
@@ -237,6 +254,13 @@ export class QueueHandoff {
         }
       } while (this.again);
     })().finally(() => (this.dispatching = undefined));
+  }
+
+  /** Our callers on a server whose ARI link is down. */
+  private unreachable(): string[] {
+    const down = [...this.deps.lines].filter(([, ari]) => !ari.isConnected).map(([id]) => id);
+    if (down.length === 0) return [];
+    return [...this.waiting.values()].filter((w) => down.includes(w.serverId)).map((w) => w.callId);
   }
 
   /** Originates the agent's phone into the Stasis app; false when the caller is not one of ours. */
@@ -252,20 +276,21 @@ export class QueueHandoff {
     // registered before originate: Asterisk may report the channel before the REST reply
     const ring: Ring = {
       callId: offer.callId,
+      serverId: w.serverId,
       agentId: offer.agentId,
       offer,
       answered: false,
       timer: setTimeout(() => void this.notAnswered(channelId, "ring timeout"), ringMs + 5000),
       // made now so that an answer needs one round trip less before caller and agent talk
-      bridge: this.newBridge(offer.callId),
+      bridge: this.newBridge(offer.callId, w.serverId),
     };
     this.rings.set(channelId, ring);
     w.ringing = channelId;
     this.log.info({ callId: offer.callId, agentId: offer.agentId, endpoint: offer.endpoint, waitMs: offer.waitMs }, "ringing agent");
     this.deps.hooks.agentStatus?.(offer.agentId, { state: "ringing" });
     try {
-      await this.deps.ari.originate({
-        endpoint: offer.endpoint,
+      await this.ari(w.serverId).originate({
+        endpoint: this.deps.dial?.(offer.agentId, offer.endpoint, w.serverId) ?? offer.endpoint,
         appArgs: ["agent", offer.callId],
         callerId: w.callerName ? `"${w.callerName.replace(/["<>]/g, "")}" <${w.callerNumber}>` : w.callerNumber,
         timeoutSeconds: this.deps.config.ringTimeout,
@@ -287,7 +312,7 @@ export class QueueHandoff {
     this.dropBridge(ring);
     const w = this.waiting.get(ring.callId);
     if (w) w.ringing = undefined;
-    this.deps.ari.hangup(agentChannelId).catch(ignore);
+    this.ari(ring.serverId).hangup(agentChannelId).catch(ignore);
     if (!w) return;
     try {
       const r = await this.deps.queue.requeue(ring.callId, { agent: this.deps.config.noAnswer, reason: why });
@@ -300,50 +325,50 @@ export class QueueHandoff {
     this.kick();
   }
 
-  private async agentAnswered(agentChannelId: string): Promise<void> {
+  private async agentAnswered(agentChannelId: string, serverId: string): Promise<void> {
     const ring = this.rings.get(agentChannelId);
     const w = ring && this.waiting.get(ring.callId);
     if (!ring || !w) {
       if (ring) this.dropBridge(ring);
-      this.deps.ari.hangup(agentChannelId).catch(ignore);
+      this.ari(serverId).hangup(agentChannelId).catch(ignore);
       return;
     }
     ring.answered = true;
     clearTimeout(ring.timer);
     this.rings.delete(agentChannelId);
     // the hold media stops while the queue settles the answer: one round trip less before they talk
-    const silenced = Promise.all([w.announcement ? this.deps.ari.stopPlayback(w.announcement).catch(ignore) : undefined, this.deps.ari.stopMoh(w.channelId).catch(ignore)]);
+    const silenced = Promise.all([w.announcement ? this.ari(w.serverId).stopPlayback(w.announcement).catch(ignore) : undefined, this.ari(w.serverId).stopMoh(w.channelId).catch(ignore)]);
     let waitMs: number;
     try {
       waitMs = (await this.deps.queue.answered(ring.callId, ring.agentId)).waitMs;
     } catch (err) {
       this.log.warn({ err, callId: ring.callId }, "answer refused by the queue (caller gone?)");
       this.dropBridge(ring);
-      this.deps.ari.hangup(agentChannelId).catch(ignore);
+      this.ari(w.serverId).hangup(agentChannelId).catch(ignore);
       // a caller still waiting gets the hold music back
-      if (this.waiting.get(ring.callId) === w) void silenced.then(() => this.deps.ari.startMoh(w.channelId, this.deps.config.mohClass).catch(ignore));
+      if (this.waiting.get(ring.callId) === w) void silenced.then(() => this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass).catch(ignore));
       return;
     }
     this.waiting.delete(ring.callId);
     clearTimeout(w.announceTimer);
     this.deps.hooks.agentStatus?.(ring.agentId, { state: "oncall" });
-    const c: Connected = { callId: ring.callId, agentId: ring.agentId, agentChannelId, bridgeId: "", queue: w.queue, lane: w.lane, waitMs };
+    const c: Connected = { callId: ring.callId, serverId: w.serverId, agentId: ring.agentId, agentChannelId, bridgeId: "", queue: w.queue, lane: w.lane, waitMs };
     this.talking.set(ring.callId, c);
     this.byAgentChannel.set(agentChannelId, ring.callId);
     try {
       const [made] = await Promise.all([ring.bridge, silenced]);
-      c.bridgeId = made ?? (await this.deps.ari.createBridge({ type: ["mixing"], name: `call-${ring.callId}` })).id;
-      await this.deps.ari.addChannel(c.bridgeId, [w.channelId, agentChannelId]);
+      c.bridgeId = made ?? (await this.ari(w.serverId).createBridge({ type: ["mixing"], name: `call-${ring.callId}` })).id;
+      await this.ari(w.serverId).addChannel(c.bridgeId, [w.channelId, agentChannelId]);
     } catch (err) {
       this.log.error({ err, callId: ring.callId }, "bridging caller and agent failed");
     }
     this.log.info({ callId: ring.callId, agentId: ring.agentId, waitMs }, "caller connected to agent");
-    this.deps.hooks.result(ring.callId, "answered");
+    this.deps.hooks.result(ring.callId, w.serverId, "answered");
     this.deps.hooks.connected(c);
   }
 
-  private newBridge(callId: string): Promise<string | undefined> {
-    return this.deps.ari.createBridge({ type: ["mixing"], name: `call-${callId}` }).then(
+  private newBridge(callId: string, serverId: string): Promise<string | undefined> {
+    return this.ari(serverId).createBridge({ type: ["mixing"], name: `call-${callId}` }).then(
       (b) => b.id,
       (err) => {
         this.log.warn({ err, callId }, "bridge not made while ringing; made on answer instead");
@@ -354,21 +379,21 @@ export class QueueHandoff {
 
   /** A ring that did not become a conversation: its bridge goes. */
   private dropBridge(ring: Ring): void {
-    void ring.bridge.then((id) => (id ? this.deps.ari.destroyBridge(id).catch(ignore) : undefined));
+    void ring.bridge.then((id) => (id ? this.ari(ring.serverId).destroyBridge(id).catch(ignore) : undefined));
   }
 
   private async timedOut(callId: string): Promise<void> {
     const w = this.waiting.get(callId);
     if (!w) return;
     this.release(w);
-    await this.deps.ari.stopMoh(w.channelId).catch(ignore);
-    this.deps.hooks.result(callId, "timeout");
+    await this.ari(w.serverId).stopMoh(w.channelId).catch(ignore);
+    this.deps.hooks.result(callId, w.serverId, "timeout");
   }
 
   private release(w: Waiter): void {
     clearTimeout(w.announceTimer);
     this.waiting.delete(w.callId);
-    if (w.announcement) this.deps.ari.stopPlayback(w.announcement).catch(ignore);
+    if (w.announcement) this.ari(w.serverId).stopPlayback(w.announcement).catch(ignore);
   }
 
   /** The caller hung up (or left the app): abandon its place, free a ringing agent, end a conversation. */
@@ -383,7 +408,7 @@ export class QueueHandoff {
           this.dropBridge(ring);
         }
         this.rings.delete(w.ringing);
-        this.deps.ari.hangup(w.ringing).catch(ignore);
+        this.ari(w.serverId).hangup(w.ringing).catch(ignore);
       }
       const r = await this.deps.queue.abandon(callId).catch(() => null);
       if (r) this.log.info({ callId, waitMs: r.waitMs }, "caller abandoned the queue");
@@ -398,8 +423,8 @@ export class QueueHandoff {
     if (!c) return;
     this.talking.delete(callId);
     this.byAgentChannel.delete(c.agentChannelId);
-    if (by === "caller") this.deps.ari.hangup(c.agentChannelId).catch(ignore);
-    if (c.bridgeId) this.deps.ari.destroyBridge(c.bridgeId).catch(ignore);
+    if (by === "caller") this.ari(c.serverId).hangup(c.agentChannelId).catch(ignore);
+    if (c.bridgeId) this.ari(c.serverId).destroyBridge(c.bridgeId).catch(ignore);
     try {
       const r = await this.deps.queue.agentState(c.agentId, { to: "wrapup" });
       this.deps.hooks.agentStatus?.(c.agentId, { state: r.to as AgentState, ...(r.wrapUpUntil ? { wrapUpUntil: r.wrapUpUntil } : {}) });

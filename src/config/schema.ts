@@ -121,11 +121,30 @@ function checkQueueLanes(
   }
 }
 
-function checkAgents(cfg: { agents: AgentsConfig; queues: Record<string, QueueConfig> }, ctx: z.core.$RefinementCtx): void {
+function checkAgents(cfg: { agents: AgentsConfig; queues: Record<string, QueueConfig>; asterisk: AsteriskServerConfig[] }, ctx: z.core.$RefinementCtx): void {
+  const servers = new Set(cfg.asterisk.map((s) => s.id));
+  const unknownServer = (id: string) => `unknown Asterisk server "${id}" (servers: ${[...servers].join(", ") || "none configured"})`;
+  const phones = new Map<string, string>();
   cfg.agents.forEach((a, i) => {
     a.queues.forEach((q, j) => {
       if (!(q in cfg.queues)) ctx.addIssue({ code: "custom", path: ["agents", i, "queues", j], message: `unknown queue "${q}" (define it under queues)` });
     });
+    // one phone, one agent: the phone's state is the agent's
+    const owner = phones.get(a.endpoint);
+    if (owner !== undefined) ctx.addIssue({ code: "custom", path: ["agents", i, "endpoint"], message: `${a.endpoint} is already agent ${owner}'s phone` });
+    phones.set(a.endpoint, a.id);
+    if (a.server !== undefined && !servers.has(a.server)) ctx.addIssue({ code: "custom", path: ["agents", i, "server"], message: unknownServer(a.server) });
+    for (const id of Object.keys(a.dialFrom)) {
+      if (!servers.has(id)) ctx.addIssue({ code: "custom", path: ["agents", i, "dialFrom", id], message: unknownServer(id) });
+    }
+  });
+}
+
+function checkServers(cfg: { asterisk: AsteriskServerConfig[] }, ctx: z.core.$RefinementCtx): void {
+  const seen = new Set<string>();
+  cfg.asterisk.forEach((s, i) => {
+    if (seen.has(s.id)) ctx.addIssue({ code: "custom", path: ["asterisk", i, "id"], message: `duplicate Asterisk server id "${s.id}"` });
+    seen.add(s.id);
   });
 }
 
@@ -174,6 +193,7 @@ export const configSchema = z
   .strict()
   .superRefine((cfg, ctx) => {
     checkQueueLanes(cfg, ctx);
+    checkServers(cfg, ctx);
     checkAgents(cfg, ctx);
   });
 

@@ -13,6 +13,10 @@ export const agentAccountSchema = z
     id: agentIdSchema,
     name: z.string().trim().min(1).max(100),
     endpoint: endpointSchema,
+    /** The Asterisk server (`asterisk[].id`) the phone registers with; its AMI reports the phone's state. Default: the first server. */
+    server: z.string().optional(),
+    /** How the other servers ring this phone (server id -> dial string, e.g. through a trunk); default: `endpoint` on every server. */
+    dialFrom: z.record(z.string(), endpointSchema).default({}),
     queues: z.array(nameSchema).min(1),
     skills: skillsSchema.default({}),
     /** In the queue at startup without the desktop (phones working on their own, the demo's synthetic agents). */

@@ -11,7 +11,7 @@ import { requireBearer } from "./auth.js";
  * calls, IVR tree versions and reload. Every route needs the admin bearer token; without a configured
  * token the API answers 503 rather than running open.
  */
-export function adminRouter(deps: { token: string | undefined; queue: CallerQueue; calls: CallManager; registry: TreeRegistry; jobs: JobHub }): Router {
+export function adminRouter(deps: { token: string | undefined; queue: CallerQueue; calls: Pick<CallManager, "list">; registry: TreeRegistry; jobs: JobHub }): Router {
   const router = express.Router();
   if (!deps.token) {
     router.use((_req: Request, res: Response) => {

@@ -96,6 +96,8 @@ export interface SimPbxOptions {
   mohClasses?: string[];
   /** `asterisk_id` / `entity_id` (default a locally administered MAC). */
   entityId?: string;
+  /** asterisk.conf `systemname`: prefixes every unique id (`<name>-<epoch>.<n>`), shown in /asterisk/info. */
+  systemName?: string;
   /** Simulated ms that Answer() waits for media from the peer (Asterisk: 500). */
   answerMediaWaitMs?: number;
   /** Queues for the Queue() application (default: the recorded `support` queue). */
@@ -294,6 +296,7 @@ function variableEntries(v: VariableList | undefined): Array<[string, string]> {
 
 export class SimPbx {
   readonly entityId: string;
+  readonly systemName: string;
   readonly startupTime = Date.now();
   lastReloadTime = Date.now();
   readonly dialplan: Dialplan;
@@ -320,6 +323,7 @@ export class SimPbx {
   constructor(opts: SimPbxOptions = {}) {
     this.scheduler = new Scheduler(opts.timeScale ?? 1);
     this.entityId = opts.entityId ?? "02:fc:00:00:00:01";
+    this.systemName = opts.systemName ?? "";
     this.dialplan = new Dialplan(opts.recordedContexts === false ? {} : recordedDialplan(opts.recordedStasisApp ?? "cti"));
     if (opts.dialplan) this.dialplan.load(opts.dialplan);
     this.media = opts.media ?? {};
@@ -557,7 +561,8 @@ export class SimPbx {
   // ---------------------------------------------------------------- channel creation
 
   private newUniqueId(): string {
-    return `${Math.floor(Date.now() / 1000)}.${this.uniqueCounter++}`;
+    const id = `${Math.floor(Date.now() / 1000)}.${this.uniqueCounter++}`;
+    return this.systemName ? `${this.systemName}-${id}` : id;
   }
 
   private nextNameSuffix(tech: string): string {

@@ -58,7 +58,7 @@ describe("AMI in the daemon", () => {
     await waitFor("the caller to leave the queue while ARI is down", async () => (await d.queue.status("support")).waiting === 0 && d.calls.size === 0);
     const store = new SessionStore(s.redis.client(), `${s.redis.prefix}sim:`);
     await waitFor("the session to leave Redis", async () => (await store.list("sim")).length === 0);
-    expect(d.ari.isConnected).toBe(false);
+    expect(d.servers.get("sim")!.ari.isConnected).toBe(false);
     s.ariProxy.restore();
   });
 });

@@ -61,6 +61,29 @@ export async function setup(agents: Array<Record<string, unknown>>, calls: Recor
   return { sim, config, redis };
 }
 
+/**
+ * A second simulated Asterisk server (`systemname` = id, so its channel ids differ from the first's) with
+ * its own ARI password, added to the set-up's config. Its password is in the env as TEST_ARI_PASSWORD_<ID>.
+ */
+export async function addServer(s: Setup, id: string, password: string, ariUrl?: (sim: Simulator) => Promise<string>): Promise<Setup & { second: Simulator; env: Record<string, string> }> {
+  const second = await startSimulator({ users: { switchboard: password }, timeScale: TIME_SCALE, control: { app: "switchboard" }, systemName: id });
+  sims.push(second);
+  const env = `TEST_ARI_PASSWORD_${id.toUpperCase().replace(/-/g, "_")}`;
+  const url = ariUrl ? await ariUrl(second) : second.ariUrl;
+  const config = configSchema.parse({
+    ...s.config,
+    asterisk: [
+      ...s.config.asterisk,
+      {
+        id,
+        ari: { url, username: "switchboard", password: { env }, heartbeatInterval: 1, reconnectMaxDelay: 2 },
+        ami: { host: second.host, port: second.amiPort, username: "switchboard", secret: { env } },
+      },
+    ],
+  });
+  return { ...s, config, second, env: { [env]: password } };
+}
+
 export async function daemon(s: Setup, env: Record<string, string> = {}): Promise<Daemon> {
   const d = await startDaemon(s.config, { logger, env: { TEST_ARI_PASSWORD: PASSWORD, TEST_ADMIN_TOKEN: ADMIN, ...env } });
   daemons.push(d);

@@ -2,8 +2,7 @@
  * The link between the daemon and Asterisk's ARI goes away for a minute (a network outage: every
  * connection reset, new ones refused) and comes back. Callers already in the app must not be lost,
  * callers arriving meanwhile must be taken by the dialplan fallback, and the daemon must come back by
- * itself. The AMI outage runs in outage-ami.test.ts, in parallel (one daemon per process: ari-client's
- * credentials are process-wide).
+ * itself. The AMI outage runs in outage-ami.test.ts, in parallel (each test file has its own process).
  */
 import { afterEach, expect, test } from "vitest";
 import { daemon, setup, stopAll, TIME_SCALE, waitFor } from "./harness.js";
@@ -93,7 +92,7 @@ test("no agent is rung while ARI is down: the agent stays available and the wait
   await waitFor("the caller to queue", async () => (await d.queue.status("support")).waiting === 1);
 
   s.ariProxy.cut();
-  await waitFor("the daemon to notice", () => !d.ari.isConnected);
+  await waitFor("the daemon to notice", () => !d.servers.get("sim")!.ari.isConnected);
   // the personal call ends during the outage: the agent is free but cannot be reached through ARI
   await d.queue.deviceState("PJSIP/1001", "registered");
   await sleep(1500);

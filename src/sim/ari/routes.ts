@@ -179,7 +179,7 @@ const ROUTES: Array<[string, Array<[string, Handler]>]> = [
           const all: Record<string, unknown> = {
             build: { os: "Linux", kernel: "6.1.0-sim", machine: process.arch === "arm64" ? "aarch64" : "x86_64", options: "OPTIONAL_API", date: ariTime(pbx.startupTime).slice(0, 19).replace("T", " ") + " UTC", user: "root" },
             system: { version: ASTERISK_VERSION, entity_id: pbx.entityId },
-            config: { name: "", default_language: "en", setid: { user: "", group: "" } },
+            config: { name: pbx.systemName, default_language: "en", setid: { user: "", group: "" } },
             status: { startup_time: ariTime(pbx.startupTime), last_reload_time: ariTime(pbx.lastReloadTime) },
           };
           const only = list(ctx, "only");

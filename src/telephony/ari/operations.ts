@@ -254,6 +254,12 @@ export abstract class AriOperations {
     return this.invoke("channels", "get", { channelId: requireId("channelId", channelId) }, ariChannelSchema, opts);
   }
 
+  /** asterisk.conf `systemname` ("" when unset): it prefixes channel ids, keeping them unique across servers. */
+  async systemName(opts?: AriCallOptions): Promise<string> {
+    const info = await this.invoke("asterisk", "getInfo", { only: "config" }, z.object({ config: z.object({ name: z.string() }) }), opts);
+    return info.config.name;
+  }
+
   /** This gateway's Stasis application as Asterisk sees it (`channel_ids`, `bridge_ids`...). */
   async getApplication(opts?: AriCallOptions): Promise<AriApplication> {
     return this.invoke("applications", "get", { applicationName: this.app }, ariApplicationSchema, opts);
