@@ -89,6 +89,10 @@ export interface HandoffDeps {
 
 const ignore = () => {};
 
+/** Agent legs carry their call's id (call ids never hold "~"), so Asterisk's CDR of a leg leads back to its call. */
+const agentLegId = (callId: string) => `sba-${callId}~${randomUUID()}`;
+export const callOfAgentLeg = (channelId: string): string | undefined => /^sba-(.+)~[^~]+$/.exec(channelId)?.[1];
+
 export class QueueHandoff {
   private readonly waiting = new Map<string, Waiter>();
   private readonly rings = new Map<string, Ring>();
@@ -271,7 +275,7 @@ export class QueueHandoff {
       await this.deps.queue.requeue(offer.callId, { agent: "available", reason: "caller on another daemon" }).catch(ignore);
       return false;
     }
-    const channelId = `sba-${randomUUID()}`;
+    const channelId = agentLegId(offer.callId);
     const ringMs = this.deps.config.ringTimeout * 1000;
     // registered before originate: Asterisk may report the channel before the REST reply
     const ring: Ring = {

@@ -33,6 +33,8 @@ export const historyEntrySchema = z
     lane: z.string().optional(),
     queue: z.string().optional(),
     waitSeconds: z.number().min(0).optional(),
+    /** The conversation with the agent, from Asterisk's CDR of the agent's leg. */
+    talkSeconds: z.number().min(0).optional(),
     agent: z.string().optional(),
     disposition: z.string().optional(),
     reason: z.string().optional(),

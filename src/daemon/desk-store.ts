@@ -32,6 +32,9 @@ export type OfferResult = z.infer<typeof offerResultSchema>;
 const TTL_SECONDS = 12 * 3600;
 const CALL = "call";
 const OUTCOME = "o:";
+const TALK = "talk";
+/** Only onto a call still on the desk: a CDR that comes after the entry was written must not recreate it. */
+const SET_IF_PRESENT = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return -1";
 
 export class DeskStore {
   constructor(
@@ -57,11 +60,16 @@ export class DeskStore {
     await this.redis.hset(this.key(callId), `${OUTCOME}${result.offer}`, JSON.stringify(result));
   }
 
+  /** The conversation's length (Asterisk's CDR), if the call is still on the desk. */
+  async recordTalk(callId: string, seconds: number): Promise<void> {
+    await this.redis.eval(SET_IF_PRESENT, 1, this.key(callId), TALK, String(seconds));
+  }
+
   /**
    * The call and its outcomes, removed in the same step: of two daemons closing the same call (the
    * agent's disposition and the other's wrap-up timer), only one gets it, so one history entry is written.
    */
-  async take(callId: string): Promise<{ call: DeskCall; outcomes: OfferResult[] } | null> {
+  async take(callId: string): Promise<{ call: DeskCall; outcomes: OfferResult[]; talkSeconds?: number } | null> {
     const res = await this.redis.multi().hgetall(this.key(callId)).del(this.key(callId)).exec();
     if (res?.[0]?.[0]) throw res[0][0];
     const fields = (res?.[0]?.[1] ?? {}) as Record<string, string>;
@@ -70,6 +78,7 @@ export class DeskStore {
     const outcomes = Object.entries(fields)
       .filter(([k]) => k.startsWith(OUTCOME))
       .map(([, v]) => offerResultSchema.parse(JSON.parse(v)));
-    return { call: deskCallSchema.parse(JSON.parse(raw)), outcomes };
+    const talk = fields[TALK];
+    return { call: deskCallSchema.parse(JSON.parse(raw)), outcomes, ...(talk === undefined ? {} : { talkSeconds: Number(talk) }) };
   }
 }

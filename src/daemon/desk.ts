@@ -163,6 +163,11 @@ export class AgentDesk {
     if (customerId) void this.write(customerId, unattendedEntry(call, new Date()));
   }
 
+  /** How long caller and agent talked (Asterisk's CDR of the agent leg), for the call's history entry. */
+  talked(callId: string, seconds: number): void {
+    void this.deps.store.recordTalk(callId, seconds).catch((err) => this.log.warn({ err, callId }, "talk time not recorded"));
+  }
+
   /** Shutdown: agent calls still waiting for a disposition get their entry now rather than never. */
   async stop(): Promise<void> {
     await Promise.all([...this.pending.keys()].map((callId) => this.close(callId, "not recorded")));
@@ -177,13 +182,14 @@ export class AgentDesk {
       return null;
     });
     if (!taken?.call.customer) return;
-    const { call: d, outcomes } = taken;
+    const { call: d, outcomes, talkSeconds } = taken;
     await this.write(d.customer!.id, {
       at: d.answeredAt,
       callId,
       lane: d.lane,
       queue: d.queue,
       waitSeconds: d.waitSeconds,
+      ...(talkSeconds === undefined ? {} : { talkSeconds }),
       agent: d.agentId,
       disposition,
       ...(d.reason ? { reason: d.reason } : {}),

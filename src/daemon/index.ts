@@ -171,6 +171,7 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
         queue,
         calls,
         handoff,
+        talked: (callId, seconds) => desk.talked(callId, seconds),
         reconcileEveryMs: config.calls.reconcileInterval * 1000,
         logger: log.child({ server: id }),
       });
