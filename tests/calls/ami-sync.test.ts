@@ -4,25 +4,14 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { SessionStore } from "../../src/calls/session-store.js";
-import { daemon, setup, stopAll, waitFor } from "./harness.js";
-import { closeProxies, throughProxies } from "./outage-rig.js";
+import { daemon, setup, supportCaller as support, waitFor } from "./harness.js";
+import { stopAllAndProxies, throughProxies } from "./outage-rig.js";
 
-afterEach(async () => {
-  await stopAll();
-  await closeProxies();
-});
+afterEach(stopAllAndProxies);
 
 const agent = { id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true };
-/** An unknown caller choosing technical support and typing an account number. */
-const supportCaller = (caller: string) => ({
-  caller,
-  did: "800",
-  hangupAfter: 600,
-  prompts: [
-    { prompt: "sound:switchboard/main-menu", after: 0.1, press: "2" },
-    { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
-  ],
-});
+/** An unknown caller for technical support who stays on. */
+const supportCaller = (caller: string) => support(caller, { hangupAfter: 600 });
 
 describe("AMI in the daemon", () => {
   test("a phone that unregistered before the daemon started is not offered calls until it registers again", async () => {

@@ -5,20 +5,10 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { SessionStore } from "../../src/calls/session-store.js";
 import type { CallRecord } from "../../src/sim/scenario/call-record.js";
-import { ADMIN, daemon, setup, stopAll, waitFor } from "./harness.js";
+import { ADMIN, daemon, setup, stopAll, supportCaller, waitFor } from "./harness.js";
 
 const heard = (r: CallRecord | undefined) => (r?.heard ?? []).map((h) => h.uri);
 const agentOf = (r: CallRecord | undefined) => r?.bridges.find((b) => b.bridgeType !== "holding")?.with.map((w) => w.name).join();
-
-/** An unknown caller choosing technical support and typing an account number. */
-const supportCaller = (caller: string) => ({
-  caller,
-  did: "800",
-  prompts: [
-    { prompt: "sound:switchboard/main-menu", after: 0.1, press: "2" },
-    { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
-  ],
-});
 
 afterEach(stopAll);
 

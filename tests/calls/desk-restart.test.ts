@@ -7,7 +7,7 @@ import { hashPassword } from "../../src/cti/password.js";
 import { loadCustomersFile } from "../../src/crm/file-store.js";
 import { RedisCustomerStore } from "../../src/crm/redis-store.js";
 import { AgentClient, SECRET } from "../cti/helpers.js";
-import { daemon, setup, stopAll, waitFor } from "./harness.js";
+import { daemon, setup, stopAll, supportCaller, waitFor } from "./harness.js";
 
 const clients: AgentClient[] = [];
 afterEach(async () => {
@@ -32,14 +32,7 @@ test("outcome before a daemon restart, disposition after it: one history entry w
   await before.next("ok", (m) => m.id === "avail");
 
   // Carla: Pro 4.2 installed, so the pop carries the upgrade offer
-  const { channelId } = s.sim.control.placeCall({
-    caller: "5551003",
-    did: "800",
-    prompts: [
-      { prompt: "sound:switchboard/main-menu", after: 0.1, press: "2" },
-      { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
-    ],
-  });
+  const { channelId } = s.sim.control.placeCall(supportCaller("5551003"));
   const { pop } = (await before.next("pop")) as unknown as { pop: { callId: string; offers: Array<{ id: string }> } };
   expect(pop.callId).toBe(channelId);
   const offer = pop.offers[0]!.id;

@@ -29,6 +29,17 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   }
 }
 
+/** A caller choosing technical support in the main menu and typing an 8-digit account number. */
+export const supportCaller = (caller: string, extra: Record<string, unknown> = {}) => ({
+  caller,
+  did: "800",
+  prompts: [
+    { prompt: "sound:switchboard/main-menu", after: 0.1, press: "2" },
+    { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
+  ],
+  ...extra,
+});
+
 export interface Setup {
   sim: Simulator;
   config: Config;

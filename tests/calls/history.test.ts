@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { loadCustomersFile } from "../../src/crm/file-store.js";
 import { RedisCustomerStore } from "../../src/crm/redis-store.js";
-import { daemon, setup, stopAll, waitFor } from "./harness.js";
+import { daemon, setup, stopAll, supportCaller, waitFor } from "./harness.js";
 
 afterEach(stopAll);
 
@@ -23,14 +23,7 @@ describe("call history", () => {
     // 30 simulated seconds are 3 real ones: Asterisk's CDR counts real time
     s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 30 });
     await daemon(s);
-    const { channelId } = s.sim.control.placeCall({
-      caller: "5551003",
-      did: "800",
-      prompts: [
-        { prompt: "sound:switchboard/main-menu", after: 0.1, press: "2" },
-        { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
-      ],
-    });
+    const { channelId } = s.sim.control.placeCall(supportCaller("5551003"));
     await s.sim.control.waitForEnd(channelId);
     const entry = await waitFor("Carla's history entry", async () => (await store.findById("c-1003"))?.history.find((h) => h.callId === channelId));
     expect(entry).toMatchObject({ agent: "a1", queue: "support", lane: "standard", disposition: "not recorded", reason: "technical support" });

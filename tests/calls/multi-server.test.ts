@@ -7,9 +7,9 @@
 import { afterEach, expect, test } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import type { CallRecord } from "../../src/sim/scenario/call-record.js";
-import { addServer, daemon, setup, stopAll, waitFor } from "./harness.js";
-import { readiness } from "./outage-rig.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+import { addServer, daemon, setup, waitFor } from "./harness.js";
+import { proxyTo, readiness, stopAllAndProxies } from "./outage-rig.js";
+import type { TcpProxy } from "./tcp-proxy.js";
 
 const agentOf = (r: CallRecord | undefined) => r?.bridges.find((b) => b.bridgeType !== "holding")?.with.map((w) => w.name).join();
 /** A gold customer: straight to the express lane of the support queue. */
@@ -20,11 +20,7 @@ const A1 = { id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["supp
 const A2 = { id: "a2", name: "Agent Two", endpoint: "PJSIP/2001", server: "pbx-b", queues: ["support"], skills: ["support"] };
 
 let proxy: TcpProxy | undefined;
-afterEach(async () => {
-  await stopAll();
-  await proxy?.close();
-  proxy = undefined;
-});
+afterEach(stopAllAndProxies);
 
 async function twoServers(agents: object[], ariUrl?: Parameters<typeof addServer>[3]) {
   const s = await addServer(await setup([]), "pbx-b", "second-ari-password", ariUrl);
@@ -78,7 +74,7 @@ test("each caller is answered on its own server; the agent is rung on the caller
 test("a server whose ARI is down: /readyz names it, its queued caller keeps its place, callers on the other server are answered", async () => {
   // pbx-b's ARI through a proxy the test can cut
   const s = await twoServers([A1], async (second) => {
-    proxy = await startTcpProxy({ host: second.host, port: second.ariPort });
+    proxy = await proxyTo({ host: second.host, port: second.ariPort });
     return `http://127.0.0.1:${proxy.port}`;
   });
   s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 3 });
@@ -113,7 +109,7 @@ test("a server whose ARI is down: /readyz names it, its queued caller keeps its 
 
 test("a server unreachable at startup does not keep the daemon from serving the other; it is connected once reachable", async () => {
   const s = await twoServers([A1], async (second) => {
-    proxy = await startTcpProxy({ host: second.host, port: second.ariPort });
+    proxy = await proxyTo({ host: second.host, port: second.ariPort });
     return `http://127.0.0.1:${proxy.port}`;
   });
   s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 3 });

@@ -9,18 +9,15 @@ import { callerSpecSchema } from "../../src/sim/scenario/caller-spec.js";
 import { CallerSession } from "../../src/sim/scenario/caller.js";
 import { ChannelEventRouter } from "../../src/sim/scenario/channel-events.js";
 import { INBOUND_CONTEXT, TRUNK } from "../../src/sim/scenario/inbound-dialplan.js";
-import { daemon, setup, stopAll, TIME_SCALE, waitFor } from "./harness.js";
-import { closeProxies, heard, MAIN_MENU, plays, readiness, sleep, throughProxies } from "./outage-rig.js";
+import { daemon, setup, supportCaller, TIME_SCALE, waitFor } from "./harness.js";
+import { heard, MAIN_MENU, plays, readiness, sleep, stopAllAndProxies, throughProxies } from "./outage-rig.js";
 
 /** The outage the issue asks for, in real time. */
 const OUTAGE_MS = 60_000;
 
 const agent = (id: string, endpoint: string) => ({ id, name: `Agent ${id}`, endpoint, queues: ["support"], skills: ["support"], autoAvailable: true });
 
-afterEach(async () => {
-  await stopAll();
-  await closeProxies();
-});
+afterEach(stopAllAndProxies);
 
 test(
   "AMI dropped for 60 s and back: reported not ok but still ready, calls go on, phone states catch up and flow again",
@@ -107,15 +104,7 @@ test("a caller name or number with CR LF goes through the IVR to an agent and ne
   try {
     await daemon(s);
     // the control API refuses such callers (as a SIP stack might not); a caller session on the PBX does not
-    const support = callerSpecSchema.parse({
-      caller: "5559401",
-      did: "800",
-      prompts: [
-        { prompt: MAIN_MENU, after: 0.1, press: "2" },
-        { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
-      ],
-      hangupAfter: 60 / TIME_SCALE,
-    });
+    const support = callerSpecSchema.parse(supportCaller("5559401", { hangupAfter: 60 / TIME_SCALE }));
     const env = { pbx: s.sim.pbx, router, context: INBOUND_CONTEXT, trunk: TRUNK };
     const byName = new CallerSession(env, { ...support, callerName: `Mallory${INJECTION}` });
     const byNumber = new CallerSession(env, { ...support, caller: `5559402${INJECTION}` });

@@ -5,16 +5,13 @@
  * itself. The AMI outage runs in outage-ami.test.ts, in parallel (each test file has its own process).
  */
 import { afterEach, expect, test } from "vitest";
-import { daemon, setup, stopAll, TIME_SCALE, waitFor } from "./harness.js";
-import { closeProxies, MAIN_MENU, plays, readiness, sleep, throughProxies } from "./outage-rig.js";
+import { daemon, setup, supportCaller, TIME_SCALE, waitFor } from "./harness.js";
+import { MAIN_MENU, plays, readiness, sleep, stopAllAndProxies, throughProxies } from "./outage-rig.js";
 
 /** The outage the issue asks for, in real time. */
 const OUTAGE_MS = 60_000;
 
-afterEach(async () => {
-  await stopAll();
-  await closeProxies();
-});
+afterEach(stopAllAndProxies);
 
 test(
   "ARI dropped for 60 s and back: not ready meanwhile, the waiting caller resumes, new calls run the tree",
@@ -80,15 +77,7 @@ test("no agent is rung while ARI is down: the agent stays available and the wait
   // the phone is busy (a personal call) once the states read over AMI at connect are in
   await waitFor("the phone's state from AMI", async () => (await a1())?.device === "registered");
   await d.queue.deviceState("PJSIP/1001", "in_use");
-  const { channelId } = s.sim.control.placeCall({
-    caller: "5559104",
-    did: "800",
-    hangupAfter: 600,
-    prompts: [
-      { prompt: MAIN_MENU, after: 0.1, press: "2" },
-      { prompt: "sound:switchboard/enter-account", after: 0.1, press: "12345678#" },
-    ],
-  });
+  const { channelId } = s.sim.control.placeCall(supportCaller("5559104", { hangupAfter: 600 }));
   await waitFor("the caller to queue", async () => (await d.queue.status("support")).waiting === 1);
 
   s.ariProxy.cut();

@@ -6,14 +6,22 @@
 import { configSchema } from "../../src/config/schema.js";
 import type { Daemon } from "../../src/daemon/index.js";
 import type { CallRecord } from "../../src/sim/scenario/call-record.js";
-import type { Setup } from "./harness.js";
+import { stopAll, type Setup } from "./harness.js";
 import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from "./tcp-proxy.js";
 
 const proxies: TcpProxy[] = [];
 
-/** Closes every proxy a test started (after stopAll(), so the daemon goes first). */
-export async function closeProxies(): Promise<void> {
+/** After each test: the daemons first, then every proxy the test started. */
+export async function stopAllAndProxies(): Promise<void> {
+  await stopAll();
   for (const p of proxies.splice(0)) await p.close();
+}
+
+/** A loopback proxy in front of `target` that a test can cut; closed by stopAllAndProxies(). */
+export async function proxyTo(target: { host: string; port: number }, opts: TcpProxyOptions = {}): Promise<TcpProxy> {
+  const proxy = await startTcpProxy(target, opts);
+  proxies.push(proxy);
+  return proxy;
 }
 
 export interface Proxied extends Setup {
@@ -30,10 +38,8 @@ export interface Proxied extends Setup {
 export async function throughProxies(s: Setup, amiTap?: TcpProxyOptions["onClientData"]): Promise<Proxied> {
   const server = s.config.asterisk[0];
   if (!server?.ami || s.sim.amiPort === undefined) throw new Error("the set-up has no AMI");
-  const ariProxy = await startTcpProxy({ host: s.sim.host, port: s.sim.ariPort });
-  proxies.push(ariProxy);
-  const amiProxy = await startTcpProxy({ host: s.sim.host, port: s.sim.amiPort }, amiTap ? { onClientData: amiTap } : {});
-  proxies.push(amiProxy);
+  const ariProxy = await proxyTo({ host: s.sim.host, port: s.sim.ariPort });
+  const amiProxy = await proxyTo({ host: s.sim.host, port: s.sim.amiPort }, amiTap ? { onClientData: amiTap } : {});
   const config = configSchema.parse({
     ...s.config,
     asterisk: [
