@@ -11,6 +11,7 @@ import { loadConfig } from "../src/config/load.js";
 import { configSchema, type Config } from "../src/config/schema.js";
 import { startDaemon, type Daemon } from "../src/daemon/index.js";
 import { createLogger } from "../src/lib/logger.js";
+import type { CallerSpecInput } from "../src/sim/scenario/caller-spec.js";
 import { startLocalRedis, type LocalRedis } from "../src/lib/redis-server.js";
 import type { WorldCommand, WorldMessage, WorldStats } from "./daemon-world.js";
 import { loopDelay } from "./loop-delay.js";
@@ -22,6 +23,8 @@ export interface Rig {
   send(cmd: WorldCommand): void;
   next<T extends WorldMessage["type"]>(type: T): Promise<Extract<WorldMessage, { type: T }>>;
   stats(): Promise<WorldStats>;
+  /** Places `calls` at `rate`/s, then polls the world's figures until `done` or `timeoutMs` has passed. */
+  place(calls: CallerSpecInput[], rate: number, wait: { done(s: WorldStats): boolean; timeoutMs: number; pollMs: number }): Promise<{ stats: WorldStats; seconds: number }>;
   /** Heap in use after a full GC (run with --expose-gc), bytes; the daemon's loop-delay record starts again. */
   heapAfterGc(): number;
   /** Event-loop delay of both processes since the daemon started: the latency tails come from here. */
@@ -98,16 +101,30 @@ export async function startRig(name: string, opts: RigOptions): Promise<Rig> {
   const redis = new Redis(redisUrl);
   const loop = loopDelay();
 
+  const stats = () => {
+    const p = next("stats");
+    send({ cmd: "stats" });
+    return p;
+  };
+
   return {
     daemon,
     redis,
     sessionSecret,
     send,
     next,
-    async stats() {
-      const p = next("stats");
-      send({ cmd: "stats" });
-      return p;
+    stats,
+    async place(calls, rate, wait) {
+      const t0 = Date.now();
+      send({ cmd: "place", calls, rate });
+      await next("placed");
+      const until = Date.now() + wait.timeoutMs;
+      let now = await stats();
+      while (!wait.done(now) && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, wait.pollMs));
+        now = await stats();
+      }
+      return { stats: now, seconds: (Date.now() - t0) / 1000 };
     },
     heapAfterGc() {
       gc?.();

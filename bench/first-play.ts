@@ -24,13 +24,7 @@ const redisBefore = await usedMemory();
 // callers the CRM does not know (the lookup still runs while they are greeted) who press nothing, so they
 // all stay in the main menu (greeting, three menu rounds) for about 20 s
 const calls = Array.from({ length: CALLS }, (_, i) => ({ caller: String(5_590_000 + i), did: "800", hangupAfter: 100 }));
-const t0 = Date.now();
-rig.send({ cmd: "place", calls, rate: RATE });
-await rig.next("placed");
-const until = Date.now() + 10_000;
-let s = await rig.stats();
-while (s.firstPlay.length < CALLS && Date.now() < until) s = await new Promise((r) => setTimeout(r, 100)).then(() => rig.stats());
-const rampSeconds = (Date.now() - t0) / 1000;
+const { stats: s, seconds: rampSeconds } = await rig.place(calls, RATE, { done: (w) => w.firstPlay.length >= CALLS, timeoutMs: 10_000, pollMs: 100 });
 const loops = rig.loops(s);
 const live = rig.daemon.calls.size;
 const heapPerCall = (rig.heapAfterGc() - heapBefore) / Math.max(1, live);

@@ -52,13 +52,7 @@ const calls = Array.from({ length: CALLS }, (_, i) => ({
     { prompt: "sound:switchboard/enter-account", after: 0.5, press: "12345678#" },
   ],
 }));
-const t0 = Date.now();
-rig.send({ cmd: "place", calls, rate: RATE });
-await rig.next("placed");
-const until = Date.now() + 120_000;
-let s = await rig.stats();
-while (s.pop.length < CALLS && Date.now() < until) s = await new Promise((r) => setTimeout(r, 250)).then(() => rig.stats());
-const seconds = (Date.now() - t0) / 1000;
+const { stats: s, seconds } = await rig.place(calls, RATE, { done: (w) => w.pop.length >= CALLS, timeoutMs: 120_000, pollMs: 250 });
 
 const out = [
   `pop-latency: ${AGENTS} agents on desktops, ${CALLS} calls at ${RATE}/s, ${s.pop.length} pops in ${seconds.toFixed(1)} s`,
