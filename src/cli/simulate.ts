@@ -5,7 +5,7 @@ import { createInterface } from "node:readline/promises";
 import { parse as parseYaml } from "yaml";
 import { formatDiagnostic } from "../ivr/diagnostics.js";
 import { simulateCall, scriptedKeys, type KeySource, type SimulateOptions } from "../ivr/engine/simulate.js";
-import { outcomeText, transcript } from "../ivr/engine/transcript.js";
+import { outcomeText, pathChoices, transcript } from "../ivr/engine/transcript.js";
 import { loadTreeSources, treeName } from "../ivr/load.js";
 import { InputError, treeGroups } from "./ivr-inputs.js";
 import { usageExitCode } from "./usage-errors.js";
@@ -109,7 +109,7 @@ export function register(program: Command): void {
           process.stdout.write(`${JSON.stringify({ outcome: state.outcome ?? null, node: state.node, vars: state.vars, path: state.path, truncated: result.truncated, steps: result.lines }, null, 2)}\n`);
         } else {
           process.stdout.write(`${transcript(result.lines).join("\n")}\nResult: ${outcomeText(result.state)}\n`);
-          const choices = result.state.path.filter((p) => p.choice !== undefined).map((p) => `${p.node.split("#")[1]}=${p.label ?? p.choice}`);
+          const choices = pathChoices(result.state.path);
           process.stdout.write(`Path: ${choices.join(" > ") || "(no choices)"}\nVars: ${JSON.stringify(result.state.vars)}\n`);
           if (result.truncated) process.stdout.write("Stopped: the event limit ran out before the call ended\n");
         }

@@ -8,6 +8,7 @@ import type { CtiHub } from "../cti/hub.js";
 import { composePop } from "../cti/pop.js";
 import type { Disposition, OfferOutcome } from "../cti/protocol.js";
 import type { CallState } from "../ivr/engine/index.js";
+import { pathChoices } from "../ivr/engine/transcript.js";
 import type { JobHub } from "../jobs/index.js";
 import type { Logger } from "../lib/logger.js";
 import type { OfferCaps } from "../offers/caps.js";
@@ -16,7 +17,7 @@ import type { OfferRules } from "../offers/load.js";
 import { rankOffers } from "../offers/rank.js";
 import type { RankedOffer } from "../offers/ranked.js";
 import type { DeskCall, DeskStore } from "./desk-store.js";
-import { customerIdOf, pathChoices, unattendedEntry } from "./history.js";
+import { customerIdOf, reasonOf, unattendedEntry } from "./history.js";
 
 /**
  * The agent's side of a call: when caller and agent are connected, the screen-pop (CRM record fetched
@@ -60,7 +61,7 @@ export class AgentDesk {
     const { config } = this.deps;
     const lookup = await this.deps.crm.get(c.callId);
     const customer = lookup?.status === "found" ? lookup.customer : null;
-    const reason = call.session.queue?.reason ?? (typeof call.state.vars.reason === "string" ? call.state.vars.reason : undefined);
+    const reason = reasonOf(call);
     const offers = customer ? await this.rank(customer, call, c, reason) : [];
     const pop = composePop({
       call: { callId: c.callId, callerNumber: call.state.call.callerNumber, callerName: call.state.call.callerName },

@@ -1,10 +1,12 @@
 import type { CallSession } from "../calls/session-store.js";
 import type { HistoryEntry } from "../crm/customer.js";
 import type { CallState } from "../ivr/engine/index.js";
+import { pathChoices } from "../ivr/engine/transcript.js";
 
-/** The caller's choices as `node=label` (node without its tree), as the pop and the history show them. */
-export function pathChoices(path: CallState["path"]): string[] {
-  return path.filter((p) => p.choice !== undefined).map((p) => `${p.node.split("#")[1] ?? p.node}=${p.label ?? p.choice}`);
+/** Why the caller called: the queue's reason, else the tree's `reason` variable. */
+export function reasonOf(call: { session: CallSession; state: CallState }): string | undefined {
+  const v = call.state.vars.reason;
+  return call.session.queue?.reason ?? (typeof v === "string" ? v : undefined);
 }
 
 /** The customer the tree's lookup found, if any. */
@@ -33,7 +35,7 @@ function howItEnded(call: { session: CallSession; state: CallState }): string {
 /** The history entry of a call that ended without an agent: the path it took and how it ended. */
 export function unattendedEntry(call: { session: CallSession; state: CallState }, endedAt: Date): HistoryEntry {
   const q = call.session.queue;
-  const reason = q?.reason ?? (typeof call.state.vars.reason === "string" ? call.state.vars.reason : undefined);
+  const reason = reasonOf(call);
   const path = pathChoices(call.state.path);
   return {
     at: new Date(call.session.startedAt).toISOString(),

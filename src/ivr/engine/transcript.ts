@@ -44,6 +44,11 @@ export function transcript(lines: readonly SimLine[]): string[] {
   return out;
 }
 
+/** The caller's choices as `node=label` (node without its tree), as the simulator, the pop and the history show them. */
+export function pathChoices(path: CallState["path"]): string[] {
+  return path.filter((p) => p.choice !== undefined).map((p) => `${p.node.split("#")[1] ?? p.node}=${p.label ?? p.choice}`);
+}
+
 export function outcomeText(state: CallState): string {
   const o = state.outcome;
   if (!o) return `still waiting at ${state.node} (${state.waiting?.kind ?? state.status})`;
