@@ -13,18 +13,18 @@ export interface AmiSyncDeps {
   calls: CallManager;
   handoff: QueueHandoff;
   /** An agent's conversation ended: Asterisk's billable seconds of the agent leg (its CDR). */
-  talked?(callId: string, seconds: number): void;
+  talked(callId: string, seconds: number): void;
   /** Milliseconds between channel reconciliations (0: only when AMI (re)connects). */
   reconcileEveryMs: number;
   logger: Logger;
 }
 
 /**
- * What the daemon reads over AMI. Talk time: the CDR of each answered agent leg. Phone states: DeviceStateChange as they happen, and the whole
+ * What the daemon reads over AMI. Phone states: DeviceStateChange as they happen, and the whole
  * DeviceStateList whenever AMI (re)connects, so a phone that unregistered while AMI was down is not
  * offered calls. Channel reconciliation: CoreShowChannels on (re)connect and periodically; a caller whose
  * channel Asterisk no longer has (its hangup lost, e.g. while ARI was down) ends as a hangup, so a ghost
- * never holds a queue place or rings an agent.
+ * never holds a queue place or rings an agent. Talk time: the CDR of each answered agent leg.
  */
 export class AmiSync {
   private readonly log: Logger;
@@ -41,7 +41,7 @@ export class AmiSync {
       ami.on("DeviceStateChange", (e) => void this.phone(e.device, e.state)),
       ami.on("Cdr", (e) => {
         const callId = e.disposition === "ANSWERED" && e.uniqueId ? callOfAgentLeg(e.uniqueId) : undefined;
-        if (callId && e.billableSeconds !== undefined) this.deps.talked?.(callId, e.billableSeconds);
+        if (callId && e.billableSeconds !== undefined) this.deps.talked(callId, e.billableSeconds);
       }),
       ami.on("connected", () => void this.sync()),
       ami.on("reconnected", () => void this.sync()),

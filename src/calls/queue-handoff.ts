@@ -361,7 +361,7 @@ export class QueueHandoff {
     this.byAgentChannel.set(agentChannelId, ring.callId);
     try {
       const [made] = await Promise.all([ring.bridge, silenced]);
-      c.bridgeId = made ?? (await this.ari(w.serverId).createBridge({ type: ["mixing"], name: `call-${ring.callId}` })).id;
+      c.bridgeId = made ?? (await this.makeBridge(ring.callId, w.serverId));
       await this.ari(w.serverId).addChannel(c.bridgeId, [w.channelId, agentChannelId]);
     } catch (err) {
       this.log.error({ err, callId: ring.callId }, "bridging caller and agent failed");
@@ -371,14 +371,15 @@ export class QueueHandoff {
     this.deps.hooks.connected(c);
   }
 
+  private async makeBridge(callId: string, serverId: string): Promise<string> {
+    return (await this.ari(serverId).createBridge({ type: ["mixing"], name: `call-${callId}` })).id;
+  }
+
   private newBridge(callId: string, serverId: string): Promise<string | undefined> {
-    return this.ari(serverId).createBridge({ type: ["mixing"], name: `call-${callId}` }).then(
-      (b) => b.id,
-      (err) => {
-        this.log.warn({ err, callId }, "bridge not made while ringing; made on answer instead");
-        return undefined;
-      },
-    );
+    return this.makeBridge(callId, serverId).catch((err) => {
+      this.log.warn({ err, callId }, "bridge not made while ringing; made on answer instead");
+      return undefined;
+    });
   }
 
   /** A ring that did not become a conversation: its bridge goes. */
