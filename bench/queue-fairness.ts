@@ -16,7 +16,7 @@
  */
 import { Redis } from "ioredis";
 import { loadConfig } from "../src/config/load.js";
-import { queueSchema, type LaneConfig } from "../src/config/schema.js";
+import { queueSchema, type LaneConfig } from "../src/queue/config.js";
 import { startLocalRedis } from "../src/lib/redis-server.js";
 import { CallerQueue } from "../src/queue/index.js";
 import { QueueModel } from "../src/queue/model.js";

@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import { statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { formatDiagnostic } from "../ivr/diagnostics.js";
+import { formatDiagnostic } from "../lib/yaml-source/diagnostics.js";
 import { buildGraph, toDot, toMermaid } from "../ivr/graph.js";
 import { loadTreeSources, treeName } from "../ivr/load.js";
 import { InputError, treeGroups } from "./ivr-inputs.js";

@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { enrichCustomer, type Customer } from "../crm/customer.js";
 import { CustomerFileError, loadCustomersFile } from "../crm/file-store.js";
 import { normalizePhone, phonesMatch } from "../crm/store.js";
-import { formatDiagnostic } from "../ivr/diagnostics.js";
+import { formatDiagnostic } from "../lib/yaml-source/diagnostics.js";
 import { OfferCaps } from "../offers/caps.js";
 import { offerCallSchema } from "../offers/context.js";
 import { loadOffers, type OfferRules } from "../offers/load.js";

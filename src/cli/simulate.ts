@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parse as parseYaml } from "yaml";
-import { formatDiagnostic } from "../ivr/diagnostics.js";
+import { formatDiagnostic } from "../lib/yaml-source/diagnostics.js";
 import { simulateCall, scriptedKeys, type KeySource, type SimulateOptions } from "../ivr/engine/simulate.js";
 import { outcomeText, pathChoices, transcript } from "../ivr/engine/transcript.js";
 import { loadTreeSources, treeName } from "../ivr/load.js";

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import path from "node:path";
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from "../ivr/diagnostics.js";
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from "../lib/yaml-source/diagnostics.js";
 import { loadTreeSources } from "../ivr/load.js";
 import { InputError, treeGroups } from "./ivr-inputs.js";
 import { usageExitCode } from "./usage-errors.js";

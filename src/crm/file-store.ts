@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from "../ivr/diagnostics.js";
-import { describeIssues, type SchemaProblem } from "../ivr/schema-messages.js";
-import { SourceMap } from "../ivr/source-map.js";
-import { complexKeyDiagnostics, duplicateKeyDiagnostics } from "../ivr/yaml-keys.js";
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from "../lib/yaml-source/diagnostics.js";
+import { describeIssues, type SchemaProblem } from "../lib/yaml-source/schema-messages.js";
+import { SourceMap } from "../lib/yaml-source/source-map.js";
+import { complexKeyDiagnostics, duplicateKeyDiagnostics } from "../lib/yaml-source/keys.js";
+import { syntaxErrors } from "../lib/yaml-source/syntax.js";
 import { customerSchema, type Customer, type HistoryEntry } from "./customer.js";
 import { PhoneIndex } from "./phone-index.js";
 import type { CustomerStore } from "./store.js";
@@ -51,7 +52,7 @@ export function parseCustomers(file: string, text: string, now: Date): Customer[
   const report = (p: SchemaProblem) => diag(map.locate(p.path, { key: p.key }), p.message);
 
   if (map.doc.errors.length) {
-    throw new CustomerFileError(map.doc.errors.map((e) => diag(map.position(e.pos[0]), `YAML syntax error: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`)));
+    throw new CustomerFileError(syntaxErrors(map));
   }
   const keyProblems = [...complexKeyDiagnostics(map), ...duplicateKeyDiagnostics(map)];
   if (keyProblems.length) throw new CustomerFileError(sortDiagnostics(keyProblems));

@@ -1,4 +1,4 @@
-import { describeIssues } from "../ivr/schema-messages.js";
+import { describeIssues } from "../lib/yaml-source/schema-messages.js";
 import { customerSchema, type Customer } from "./customer.js";
 
 /** A record from Redis or an external CRM that does not fit the customer schema; names the fields. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secretRef } from "../config/secret.js";
+import { secretRef } from "../lib/secret-ref.js";
 import { agentIdSchema, endpointSchema, nameSchema, skillsSchema } from "../queue/types.js";
 import { parsePasswordHash } from "./password.js";
 

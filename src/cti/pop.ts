@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { LaneConfig, QueueConfig } from "../config/schema.js";
+import type { LaneConfig, QueueConfig } from "../queue/config.js";
 import type { CustomerView } from "../crm/customer.js";
 import type { PathEntry } from "../ivr/engine/types.js";
 import { rankedOfferSchema, type RankedOffer } from "../offers/ranked.js";

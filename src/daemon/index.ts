@@ -14,7 +14,7 @@ import { sessionSecretFrom } from "../cti/config.js";
 import { createCtiHub } from "../cti/hub.js";
 import { agentRouter } from "../cti/router.js";
 import { adminRouter } from "../http/admin.js";
-import { formatDiagnostic } from "../ivr/diagnostics.js";
+import { formatDiagnostic } from "../lib/yaml-source/diagnostics.js";
 import { JobHub } from "../jobs/index.js";
 import { OfferCaps } from "../offers/caps.js";
 import { loadOffers } from "../offers/load.js";

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
 import type { CallManager } from "../calls/manager.js";
 import type { TreeRegistry } from "../ivr/registry.js";
-import { formatDiagnostic } from "../ivr/diagnostics.js";
+import { formatDiagnostic } from "../lib/yaml-source/diagnostics.js";
 import { isJobKind, type JobHub } from "../jobs/index.js";
 import type { CallerQueue } from "../queue/index.js";
 import { requireBearer } from "./auth.js";

@@ -1,7 +1,7 @@
 import type { NodeRef } from "./model.js";
 import type { NodeType } from "./schema.js";
 import { shortestCycle, stronglyConnected } from "./scc.js";
-import { closest } from "./suggest.js";
+import { closest } from "../lib/yaml-source/suggest.js";
 
 /**
  * Checks that need the whole set of trees rather than one node: reachability, menus the caller can never

@@ -1,6 +1,6 @@
 import { CelCompileError, celEnvironment, compileCel, type CelEnvironment } from "../lib/cel.js";
 import type { CompiledExpr } from "./model.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../lib/yaml-source/suggest.js";
 
 /** A CEL expression inside a node: where it is, what it must produce, and whether `value` is in scope. */
 export interface ExprField {

@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { analyze, type FlowInput, type FlowNode } from "./analyze.js";
-import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { sortDiagnostics, type Diagnostic } from "../lib/yaml-source/diagnostics.js";
 import { compileField, exprFields, varReads } from "./expressions.js";
 import type { CompiledExpr, CompiledNode, NodeRef, TreeInfo, TreeSet } from "./model.js";
 import { parseTree, treeName, type ParsedTree, type TreeSource } from "./parse-tree.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../lib/yaml-source/suggest.js";
 import { mapTargets, splitTarget, targetsOfRaw } from "./targets.js";
 
 export { treeName, type TreeSource };

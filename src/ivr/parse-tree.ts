@@ -1,12 +1,14 @@
 import path from "node:path";
 import { visit } from "yaml";
 import { z } from "zod";
-import type { Diagnostic } from "./diagnostics.js";
-import { complexKeyDiagnostics, duplicateKeyDiagnostics } from "./yaml-keys.js";
-import { describeIssues, valueName, type SchemaProblem } from "./schema-messages.js";
+import type { Diagnostic } from "../lib/yaml-source/diagnostics.js";
+import { complexKeyDiagnostics, duplicateKeyDiagnostics } from "../lib/yaml-source/keys.js";
+import { describeIssues, valueName, type SchemaProblem } from "../lib/yaml-source/schema-messages.js";
+import { treePlaces } from "./schema-places.js";
 import { NODE_ID, NODE_TYPES, nodeSchema, treeSchema, type IvrNode, type NodeType } from "./schema.js";
-import { SourceMap } from "./source-map.js";
-import { closest } from "./suggest.js";
+import { SourceMap } from "../lib/yaml-source/source-map.js";
+import { firstLine, syntaxErrors, syntaxWarnings } from "../lib/yaml-source/syntax.js";
+import { closest } from "../lib/yaml-source/suggest.js";
 
 /** One file as the loader sees it: a YAML source, checked field by field and node by node. */
 export interface TreeSource {
@@ -61,8 +63,7 @@ export function parseTree(source: TreeSource): ParsedTree {
     diagnostics.push({ file: source.file, ...map.locate(problem.path, { key: problem.key }), severity: "error", message: problem.message });
   const tree: ParsedTree = { source, name: treeName(source.file), map, readable: true, header: undefined, rawVars: {}, declaredStart: undefined, startId: undefined, nodes: [], diagnostics };
 
-  for (const e of map.doc.errors) diagnostics.push({ file: source.file, ...map.position(e.pos[0]), severity: "error", message: yamlMessage(e.code, e.message) });
-  for (const w of map.doc.warnings) diagnostics.push({ file: source.file, ...map.position(w.pos[0]), severity: "warning", message: `YAML: ${firstLine(w.message)}` });
+  diagnostics.push(...syntaxErrors(map), ...syntaxWarnings(map));
   if (map.doc.errors.length) {
     tree.readable = false;
     return tree;
@@ -95,7 +96,7 @@ export function parseTree(source: TreeSource): ParsedTree {
 
   const header = headerSchema.safeParse(raw);
   if (header.success) tree.header = { title: header.data.name, start: header.data.start, vars: header.data.vars };
-  else for (const p of describeIssues(header.error.issues, { schema: headerSchema, input: raw, base: [] })) report(p);
+  else for (const p of describeIssues(header.error.issues, { schema: headerSchema, input: raw, base: [], places: treePlaces })) report(p);
   if (isRecord(raw.vars)) tree.rawVars = raw.vars;
 
   if (!isRecord(raw.nodes)) return tree;
@@ -127,7 +128,7 @@ function parseNode(id: string, raw: unknown, report: (p: SchemaProblem) => void)
     return { id, type: undefined, raw, node: undefined };
   }
   const result = schema.safeParse(raw);
-  if (!result.success) for (const p of describeIssues(result.error.issues, { schema, input: raw, base: at })) report(p);
+  if (!result.success) for (const p of describeIssues(result.error.issues, { schema, input: raw, base: at, places: treePlaces })) report(p);
   return { id, type: type as NodeType, raw, node: result.success ? (result.data as IvrNode) : undefined };
 }
 
@@ -147,19 +148,4 @@ function aliasDiagnostics(map: SourceMap, err: Error): Diagnostic[] {
 function suggestion(word: string, candidates: readonly string[]): string {
   const c = closest(word, candidates);
   return c ? `; did you mean "${c}"?` : "";
-}
-
-function firstLine(message: string): string {
-  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-}
-
-function yamlMessage(code: string, message: string): string {
-  switch (code) {
-    case "TAB_AS_INDENT":
-      return "YAML syntax error: a tab is used for indentation; indent with spaces";
-    case "MULTIPLE_DOCS":
-      return "YAML syntax error: the file holds more than one document (`---`); one file is one tree";
-    default:
-      return `YAML syntax error: ${firstLine(message)}`;
-  }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { watch, type FSWatcher } from "node:fs";
 import type { Logger } from "../lib/logger.js";
-import { formatDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { formatDiagnostic, type Diagnostic } from "../lib/yaml-source/diagnostics.js";
 import { loadTreeSources, readTreeDir, versionOf, type TreeSource } from "./load.js";
 import type { TreeSet } from "./model.js";
 

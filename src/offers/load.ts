@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { CelCompileError, compileCel, type CelEnvironment, type CelProgram } from "../lib/cel.js";
-import { sortDiagnostics, type Diagnostic } from "../ivr/diagnostics.js";
-import { describeIssues, valueName } from "../ivr/schema-messages.js";
-import { SourceMap } from "../ivr/source-map.js";
-import { didYouMean } from "../ivr/suggest.js";
-import { complexKeyDiagnostics, duplicateKeyDiagnostics } from "../ivr/yaml-keys.js";
+import { sortDiagnostics, type Diagnostic } from "../lib/yaml-source/diagnostics.js";
+import { describeIssues, valueName } from "../lib/yaml-source/schema-messages.js";
+import { SourceMap } from "../lib/yaml-source/source-map.js";
+import { didYouMean } from "../lib/yaml-source/suggest.js";
+import { firstLine, syntaxErrors } from "../lib/yaml-source/syntax.js";
+import { complexKeyDiagnostics, duplicateKeyDiagnostics } from "../lib/yaml-source/keys.js";
 import { CONTEXT_NAMES, celFields, productEnv, ruleEnv } from "./context.js";
 import { offersFileSchema, type OfferRule } from "./schema.js";
 import { compileTemplate, TemplateError, type CompiledTemplate } from "./template.js";
@@ -54,7 +55,7 @@ export function parseOffers(file: string, text: string): LoadOffersResult {
       message,
     });
 
-  for (const e of map.doc.errors) diagnostics.push({ file, ...map.position(e.pos[0]), severity: "error", message: `YAML syntax error: ${firstLine(e.message)}` });
+  diagnostics.push(...syntaxErrors(map));
   if (map.doc.errors.length) return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
   const complexKeys = complexKeyDiagnostics(map);
   if (complexKeys.length) return { ok: false, diagnostics: complexKeys };
@@ -160,8 +161,4 @@ function explain(message: string, productInScope: boolean, hasProduct: boolean):
   if (/Unexpected token: EOF/.test(message)) return "CEL syntax error: the expression ends too early";
   if (/Unexpected character: =$/.test(message)) return 'CEL syntax error: unexpected "=" (compare with ==)';
   return message;
-}
-
-function firstLine(message: string): string {
-  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
 }

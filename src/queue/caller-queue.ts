@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
 import { z } from "zod";
-import { laneSchema, queueSchema, type Config } from "../config/schema.js";
+import { laneSchema, queueSchema, type LaneConfig, type QueueConfig } from "./config.js";
 import { agentStateSchema, deviceStateSchema, type DeviceState } from "./agent-states.js";
 import { QueueError, fromScriptError } from "./errors.js";
 import { readEvents, type QueueEvent } from "./events.js";
@@ -101,7 +101,7 @@ export class CallerQueue {
     this.eventsMaxLen = opts.eventsMaxLen ?? 1_000_000;
   }
 
-  static fromConfig(redis: Redis | Cluster, config: Pick<Config, "lanes" | "queues" | "redis">, opts: { site?: string; clock?: Clock } = {}): CallerQueue {
+  static fromConfig(redis: Redis | Cluster, config: { lanes: Record<string, LaneConfig>; queues: Record<string, QueueConfig>; redis: { keyPrefix: string } }, opts: { site?: string; clock?: Clock } = {}): CallerQueue {
     return new CallerQueue({
       redis,
       lanes: config.lanes,

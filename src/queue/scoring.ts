@@ -1,4 +1,4 @@
-import type { LaneConfig } from "../config/schema.js";
+import type { LaneConfig } from "./config.js";
 
 /**
  * Static ordering of waiting callers. Pure: no clocks, no I/O. The Lua scripts store the score this

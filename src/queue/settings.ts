@@ -1,4 +1,4 @@
-import type { LaneConfig, QueueConfig } from "../config/schema.js";
+import type { LaneConfig, QueueConfig } from "./config.js";
 import { laneFromConfig, overtakeWindowMs, type Lane } from "./scoring.js";
 
 /** One queue's configuration in the units the scripts use (ms), resolved against the lanes. */

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { formatDiagnostic, type Diagnostic } from "../../src/ivr/diagnostics.js";
+import { formatDiagnostic, type Diagnostic } from "../../src/lib/yaml-source/diagnostics.js";
 import { loadTreeSources, readTreeDir, type TreeSource } from "../../src/ivr/load.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { formatDiagnostic } from "../../src/ivr/diagnostics.js";
+import { formatDiagnostic } from "../../src/lib/yaml-source/diagnostics.js";
 import { loadOffers, parseOffers } from "../../src/offers/load.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { AsteriskServerConfig } from "../../config/schema.js";
+import type { AsteriskServerConfig } from "../config.js";
 import type { Logger } from "../../lib/logger.js";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "../backoff.js";
 import { SafeEmitter, type Listener } from "../emitter.js";

@@ -1,4 +1,4 @@
-import type { AsteriskServerConfig } from "../../config/schema.js";
+import type { AsteriskServerConfig } from "../config.js";
 import type { Logger } from "../../lib/logger.js";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "../backoff.js";
 import { AriConfigError } from "./errors.js";

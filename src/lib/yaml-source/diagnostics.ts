@@ -1,4 +1,4 @@
-/** A problem found in a tree, pointing at the exact place an admin has to edit. */
+/** A problem found in a YAML file (a tree, the offers, the customers), pointing at the exact place an admin has to edit. */
 export interface Diagnostic {
   file: string;
   line: number;

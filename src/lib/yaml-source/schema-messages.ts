@@ -4,7 +4,8 @@ import { didYouMean } from "./suggest.js";
 /**
  * Turns zod issues into plain-English problems with the exact path they concern. zod's own messages
  * ("Invalid input: expected string, received number") are written for programmers; admins get
- * `"timeout" in node "main-menu" must be a number, not text "5s"`.
+ * `"timeout" in node "main-menu" must be a number, not text "5s"`. How a place is named is the file
+ * format's own business (an IVR tree speaks of nodes and options): it passes `PlaceNames`.
  */
 
 export interface SchemaProblem {
@@ -25,13 +26,30 @@ export interface IssueContext {
   input: unknown;
   /** Where that value sits in the file, e.g. ["nodes", "welcome"]. */
   base: PropertyKey[];
+  /** The file format's words for places; plain field paths when left out. */
+  places?: PlaceNames;
 }
+
+/** How one file format names the places of its problems. */
+export interface PlaceNames {
+  /** `"timeout" in node "main-menu"`, `the file`, ... */
+  subject(path: readonly PropertyKey[]): string;
+  /** A missing field: point at the key of the mapping that lacks it (a node's id) instead of its value. */
+  missingAtKey?(parent: readonly PropertyKey[]): boolean;
+  /** A message of the format's own for a key that is not allowed, or undefined for the usual one. */
+  badKey?(path: readonly PropertyKey[]): string | undefined;
+}
+
+/** Places named by their field path: `"retry.delay"`, `"offers" item 2`, `the file`. */
+export const fieldPlaces: PlaceNames = { subject: (path) => (path.length === 0 ? "the file" : fieldName(path)) };
 
 export function describeIssues(issues: readonly Issue[], ctx: IssueContext): SchemaProblem[] {
   return issues.flatMap((issue) => describeIssue(issue, [], ctx));
 }
 
 function describeIssue(issue: Issue, prefix: PropertyKey[], ctx: IssueContext): SchemaProblem[] {
+  const places = ctx.places ?? fieldPlaces;
+  const { subject } = places;
   const rel = [...prefix, ...issue.path];
   const path = [...ctx.base, ...rel];
   const value = valueAt(ctx.input, rel);
@@ -47,7 +65,7 @@ function describeIssue(issue: Issue, prefix: PropertyKey[], ctx: IssueContext): 
       const parentValue = valueAt(ctx.input, rel.slice(0, -1));
       const field = rel.at(-1);
       if (value === undefined && field !== undefined && isRecord(parentValue) && !(String(field) in parentValue)) {
-        return [missing(path)];
+        return [missing(path, places)];
       }
       return [{ path, message: `${subject(path)} must be ${typeName(issue.expected)}, not ${valueName(value)}` }];
     }
@@ -61,9 +79,8 @@ function describeIssue(issue: Issue, prefix: PropertyKey[], ctx: IssueContext): 
     case "invalid_key": {
       const inner = issue.issues[0];
       const key = String(path.at(-1));
-      if (path.length === 4 && path[0] === "nodes" && path[2] === "options") {
-        return [{ path, key: true, message: `option "${key}" in menu "${String(path[1])}" is not a DTMF key: use one key, 0-9, * or #` }];
-      }
+      const own = places.badKey?.(path);
+      if (own) return [{ path, key: true, message: own }];
       const message = inner ? mustBe(inner.message) : "is not allowed here";
       const what = ["vars", "expr", "set"].includes(String(path.at(-2))) ? "variable name" : "name";
       return [{ path, key: true, message: `${what} "${key}" in ${subject(path.slice(0, -1))} ${message}` }];
@@ -84,35 +101,25 @@ function describeUnion(issue: z.core.$ZodIssueInvalidUnion, rel: PropertyKey[], 
     return best.flatMap((e) => describeIssue(e, rel, ctx));
   }
   const expected = issue.errors.flatMap((errs) => errs.filter((e) => e.code === "invalid_type" && e.path.length === 0).map((e) => typeName((e as z.core.$ZodIssueInvalidType).expected)));
-  if (value === undefined) return [missing(path)];
-  return [{ path, message: `${subject(path)} must be ${[...new Set(expected)].join(" or ") || "something else"}, not ${valueName(value)}` }];
+  const places = ctx.places ?? fieldPlaces;
+  if (value === undefined) return [missing(path, places)];
+  return [{ path, message: `${places.subject(path)} must be ${[...new Set(expected)].join(" or ") || "something else"}, not ${valueName(value)}` }];
 }
 
-function missing(path: PropertyKey[]): SchemaProblem {
+function missing(path: PropertyKey[], places: PlaceNames): SchemaProblem {
   const parent = path.slice(0, -1);
-  // A missing field of a node points at the node's id, where the admin reads which node is incomplete.
-  const atNodeKey = parent.length === 2 && parent[0] === "nodes";
-  return { path: parent, key: atNodeKey, message: `missing required field "${String(path.at(-1))}" in ${subject(parent)}` };
+  return { path: parent, key: places.missingAtKey?.(parent) ?? false, message: `missing required field "${String(path.at(-1))}" in ${places.subject(parent)}` };
 }
 
 /**
- * Names a place for a message: `node "welcome"`, `"timeout" in node "main-menu"`, `option "1" in node
- * "main-menu"`, `"goto" of "cases" item 2 in node "route"`, `"start"`, `the file`. List items count from 1.
+ * Names a field path: `"retry.delay"`, `"goto" of "cases" item 2`. List items count from 1. `label` may
+ * name a run of field names its own way (an IVR menu's `options.1` is `option "1"`).
  */
-export function subject(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return "the file";
-  if (path[0] === "nodes" && path.length >= 2) {
-    const node = `node "${String(path[1])}"`;
-    return path.length === 2 ? node : `${fieldName(path.slice(2))} in ${node}`;
-  }
-  return fieldName(path);
-}
-
-function fieldName(path: readonly PropertyKey[]): string {
+export function fieldName(path: readonly PropertyKey[], label?: (names: string[]) => string | undefined): string {
   const groups: string[] = [];
   let names: string[] = [];
   const flush = (item?: number) => {
-    const head = names[0] === "options" && names.length >= 2 ? [`option "${names[1]}"`, ...names.slice(2).map((n) => `"${n}"`)].reverse().join(" of ") : names.length ? `"${names.join(".")}"` : "";
+    const head = label?.(names) ?? (names.length ? `"${names.join(".")}"` : "");
     groups.push(item === undefined ? head : `${head} item ${item + 1}`);
     names = [];
   };

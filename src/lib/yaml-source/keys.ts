@@ -2,7 +2,7 @@ import { isAlias, isPair, isScalar, visit, type Node } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import type { SourceMap } from "./source-map.js";
 
-/** Keys that are lists or mappings (`? [a, b]: x`): valid YAML, but a tree has no use for them. */
+/** Keys that are lists or mappings (`? [a, b]: x`): valid YAML, but no Switchboard file has a use for them. */
 export function complexKeyDiagnostics(map: SourceMap): Diagnostic[] {
   const out: Diagnostic[] = [];
   visit(map.doc, {
