@@ -6,5 +6,5 @@ export * from "./ari/index.js";
 export * from "./ami/index.js";
 export { TELEPHONY_EXIT_CODES, telephonyExitCode } from "./exit-codes.js";
 export { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from "./backoff.js";
-export type { SupervisorState } from "./supervisor.js";
+export type { LinkState } from "./connection-loop.js";
 export type { Listener } from "./emitter.js";

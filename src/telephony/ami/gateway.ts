@@ -5,7 +5,7 @@ import type { Logger } from "../../lib/logger.js";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "../backoff.js";
 import { SafeEmitter, type Listener } from "../emitter.js";
 import { Heartbeat } from "../heartbeat.js";
-import { Supervisor, type SupervisorState } from "../supervisor.js";
+import { ConnectionLoop, type LinkState } from "../connection-loop.js";
 import { AmiActionError, AmiConfigError, AmiError, AmiUnavailableError } from "./errors.js";
 import { AmiConnection, type AmiListResult } from "./connection.js";
 import {
@@ -58,7 +58,7 @@ export interface AmiGatewayEvents {
   event: { serverId: string; name: string; message: AmiMessage };
 }
 
-export type AmiGatewayState = SupervisorState;
+export type AmiGatewayState = LinkState;
 
 export interface AmiOriginateOptions {
   /** Dial string, e.g. `PJSIP/agent7` or `Local/s@dtmf-driver`. */
@@ -89,7 +89,7 @@ export class AmiGateway {
   readonly serverId: string;
   private readonly log: Logger;
   private readonly emitter: SafeEmitter<AmiGatewayEvents>;
-  private readonly supervisor: Supervisor<AmiSession>;
+  private readonly link: ConnectionLoop<AmiSession>;
   /** Unique per gateway instance, so two daemons on one AMI user never share ActionIDs. */
   private readonly actionIdPrefix: string;
   private counter = 0;
@@ -100,7 +100,7 @@ export class AmiGateway {
     this.emitter = new SafeEmitter((event, err) => this.log.error({ err, event }, "AMI event listener failed"));
     this.actionIdPrefix = `sb-${randomBytes(4).toString("hex")}-`;
     const serverId = this.serverId;
-    this.supervisor = new Supervisor<AmiSession>(
+    this.link = new ConnectionLoop<AmiSession>(
       {
         open: (signal) => this.openSession(signal),
         install: (s) => this.install(s),
@@ -127,11 +127,11 @@ export class AmiGateway {
   }
 
   get state(): AmiGatewayState {
-    return this.supervisor.state;
+    return this.link.state;
   }
 
   get isConnected(): boolean {
-    return this.supervisor.state === "connected";
+    return this.link.state === "connected";
   }
 
   on<K extends keyof AmiGatewayEvents>(event: K, listener: Listener<AmiGatewayEvents[K]>): () => void {
@@ -152,18 +152,18 @@ export class AmiGateway {
    * connection) and emits `reconnected` once it gets through: for a daemon that can work without AMI.
    */
   async start(opts: { keepTrying?: boolean } = {}): Promise<void> {
-    if (this.supervisor.state !== "idle") throw new AmiError("AMI_CONFIG", `start() was already called (state ${this.supervisor.state})`, this.serverId);
-    await this.supervisor.start(opts);
+    if (this.link.state !== "idle") throw new AmiError("AMI_CONFIG", `start() was already called (state ${this.link.state})`, this.serverId);
+    await this.link.start(opts);
   }
 
   /** Stops for good: no reconnect, socket destroyed, pending actions failed, no timer left. */
   async stop(): Promise<void> {
-    await this.supervisor.stop();
+    await this.link.stop();
   }
 
   /** Pending actions and leftover library listeners on the current connection (both 0 when idle). */
   diagnostics(): { pendingActions: number; libraryListeners: number } {
-    return this.supervisor.session?.conn.diagnostics() ?? { pendingActions: 0, libraryListeners: 0 };
+    return this.link.session?.conn.diagnostics() ?? { pendingActions: 0, libraryListeners: 0 };
   }
 
   /** Sends an action and resolves with its response. `Response: Error` rejects with AmiActionError. */
@@ -235,7 +235,7 @@ export class AmiGateway {
   }
 
   private connection(action: string): AmiConnection {
-    const session = this.supervisor.session;
+    const session = this.link.session;
     if (!session || !session.conn.isOpen) {
       throw new AmiUnavailableError(`AMI server "${this.serverId}" is not connected (state ${this.state}); ${action} not sent`, this.serverId);
     }
@@ -257,7 +257,7 @@ export class AmiGateway {
       nextActionId: () => `${this.actionIdPrefix}${++this.counter}`,
       onEvent: (msg) => this.onEvent(msg),
       onClose: (reason) => {
-        if (holder.session) this.supervisor.lost(holder.session, reason);
+        if (holder.session) this.link.lost(holder.session, reason);
       },
     });
     holder.session = { conn };
@@ -273,7 +273,7 @@ export class AmiGateway {
         await session.conn.send("Ping", {}, { kind: "response" }, this.opts.heartbeatIntervalMs);
       },
       onMiss: (misses, err) => this.log.warn({ misses, err: (err as Error)?.message }, "AMI heartbeat missed"),
-      onDead: (err) => this.supervisor.lost(session, `heartbeat failed ${this.opts.heartbeatMisses} times: ${(err as Error)?.message ?? String(err)}`),
+      onDead: (err) => this.link.lost(session, `heartbeat failed ${this.opts.heartbeatMisses} times: ${(err as Error)?.message ?? String(err)}`),
     });
     session.heartbeat.start();
   }

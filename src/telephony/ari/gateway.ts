@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Logger } from "../../lib/logger.js";
 import { SafeEmitter, type Listener } from "../emitter.js";
 import { Heartbeat } from "../heartbeat.js";
-import { Supervisor, type SupervisorState } from "../supervisor.js";
+import { ConnectionLoop, type LinkState } from "../connection-loop.js";
 import { withDeadline } from "../timing.js";
 import {
   AriAuthError,
@@ -41,7 +41,7 @@ export type AriGatewayEvents = { [K in AriEventType]: WithServer<AriEventOf<K>> 
   event: WithServer<AriEvent>;
 };
 
-export type AriGatewayState = SupervisorState;
+export type AriGatewayState = LinkState;
 
 interface Session {
   client: AriLibraryClient;
@@ -57,7 +57,7 @@ interface Session {
 
 /**
  * The ARI adapter for one Asterisk server: connects (credential check, API load, event WebSocket),
- * keeps the connection alive (heartbeat; supervisor with capped exponential backoff and jitter, forever
+ * keeps the connection alive (heartbeat; a connection loop with capped exponential backoff and jitter, forever
  * until stop()), emits typed events, and offers typed REST operations (operations.ts).
  */
 export class AriGateway extends AriOperations {
@@ -66,7 +66,7 @@ export class AriGateway extends AriOperations {
   private readonly origin: URL;
   private readonly log: Logger;
   private readonly emitter: SafeEmitter<AriGatewayEvents>;
-  private readonly supervisor: Supervisor<Session>;
+  private readonly link: ConnectionLoop<Session>;
 
   constructor(private readonly opts: AriGatewayOptions) {
     super();
@@ -76,7 +76,7 @@ export class AriGateway extends AriOperations {
     this.log = opts.logger.child({ component: "ari", serverId: opts.serverId });
     this.emitter = new SafeEmitter((event, err) => this.log.error({ err, event }, "ARI event listener failed"));
     const serverId = this.serverId;
-    this.supervisor = new Supervisor<Session>(
+    this.link = new ConnectionLoop<Session>(
       {
         open: (signal) => this.openSession(signal),
         install: (session) => this.install(session),
@@ -105,11 +105,11 @@ export class AriGateway extends AriOperations {
   }
 
   get state(): AriGatewayState {
-    return this.supervisor.state;
+    return this.link.state;
   }
 
   get isConnected(): boolean {
-    return this.supervisor.state === "connected";
+    return this.link.state === "connected";
   }
 
   on<K extends keyof AriGatewayEvents>(event: K, listener: Listener<AriGatewayEvents[K]>): () => void {
@@ -131,9 +131,9 @@ export class AriGateway extends AriOperations {
    * and emits `reconnected` once through). After it resolves, losses are repaired until stop().
    */
   async start(opts: { keepTrying?: boolean } = {}): Promise<void> {
-    if (this.supervisor.state !== "idle") throw new AriError("ARI_CONFIG", `start() was already called (state ${this.supervisor.state})`, this.serverId);
+    if (this.link.state !== "idle") throw new AriError("ARI_CONFIG", `start() was already called (state ${this.link.state})`, this.serverId);
     try {
-      await this.supervisor.start(opts);
+      await this.link.start(opts);
     } catch (err) {
       if (!opts.keepTrying) forgetCredentials(this.origin, this.opts.username, this.opts.password);
       throw err;
@@ -146,7 +146,7 @@ export class AriGateway extends AriOperations {
    * Nothing of this gateway keeps the process alive afterwards.
    */
   async stop(): Promise<void> {
-    await this.supervisor.stop();
+    await this.link.stop();
     releaseLibrarySockets(this.origin);
     forgetCredentials(this.origin, this.opts.username, this.opts.password);
     this.log.info("ARI gateway stopped");
@@ -187,7 +187,7 @@ export class AriGateway extends AriOperations {
         signal,
         onFrame: (data, isBinary) => (holder.session ? this.onFrame(holder.session, data, isBinary) : pending.push({ data, isBinary })),
         onClose: (code, reason) => {
-          if (holder.session) this.supervisor.lost(holder.session, `event WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
+          if (holder.session) this.link.lost(holder.session, `event WebSocket closed (code ${code}${reason ? `, ${reason}` : ""})`);
         },
       });
       holder.session = { client, socket, agent, pending, live: false, inflight: new Set() };
@@ -225,7 +225,7 @@ export class AriGateway extends AriOperations {
         ]);
       },
       onMiss: (misses, err) => this.log.warn({ misses, err: (err as Error)?.message }, "ARI heartbeat missed"),
-      onDead: (err) => this.supervisor.lost(session, `heartbeat failed ${this.opts.heartbeatMisses} times: ${(err as Error)?.message ?? String(err)}`),
+      onDead: (err) => this.link.lost(session, `heartbeat failed ${this.opts.heartbeatMisses} times: ${(err as Error)?.message ?? String(err)}`),
     });
     session.heartbeat.start();
   }
@@ -261,7 +261,7 @@ export class AriGateway extends AriOperations {
       // Reconnecting would steal the app back and both daemons would flap, dropping calls: two
       // daemons on one app is a deployment error, so stop here and say so loudly.
       this.log.error({ app: this.app }, "another ARI client registered the same application; no more events, not reconnecting");
-      this.supervisor.halt(session, "application replaced by another client");
+      this.link.halt(session, "application replaced by another client");
     }
   }
 
@@ -278,12 +278,12 @@ export class AriGateway extends AriOperations {
   }
 
   protected supports(resource: string, operation: string): boolean {
-    return this.supervisor.session?.client.has(resource, operation) ?? false;
+    return this.link.session?.client.has(resource, operation) ?? false;
   }
 
   protected async invoke<T>(resource: string, operation: string, params: Record<string, unknown>, schema: z.ZodType<T>, opts?: AriCallOptions): Promise<T> {
     const name = `${resource}.${operation}`;
-    const session = this.supervisor.session;
+    const session = this.link.session;
     if (!session) throw new AriUnavailableError(`ARI server "${this.serverId}" is not connected (state ${this.state}); ${name} not sent`, this.serverId);
     if (!session.client.has(resource, operation)) throw new AriUnsupportedError(`the ARI server's API declarations have no ${name}`, this.serverId);
     const timeoutMs = opts?.timeoutMs ?? this.opts.requestTimeoutMs;

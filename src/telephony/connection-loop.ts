@@ -11,7 +11,7 @@ import { backoffDelay, type BackoffPolicy } from "./backoff.js";
  *                         |  fail: start() rejects, stopped (or reconnecting with keepTrying)
  *   any --stop()--> stopped          connected --halt()--> halted (no reconnect; stop() still needed)
  */
-export type SupervisorState = "idle" | "connecting" | "connected" | "reconnecting" | "halted" | "stopped";
+export type LinkState = "idle" | "connecting" | "connected" | "reconnecting" | "halted" | "stopped";
 
 export interface SessionHooks<S> {
   /** One connect attempt; must honour `signal` (stop) and clean up after itself when it fails. */
@@ -26,14 +26,14 @@ export interface SessionHooks<S> {
   teardown(session: S, graceful: boolean, reason: string): Promise<void>;
 }
 
-export interface SupervisorAnnouncements {
+export interface LinkAnnouncements {
   connected(): void;
   reconnected(downtimeMs: number): void;
   disconnected(reason: string, willReconnect: boolean): void;
 }
 
-export class Supervisor<S> {
-  private _state: SupervisorState = "idle";
+export class ConnectionLoop<S> {
+  private _state: LinkState = "idle";
   private current: S | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
@@ -45,11 +45,11 @@ export class Supervisor<S> {
 
   constructor(
     private readonly hooks: SessionHooks<S>,
-    private readonly announce: SupervisorAnnouncements,
+    private readonly announce: LinkAnnouncements,
     private readonly opts: { policy: BackoffPolicy; log: Logger; stoppedError: () => Error; random?: () => number },
   ) {}
 
-  get state(): SupervisorState {
+  get state(): LinkState {
     return this._state;
   }
 
@@ -59,7 +59,7 @@ export class Supervisor<S> {
   }
 
   /**
-   * First connect. Rejects with the attempt's error; the supervisor is stopped then, unless `keepTrying`
+   * First connect. Rejects with the attempt's error; the loop is stopped then, unless `keepTrying`
    * (an optional link): it then goes on trying with backoff and announces `reconnected` once through.
    */
   async start(opts: { keepTrying?: boolean } = {}): Promise<void> {
