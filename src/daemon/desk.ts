@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import type { Connected } from "../calls/queue-handoff.js";
 import type { CallSession } from "../calls/session-store.js";
 import type { Config } from "../config/schema.js";
@@ -6,17 +7,18 @@ import type { CrmLookup } from "../crm/lookup.js";
 import type { CustomerStore } from "../crm/store.js";
 import type { CtiHub } from "../cti/hub.js";
 import { composePop } from "../cti/pop.js";
-import type { Disposition, OfferOutcome } from "../cti/protocol.js";
+import type { AgentStatus, Disposition, OfferOutcome } from "../cti/protocol.js";
 import type { CallState } from "../ivr/engine/index.js";
 import { pathChoices } from "../ivr/engine/transcript.js";
 import type { JobHub } from "../jobs/index.js";
 import type { Logger } from "../lib/logger.js";
-import type { OfferCaps } from "../offers/caps.js";
+import { OfferCaps } from "../offers/caps.js";
 import { offerCallSchema } from "../offers/context.js";
 import type { OfferRules } from "../offers/load.js";
 import { rankOffers } from "../offers/rank.js";
 import type { RankedOffer } from "../offers/ranked.js";
-import type { DeskCall, DeskStore } from "./desk-store.js";
+import type { Crm } from "./crm.js";
+import { DeskStore, type DeskCall } from "./desk-store.js";
 import { customerIdOf, reasonOf, unattendedEntry } from "./history.js";
 
 /**
@@ -164,6 +166,11 @@ export class AgentDesk {
     if (customerId) void this.write(customerId, unattendedEntry(call, new Date()));
   }
 
+  /** A queue-side change of the agent's state (ringing, on a call, wrap-up, paused after a missed call), for the page. */
+  agentStatus(agentId: string, status: AgentStatus): void {
+    void this.hub?.sendState(agentId, status).catch((err) => this.log.warn({ err, agentId }, "agent state not sent to the desktop"));
+  }
+
   /** How long caller and agent talked (Asterisk's CDR of the agent leg), for the call's history entry. */
   talked(callId: string, seconds: number): void {
     void this.deps.store.recordTalk(callId, seconds).catch((err) => this.log.warn({ err, callId }, "talk time not recorded"));
@@ -209,4 +216,20 @@ export class AgentDesk {
         .catch((err) => this.log.error({ err, customer: customerId }, "history job not queued"));
     }
   }
+}
+
+/** The desk on the daemon's Redis: desk records and offer caps under its key prefix. */
+export function openDesk(deps: { config: Config; redis: Redis; crm: Crm; jobs: JobHub; rules: OfferRules; logger: Logger }): AgentDesk {
+  const { config, redis, crm } = deps;
+  return new AgentDesk({
+    config,
+    crm: crm.lookup,
+    customers: crm.customers,
+    rules: deps.rules,
+    caps: new OfferCaps(redis, config.redis.keyPrefix),
+    jobs: deps.jobs,
+    store: new DeskStore(redis, config.redis.keyPrefix),
+    logger: deps.logger,
+    dispositionGraceMs: config.cti.dispositionGrace * 1000,
+  });
 }

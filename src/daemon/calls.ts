@@ -1,0 +1,103 @@
+import type { Redis } from "ioredis";
+import { AgentPhones } from "../calls/agent-phones.js";
+import { CallManager } from "../calls/manager.js";
+import { QueueHandoff } from "../calls/queue-handoff.js";
+import { SessionStore } from "../calls/session-store.js";
+import type { Config } from "../config/schema.js";
+import type { CrmLookup } from "../crm/lookup.js";
+import type { TreeRegistry } from "../ivr/registry.js";
+import type { Logger } from "../lib/logger.js";
+import type { CallerQueue } from "../queue/index.js";
+import type { AgentDesk } from "./desk.js";
+import { RunningParts, type Running } from "./lifecycle.js";
+import type { Link, ServerLink } from "./telephony.js";
+
+export interface CallsDeps {
+  config: Config;
+  /** The servers' links, not connected yet: the calls listen on them first. */
+  links: ReadonlyMap<string, Link>;
+  homeServer: string;
+  redis: Redis;
+  registry: TreeRegistry;
+  crm: CrmLookup;
+  queue: CallerQueue;
+  desk: AgentDesk;
+  log: Logger;
+}
+
+/** Live calls on all servers. */
+export interface AllCalls {
+  readonly size: number;
+  list(): ReturnType<CallManager["list"]>;
+}
+
+export interface Calls extends Running {
+  /** By `asterisk[].id`, in config order. */
+  servers: ReadonlyMap<string, ServerLink>;
+  handoff: QueueHandoff;
+  phones: AgentPhones;
+  all: AllCalls;
+}
+
+/**
+ * The calls: one call manager per server (sessions in Redis under the server's id) and the one queue
+ * hand-off they share. The hand-off's verdicts go back to the caller's server; the desk hears of
+ * connected and ended calls for the pop and the history.
+ */
+export function startCalls(deps: CallsDeps): Calls {
+  const { config, links, log } = deps;
+  const parts = new RunningParts(log);
+  const phones = new AgentPhones(config.agents, deps.homeServer);
+  const managers = new Map<string, CallManager>();
+  // the hooks read `managers`, filled below: nothing calls them before the calls start
+  const handoff = new QueueHandoff({
+    lines: new Map([...links].map(([id, l]) => [id, l.ari])),
+    dial: (agentId, endpoint, serverId) => phones.dial(agentId, endpoint, serverId),
+    queue: deps.queue,
+    config: config.calls,
+    logger: log,
+    hooks: {
+      result: (callId, serverId, outcome) => managers.get(serverId)?.queueResult(callId, outcome),
+      connected: (c) => managers.get(c.serverId)?.connected(c),
+      ended: (c, by) => {
+        if (by === "agent") managers.get(c.serverId)?.agentEnded(c);
+      },
+      agentStatus: (agentId, status) => deps.desk.agentStatus(agentId, status),
+    },
+  });
+  const servers = new Map<string, ServerLink>();
+  for (const [id, link] of links) {
+    const calls = new CallManager({
+      ari: link.ari,
+      registry: deps.registry,
+      store: new SessionStore(deps.redis, `${config.redis.keyPrefix}${id}:`),
+      handoff,
+      crm: deps.crm,
+      config: config.calls,
+      ivr: config.ivr,
+      logger: log.child({ server: id }),
+      onConnected: (call, c) => void deps.desk.connected(call, c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
+      onEnded: (call) => deps.desk.ended(call),
+    });
+    calls.start();
+    parts.addStop(() => calls.stop());
+    managers.set(id, calls);
+    servers.set(id, { ...link, calls });
+  }
+  handoff.start();
+  parts.addStop(() => handoff.stop());
+  return {
+    servers,
+    handoff,
+    phones,
+    all: {
+      get size() {
+        return [...managers.values()].reduce((n, c) => n + c.size, 0);
+      },
+      list: () => [...managers.values()].flatMap((c) => c.list()),
+    },
+    // new calls go to the dialplan fallback; sessions stay in Redis
+    drain: () => managers.forEach((c) => c.drain()),
+    stop: () => parts.stop(),
+  };
+}
