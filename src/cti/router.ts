@@ -53,11 +53,10 @@ export function pageCsp(host: string | undefined): string {
   ].join("; ");
 }
 
-const STATIC: Record<string, string> = {
-  "/agent/agent.js": "agent.js",
-  "/agent/agent.css": "agent.css",
-  "/agent/icon.svg": "icon.svg",
-};
+/** The page's files by URL: the script's modules, the stylesheet and the icon; nothing else in the folder. */
+const STATIC: Record<string, string> = Object.fromEntries(
+  ["agent.js", "dom.js", "format.js", "session.js", "socket.js", "state.js", "pop.js", "offer.js", "disposition.js", "agent.css", "icon.svg"].map((f) => [`/agent/${f}`, f]),
+);
 
 function secureHeaders(res: Response): void {
   res.set({ "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store" });

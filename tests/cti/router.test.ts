@@ -1,5 +1,7 @@
+import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Redis } from "ioredis";
+import { PAGE_DIR } from "../../src/cti/router.js";
 import { verifySession } from "../../src/cti/session.js";
 import { testRedis } from "../setup/redis.js";
 import { SECRET, startDesk, testAgents, type Desk } from "./helpers.js";
@@ -71,11 +73,14 @@ describe("agent router", () => {
     expect(csp).not.toContain("unsafe-inline");
     expect(page.headers.get("x-frame-options")).toBe("DENY");
     const html = await page.text();
-    expect(html).toContain('<script src="/agent/agent.js" defer></script>');
+    expect(html).toContain('<script type="module" src="/agent/agent.js"></script>');
     expect(html).not.toMatch(/<script>|<script [^>]*>[^<]|\son[a-z]+=|style=/);
-    const js = await fetch(`${d.url}/agent/agent.js`);
-    expect(js.headers.get("content-type")).toMatch(/javascript/);
-    expect(await js.text()).not.toContain("innerHTML");
+    // the script is ES modules beside agent.js: each is served as JavaScript, none writes HTML
+    for (const file of readdirSync(PAGE_DIR).filter((f) => f.endsWith(".js"))) {
+      const js = await fetch(`${d.url}/agent/${file}`);
+      expect(js.headers.get("content-type")).toMatch(/javascript/);
+      expect(await js.text()).not.toContain("innerHTML");
+    }
     expect((await fetch(`${d.url}/agent/agent.css`)).headers.get("content-type")).toMatch(/text\/css/);
     expect((await fetch(`${d.url}/agent/agent.html`)).status).toBe(404);
   });
