@@ -3,9 +3,9 @@
  * one Cluster slot and every script can read and write any of them atomically. The Lua scripts build the
  * same names from the base (see lua/lib.lua); keep the two in step.
  *
- *   <prefix>{<site>}:q:<queue>:waiting     ZSET  score = caller score, member = <seq, 15 digits>|<reserved>|<needs>|<callId>
+ *   <prefix>{<site>}:q:<queue>:waiting     ZSET  score = caller score, member = see waitingMember
  *   <prefix>{<site>}:q:<queue>:deadlines   ZSET  callId -> maxWait deadline (ms)
- *   <prefix>{<site>}:q:<queue>:idle        ZSET  agentId -> idle since (ms); dispatchable agents only
+ *   <prefix>{<site>}:q:<queue>:idle        ZSET  idle since (ms), member = see idleMember; dispatchable agents only
  *   <prefix>{<site>}:q:<queue>:idle:<skill> ZSET the same, only agents having <skill> (skill routing)
  *   <prefix>{<site>}:q:<queue>:staffed     SET   agents working the queue (not offline/paused/unreachable)
  *   <prefix>{<site>}:q:<queue>:agents      SET   every agent registered for the queue
@@ -54,14 +54,30 @@ export class QueueKeys {
 }
 
 /**
- * Waiting-set member, built by enqueue.lua: the zero-padded sequence keeps FIFO among equal scores (Redis
- * orders ties by member); the reserved flag and the needed skills let dispatch pass over a caller without
- * reading its hash. Call ids, skill names and levels never contain "|".
+ * Waiting-set member, built by enqueue.lua (waiting_member in lib.lua): the zero-padded sequence keeps FIFO
+ * among equal scores (Redis orders ties by member); the rest is what dispatch needs to pass over a caller,
+ * or to offer it, without reading its hash. Call ids, lanes, skill names and levels never contain "|".
  */
-export function waitingMember(seq: number, reserved: boolean, needs: string, callId: string): string {
-  return `${String(seq).padStart(15, "0")}|${reserved ? 1 : 0}|${needs}|${callId}`;
+export function waitingMember(
+  seq: number,
+  c: { reserved: boolean; needs: string; lane: string; enqueuedAt: number; requeues: number; deadline: number },
+  callId: string,
+): string {
+  return [String(seq).padStart(15, "0"), c.reserved ? 1 : 0, c.needs, c.lane, c.enqueuedAt, c.requeues, c.deadline ? 1 : 0, callId].join("|");
 }
 
 export function callIdOfMember(member: string): string {
   return member.slice(member.lastIndexOf("|") + 1);
+}
+
+/**
+ * Idle-set member (idle_member in lib.lua): the agent's profile, so dispatch needs no read of its hash.
+ * The space sorts below every character an id may have, so agents idle since the same ms stay in id order.
+ */
+export function idleMember(agentId: string, endpoint: string, queues: string, skills: string): string {
+  return `${agentId} ${endpoint} ${queues} ${skills}`;
+}
+
+export function agentIdOfIdleMember(member: string): string {
+  return member.slice(0, member.indexOf(" "));
 }

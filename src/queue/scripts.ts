@@ -43,7 +43,7 @@ function prelude(name: ScriptName): string {
     "-- generated from src/queue/*.ts by scripts.ts: do not edit here",
     name === "agent-state" ? luaAgentMoves() : "",
     `local HANDLE_TIME_WEIGHT = ${HANDLE_TIME_WEIGHT}`,
-    `local WRAPUP_BATCH = ${WRAPUP_BATCH}`,
+    `local WRAPUP_BATCH = "${WRAPUP_BATCH}"`, // a string: redis.call formats number arguments on every call
     "",
   ].join("\n");
 }

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueError } from "../../src/queue/index.js";
-import { waitingMember } from "../../src/queue/keys.js";
+import { idleMember, waitingMember } from "../../src/queue/keys.js";
 import { testRedis } from "../setup/redis.js";
 import { makeQueue, staff } from "./helpers.js";
 
@@ -368,9 +368,17 @@ describe("status, events and keys", () => {
     await cq.dispatch("support");
     await cq.answered("c2", "a1");
     await cq.agentState("a1", { to: "wrapup" });
-    // the waiting member is what keys.ts documents: sequence, reserved flag, needs, call id
+    // the waiting member is what keys.ts documents: sequence, reserved flag, needs, lane, enqueued at,
+    // requeues, deadline flag, call id
     await cq.enqueue({ callId: "c3", queue: "support", lane: "standard", skills: { tech: 2, billing: 1 } });
-    expect(await redis.zrange(cq.keys.queue("support", "waiting"), "0", "-1")).toEqual([waitingMember(1, false, "", "c1"), waitingMember(3, false, "billing=1,tech=2", "c3")]);
+    const c = { reserved: false, lane: "standard", enqueuedAt: clock.now(), requeues: 0 };
+    expect(await redis.zrange(cq.keys.queue("support", "waiting"), "0", "-1")).toEqual([
+      waitingMember(1, { ...c, needs: "", deadline: 1 }, "c1"),
+      waitingMember(3, { ...c, needs: "billing=1,tech=2", deadline: 0 }, "c3"),
+    ]);
+    // ...and so is the idle member: the agent's profile
+    await cq.agentState("a1", { to: "available" });
+    expect(await redis.zrange(cq.keys.queue("support", "idle"), "0", "-1")).toEqual([idleMember("a1", "PJSIP/1000-a1", "support", ",billing=1,tech=3,")]);
     const keys = await redis.keys(`${prefix}*`);
     expect(keys.length).toBeGreaterThanOrEqual(8);
     for (const k of keys) expect(k.startsWith(`${prefix}{acme}:`)).toBe(true);

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SeededRandom } from "../../src/lib/seeded-random.js";
 import { CallerQueue, QueueError, isDispatchable, isStaffed, type QueueEvent, type AgentState, type DeviceState } from "../../src/queue/index.js";
+import { agentIdOfIdleMember } from "../../src/queue/keys.js";
 import { testRedis } from "../setup/redis.js";
 
 /**
@@ -250,8 +251,8 @@ describe("two dispatchers on one Redis", () => {
 
     // --- the derived sets and counters agree with the records ---
     for (const q of QUEUES) {
-      const idle = new Set(await redis.zrange(k.queue(q, "idle"), "0", "-1"));
-      const idleFrench = new Set(await redis.zrange(`${k.queue(q, "idle")}:french`, "0", "-1"));
+      const idle = new Set((await redis.zrange(k.queue(q, "idle"), "0", "-1")).map(agentIdOfIdleMember));
+      const idleFrench = new Set((await redis.zrange(`${k.queue(q, "idle")}:french`, "0", "-1")).map(agentIdOfIdleMember));
       const staffed = new Set(await redis.smembers(k.queue(q, "staffed")));
       let busyOther = 0;
       for (const [i, rec] of recs.entries()) {
@@ -260,7 +261,9 @@ describe("two dispatchers on one Redis", () => {
         expect(idle.has(id), `${id} idle in ${q}`).toBe(serves && isDispatchable(rec.state as AgentState, rec.device as DeviceState));
         expect(idleFrench.has(id), `${id} idle for french in ${q}`).toBe(idle.has(id) && rec.skills === ",french=2,");
         expect(staffed.has(id), `${id} staffed in ${q}`).toBe(serves && isStaffed(rec.state as AgentState, rec.device as DeviceState));
-        if (rec.callQueue === q && rec.callReserved === "0") busyOther += 1;
+        // the agent's current call: "<callId>|<queue>|<reserved>|<wrapMs>"
+        const [, callQueue, callReserved] = (rec.call ?? "").split("|");
+        if (callQueue === q && callReserved === "0") busyOther += 1;
         expect(agent.get(id)?.state ?? "offline").toBe(rec.state);
       }
       const meta = await redis.hgetall(k.queue(q, "meta"));

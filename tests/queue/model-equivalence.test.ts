@@ -2,7 +2,7 @@ import fc from "fast-check";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueError, type CallerQueue, type DeviceState } from "../../src/queue/index.js";
-import { callIdOfMember } from "../../src/queue/keys.js";
+import { agentIdOfIdleMember, callIdOfMember } from "../../src/queue/keys.js";
 import { QueueModel } from "../../src/queue/model.js";
 import { testRedis } from "../setup/redis.js";
 import { makeQueue, type VirtualClock } from "./helpers.js";
@@ -154,8 +154,8 @@ async function redisSnapshot(cq: CallerQueue, queue: string) {
   }) as [string[], string[], string[], (string | null)[], string[], string[]];
   return {
     waiting: waiting.map(callIdOfMember),
-    idle,
-    idleBySkill: Object.fromEntries(SKILL_NAMES.map((s, i) => [s, bySkill[i]!])),
+    idle: idle.map(agentIdOfIdleMember),
+    idleBySkill: Object.fromEntries(SKILL_NAMES.map((s, i) => [s, bySkill[i]!.map(agentIdOfIdleMember)])),
     staffed: staffed.sort(),
     reservedWaiting: Number(meta[0] ?? 0),
     busyOther: Number(meta[1] ?? 0),

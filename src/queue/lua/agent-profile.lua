@@ -20,7 +20,7 @@ if a then
     end
   end
   -- drop the old idle entries (old queues, old skills); sync_sets below adds the new ones
-  remove_idle(id, a.queues, a.skills)
+  remove_idle(idle_member(id, a), a.queues, a.skills)
   if a.endpoint ~= endpoint then redis.call("HDEL", K_ENDPOINTS, a.endpoint) end
   redis.call("HSET", akey(id), "endpoint", endpoint, "skills", skills, "queues", queues)
 else
@@ -30,7 +30,7 @@ else
     "state", a.state, "device", a.device, "since", NOW_S, "idleSince", a.idleSince)
   redis.call("SADD", K_AGENTS, id)
 end
-a.queues, a.skills = queues, skills
+a.endpoint, a.queues, a.skills = endpoint, queues, skills
 redis.call("HSET", K_ENDPOINTS, endpoint, id)
 for _, q in ipairs(split_csv(queues)) do redis.call("SADD", qkey(q, "agents"), id) end
 sync_sets(id, a)

@@ -9,7 +9,7 @@ for _, q in ipairs(split_csv(a.queues)) do
   redis.call("SREM", qkey(q, "agents"), id)
   redis.call("SREM", qkey(q, "staffed"), id)
 end
-remove_idle(id, a.queues, a.skills)
+remove_idle(idle_member(id, a), a.queues, a.skills)
 redis.call("HDEL", K_ENDPOINTS, a.endpoint)
 redis.call("SREM", K_AGENTS, id)
 redis.call("ZREM", K_WRAPUPS, id)

@@ -20,7 +20,8 @@ end
 
 if from == "oncall" then
   if to == "wrapup" then
-    local wrap = tonumber(wrap_override ~= "" and wrap_override or (a.wrapMs or "0"))
+    local _, _, _, wrap_ms = current_call(a)
+    local wrap = tonumber(wrap_override ~= "" and wrap_override or (wrap_ms or "0"))
     if wrap > 0 then
       local wrap_until = NOW + wrap
       redis.call("HSET", akey(id), "state", "wrapup", "since", NOW_S, "wrapUntil", int(wrap_until))

@@ -11,7 +11,7 @@ if c.agent ~= id then
   fail("SBQ_NOT_OFFERED", "call " .. call_id .. " is offered to agent " .. c.agent .. ", not to " .. id)
 end
 local a = hgetall(akey(id))
-if a == nil or a.state ~= "ringing" or a.call ~= call_id then
+if a == nil or a.state ~= "ringing" or current_call(a) ~= call_id then
   fail("SBQ_INVALID_TRANSITION", "agent " .. id .. " is not ringing for call " .. call_id)
 end
 

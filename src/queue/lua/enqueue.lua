@@ -34,8 +34,8 @@ local waiting_key = qkey(q, "waiting")
 if max_waiting > 0 and redis.call("ZCARD", waiting_key) >= max_waiting then return refuse("full") end
 
 local seq = redis.call("INCR", K_SEQ)
--- the member carries what dispatch needs to skip a caller without reading its hash (see lib.lua)
-local member = string.format("%015d", seq) .. "|" .. reserved .. "|" .. needs .. "|" .. call_id
+-- the member carries what dispatch needs to pass over or offer a caller without reading its hash (lib.lua)
+local member = waiting_member(string.format("%015d", seq), reserved, needs, lane, NOW_S, "0", int(deadline), call_id)
 redis.call("ZADD", waiting_key, score, member)
 redis.call("HSET", ckey(call_id),
   "queue", q, "lane", lane, "score", score, "member", member, "reserved", reserved, "needs", needs,

@@ -22,11 +22,32 @@ local function ckey(id) return B .. "call:" .. id end
 
 local function int(n) return string.format("%d", n) end
 
--- Waiting-set members are "<seq, 15 digits>|<reserved 0|1>|<needs>|<callId>": the zero-padded sequence
--- orders equal scores first come first served (Redis orders ties by member), and the rest lets dispatch
--- pass over callers it cannot serve without reading their hashes. Ids and needs never contain "|".
+-- Waiting-set members are
+--   "<seq, 15 digits>|<reserved 0|1>|<needs>|<lane>|<enqueuedAt>|<requeues>|<has deadline 0|1>|<callId>".
+-- The zero-padded sequence orders equal scores first come first served (Redis orders ties by member). The
+-- rest is what dispatch needs to pass over a caller, or to offer it, without reading its hash: dispatch
+-- is the hot path, so these facts are copied here from the caller's hash. Ids, lanes and needs never
+-- contain "|".
+local function waiting_member(seq, reserved, needs, lane, enqueued_at, requeues, deadline, call_id)
+  return seq .. "|" .. reserved .. "|" .. needs .. "|" .. lane .. "|" .. enqueued_at .. "|" .. requeues .. "|" ..
+    (deadline == "0" and "0" or "1") .. "|" .. call_id
+end
+-- Returns seq, reserved, needs, lane, enqueuedAt, requeues, has deadline, callId.
 local function parse_member(member)
-  return string.match(member, "^%d+|(%d)|([^|]*)|(.*)$")
+  return string.match(member, "^(%d+)|(%d)|([^|]*)|([^|]*)|(%-?%d+)|(%d+)|(%d)|(.*)$")
+end
+
+-- Idle-set members carry the agent's profile, "<agentId> <endpoint> <queues> <skills>", so dispatch needs
+-- no read of the agent's hash. A space sorts below every character of an id, so agents idle since the
+-- same ms stay in id order.
+local function idle_member(id, a) return id .. " " .. a.endpoint .. " " .. a.queues .. " " .. a.skills end
+-- Returns agentId, endpoint, queues, skills.
+local function parse_idle(member) return string.match(member, "^(%S+) (%S+) (%S*) (%S*)$") end
+
+-- The agent's current call is one field, "<callId>|<queue>|<reserved 0|1>|<wrapMs>", which dispatch
+-- writes in one go. Returns callId, queue, reserved, wrapMs, or nothing when there is no call.
+local function current_call(a)
+  if a.call then return string.match(a.call, "^([^|]*)|([^|]*)|(%d)|(%d+)$") end
 end
 
 local function fail(code, message) error({ err = code .. " " .. message }) end
@@ -78,35 +99,36 @@ end
 
 -- The idle index: per queue, every dispatchable agent (idle) and, per skill, those having it
 -- (idle:<skill>), both ordered by idle-since so the first member is the longest idle.
-local function remove_idle(id, queues, skills)
+local function remove_idle(member, queues, skills)
   local names = skill_names(skills)
   for _, q in ipairs(split_csv(queues)) do
-    redis.call("ZREM", qkey(q, "idle"), id)
-    for _, s in ipairs(names) do redis.call("ZREM", qkey(q, "idle:" .. s), id) end
+    redis.call("ZREM", qkey(q, "idle"), member)
+    for _, s in ipairs(names) do redis.call("ZREM", qkey(q, "idle:" .. s), member) end
   end
 end
 
--- Per-queue sets follow from (state, device, queues, skills): call after every change of any of them.
+-- Per-queue sets follow from (state, device, queues, skills, endpoint): call after every change of any.
 local function sync_sets(id, a)
   local staffed = is_staffed(a.state, a.device)
-  if not is_dispatchable(a.state, a.device) then remove_idle(id, a.queues, a.skills) end
+  local dispatchable = is_dispatchable(a.state, a.device)
+  local member = idle_member(id, a)
+  if not dispatchable then remove_idle(member, a.queues, a.skills) end
   local names = skill_names(a.skills)
   for _, q in ipairs(split_csv(a.queues)) do
     if staffed then redis.call("SADD", qkey(q, "staffed"), id) else redis.call("SREM", qkey(q, "staffed"), id) end
-    if is_dispatchable(a.state, a.device) then
-      redis.call("ZADD", qkey(q, "idle"), a.idleSince, id)
-      for _, s in ipairs(names) do redis.call("ZADD", qkey(q, "idle:" .. s), a.idleSince, id) end
+    if dispatchable then
+      redis.call("ZADD", qkey(q, "idle"), a.idleSince, member)
+      for _, s in ipairs(names) do redis.call("ZADD", qkey(q, "idle:" .. s), a.idleSince, member) end
     end
   end
 end
 
 -- The agent no longer holds a call: free its place in the reserved-share count.
 local function release_call(id, a)
-  if a.callQueue and a.callReserved == "0" then
-    redis.call("HINCRBY", qkey(a.callQueue, "meta"), "busyOther", -1)
-  end
-  redis.call("HDEL", akey(id), "call", "callQueue", "callReserved", "answeredAt", "wrapMs", "wrapUntil")
-  a.call, a.callQueue, a.callReserved, a.answeredAt, a.wrapMs, a.wrapUntil = nil, nil, nil, nil, nil, nil
+  local _, q, reserved = current_call(a)
+  if q and reserved == "0" then redis.call("HINCRBY", qkey(q, "meta"), "busyOther", -1) end
+  redis.call("HDEL", akey(id), "call", "answeredAt", "wrapUntil")
+  a.call, a.answeredAt, a.wrapUntil = nil, nil, nil
 end
 
 -- Handle time (answer to end of wrap-up) feeds the queue's moving average used for expected waits.
@@ -125,7 +147,8 @@ end
 
 -- A call the agent answered is over (after talk, or after wrap-up): measure it and let it go.
 local function finish_call(id, a, at)
-  if a.callQueue and a.answeredAt then record_handle(a.callQueue, at - tonumber(a.answeredAt)) end
+  local _, q = current_call(a)
+  if q and a.answeredAt then record_handle(q, at - tonumber(a.answeredAt)) end
   release_call(id, a)
 end
 
@@ -136,7 +159,7 @@ end
 -- Timed wrap-ups that have ended become available as of their end time, in end-time order. Every script
 -- that reads or changes availability calls this first, so no timer process is needed.
 local function promote_wrapups()
-  local due = redis.call("ZRANGEBYSCORE", K_WRAPUPS, "-inf", NOW, "WITHSCORES", "LIMIT", 0, WRAPUP_BATCH)
+  local due = redis.call("ZRANGEBYSCORE", K_WRAPUPS, "-inf", NOW_S, "WITHSCORES", "LIMIT", "0", WRAPUP_BATCH)
   for i = 1, #due, 2 do
     local id, at = due[i], tonumber(due[i + 1])
     redis.call("ZREM", K_WRAPUPS, id)
@@ -163,7 +186,7 @@ local function remove_caller(call_id, c, kind)
     -- offered: the ringing agent keeps its place in the idle order; the missed call was not its fault
     agent_id = c.agent
     local a = hgetall(akey(agent_id))
-    if a and a.state == "ringing" and a.call == call_id then
+    if a and a.state == "ringing" and current_call(a) == call_id then
       release_call(agent_id, a)
       a.state = "available"
       redis.call("HSET", akey(agent_id), "state", "available", "since", NOW_S)

@@ -12,15 +12,17 @@ if c.state ~= "offered" then
 end
 
 local q, id = c.queue, c.agent
-redis.call("ZADD", qkey(q, "waiting"), c.score, c.member)
+-- same score and sequence number; the member's copy of the requeue count goes up with the hash's
+local requeues = int(tonumber(c.requeues) + 1)
+local member = waiting_member(string.sub(c.member, 1, 15), c.reserved, c.needs, c.lane, c.enqueuedAt, requeues, c.deadline, call_id)
+redis.call("ZADD", qkey(q, "waiting"), c.score, member)
 if c.deadline ~= "0" then redis.call("ZADD", qkey(q, "deadlines"), c.deadline, call_id) end
 if c.reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", 1) end
-redis.call("HSET", ckey(call_id), "state", "waiting")
+redis.call("HSET", ckey(call_id), "state", "waiting", "member", member, "requeues", requeues)
 redis.call("HDEL", ckey(call_id), "agent", "offeredAt")
-redis.call("HINCRBY", ckey(call_id), "requeues", 1)
 
 local a = hgetall(akey(id))
-if a and a.state == "ringing" and a.call == call_id then
+if a and a.state == "ringing" and current_call(a) == call_id then
   release_call(id, a)
   a.state = to
   if to == "available" then
@@ -33,7 +35,7 @@ if a and a.state == "ringing" and a.call == call_id then
   sync_sets(id, a)
 end
 
-local rank = redis.call("ZRANK", qkey(q, "waiting"), c.member)
+local rank = redis.call("ZRANK", qkey(q, "waiting"), member)
 emit({ "type", "requeued", "at", NOW_S, "queue", q, "lane", c.lane, "callId", call_id, "agentId", id,
   "agentTo", to, "reason", reason, "position", int(rank + 1), "waitMs", int(NOW - tonumber(c.enqueuedAt)) })
 return { rank, id }

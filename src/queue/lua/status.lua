@@ -5,7 +5,7 @@ promote_wrapups()
 local callers = {}
 local flat = redis.call("ZRANGE", qkey(q, "waiting"), 0, limit - 1, "WITHSCORES")
 for i = 1, #flat, 2 do
-  local _, _, call_id = parse_member(flat[i])
+  local _, _, _, _, _, _, _, call_id = parse_member(flat[i])
   local c = redis.call("HMGET", ckey(call_id), "lane", "enqueuedAt", "priority", "needs", "requeues")
   callers[#callers + 1] = { callId = call_id, score = flat[i + 1], lane = c[1], enqueuedAt = c[2],
     priority = c[3], needs = c[4], requeues = c[5] }
@@ -15,7 +15,10 @@ local ids = redis.call("SMEMBERS", qkey(q, "agents"))
 table.sort(ids)
 for _, id in ipairs(ids) do
   local a = hgetall(akey(id))
-  if a then agents[#agents + 1] = a end
+  if a then
+    a.call = current_call(a) -- the call id alone
+    agents[#agents + 1] = a
+  end
 end
 return cjson.encode({
   now = NOW_S,
