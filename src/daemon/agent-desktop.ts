@@ -7,7 +7,7 @@ import { createCtiHub } from "../cti/hub.js";
 import { agentRouter } from "../cti/router.js";
 import type { Logger } from "../lib/logger.js";
 import type { CallerQueue } from "../queue/index.js";
-import type { AgentDesk } from "./desk.js";
+import type { AgentDesk } from "../desk/agent-desk.js";
 import { startParts, type Running } from "./lifecycle.js";
 
 export interface AgentDesktopDeps {

@@ -8,7 +8,7 @@ import type { CrmLookup } from "../crm/lookup.js";
 import type { TreeRegistry } from "../ivr/registry.js";
 import type { Logger } from "../lib/logger.js";
 import type { CallerQueue } from "../queue/index.js";
-import type { AgentDesk } from "./desk.js";
+import type { AgentDesk } from "../desk/agent-desk.js";
 import { RunningParts, type Running } from "./lifecycle.js";
 import type { Link, ServerLink } from "./telephony.js";
 

@@ -7,7 +7,7 @@ import type { HealthCheck } from "../http/health.js";
 import type { Logger } from "../lib/logger.js";
 import type { CallerQueue } from "../queue/index.js";
 import { AmiGateway, AriGateway, AriUnavailableError } from "../telephony/index.js";
-import type { AgentDesk } from "./desk.js";
+import type { AgentDesk } from "../desk/agent-desk.js";
 import { startParts, type Running, type RunningParts } from "./lifecycle.js";
 import type { GatewaySettings } from "./settings.js";
 

@@ -1,0 +1,217 @@
+import type { Connected } from "../calls/queue-handoff.js";
+import type { CallSession } from "../calls/session-store.js";
+import type { Config } from "../config/schema.js";
+import type { CustomerView, HistoryEntry } from "../crm/customer.js";
+import type { CrmLookup } from "../crm/lookup.js";
+import type { CustomerStore } from "../crm/store.js";
+import type { CtiHub } from "../cti/hub.js";
+import { composePop } from "../cti/pop.js";
+import type { AgentStatus, Disposition, OfferOutcome } from "../cti/protocol.js";
+import type { CallState } from "../ivr/engine/index.js";
+import { pathChoices } from "../ivr/engine/transcript.js";
+import type { JobHub } from "../jobs/index.js";
+import type { Logger } from "../lib/logger.js";
+import type { OfferCaps } from "../offers/caps.js";
+import { offerCallSchema } from "../offers/context.js";
+import type { OfferRules } from "../offers/load.js";
+import { rankOffers } from "../offers/rank.js";
+import type { RankedOffer } from "../offers/ranked.js";
+import type { DeskCall, DeskStore } from "./store.js";
+import { customerIdOf, reasonOf, unattendedEntry } from "./history.js";
+
+/**
+ * The agent's side of a call: when caller and agent are connected, the screen-pop (CRM record fetched
+ * while the caller was in the IVR, offers ranked for this caller and call, frequency caps counted); what
+ * the agent does with an offer (interested -> a lead job, sold -> a sale job); the disposition, which
+ * becomes the customer's history entry (written to the CRM store, and to the history webhook when one
+ * is configured).
+ */
+
+
+export interface DeskDeps {
+  config: Config;
+  crm: CrmLookup;
+  customers: CustomerStore;
+  rules: OfferRules;
+  caps: OfferCaps;
+  jobs: JobHub;
+  /** Calls between pop and disposition (Redis: any daemon can record the agent's answers). */
+  store: DeskStore;
+  logger: Logger;
+  /** After wrap-up, how long an agent may still send the disposition before the entry is written without one. */
+  dispositionGraceMs: number;
+}
+
+export class AgentDesk {
+  private hub: CtiHub | undefined;
+  /** Agent calls that ended and wait for their disposition. */
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly log: Logger;
+
+  constructor(private readonly deps: DeskDeps) {
+    this.log = deps.logger.child({ component: "desk" });
+  }
+
+  /** The hub exists only once the HTTP server does. */
+  attach(hub: CtiHub): void {
+    this.hub = hub;
+  }
+
+  async connected(call: { session: CallSession; state: CallState }, c: Connected): Promise<void> {
+    const { config } = this.deps;
+    const lookup = await this.deps.crm.get(c.callId);
+    const customer = lookup?.status === "found" ? lookup.customer : null;
+    const reason = reasonOf(call);
+    const offers = customer ? await this.rank(customer, call, c, reason) : [];
+    const pop = composePop({
+      call: { callId: c.callId, callerNumber: call.state.call.callerNumber, callerName: call.state.call.callerName },
+      customer,
+      lane: { id: c.lane, config: config.lanes[c.lane] },
+      queue: { id: c.queue, config: config.queues[c.queue] },
+      path: call.state.path,
+      vars: call.state.vars,
+      reason,
+      waitMs: c.waitMs,
+      offers,
+    });
+    const desk: DeskCall = {
+      agentId: c.agentId,
+      callerNumber: call.state.call.callerNumber,
+      customer: customer ? { id: customer.id, name: customer.name } : null,
+      offers: offers.map(({ id, title, value, currency }) => ({ id, title, value, currency })),
+      queue: c.queue,
+      lane: c.lane,
+      waitSeconds: Math.round(c.waitMs / 1000),
+      ...(reason ? { reason } : {}),
+      path: pathChoices(call.state.path),
+      answeredAt: new Date().toISOString(),
+    };
+    await this.deps.store.save(c.callId, desk);
+    await this.hub?.pushPop(c.agentId, pop);
+    if (customer && offers.length) {
+      await this.deps.caps.recordPresented(customer.id, offers.map((o) => o.id), this.deps.rules, new Date()).catch((err) => this.log.warn({ err }, "offer caps not recorded"));
+    }
+    this.log.info({ callId: c.callId, agentId: c.agentId, customer: customer?.id ?? null, offers: offers.map((o) => o.id) }, "screen-pop pushed");
+  }
+
+  private async rank(customer: CustomerView, call: { session: CallSession; state: CallState }, c: Connected, reason: string | undefined): Promise<RankedOffer[]> {
+    const { rules } = this.deps;
+    const now = new Date();
+    const capsUsed = await this.deps.caps.used(customer.id, rules.offers.map((o) => o.rule.id), rules, now).catch((err) => {
+      // without the counts, err on the side of not repeating offers: show none rather than over-pitch
+      this.log.warn({ err }, "offer caps unreadable; no offers in this pop");
+      return null;
+    });
+    if (!capsUsed) return [];
+    const digits = Object.fromEntries(Object.entries(call.state.vars).filter(([, v]) => typeof v === "string" && /^[0-9*#]+$/.test(v))) as Record<string, string>;
+    const callFacts = offerCallSchema.parse({
+      callerNumber: call.state.call.callerNumber,
+      did: typeof call.state.call.did === "string" ? call.state.call.did : "",
+      tree: call.state.tree,
+      lane: c.lane,
+      queue: c.queue,
+      reason: reason ?? "",
+      path: call.state.path,
+      digits,
+      waitSeconds: Math.round(c.waitMs / 1000),
+    });
+    return rankOffers(rules, { customer, call: callFacts, vars: call.state.vars }, { capsUsed, limit: this.deps.config.offers.limit });
+  }
+
+  /** The agent's answer to one offer. Interested: a lead for sales; sold: a sale for billing. */
+  async outcome(agentId: string, o: OfferOutcome): Promise<void> {
+    const d = await this.deps.store.get(o.callId);
+    const offer = d?.offers.find((x) => x.id === o.offerId);
+    if (!d || d.agentId !== agentId || !offer) throw Object.assign(new Error("this call or offer is not on your desk"), { code: "SBQ_NOT_FOUND" });
+    await this.deps.store.recordOutcome(o.callId, { offer: o.offerId, outcome: o.outcome, ...(o.amount === undefined ? {} : { amount: o.amount }) });
+    const agentName = this.deps.config.agents.find((a) => a.id === agentId)?.name;
+    const base = {
+      occurredAt: new Date().toISOString(),
+      callId: o.callId,
+      customer: { id: d.customer?.id ?? `phone:${d.callerNumber}`, name: d.customer?.name ?? d.callerNumber, phone: d.callerNumber },
+      offer: { id: offer.id, title: offer.title, value: offer.value },
+      agent: { id: agentId, ...(agentName ? { name: agentName } : {}) },
+    };
+    if (o.outcome === "interested") await this.deps.jobs.publish("lead", { ...base, idempotencyKey: `${o.callId}:${offer.id}:lead` });
+    if (o.outcome === "sold") {
+      await this.deps.jobs.publish("sale", { ...base, idempotencyKey: `${o.callId}:${offer.id}:sale`, amount: o.amount ?? offer.value, currency: offer.currency });
+    }
+    this.log.info({ callId: o.callId, agentId, offer: offer.id, outcome: o.outcome }, "offer outcome");
+  }
+
+  /** The agent's disposition: the call's history entry, with notes and offer outcomes. */
+  async disposition(agentId: string, disp: Disposition): Promise<void> {
+    const d = await this.deps.store.get(disp.callId);
+    if (!d || d.agentId !== agentId) throw Object.assign(new Error("this call is not on your desk"), { code: "SBQ_NOT_FOUND" });
+    await this.close(disp.callId, disp.disposition, disp.notes);
+  }
+
+  /**
+   * The caller is gone. Every call leaves a history entry: an agent's call when the agent gives the
+   * disposition, or without one once wrap-up and the grace period are over (phone-only agents); any
+   * other call now, with the path it took and how it ended.
+   */
+  ended(call: { session: CallSession; state: CallState }): void {
+    const { callId } = call.session;
+    if (call.session.agent) {
+      const wrapUpMs = (this.deps.config.queues[call.session.queue?.queue ?? ""]?.wrapUp ?? 0) * 1000;
+      const timer = setTimeout(() => void this.close(callId, "not recorded"), wrapUpMs + this.deps.dispositionGraceMs);
+      timer.unref();
+      this.pending.set(callId, timer);
+      return;
+    }
+    const customerId = customerIdOf(call.state);
+    if (customerId) void this.write(customerId, unattendedEntry(call, new Date()));
+  }
+
+  /** A queue-side change of the agent's state (ringing, on a call, wrap-up, paused after a missed call), for the page. */
+  agentStatus(agentId: string, status: AgentStatus): void {
+    void this.hub?.sendState(agentId, status).catch((err) => this.log.warn({ err, agentId }, "agent state not sent to the desktop"));
+  }
+
+  /** How long caller and agent talked (Asterisk's CDR of the agent leg), for the call's history entry. */
+  talked(callId: string, seconds: number): void {
+    void this.deps.store.recordTalk(callId, seconds).catch((err) => this.log.warn({ err, callId }, "talk time not recorded"));
+  }
+
+  /** Shutdown: agent calls still waiting for a disposition get their entry now rather than never. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.pending.keys()].map((callId) => this.close(callId, "not recorded")));
+  }
+
+  /** Writes the call's entry once, whichever daemon or timer gets here first. */
+  private async close(callId: string, disposition: string, notes?: string): Promise<void> {
+    clearTimeout(this.pending.get(callId));
+    this.pending.delete(callId);
+    const taken = await this.deps.store.take(callId).catch((err) => {
+      this.log.error({ err, callId }, "call not readable for its history entry");
+      return null;
+    });
+    if (!taken?.call.customer) return;
+    const { call: d, outcomes, talkSeconds } = taken;
+    await this.write(d.customer!.id, {
+      at: d.answeredAt,
+      callId,
+      lane: d.lane,
+      queue: d.queue,
+      waitSeconds: d.waitSeconds,
+      ...(talkSeconds === undefined ? {} : { talkSeconds }),
+      agent: d.agentId,
+      disposition,
+      ...(d.reason ? { reason: d.reason } : {}),
+      path: d.path,
+      ...(notes ? { notes } : {}),
+      ...(outcomes.length ? { offers: outcomes } : {}),
+    });
+  }
+
+  /** Written back to the CRM store, and to the history webhook when one is configured. */
+  private async write(customerId: string, entry: HistoryEntry): Promise<void> {
+    await this.deps.customers.appendHistory?.(customerId, entry).catch((err) => this.log.warn({ err, customer: customerId }, "history not written to the CRM store"));
+    if (this.deps.config.jobs.webhooks.history) {
+      await this.deps.jobs
+        .publish("history", { idempotencyKey: `${entry.callId}:history`, occurredAt: new Date().toISOString(), customerId, entry })
+        .catch((err) => this.log.error({ err, customer: customerId }, "history job not queued"));
+    }
+  }
+}
