@@ -25,12 +25,13 @@ export class QueueError extends Error {
 const CODES = new Set<string>(QUEUE_ERROR_CODES);
 
 /**
- * Scripts fail with "<CODE> <message>"; Redis appends " script: <sha>, on @user_script:<line>." to errors
- * raised inside a script. Anything else (connection loss, a bug) passes through unchanged.
+ * The Lua functions fail with "<CODE> <message>"; Redis appends " script: <function>, on
+ * @user_function:<line>." to errors raised inside one. Anything else (connection loss, a bug) passes through
+ * unchanged.
  */
 export function fromScriptError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
-  const m = /^(SBQ_[A-Z_]+) (.*?)(?: script: [0-9a-f]+, on @user_script:\d+\.)?$/s.exec(err.message);
+  const m = /^(SBQ_[A-Z_]+) (.*?)(?: script: \S+, on @user_(?:function|script):\d+\.)?$/s.exec(err.message);
   if (!m || !CODES.has(m[1]!)) return err;
   return new QueueError(m[1] as QueueErrorCode, m[2]!);
 }

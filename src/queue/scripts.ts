@@ -1,20 +1,25 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import { luaAgentMoves } from "./agent-states.js";
 import { HANDLE_TIME_WEIGHT } from "./ewt.js";
 
 /**
- * The queue's Lua scripts, one per operation, registered with ioredis `defineCommand` (EVALSHA with an
- * automatic EVAL fallback after a SCRIPT FLUSH or failover).
+ * The queue's Lua code, loaded into Redis as one Function library (Redis 7 or later): the generated
+ * constants, lib.lua, then one function per operation whose body is <op>.lua. The helpers are created
+ * once, when the library loads; an EVAL script creates every helper again on each call, which was a
+ * sizeable part of a dispatch decision's Redis time.
+ *
+ * The library and its functions are named after a hash of the code (`sbq_<hash>`, `sbq_<hash>_<op>`), so
+ * daemons of different versions sharing one Redis each run their own. The runner loads the library
+ * (FUNCTION LOAD REPLACE; on a Cluster, on every master) when Redis answers "Function not found": on first
+ * use, after a FUNCTION FLUSH, on a new node. Functions persist and replicate like data.
  *
  * Where the .lua files are found: they stay in src/queue/lua/ and are read at startup relative to the
  * package root, `new URL("../../src/queue/lua/", import.meta.url)`. This file sits two levels below the
  * root both as src/queue/scripts.ts (tsx, vitest) and as dist/queue/scripts.js (node), so the same URL
  * resolves to the same folder in both cases; tsc does not copy .lua files, and the Dockerfile ships
- * src/queue next to dist/. Real .lua files can be read, linted and run with `redis-cli --eval`.
- *
- * Each script is `generated constants + lib.lua + <op>.lua`: Redis has no include, and the constants
- * (the agent state machine table, tuning numbers) come from the TypeScript that defines them.
+ * src/queue next to dist/. Real .lua files can be read and linted.
  */
 export const LUA_DIR = new URL("../../src/queue/lua/", import.meta.url);
 
@@ -34,14 +39,14 @@ export const SCRIPT_NAMES = [
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
-/** Wrap-ups promoted to available per script call at most: bounds any one call's work. */
+/** Wrap-ups promoted to available per call at most: bounds any one call's work. */
 export const WRAPUP_BATCH = 100;
 
-/** Constants for one script; the state table only where it is used (building it costs every call). */
-function prelude(name: ScriptName): string {
+/** Constants the TypeScript defines, as Lua. */
+function prelude(): string {
   return [
     "-- generated from src/queue/*.ts by scripts.ts: do not edit here",
-    name === "agent-state" ? luaAgentMoves() : "",
+    luaAgentMoves(),
     `local HANDLE_TIME_WEIGHT = ${HANDLE_TIME_WEIGHT}`,
     `local WRAPUP_BATCH = "${WRAPUP_BATCH}"`, // a string: redis.call formats number arguments on every call
     "",
@@ -60,36 +65,50 @@ function readLua(name: string): string {
   }
 }
 
-let sources: Map<ScriptName, string> | undefined;
-
-/** Full source of every script, read once per process. */
-export function scriptSources(): Map<ScriptName, string> {
-  if (!sources) {
-    const lib = readLua("lib");
-    sources = new Map(SCRIPT_NAMES.map((name) => [name, `${prelude(name)}${lib}\n-- ${name}.lua\n${readLua(name)}`]));
-  }
-  return sources;
+export interface QueueLibrary {
+  name: string;
+  /** FUNCTION LOAD source. */
+  source: string;
+  functions: Record<ScriptName, string>;
 }
 
-function commandName(name: ScriptName): string {
-  return `sbq_${name.replaceAll("-", "_")}`;
+let library: QueueLibrary | undefined;
+
+/** The Function library, built once per process. */
+export function queueLibrary(): QueueLibrary {
+  if (!library) {
+    const ops = SCRIPT_NAMES.map((name) => ({ name, lua: readLua(name) }));
+    const code = `${prelude()}${readLua("lib")}`;
+    const hash = createHash("sha1").update(code).update(ops.map((o) => o.lua).join("\n")).digest("hex").slice(0, 12);
+    const name = `sbq_${hash}`;
+    const functions = Object.fromEntries(ops.map((o) => [o.name, `${name}_${o.name.replaceAll("-", "_")}`])) as Record<ScriptName, string>;
+    const registered = ops.map(
+      (o) => `\n-- ${o.name}.lua\nredis.register_function("${functions[o.name]}", function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n${o.lua}\nend)\n`,
+    );
+    library = { name, source: `#!lua name=${name}\n${code}${registered.join("")}`, functions };
+  }
+  return library;
 }
 
 export type ScriptArg = string | number;
 export type ScriptRunner = (name: ScriptName, eventsKey: string, args: readonly ScriptArg[]) => Promise<unknown>;
 
-const defined = new WeakSet<Redis | Cluster>();
+async function load(redis: Redis | Cluster, source: string): Promise<void> {
+  const targets = redis.isCluster ? (redis as Cluster).nodes("master") : [redis];
+  await Promise.all(targets.map((node) => node.call("FUNCTION", "LOAD", "REPLACE", source)));
+}
 
-/** Registers the scripts on this client (once) and returns a function that runs one of them. */
+/** A function that runs one operation on this client, loading the library when Redis lacks it. */
 export function scriptRunner(redis: Redis | Cluster): ScriptRunner {
-  if (!defined.has(redis)) {
-    for (const [name, lua] of scriptSources()) redis.defineCommand(commandName(name), { numberOfKeys: 1, lua });
-    defined.add(redis);
-  }
-  const commands = redis as unknown as Record<string, (...args: ScriptArg[]) => Promise<unknown>>;
+  const lib = queueLibrary();
+  let loading: Promise<void> | undefined;
   return (name, eventsKey, args) => {
-    const command = commands[commandName(name)];
-    if (!command) throw new Error(`queue script ${name} is not registered`);
-    return command.call(redis, eventsKey, ...args);
+    const fn = lib.functions[name];
+    return redis.fcall(fn, 1, eventsKey, ...args).catch(async (err: unknown) => {
+      if (!(err instanceof Error) || !err.message.includes("Function not found")) throw err;
+      // one load for every call that found the library missing at the same time
+      await (loading ??= load(redis, lib.source).finally(() => (loading = undefined)));
+      return redis.fcall(fn, 1, eventsKey, ...args);
+    });
   };
 }

@@ -1,20 +1,20 @@
--- Shared helpers, prepended to every queue script after the generated constants (scripts.ts).
--- Calling convention: KEYS[1] = the site's event stream (routes the script to the site's Cluster slot);
+-- Shared helpers: the top of the queue's Function library, after the generated constants (scripts.ts).
+-- Each operation is a function registered below them; KEYS and ARGV are its parameters.
+-- Calling convention: KEYS[1] = the site's event stream (routes the call to the site's Cluster slot);
 -- ARGV[1] = key base "<prefix>{<site>}:", ARGV[2] = now (ms, the caller's injectable clock),
 -- ARGV[3] = event stream MAXLEN (approximate trim); operation arguments start at ARGV[4].
 -- Every key is built from the base, so all of them share the site's hash tag and slot.
--- Scripts validate before their first write: Redis does not roll back a script that fails half-way.
+-- Operations validate before their first write: Redis does not roll back a function that fails half-way.
 
-local B = ARGV[1]
-local NOW_S = ARGV[2] -- an integer as a string; reused as is in writes (formatting numbers costs)
-local NOW = tonumber(NOW_S)
-local MAXLEN = ARGV[3]
+-- Set by begin() at the start of every call. NOW_S is an integer as a string, reused as is in writes
+-- (redis.call formats number arguments on every call).
+local B, NOW_S, NOW, MAXLEN, K_AGENTS, K_ENDPOINTS, K_WRAPUPS, K_SEQ, K_EVENTS
 
-local K_AGENTS = B .. "agents"
-local K_ENDPOINTS = B .. "endpoints"
-local K_WRAPUPS = B .. "wrapups"
-local K_SEQ = B .. "seq"
-local K_EVENTS = KEYS[1]
+local function begin(KEYS, ARGV)
+  B, NOW_S, MAXLEN, K_EVENTS = ARGV[1], ARGV[2], ARGV[3], KEYS[1]
+  NOW = tonumber(NOW_S)
+  K_AGENTS, K_ENDPOINTS, K_WRAPUPS, K_SEQ = B .. "agents", B .. "endpoints", B .. "wrapups", B .. "seq"
+end
 
 local function qkey(q, part) return B .. "q:" .. q .. ":" .. part end
 local function akey(id) return B .. "agent:" .. id end
