@@ -18,8 +18,11 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
+/** The prompt catalogue lives beside the trees (docs/prompts.md) but is not a tree. */
+export const PROMPT_CATALOGUE_FILE = "prompts.yaml";
+
 export function isTreeFile(name: string): boolean {
-  return /\.ya?ml$/.test(name) && !name.startsWith(".");
+  return /\.ya?ml$/.test(name) && !name.startsWith(".") && name !== PROMPT_CATALOGUE_FILE;
 }
 
 /** Reads every tree file of a directory (not recursive) in a stable order. */
