@@ -1,0 +1,31 @@
+import type { CallsConfig } from "../calls/config.js";
+import type { SourceMap } from "../lib/yaml-source/source-map.js";
+import { SPOKEN_NUMBER_SOUNDS } from "./media.js";
+import { usesOfMedia, type SoundUse } from "./sound-use.js";
+
+/**
+ * The queue's position and expected-wait announcements: the four configured prompts with the numbers
+ * spoken between them (`number:`, see calls/queue-handoff.ts), so every sound a number can need.
+ * Each points at its line in the config, or at the `calls` section (or the file) when it is a default.
+ */
+export function announcementSoundUses(prompts: CallsConfig["prompts"], file: string, map: SourceMap | undefined): SoundUse[] {
+  const out: SoundUse[] = [];
+  for (const [field, uri] of Object.entries(prompts)) {
+    const path = ["calls", "prompts", field];
+    const written = map?.nodeAt(path) !== undefined;
+    const where = `calls.prompts.${field}${written ? "" : " (default)"}`;
+    out.push(...usesOfMedia(uri, { file, line: lineOf(map, path), where }));
+  }
+  const numbers = { file, line: lineOf(map, ["calls", "prompts"]), where: "calls.prompts: the position and minutes spoken as numbers" };
+  out.push(...SPOKEN_NUMBER_SOUNDS.map((sound) => ({ sound, ...numbers })));
+  return out;
+}
+
+/** Line of the key of the deepest part of `path` the file has (its first line when none); none without a file. */
+function lineOf(map: SourceMap | undefined, path: string[]): number | undefined {
+  if (!map) return undefined;
+  for (let n = path.length; n > 0; n--) {
+    if (map.nodeAt(path.slice(0, n)) !== undefined) return map.locate(path.slice(0, n), { key: true }).line;
+  }
+  return 1;
+}
