@@ -16,6 +16,7 @@ const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./agent-password.js"),
   () => import("./schema.js"),
   () => import("./graph.js"),
+  () => import("./prompts.js"),
   () => import("./simulate.js"),
   () => import("./start.js"),
   () => import("./demo.js"),
