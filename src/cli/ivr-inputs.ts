@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { isTreeFile, readTreeDir, type TreeSource } from "../ivr/load.js";
+import { isTreeFile, PROMPT_CATALOGUE_FILE, readTreeDir, type TreeSource } from "../ivr/load.js";
 
 /**
  * What the admin typed, turned into sets of trees to load. A directory is one set. A single file is
@@ -21,6 +21,7 @@ export function treeGroups(paths: readonly string[]): TreeGroup[] {
   for (const p of paths) {
     if (!existsSync(p)) throw new InputError(`${p}: no such file or directory`);
     const isDir = statSync(p).isDirectory();
+    if (!isDir && path.basename(p) === PROMPT_CATALOGUE_FILE) throw new InputError(`${p}: the prompt catalogue, not a tree (check it with: switchboard prompts list)`);
     if (!isDir && !isTreeFile(path.basename(p))) throw new InputError(`${p}: not a tree file (trees are .yaml or .yml files)`);
     const dir = isDir ? p : path.dirname(p);
     const key = path.resolve(dir);
