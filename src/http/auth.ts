@@ -1,12 +1,5 @@
-import { timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
-
-/** Constant-time comparison so a token cannot be guessed byte by byte from response times. */
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+import { sameSecret } from "../lib/same-secret.js";
 
 /** Bearer-token guard for the admin API. The token comes from the environment, never from a file. */
 export function requireBearer(token: string) {

@@ -14,7 +14,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { sameSecret } from "../../http/auth.js";
+import { sameSecret } from "../../lib/same-secret.js";
 import type { SimControl } from "./api.js";
 import { ControlError, type AgentPatch, type PlaceCallInput } from "./requests.js";
 
