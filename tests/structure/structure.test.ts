@@ -28,6 +28,12 @@ describe("structure", () => {
     expect(wrong.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
+  it("keeps the simulator apart: it uses only lib/, and only the CLI starts it", () => {
+    const out = edges.filter((e) => room(e.from) === "sim" && !["sim", "lib"].includes(room(e.to)));
+    const into = edges.filter((e) => room(e.to) === "sim" && !["sim", "cli"].includes(room(e.from)));
+    expect([...out, ...into].map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+  });
+
   it("points lib/ at nothing above it", () => {
     const up = edges.filter((e) => room(e.from) === "lib" && room(e.to) !== "lib");
     expect(up.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
