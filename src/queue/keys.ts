@@ -9,7 +9,7 @@
  *   <prefix>{<site>}:q:<queue>:idle:<skill> ZSET the same, only agents having <skill> (skill routing)
  *   <prefix>{<site>}:q:<queue>:staffed     SET   agents working the queue (not offline/paused/unreachable)
  *   <prefix>{<site>}:q:<queue>:agents      SET   every agent registered for the queue
- *   <prefix>{<site>}:q:<queue>:meta        HASH  reservedWaiting, busyOther, ahtMs, handled
+ *   <prefix>{<site>}:q:<queue>:meta        HASH  reservedWaiting, busyOther, staffed (size of the set), ahtMs, handled
  *   <prefix>{<site>}:call:<callId>         HASH  one waiting or offered caller
  *   <prefix>{<site>}:agent:<agentId>       HASH  profile and state of one agent
  *   <prefix>{<site>}:agents                SET   every registered agent of the site

@@ -268,6 +268,7 @@ describe("two dispatchers on one Redis", () => {
       }
       const meta = await redis.hgetall(k.queue(q, "meta"));
       expect(Number(meta.busyOther ?? 0)).toBe(busyOther);
+      expect(Number(meta.staffed ?? 0)).toBe(staffed.size);
       expect(Number(meta.reservedWaiting ?? 0)).toBe(q === "support" ? waitingExpress.get(q) : 0);
     }
   });

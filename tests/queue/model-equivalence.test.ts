@@ -145,13 +145,15 @@ async function redisSnapshot(cq: CallerQueue, queue: string) {
     .zrange(k.queue(queue, "waiting"), "0", "-1")
     .zrange(k.queue(queue, "idle"), "0", "-1")
     .smembers(k.queue(queue, "staffed"))
-    .hmget(k.queue(queue, "meta"), "reservedWaiting", "busyOther", "ahtMs")
+    .hmget(k.queue(queue, "meta"), "reservedWaiting", "busyOther", "ahtMs", "staffed")
     .zrange(`${k.queue(queue, "idle")}:${SKILL_NAMES[0]}`, "0", "-1")
     .zrange(`${k.queue(queue, "idle")}:${SKILL_NAMES[1]}`, "0", "-1")
     .exec())!.map(([err, v]) => {
     if (err) throw err;
     return v;
   }) as [string[], string[], string[], (string | null)[], string[], string[]];
+  // the meta's count of the staffed set, which dispatch reads instead of the set
+  expect(Number(meta[3] ?? 0), `staffed count of ${queue}`).toBe(staffed.length);
   return {
     waiting: waiting.map(callIdOfMember),
     idle: idle.map(agentIdOfIdleMember),

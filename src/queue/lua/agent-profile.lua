@@ -16,7 +16,7 @@ if a then
   for _, q in ipairs(split_csv(a.queues)) do
     if not keep[q] then
       redis.call("SREM", qkey(q, "agents"), id)
-      redis.call("SREM", qkey(q, "staffed"), id)
+      set_staffed(q, id, false)
     end
   end
   -- drop the old idle entries (old queues, old skills); sync_sets below adds the new ones

@@ -7,7 +7,7 @@ if a.state ~= "offline" then
 end
 for _, q in ipairs(split_csv(a.queues)) do
   redis.call("SREM", qkey(q, "agents"), id)
-  redis.call("SREM", qkey(q, "staffed"), id)
+  set_staffed(q, id, false)
 end
 remove_idle(idle_member(id, a), a.queues, a.skills)
 redis.call("HDEL", K_ENDPOINTS, a.endpoint)

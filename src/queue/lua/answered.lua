@@ -17,7 +17,7 @@ end
 
 redis.call("HSET", akey(id), "state", "oncall", "since", NOW_S, "answeredAt", NOW_S)
 local wait, ring = NOW - tonumber(c.enqueuedAt), NOW - tonumber(c.offeredAt)
-emit({ "type", "answered", "at", NOW_S, "queue", c.queue, "lane", c.lane, "callId", call_id, "agentId", id,
-  "waitMs", int(wait), "ringMs", int(ring), "requeues", c.requeues })
+emit("type", "answered", "at", NOW_S, "queue", c.queue, "lane", c.lane, "callId", call_id, "agentId", id,
+  "waitMs", int(wait), "ringMs", int(ring), "requeues", c.requeues)
 redis.call("DEL", ckey(call_id))
 return { int(wait), int(ring) }

@@ -15,6 +15,6 @@ if from ~= device then
   a.device = device
   redis.call("HSET", akey(id), "device", device)
   sync_sets(id, a)
-  emit({ "type", "device", "at", NOW_S, "agentId", id, "endpoint", endpoint, "from", from, "to", device })
+  emit("type", "device", "at", NOW_S, "agentId", id, "endpoint", endpoint, "from", from, "to", device)
 end
 return { id, from, device }

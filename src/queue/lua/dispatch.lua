@@ -21,7 +21,8 @@ local function lazy_range(key, limit)
     while i > loaded and not done do
       local want = math.min(loaded == 0 and 1 or 3 * loaded, limit - loaded)
       if want <= 0 then done = true break end
-      local chunk = redis.call("ZRANGE", key, int(loaded), int(loaded + want - 1))
+      local chunk = loaded == 0 and redis.call("ZRANGE", key, "0", "0")
+        or redis.call("ZRANGE", key, int(loaded), int(loaded + want - 1))
       for j = 1, #chunk do members[loaded + j] = chunk[j] end
       loaded = loaded + #chunk
       if #chunk < want then done = true end
@@ -77,9 +78,9 @@ for i = 0, n - 1 do
     -- staffed - floor(share * staffed) agents of this queue
     local others_allowed = true
     if share > 0 then
-      local meta = redis.call("HMGET", qkey(q, "meta"), "reservedWaiting", "busyOther")
+      local meta = redis.call("HMGET", qkey(q, "meta"), "reservedWaiting", "busyOther", "staffed")
       if tonumber(meta[1] or "0") > 0 then
-        local staffed = redis.call("SCARD", qkey(q, "staffed"))
+        local staffed = tonumber(meta[3] or "0")
         local reserved = math.floor(share * staffed + 1e-9)
         others_allowed = tonumber(meta[2] or "0") < staffed - reserved
       end
@@ -120,9 +121,9 @@ local id, endpoint, queues, skills = parse_idle(best.agent)
 redis.call("ZREM", qkey(q, "waiting"), best.member)
 if has_deadline == "1" then redis.call("ZREM", qkey(q, "deadlines"), call_id) end
 if reserved == "1" then
-  redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", -1)
+  redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "-1")
 else
-  redis.call("HINCRBY", qkey(q, "meta"), "busyOther", 1)
+  redis.call("HINCRBY", qkey(q, "meta"), "busyOther", "1")
 end
 redis.call("HSET", ckey(call_id), "state", "offered", "agent", id, "offeredAt", NOW_S)
 -- the current call, as current_call (lib.lua) reads it
@@ -130,6 +131,6 @@ redis.call("HSET", akey(id), "state", "ringing", "since", NOW_S, "call", call_id
 -- available -> ringing: still staffed, no longer idle in any of its queues
 remove_idle(best.agent, queues, skills)
 local wait = int(NOW - tonumber(enqueued_at))
-emit({ "type", "offered", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "agentId", id,
-  "waitMs", wait, "requeues", requeues })
+emit("type", "offered", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "agentId", id,
+  "waitMs", wait, "requeues", requeues)
 return { call_id, id, endpoint, q, lane, wait, requeues }

@@ -11,7 +11,7 @@ local existing = redis.call("HGET", ckey(call_id), "queue")
 if existing then fail("SBQ_DUPLICATE_CALL", "call " .. call_id .. " is already in queue " .. existing) end
 
 local function refuse(reason)
-  emit({ "type", "refused", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "reason", reason })
+  emit("type", "refused", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "reason", reason)
   return { reason }
 end
 
@@ -41,9 +41,9 @@ redis.call("HSET", ckey(call_id),
   "queue", q, "lane", lane, "score", score, "member", member, "reserved", reserved, "needs", needs,
   "priority", priority, "enqueuedAt", NOW_S, "deadline", int(deadline), "state", "waiting", "requeues", "0")
 if deadline > 0 then redis.call("ZADD", qkey(q, "deadlines"), deadline, call_id) end
-if reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", 1) end
+if reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "1") end
 
 local rank = redis.call("ZRANK", waiting_key, member)
-emit({ "type", "joined", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "position", int(rank + 1), "score", score })
+emit("type", "joined", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "position", int(rank + 1), "score", score)
 local aht = redis.call("HGET", qkey(q, "meta"), "ahtMs") or ""
 return { "queued", rank, redis.call("ZCARD", qkey(q, "idle")), staffed, aht, seq }

@@ -16,7 +16,22 @@ local function begin(KEYS, ARGV)
   K_AGENTS, K_ENDPOINTS, K_WRAPUPS, K_SEQ = B .. "agents", B .. "endpoints", B .. "wrapups", B .. "seq"
 end
 
-local function qkey(q, part) return B .. "q:" .. q .. ":" .. part end
+-- Queue keys are built once per base and kept, as the library outlives calls: a dispatch names several.
+local qkeys, qkeys_base = {}, nil
+local function qkey(q, part)
+  if qkeys_base ~= B then qkeys, qkeys_base = {}, B end
+  local of_q = qkeys[q]
+  if of_q == nil then
+    of_q = {}
+    qkeys[q] = of_q
+  end
+  local key = of_q[part]
+  if key == nil then
+    key = B .. "q:" .. q .. ":" .. part
+    of_q[part] = key
+  end
+  return key
+end
 local function akey(id) return B .. "agent:" .. id end
 local function ckey(id) return B .. "call:" .. id end
 
@@ -67,8 +82,9 @@ local function split_csv(s)
   return out
 end
 
-local function emit(fields)
-  redis.call("XADD", K_EVENTS, "MAXLEN", "~", MAXLEN, "*", unpack(fields))
+-- Appends one event: field, value, field, value...
+local function emit(...)
+  redis.call("XADD", K_EVENTS, "MAXLEN", "~", MAXLEN, "*", ...)
 end
 
 -- Agent skills are stored as ",support=5,billing=3,"; a caller's needs as "support=1,billing=2".
@@ -90,20 +106,22 @@ local function is_dispatchable(state, device)
   return state == "available" and (device == "registered" or device == "unknown")
 end
 
--- Names of the skills in ",support=5,billing=3,".
-local function skill_names(skills)
-  local out = {}
-  for name in string.gmatch(skills or "", "([^,=]+)=") do out[#out + 1] = name end
-  return out
+-- The idle index: per queue, every dispatchable agent (idle) and, per skill, those having it
+-- (idle:<skill>), both ordered by idle-since so the first member is the longest idle. Skills are
+-- ",support=5,billing=3,", queues "support,billing".
+local function remove_idle(member, queues, skills)
+  for q in string.gmatch(queues, "[^,]+") do
+    redis.call("ZREM", qkey(q, "idle"), member)
+    for s in string.gmatch(skills, "([^,=]+)=") do redis.call("ZREM", qkey(q, "idle:" .. s), member) end
+  end
 end
 
--- The idle index: per queue, every dispatchable agent (idle) and, per skill, those having it
--- (idle:<skill>), both ordered by idle-since so the first member is the longest idle.
-local function remove_idle(member, queues, skills)
-  local names = skill_names(skills)
-  for _, q in ipairs(split_csv(queues)) do
-    redis.call("ZREM", qkey(q, "idle"), member)
-    for _, s in ipairs(names) do redis.call("ZREM", qkey(q, "idle:" .. s), member) end
+-- The staffed set, and its size in the queue's meta where dispatch reads it with the other counters.
+local function set_staffed(q, id, staffed)
+  if staffed then
+    if redis.call("SADD", qkey(q, "staffed"), id) == 1 then redis.call("HINCRBY", qkey(q, "meta"), "staffed", "1") end
+  elseif redis.call("SREM", qkey(q, "staffed"), id) == 1 then
+    redis.call("HINCRBY", qkey(q, "meta"), "staffed", "-1")
   end
 end
 
@@ -113,12 +131,11 @@ local function sync_sets(id, a)
   local dispatchable = is_dispatchable(a.state, a.device)
   local member = idle_member(id, a)
   if not dispatchable then remove_idle(member, a.queues, a.skills) end
-  local names = skill_names(a.skills)
-  for _, q in ipairs(split_csv(a.queues)) do
-    if staffed then redis.call("SADD", qkey(q, "staffed"), id) else redis.call("SREM", qkey(q, "staffed"), id) end
+  for q in string.gmatch(a.queues, "[^,]+") do
+    set_staffed(q, id, staffed)
     if dispatchable then
       redis.call("ZADD", qkey(q, "idle"), a.idleSince, member)
-      for _, s in ipairs(names) do redis.call("ZADD", qkey(q, "idle:" .. s), a.idleSince, member) end
+      for s in string.gmatch(a.skills, "([^,=]+)=") do redis.call("ZADD", qkey(q, "idle:" .. s), a.idleSince, member) end
     end
   end
 end
@@ -126,7 +143,7 @@ end
 -- The agent no longer holds a call: free its place in the reserved-share count.
 local function release_call(id, a)
   local _, q, reserved = current_call(a)
-  if q and reserved == "0" then redis.call("HINCRBY", qkey(q, "meta"), "busyOther", -1) end
+  if q and reserved == "0" then redis.call("HINCRBY", qkey(q, "meta"), "busyOther", "-1") end
   redis.call("HDEL", akey(id), "call", "answeredAt", "wrapUntil")
   a.call, a.answeredAt, a.wrapUntil = nil, nil, nil
 end
@@ -142,7 +159,7 @@ local function record_handle(q, ms)
     v = math.floor(prev + HANDLE_TIME_WEIGHT * (ms - prev) + 0.5)
   end
   redis.call("HSET", meta, "ahtMs", int(v))
-  redis.call("HINCRBY", meta, "handled", 1)
+  redis.call("HINCRBY", meta, "handled", "1")
 end
 
 -- A call the agent answered is over (after talk, or after wrap-up): measure it and let it go.
@@ -153,7 +170,7 @@ local function finish_call(id, a, at)
 end
 
 local function agent_event(id, a, from, to, at, reason)
-  emit({ "type", "agent", "at", int(at), "agentId", id, "from", from, "to", to, "reason", reason or "", "queues", a.queues })
+  emit("type", "agent", "at", int(at), "agentId", id, "from", from, "to", to, "reason", reason or "", "queues", a.queues)
 end
 
 -- Timed wrap-ups that have ended become available as of their end time, in end-time order. Every script
@@ -181,7 +198,7 @@ local function remove_caller(call_id, c, kind)
   if c.state == "waiting" then
     redis.call("ZREM", qkey(q, "waiting"), c.member)
     redis.call("ZREM", qkey(q, "deadlines"), call_id)
-    if c.reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", -1) end
+    if c.reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "-1") end
   else
     -- offered: the ringing agent keeps its place in the idle order; the missed call was not its fault
     agent_id = c.agent
@@ -194,7 +211,7 @@ local function remove_caller(call_id, c, kind)
     end
   end
   local wait = NOW - tonumber(c.enqueuedAt)
-  emit({ "type", kind, "at", NOW_S, "queue", q, "lane", c.lane, "callId", call_id, "agentId", agent_id, "waitMs", int(wait) })
+  emit("type", kind, "at", NOW_S, "queue", q, "lane", c.lane, "callId", call_id, "agentId", agent_id, "waitMs", int(wait))
   redis.call("DEL", ckey(call_id))
   return wait, agent_id
 end

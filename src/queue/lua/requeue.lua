@@ -17,7 +17,7 @@ local requeues = int(tonumber(c.requeues) + 1)
 local member = waiting_member(string.sub(c.member, 1, 15), c.reserved, c.needs, c.lane, c.enqueuedAt, requeues, c.deadline, call_id)
 redis.call("ZADD", qkey(q, "waiting"), c.score, member)
 if c.deadline ~= "0" then redis.call("ZADD", qkey(q, "deadlines"), c.deadline, call_id) end
-if c.reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", 1) end
+if c.reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "1") end
 redis.call("HSET", ckey(call_id), "state", "waiting", "member", member, "requeues", requeues)
 redis.call("HDEL", ckey(call_id), "agent", "offeredAt")
 
@@ -36,6 +36,6 @@ if a and a.state == "ringing" and current_call(a) == call_id then
 end
 
 local rank = redis.call("ZRANK", qkey(q, "waiting"), member)
-emit({ "type", "requeued", "at", NOW_S, "queue", q, "lane", c.lane, "callId", call_id, "agentId", id,
-  "agentTo", to, "reason", reason, "position", int(rank + 1), "waitMs", int(NOW - tonumber(c.enqueuedAt)) })
+emit("type", "requeued", "at", NOW_S, "queue", q, "lane", c.lane, "callId", call_id, "agentId", id,
+  "agentTo", to, "reason", reason, "position", int(rank + 1), "waitMs", int(NOW - tonumber(c.enqueuedAt)))
 return { rank, id }
