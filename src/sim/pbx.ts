@@ -24,6 +24,7 @@ import { Channel, type ChannelRemote, type DialInfo } from "./model/channel.js";
 import { Dialplan, expandTemplate, recordedDialplan, type DialplanSpec, type PriorityStep } from "./model/dialplan.js";
 import type { PbxEvent, PbxEventInput, PbxEventListener } from "./model/events.js";
 import { planMedia, Playback, type MediaOptions } from "./model/media.js";
+import type { EndpointConfig, SimCall } from "./model/phone.js";
 import { Scheduler } from "./model/scheduler.js";
 import {
   MEMBER_STATUS,
@@ -44,7 +45,9 @@ import {
   type ChannelState,
   type DeviceState,
   type PlaybackSnapshot,
+  SOFTHANGUP,
 } from "./model/types.js";
+import { PbxError } from "./pbx/errors.js";
 
 export * from "./model/types.js";
 export type * from "./model/events.js";
@@ -53,33 +56,10 @@ export { recordedDialplan } from "./model/dialplan.js";
 export type { MediaOptions } from "./model/media.js";
 export type { QueueConfig, QueueMemberConfig, QueueMemberSnapshot, QueueSnapshot, QueueEntrySnapshot } from "./model/queue.js";
 export { MEMBER_STATUS, recordedQueues } from "./model/queue.js";
+export type { EndpointConfig, SimCall } from "./model/phone.js";
+export { PbxError, type PbxErrorCode } from "./pbx/errors.js";
 
 export const ASTERISK_VERSION = "22.10.1";
-
-/** Soft-hangup flags as Asterisk reports them in `ChannelHangupRequest.cause` when `soft` is true. */
-export const SOFTHANGUP = { DEV: 1, ASYNCGOTO: 2, SHUTDOWN: 4, TIMEOUT: 8, APPUNLOAD: 16, EXPLICIT: 32 } as const;
-
-export type PbxErrorCode =
-  | "not-found"
-  | "not-in-stasis"
-  | "bad-request"
-  | "conflict"
-  | "allocation-failed"
-  | "invalid-endpoint"
-  | "not-in-bridge"
-  | "bridge-create-failed"
-  | "playback-failed";
-
-/** A refused operation; `code` lets each protocol pick its own status and wording. */
-export class PbxError extends Error {
-  constructor(
-    readonly code: PbxErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "PbxError";
-  }
-}
 
 export interface SimPbxOptions {
   /** Multiplies every simulated duration (1 = real time). */
@@ -151,48 +131,6 @@ export interface OriginateHandle {
   other?: ChannelSnapshot;
   /** Settles when the call is answered or has failed. Never rejects. */
   result: Promise<OriginateOutcome>;
-}
-
-/** The far end of an endpoint channel, for synthetic phones (callers and agents). */
-export interface SimCall {
-  readonly channelId: string;
-  readonly channelName: string;
-  snapshot(): ChannelSnapshot | undefined;
-  /** The phone rings (PBX-originated call). */
-  ring(): void;
-  /** The phone answers (PBX-originated call). */
-  answer(): void;
-  /** The phone rejects a call that has not been answered (busy: 17, rejected: 21, ...). */
-  reject(cause?: number): void;
-  /** The phone hangs up. */
-  hangup(cause?: number): void;
-  /** The phone sends DTMF digits (RFC 2833 style): resolves when sent. */
-  sendDtmf(digits: string, opts?: { durationMs?: number; gapMs?: number }): Promise<void>;
-  /** Callbacks for what the PBX does towards the phone. */
-  on(event: "dtmf", cb: (digit: string) => void): void;
-  on(event: "answered", cb: () => void): void;
-  on(event: "media", cb: (what: string) => void): void;
-  on(event: "hangup", cb: (cause: number) => void): void;
-  /** Resolves with the hangup cause when the channel is destroyed. */
-  readonly done: Promise<number>;
-}
-
-/** A simulated phone registered on the PBX (e.g. `PJSIP/1001`). */
-export interface EndpointConfig {
-  tech: string;
-  resource: string;
-  /** Registered / reachable. Offline endpoints are UNAVAILABLE and calls to them fail (cause 20). */
-  online?: boolean;
-  /** Default behaviour when called and `onCall` is absent: ring after this many ms (default 50). */
-  ringAfterMs?: number;
-  /** Answer after this many ms (default 1000); null: never answers. */
-  answerAfterMs?: number | null;
-  /** Reject calls as busy (cause 17). */
-  busy?: boolean;
-  /** Hang up this many ms after answering (default null: stays up). */
-  hangupAfterMs?: number | null;
-  /** Full control of calls to this endpoint instead of the defaults above. */
-  onCall?: (call: SimCall) => void;
 }
 
 export interface PlaceCallRequest {

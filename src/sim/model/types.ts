@@ -133,6 +133,9 @@ export const CAUSE = {
   INTERWORKING: 127,
 } as const;
 
+/** Soft-hangup flags as Asterisk reports them in `ChannelHangupRequest.cause` when `soft` is true. */
+export const SOFTHANGUP = { DEV: 1, ASYNCGOTO: 2, SHUTDOWN: 4, TIMEOUT: 8, APPUNLOAD: 16, EXPLICIT: 32 } as const;
+
 export function causeText(cause: number): string {
   return HANGUP_CAUSES[cause] ?? "Unknown";
 }

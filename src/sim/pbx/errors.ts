@@ -1,0 +1,23 @@
+/** The one error type the PBX throws: each protocol maps `code` to its own status and wording. */
+
+export type PbxErrorCode =
+  | "not-found"
+  | "not-in-stasis"
+  | "bad-request"
+  | "conflict"
+  | "allocation-failed"
+  | "invalid-endpoint"
+  | "not-in-bridge"
+  | "bridge-create-failed"
+  | "playback-failed";
+
+/** A refused operation; `code` lets each protocol pick its own status and wording. */
+export class PbxError extends Error {
+  constructor(
+    readonly code: PbxErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PbxError";
+  }
+}
