@@ -18,12 +18,10 @@
  * All durations (Wait(), playbacks, answer delays, originate timeouts) are simulated ms run on real
  * timers multiplied by `timeScale`; `stop()` cancels every timer and wakes every waiter.
  */
-import { randomUUID } from "node:crypto";
-import { Bridge, BRIDGE_TYPE_FLAGS } from "./model/bridge.js";
 import { Channel, type ChannelRemote, type DialInfo } from "./model/channel.js";
 import { Dialplan, expandTemplate, recordedDialplan, type DialplanSpec, type PriorityStep } from "./model/dialplan.js";
-import type { PbxEvent, PbxEventInput, PbxEventListener } from "./model/events.js";
-import { planMedia, Playback, type MediaOptions } from "./model/media.js";
+import type { PbxEventListener } from "./model/events.js";
+import type { MediaOptions } from "./model/media.js";
 import type { EndpointConfig, SimCall } from "./model/phone.js";
 import { Scheduler } from "./model/scheduler.js";
 import {
@@ -40,14 +38,20 @@ import {
   ORIGINATE_REASON,
   type BridgeSnapshot,
   type CallerId,
-  type CdrRecord,
   type ChannelSnapshot,
   type ChannelState,
   type DeviceState,
   type PlaybackSnapshot,
   SOFTHANGUP,
 } from "./model/types.js";
+import { Bridging } from "./pbx/bridging.js";
+import { cdrFor } from "./pbx/cdr.js";
+import { PbxContext } from "./pbx/context.js";
+import { Devices, type EndpointListing } from "./pbx/devices.js";
 import { PbxError } from "./pbx/errors.js";
+import { Media, notifyMedia } from "./pbx/media.js";
+import { StasisApps, type StasisAppInfo } from "./pbx/stasis-apps.js";
+import { ChannelVariables, parseCallerId, variableEntries, type VariableList } from "./pbx/variables.js";
 
 export * from "./model/types.js";
 export type * from "./model/events.js";
@@ -58,6 +62,8 @@ export type { QueueConfig, QueueMemberConfig, QueueMemberSnapshot, QueueSnapshot
 export { MEMBER_STATUS, recordedQueues } from "./model/queue.js";
 export type { EndpointConfig, SimCall } from "./model/phone.js";
 export { PbxError, type PbxErrorCode } from "./pbx/errors.js";
+export type { StasisAppInfo } from "./pbx/stasis-apps.js";
+export type { VariableList } from "./pbx/variables.js";
 
 export const ASTERISK_VERSION = "22.10.1";
 
@@ -83,9 +89,6 @@ export interface SimPbxOptions {
   /** Queues for the Queue() application (default: the recorded `support` queue). */
   queues?: QueueConfig[];
 }
-
-/** Ordered variables: [name, value] pairs (order matters for the events), or a plain object. */
-export type VariableList = ReadonlyArray<readonly [string, string]> | Readonly<Record<string, string>>;
 
 export interface OriginateRequest {
   /** `Tech/resource`, e.g. `Local/s@dtmf-driver`, `PJSIP/1001`. */
@@ -158,26 +161,6 @@ export interface DialplanAppContext {
   sleep(ms: number): Promise<boolean>;
 }
 
-export interface StasisAppInfo {
-  name: string;
-  active: boolean;
-  subscribeAll: boolean;
-  channelIds: string[];
-  bridgeIds: string[];
-}
-
-interface StasisApp {
-  name: string;
-  active: boolean;
-  subscribeAll: boolean;
-  channels: Set<string>;
-  bridges: Set<string>;
-}
-
-interface EndpointState {
-  config: EndpointConfig;
-}
-
 interface MemberState {
   queue: string;
   interface: string;
@@ -217,21 +200,6 @@ interface QueueState {
 const NEXT: DialplanAppResult = { next: true };
 const HANGUP: DialplanAppResult = { hangup: true };
 
-function parseCallerId(cid: CallerId | string | undefined): CallerId | undefined {
-  if (cid === undefined) return undefined;
-  if (typeof cid !== "string") return { name: cid.name ?? "", number: cid.number ?? "" };
-  const m = /^\s*(?:"?([^"<]*?)"?\s*)?<([^>]*)>\s*$/.exec(cid);
-  if (m) return { name: (m[1] ?? "").trim(), number: (m[2] ?? "").trim() };
-  const t = cid.trim();
-  return /^[0-9+*#]+$/.test(t) ? { name: "", number: t } : { name: t, number: "" };
-}
-
-function variableEntries(v: VariableList | undefined): Array<[string, string]> {
-  if (!v) return [];
-  if (Array.isArray(v)) return v.map(([k, val]) => [String(k), String(val)]);
-  return Object.entries(v as Record<string, unknown>).map(([k, val]) => [k, String(val)]);
-}
-
 export class SimPbx {
   readonly entityId: string;
   readonly systemName: string;
@@ -239,24 +207,18 @@ export class SimPbx {
   lastReloadTime = Date.now();
   readonly dialplan: Dialplan;
   readonly scheduler: Scheduler;
-  private readonly media: MediaOptions;
-  private readonly mohClasses: Set<string>;
   private readonly answerMediaWaitMs: number;
 
-  private readonly listeners = new Set<PbxEventListener>();
-  private readonly channelsById = new Map<string, Channel>();
-  private readonly bridges = new Map<string, Bridge>();
-  private readonly playbacks = new Map<string, Playback>();
-  private readonly channelPlaybacks = new Map<string, Playback[]>();
-  private readonly apps = new Map<string, StasisApp>();
-  private readonly endpoints = new Map<string, EndpointState>();
-  private readonly customDeviceStates = new Map<string, DeviceState>();
-  private readonly knownDevices = new Set<string>();
+  private readonly ctx: PbxContext;
+  private readonly apps = new StasisApps();
+  private readonly devices: Devices;
+  private readonly vars: ChannelVariables;
+  private readonly media: Media;
+  private readonly bridging: Bridging;
   private readonly dialplanApps = new Map<string, DialplanApplication>();
   private readonly queues = new Map<string, QueueState>();
   private readonly nameCounters = new Map<string, number>();
   private uniqueCounter = 0;
-  private stopped = false;
 
   constructor(opts: SimPbxOptions = {}) {
     this.scheduler = new Scheduler(opts.timeScale ?? 1);
@@ -264,8 +226,13 @@ export class SimPbx {
     this.systemName = opts.systemName ?? "";
     this.dialplan = new Dialplan(opts.recordedContexts === false ? {} : recordedDialplan(opts.recordedStasisApp ?? "cti"));
     if (opts.dialplan) this.dialplan.load(opts.dialplan);
-    this.media = opts.media ?? {};
-    this.mohClasses = new Set(opts.mohClasses ?? ["default"]);
+    // mohClasses: every class is accepted, known or not, as Asterisk's ARI does
+    this.ctx = new PbxContext(this.scheduler, this.dialplan, (e) => this.apps.recipients(e));
+    this.devices = new Devices(this.ctx);
+    this.devices.onPublished((device) => this.memberDeviceChanged(device));
+    this.vars = new ChannelVariables(this.ctx);
+    this.media = new Media(this.ctx, opts.media ?? {});
+    this.bridging = new Bridging(this.ctx, this.vars, this.apps);
     this.answerMediaWaitMs = opts.answerMediaWaitMs ?? 500;
     this.installBuiltinApps();
     for (const q of opts.queues ?? (opts.recordedContexts === false ? [] : recordedQueues())) this.addQueue(q);
@@ -275,82 +242,13 @@ export class SimPbx {
 
   /** Subscribes to every event; returns an unsubscribe function. */
   onEvent(listener: PbxEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private emit(input: PbxEventInput): void {
-    if (this.stopped) return;
-    const event = { ...input, at: Date.now(), apps: this.recipients(input) } as PbxEvent;
-    for (const l of [...this.listeners]) {
-      try {
-        l(event);
-      } catch {
-        // a listener must not break the PBX
-      }
-    }
-  }
-
-  private recipients(e: PbxEventInput): string[] {
-    switch (e.type) {
-      case "LocalBridge":
-      case "DtmfBegin":
-      case "MohStart":
-      case "MohStop":
-      case "Cdr":
-      case "OriginateResult":
-      case "Shutdown":
-      case "Reload":
-      case "QueueCallerJoin":
-      case "QueueCallerLeave":
-      case "QueueCallerAbandon":
-      case "AgentCalled":
-      case "AgentRingNoAnswer":
-      case "AgentConnect":
-      case "AgentComplete":
-      case "QueueMemberStatus":
-      case "QueueMemberAdded":
-      case "QueueMemberRemoved":
-      case "QueueMemberPause":
-        return [];
-      case "StasisStart":
-      case "StasisEnd":
-        return this.apps.has(e.app) ? [e.app] : [];
-      case "DeviceStateChanged":
-        return [...this.apps.values()].filter((a) => a.subscribeAll).map((a) => a.name);
-      default:
-        break;
-    }
-    if (e.type === "DtmfEnd" && e.direction !== "Received") return [];
-    const channelIds: string[] = [];
-    let bridgeId: string | undefined;
-    if ("channel" in e && e.channel && typeof e.channel === "object" && "id" in e.channel) channelIds.push(e.channel.id);
-    if (e.type === "Dial") {
-      channelIds.push(e.peer.id);
-      if (e.caller) channelIds.push(e.caller.id);
-    }
-    if ("bridge" in e && e.bridge) bridgeId = e.bridge.id;
-    if ("playback" in e && e.playback) {
-      const t = e.playback.targetUri;
-      if (t.startsWith("channel:")) channelIds.push(t.slice(8));
-      else if (t.startsWith("bridge:")) bridgeId = t.slice(7);
-    }
-    const out: string[] = [];
-    for (const app of this.apps.values()) {
-      if (
-        app.subscribeAll ||
-        channelIds.some((id) => app.channels.has(id)) ||
-        (bridgeId !== undefined && app.bridges.has(bridgeId))
-      )
-        out.push(app.name);
-    }
-    return out;
+    return this.ctx.onEvent(listener);
   }
 
   // ---------------------------------------------------------------- queries
 
   listChannels(): ChannelSnapshot[] {
-    return [...this.channelsById.values()].map((c) => c.snapshot());
+    return [...this.ctx.channels.values()].map((c) => c.snapshot());
   }
 
   /** By unique id or by channel name. */
@@ -359,9 +257,9 @@ export class SimPbx {
   }
 
   private find(idOrName: string): Channel | undefined {
-    const c = this.channelsById.get(idOrName);
+    const c = this.ctx.channels.get(idOrName);
     if (c) return c;
-    for (const ch of this.channelsById.values()) if (ch.name === idOrName) return ch;
+    for (const ch of this.ctx.channels.values()) if (ch.name === idOrName) return ch;
     return undefined;
   }
 
@@ -373,7 +271,7 @@ export class SimPbx {
 
   /** The Stasis app a channel is in, or undefined. */
   stasisAppOf(channelId: string): string | undefined {
-    return this.channelsById.get(channelId)?.stasis?.app;
+    return this.ctx.channels.get(channelId)?.stasis?.app;
   }
 
   /** All channel variables (for AMI `Status` with `AllVariables`). */
@@ -387,7 +285,7 @@ export class SimPbx {
   }
 
   bridgeOf(channelId: string): string | undefined {
-    return this.channelsById.get(channelId)?.bridgeId;
+    return this.ctx.channels.get(channelId)?.bridgeId;
   }
 
   /** Seconds since the channel was created (AMI `Duration`) and since it was answered. */
@@ -402,98 +300,14 @@ export class SimPbx {
    * undefined when unset.
    */
   getVar(idOrName: string, name: string): string | undefined {
-    const c = this.find(idOrName);
-    if (!c) throw new PbxError("not-found", "Channel not found");
-    return this.readVar(c, name);
-  }
-
-  private readVar(c: Channel, rawName: string): string | undefined {
-    const name = rawName.trim();
-    const fn = /^([A-Z_]+)\((.*)\)$/i.exec(name);
-    if (fn) {
-      const f = fn[1]!.toUpperCase();
-      const arg = fn[2]!.trim().toLowerCase();
-      if (f === "CALLERID" || f === "CONNECTEDLINE") {
-        const id = f === "CALLERID" ? c.caller : c.connected;
-        if (arg === "num" || arg === "number") return id.number;
-        if (arg === "name") return id.name;
-        if (arg === "all" || arg === "") return id.name ? `"${id.name}" <${id.number}>` : id.number;
-        return "";
-      }
-      if (f === "CHANNEL") {
-        switch (arg) {
-          case "name":
-            return c.name;
-          case "uniqueid":
-            return c.id;
-          case "linkedid":
-            return c.linkedId;
-          case "state":
-            return c.state;
-          case "language":
-            return c.language;
-          case "accountcode":
-            return c.accountcode;
-          case "context":
-            return c.context;
-          case "exten":
-            return c.exten;
-          case "channeltype":
-            return c.tech;
-          default:
-            return "";
-        }
-      }
-      return undefined;
-    }
-    switch (name) {
-      case "CHANNEL":
-        return c.name;
-      case "UNIQUEID":
-        return c.id;
-      case "LINKEDID":
-        return c.linkedId;
-      case "EXTEN":
-        return c.exten;
-      case "CONTEXT":
-        return c.context;
-      case "PRIORITY":
-        return String(c.priority);
-      case "HANGUPCAUSE":
-        return String(c.hangupCause);
-      default:
-        return c.vars.get(name);
-    }
+    return this.vars.read(this.mustFind(idOrName), name);
   }
 
   // ---------------------------------------------------------------- variables
 
   /** Sets a variable (or `CALLERID(num|name)`); emits ChannelVarset. */
   setVar(idOrName: string, name: string, value: string): void {
-    this.setVarOn(this.mustFind(idOrName), name, value);
-  }
-
-  private setVarOn(c: Channel, name: string, value: string): void {
-    const fn = /^(CALLERID|CONNECTEDLINE)\((num|number|name)\)$/i.exec(name.trim());
-    if (fn) {
-      const which = fn[1]!.toUpperCase() === "CALLERID" ? c.caller : c.connected;
-      if (fn[2]!.toLowerCase() === "name") which.name = value;
-      else which.number = value;
-      if (fn[1]!.toUpperCase() === "CALLERID") this.emitCallerId(c);
-      else this.emit({ type: "ChannelConnectedLine", channel: c.snapshot() });
-      return;
-    }
-    c.vars.set(name, value);
-    this.emit({ type: "ChannelVarset", channel: c.snapshot(), variable: name, value });
-  }
-
-  private emitCallerId(c: Channel): void {
-    this.emit({
-      type: "ChannelCallerId",
-      channel: c.snapshot(),
-      callerPresentation: 0,
-      callerPresentationTxt: "Presentation Allowed, Not Screened",
-    });
+    this.vars.set(this.mustFind(idOrName), name, value);
   }
 
   // ---------------------------------------------------------------- channel creation
@@ -510,20 +324,20 @@ export class SimPbx {
   }
 
   private idTaken(id: string | undefined): boolean {
-    return id !== undefined && this.channelsById.has(id);
+    return id !== undefined && this.ctx.channels.has(id);
   }
 
   private register(c: Channel): void {
-    this.channelsById.set(c.id, c);
-    this.knownDevices.add(c.device);
+    this.ctx.channels.set(c.id, c);
+    this.devices.noteDevice(c.device);
   }
 
   private setState(c: Channel, state: ChannelState): void {
     if (c.state === state || c.destroyed) return;
     const previousState = c.state;
     c.state = state;
-    this.emit({ type: "ChannelStateChange", channel: c.snapshot(), previousState });
-    this.scheduleDeviceState(c.device);
+    this.ctx.emit({ type: "ChannelStateChange", channel: c.snapshot(), previousState });
+    this.devices.schedule(c.device);
   }
 
   // ---------------------------------------------------------------- originate
@@ -536,7 +350,7 @@ export class SimPbx {
    * real server.
    */
   originate(req: OriginateRequest): OriginateHandle {
-    if (this.stopped) throw new PbxError("allocation-failed", "Allocation failed");
+    if (this.ctx.stopped) throw new PbxError("allocation-failed", "Allocation failed");
     if (!req.endpoint) throw new PbxError("bad-request", "Endpoint must be specified");
     const hasTarget = !!req.app || !!req.application || !!req.exten || !!req.context;
     if (!hasTarget) throw new PbxError("bad-request", "Application or extension must be specified");
@@ -556,7 +370,7 @@ export class SimPbx {
     if (tech.toLowerCase() === "local") {
       return this.originateLocal(req, resource, callerId, vars, timeoutMs, result, resolveResult);
     }
-    const ep = this.endpoints.get(`${tech}/${resource}`);
+    const ep = this.devices.endpoint(`${tech}/${resource}`);
     if (!ep) throw new PbxError("allocation-failed", "Allocation failed");
     return this.originateEndpoint(req, ep, callerId, vars, timeoutMs, result, resolveResult);
   }
@@ -568,7 +382,7 @@ export class SimPbx {
     reason: number,
     callerId: CallerId | undefined,
   ): void {
-    this.emit({
+    this.ctx.emit({
       type: "OriginateResult",
       originateId: req.originateId ?? "",
       success,
@@ -609,30 +423,30 @@ export class SimPbx {
     if (req.accountcode) one.accountcode = two.accountcode = req.accountcode;
     this.register(one);
     this.register(two);
-    this.emit({ type: "ChannelCreated", channel: one.snapshot() });
-    this.emit({ type: "ChannelCreated", channel: two.snapshot() });
+    this.ctx.emit({ type: "ChannelCreated", channel: one.snapshot() });
+    this.ctx.emit({ type: "ChannelCreated", channel: two.snapshot() });
     one.appName = "AppDial2";
     one.appData = "(Outgoing Line)";
-    this.emit({ type: "ChannelDialplan", channel: one.snapshot(), app: one.appName, appData: one.appData });
-    if (!req.callerIdFirst) for (const [k, v] of vars) this.setVarOn(one, k, v);
+    this.ctx.emit({ type: "ChannelDialplan", channel: one.snapshot(), app: one.appName, appData: one.appData });
+    if (!req.callerIdFirst) for (const [k, v] of vars) this.vars.set(one, k, v);
     if (callerId) {
       one.caller = { ...callerId };
-      this.emitCallerId(one);
+      this.vars.emitCallerId(one);
       one.connected = { ...callerId };
-      this.emit({ type: "ChannelConnectedLine", channel: one.snapshot() });
+      this.ctx.emit({ type: "ChannelConnectedLine", channel: one.snapshot() });
     }
-    if (req.callerIdFirst) for (const [k, v] of vars) this.setVarOn(one, k, v);
+    if (req.callerIdFirst) for (const [k, v] of vars) this.vars.set(one, k, v);
     if (req.app) {
-      this.subscribe(req.app, one.id);
-      this.subscribe(req.app, two.id);
+      this.apps.subscribe(req.app, one.id);
+      this.apps.subscribe(req.app, two.id);
     }
-    for (const [k, v] of [...vars].reverse()) this.setVarOn(two, k, v);
+    for (const [k, v] of [...vars].reverse()) this.vars.set(two, k, v);
     if (callerId) {
       // the ;2 half gets caller and connected line at once (its NewCallerid already shows both)
       two.caller = { ...callerId };
       two.connected = { ...callerId };
-      this.emitCallerId(two);
-      this.emit({ type: "ChannelConnectedLine", channel: two.snapshot() });
+      this.vars.emitCallerId(two);
+      this.ctx.emit({ type: "ChannelConnectedLine", channel: two.snapshot() });
     }
     const handle: OriginateHandle = { channel: one.snapshot(), other: two.snapshot(), result };
 
@@ -651,7 +465,7 @@ export class SimPbx {
         resolveResult({ success: false, reason: ORIGINATE_REASON.FAILED, cause: 0, channel: null });
         return;
       }
-      this.emit({
+      this.ctx.emit({
         type: "LocalBridge",
         one: one.snapshot(),
         two: two.snapshot(),
@@ -667,14 +481,14 @@ export class SimPbx {
 
   private originateEndpoint(
     req: OriginateRequest,
-    ep: EndpointState,
+    ep: EndpointConfig,
     callerId: CallerId | undefined,
     vars: Array<[string, string]>,
     timeoutMs: number,
     result: Promise<OriginateOutcome>,
     resolveResult: (o: OriginateOutcome) => void,
   ): OriginateHandle {
-    const { tech, resource } = ep.config;
+    const { tech, resource } = ep;
     const c = new Channel(
       req.channelId ?? this.newUniqueId(),
       `${tech}/${resource}-${this.nextNameSuffix(tech)}`,
@@ -686,18 +500,18 @@ export class SimPbx {
     );
     if (req.accountcode) c.accountcode = req.accountcode;
     this.register(c);
-    this.emit({ type: "ChannelCreated", channel: c.snapshot() });
+    this.ctx.emit({ type: "ChannelCreated", channel: c.snapshot() });
     c.appName = "AppDial2";
     c.appData = "(Outgoing Line)";
-    this.emit({ type: "ChannelDialplan", channel: c.snapshot(), app: c.appName, appData: c.appData });
-    for (const [k, v] of vars) this.setVarOn(c, k, v);
+    this.ctx.emit({ type: "ChannelDialplan", channel: c.snapshot(), app: c.appName, appData: c.appData });
+    for (const [k, v] of vars) this.vars.set(c, k, v);
     if (callerId) {
       c.caller = { ...callerId };
-      this.emitCallerId(c);
+      this.vars.emitCallerId(c);
       c.connected = { ...callerId };
-      this.emit({ type: "ChannelConnectedLine", channel: c.snapshot() });
+      this.ctx.emit({ type: "ChannelConnectedLine", channel: c.snapshot() });
     }
-    if (req.app) this.subscribe(req.app, c.id);
+    if (req.app) this.apps.subscribe(req.app, c.id);
     const call = this.makeSimCall(c);
     this.scheduler.defer(() => {
       if (c.destroyed) {
@@ -705,7 +519,7 @@ export class SimPbx {
         return;
       }
       this.startDial(c, resource, req, callerId, timeoutMs, resolveResult);
-      this.driveEndpointCall(ep.config, c, call);
+      this.driveEndpointCall(ep, c, call);
     });
     return { channel: c.snapshot(), result };
   }
@@ -752,7 +566,7 @@ export class SimPbx {
         resolveResult({ success: false, reason, cause, channel: null });
       },
     };
-    this.emit({ type: "Dial", phase: "begin", peer: c.snapshot(), dialstring: dialString, dialstatus: "", forward: "" });
+    this.ctx.emit({ type: "Dial", phase: "begin", peer: c.snapshot(), dialstring: dialString, dialstatus: "", forward: "" });
   }
 
   private dialCaller(d: DialInfo): { caller?: ChannelSnapshot } {
@@ -781,7 +595,7 @@ export class SimPbx {
       d.progress = ORIGINATE_REASON.RINGING;
       this.scheduler.defer(() => {
         if (c.destroyed || c.dial !== d || d.answered) return;
-        this.emit({ type: "Dial", phase: "state", ...this.dialCaller(d), peer: c.snapshot(), dialstring: d.dialString, dialstatus: "RINGING", forward: "" });
+        this.ctx.emit({ type: "Dial", phase: "state", ...this.dialCaller(d), peer: c.snapshot(), dialstring: d.dialString, dialstatus: "RINGING", forward: "" });
       });
     }
   }
@@ -797,7 +611,7 @@ export class SimPbx {
     if (d && !d.answered) {
       d.answered = true;
       d.cancelTimeout();
-      this.emit({ type: "Dial", phase: "end", ...this.dialCaller(d), peer: c.snapshot(), dialstring: d.dialString, dialstatus: "ANSWER", forward: "" });
+      this.ctx.emit({ type: "Dial", phase: "end", ...this.dialCaller(d), peer: c.snapshot(), dialstring: d.dialString, dialstatus: "ANSWER", forward: "" });
       d.onAnswer();
     }
   }
@@ -822,35 +636,19 @@ export class SimPbx {
 
   /** Registers (or replaces) a simulated phone such as `PJSIP/1001`. */
   addEndpoint(config: EndpointConfig): void {
-    const key = `${config.tech}/${config.resource}`;
-    this.endpoints.set(key, { config: { ...config } });
-    this.knownDevices.add(key);
-    this.scheduleDeviceState(key);
+    this.devices.addEndpoint(config);
   }
 
   removeEndpoint(tech: string, resource: string): void {
-    const key = `${tech}/${resource}`;
-    this.endpoints.delete(key);
-    this.scheduleDeviceState(key);
+    this.devices.removeEndpoint(tech, resource);
   }
 
   setEndpointOnline(tech: string, resource: string, online: boolean): void {
-    const ep = this.endpoints.get(`${tech}/${resource}`);
-    if (!ep) return;
-    ep.config.online = online;
-    this.scheduleDeviceState(`${tech}/${resource}`);
+    this.devices.setEndpointOnline(tech, resource, online);
   }
 
-  listEndpoints(): Array<{ tech: string; resource: string; state: DeviceState; channelIds: string[] }> {
-    return [...this.endpoints.values()].map(({ config }) => {
-      const dev = `${config.tech}/${config.resource}`;
-      return {
-        tech: config.tech,
-        resource: config.resource,
-        state: this.computeDeviceState(dev),
-        channelIds: [...this.channelsById.values()].filter((c) => c.device === dev).map((c) => c.id),
-      };
-    });
+  listEndpoints(): EndpointListing[] {
+    return this.devices.listEndpoints();
   }
 
   private driveEndpointCall(cfg: EndpointConfig, c: Channel, call: SimCall): void {
@@ -931,9 +729,9 @@ export class SimPbx {
           const ok = await pbx.scheduler.sleep(opts?.gapMs ?? 100);
           if (!ok || c.destroyed) return;
           const duration = opts?.durationMs ?? 100;
-          pbx.emit({ type: "DtmfBegin", channel: c.snapshot(), digit, direction: "Received" });
+          pbx.ctx.emit({ type: "DtmfBegin", channel: c.snapshot(), digit, direction: "Received" });
           if (!(await pbx.scheduler.sleep(duration)) || c.destroyed) return;
-          pbx.emit({ type: "DtmfEnd", channel: c.snapshot(), digit, durationMs: duration, direction: "Received" });
+          pbx.ctx.emit({ type: "DtmfEnd", channel: c.snapshot(), digit, durationMs: duration, direction: "Received" });
         }
       },
       on: ((event: keyof typeof handlers, cb: (...a: never[]) => void) => {
@@ -949,7 +747,7 @@ export class SimPbx {
    * caller id and runs the dialplan at context/exten. Returns the phone's side of the call.
    */
   placeCall(req: PlaceCallRequest): SimCall {
-    if (this.stopped) throw new PbxError("allocation-failed", "Allocation failed");
+    if (this.ctx.stopped) throw new PbxError("allocation-failed", "Allocation failed");
     const slash = req.from.indexOf("/");
     if (slash <= 0) throw new PbxError("invalid-endpoint", "Invalid endpoint specified");
     if (this.idTaken(req.channelId)) throw new PbxError("conflict", "Channel with given unique ID already exists");
@@ -970,10 +768,10 @@ export class SimPbx {
       c.connected = { ...cid };
     }
     this.register(c);
-    this.emit({ type: "ChannelCreated", channel: c.snapshot() });
-    for (const [k, v] of variableEntries(req.variables)) this.setVarOn(c, k, v);
+    this.ctx.emit({ type: "ChannelCreated", channel: c.snapshot() });
+    for (const [k, v] of variableEntries(req.variables)) this.vars.set(c, k, v);
     const call = this.makeSimCall(c);
-    this.scheduleDeviceState(c.device);
+    this.devices.schedule(c.device);
     this.scheduler.defer(() => {
       if (c.destroyed) return;
       if (!this.dialplan.exists(req.context, req.exten, req.priority ?? 1)) {
@@ -997,12 +795,12 @@ export class SimPbx {
     if (beforeMs > 0 && !(await this.scheduler.sleep(beforeMs, c.abort.signal))) return false;
     for (const digit of digits) {
       if (c.destroyed || c.hangupPending) return false;
-      this.emit({ type: "DtmfBegin", channel: c.snapshot(), digit, direction: "Sent" });
+      this.ctx.emit({ type: "DtmfBegin", channel: c.snapshot(), digit, direction: "Sent" });
       const peer = c.localPeer;
-      if (peer && !peer.destroyed) this.emit({ type: "DtmfBegin", channel: peer.snapshot(), digit, direction: "Received" });
+      if (peer && !peer.destroyed) this.ctx.emit({ type: "DtmfBegin", channel: peer.snapshot(), digit, direction: "Received" });
       if (!(await this.scheduler.sleep(durationMs, c.abort.signal))) return false;
-      this.emit({ type: "DtmfEnd", channel: c.snapshot(), digit, durationMs, direction: "Sent" });
-      if (peer && !peer.destroyed) this.emit({ type: "DtmfEnd", channel: peer.snapshot(), digit, durationMs, direction: "Received" });
+      this.ctx.emit({ type: "DtmfEnd", channel: c.snapshot(), digit, durationMs, direction: "Sent" });
+      if (peer && !peer.destroyed) this.ctx.emit({ type: "DtmfEnd", channel: peer.snapshot(), digit, durationMs, direction: "Received" });
       else if (!peer) c.remote?.onDtmf?.(digit);
       if (!(await this.scheduler.sleep(betweenMs, c.abort.signal))) return false;
     }
@@ -1035,7 +833,7 @@ export class SimPbx {
 
   private softHangup(c: Channel, flag: number): void {
     if (c.destroyed) return;
-    this.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: flag, soft: true });
+    this.ctx.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: flag, soft: true });
     this.requestHangup(c);
   }
 
@@ -1046,7 +844,7 @@ export class SimPbx {
       c.hangupCause = cause;
       c.causeSet = true;
     }
-    this.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause, soft: false });
+    this.ctx.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause, soft: false });
     this.requestHangup(c);
   }
 
@@ -1075,64 +873,22 @@ export class SimPbx {
       d.cancelTimeout();
       d.onFail(c.hangupCause || CAUSE.NORMAL);
     }
-    this.dropPlaybacks(c, false);
-    if (c.mohClass !== undefined) {
-      c.mohClass = undefined;
-      this.emit({ type: "MohStop", channel: c.snapshot() });
-    }
-    if (c.bridgeId) this.leaveBridge(c);
+    this.media.dropPlaybacks(c, false);
+    this.media.stopMoh(c);
+    if (c.bridgeId) this.bridging.leave(c);
     const peer = c.localPeer;
     if (opts.propagate !== false && peer && !peer.destroyed && !peer.hangupPending) this.queueHangup(peer, c.hangupCause);
-    this.emit({ type: "Cdr", cdr: this.cdrFor(c) });
-    this.emit({ type: "ChannelDestroyed", channel: c.snapshot(), cause: c.hangupCause, causeTxt: causeText(c.hangupCause) });
-    this.channelsById.delete(c.id);
-    for (const app of this.apps.values()) {
-      app.channels.delete(c.id);
-      this.maybeForgetApp(app);
-    }
+    this.ctx.emit({ type: "Cdr", cdr: cdrFor(c) });
+    this.ctx.emit({ type: "ChannelDestroyed", channel: c.snapshot(), cause: c.hangupCause, causeTxt: causeText(c.hangupCause) });
+    this.ctx.channels.delete(c.id);
+    this.apps.dropChannel(c.id);
     for (const w of [...c.mediaWaiters]) w();
-    this.scheduleDeviceState(c.device);
+    this.devices.schedule(c.device);
     try {
       c.remote?.onHangup?.(c.hangupCause);
     } catch {
       // ignore
     }
-  }
-
-  private cdrFor(c: Channel): CdrRecord {
-    const end = Date.now();
-    const cause = c.hangupCause;
-    const disposition: CdrRecord["disposition"] = c.answeredAt
-      ? "ANSWERED"
-      : cause === CAUSE.BUSY
-        ? "BUSY"
-        : cause === CAUSE.CONGESTION
-          ? "CONGESTION"
-          : cause === CAUSE.NO_ANSWER || cause === CAUSE.NO_USER_RESPONSE || cause === CAUSE.NORMAL
-            ? "NO ANSWER"
-            : "FAILED";
-    const cid = c.caller.name ? `"${c.caller.name}" <${c.caller.number}>` : c.caller.number ? `"" <${c.caller.number}>` : "";
-    return {
-      accountCode: c.accountcode,
-      source: c.caller.number,
-      destination: c.exten,
-      destinationContext: c.context,
-      callerId: cid,
-      channel: c.name,
-      // the other half of a Local pair is not the CDR's party B (ami-03, ami-12, ami-14a show "")
-      destinationChannel: "",
-      lastApplication: c.lastApp,
-      lastData: c.lastData,
-      startTime: c.creationTime,
-      answerTime: c.answeredAt,
-      endTime: end,
-      duration: Math.round((end - c.creationTime) / 1000),
-      billableSeconds: c.answeredAt ? Math.round((end - c.answeredAt) / 1000) : 0,
-      disposition,
-      amaFlags: "DOCUMENTATION",
-      uniqueId: c.id,
-      userField: "",
-    };
   }
 
   // ---------------------------------------------------------------- dialplan execution
@@ -1149,7 +905,7 @@ export class SimPbx {
     c.exten = exten;
     c.priority = priority;
     for (;;) {
-      if (c.hangupPending || c.destroyed || this.stopped) break;
+      if (c.hangupPending || c.destroyed || this.ctx.stopped) break;
       const step = this.dialplan.step(c.context, c.exten, c.priority);
       if (!step) break;
       const data = this.resolveData(c, step);
@@ -1157,14 +913,14 @@ export class SimPbx {
       c.appData = data;
       c.lastApp = step.app;
       c.lastData = data;
-      this.emit({ type: "ChannelDialplan", channel: c.snapshot(), app: step.app, appData: data });
+      this.ctx.emit({ type: "ChannelDialplan", channel: c.snapshot(), app: step.app, appData: data });
       let res: DialplanAppResult;
       try {
         res = await this.execApp(c, step.app, data);
       } catch {
         res = HANGUP;
       }
-      if (this.stopped) return;
+      if (this.ctx.stopped) return;
       if (c.pendingGoto && !c.hangupPending) {
         const to = c.pendingGoto;
         c.pendingGoto = undefined;
@@ -1182,10 +938,10 @@ export class SimPbx {
       }
       c.priority++;
     }
-    if (c.destroyed || this.stopped) return;
+    if (c.destroyed || this.ctx.stopped) return;
     if (!c.causeSet && !c.hangupCause) c.hangupCause = CAUSE.NORMAL;
     // the pbx loop ends: ast_softhangup(AST_SOFTHANGUP_APPUNLOAD), then ast_hangup
-    this.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: SOFTHANGUP.APPUNLOAD, soft: true });
+    this.ctx.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: SOFTHANGUP.APPUNLOAD, soft: true });
     c.hangupPending = true;
     c.appName = "";
     c.appData = "";
@@ -1193,7 +949,7 @@ export class SimPbx {
   }
 
   private resolveData(c: Channel, step: PriorityStep): string {
-    const get = (name: string): string => this.readVar(c, name) ?? "";
+    const get = (name: string): string => this.vars.read(c, name) ?? "";
     if (step.data === undefined) return "";
     if (typeof step.data === "function") return step.data(get);
     return expandTemplate(step.data, get);
@@ -1227,7 +983,7 @@ export class SimPbx {
     } catch {
       // ignore
     }
-    if (this.stopped) return;
+    if (this.ctx.stopped) return;
     c.runningApp = false;
     this.destroy(c);
   }
@@ -1239,7 +995,7 @@ export class SimPbx {
     c.lastApp = c.appName;
     c.lastData = c.appData;
     const res = await this.runStasis(c, app, args, false);
-    if (this.stopped || c.destroyed) return;
+    if (this.ctx.stopped || c.destroyed) return;
     c.runningApp = false;
     c.appName = "AppDial2";
     c.appData = "(Outgoing Line)";
@@ -1262,33 +1018,29 @@ export class SimPbx {
     args: string[],
     fromDialplan: boolean,
   ): Promise<{ kind: "failed" | "hangup" | "continue"; to?: { context: string; exten: string; priority: number } }> {
-    const app = this.apps.get(appName);
-    if (!app || !app.active) {
-      this.setVarOn(c, "STASISSTATUS", "FAILED");
+    if (!this.apps.isActive(appName)) {
+      this.vars.set(c, "STASISSTATUS", "FAILED");
       return { kind: "failed" };
     }
-    this.setVarOn(c, "STASISSTATUS", "");
+    this.vars.set(c, "STASISSTATUS", "");
     if (c.hangupPending) {
-      this.setVarOn(c, "STASISSTATUS", "SUCCESS");
+      this.vars.set(c, "STASISSTATUS", "SUCCESS");
       return { kind: "hangup" };
     }
-    this.subscribe(appName, c.id);
+    this.apps.subscribe(appName, c.id);
     let leave!: () => void;
     const left = new Promise<void>((r) => (leave = r));
     c.stasis = { app: appName, args, fromDialplan, leave };
-    this.emit({ type: "StasisStart", app: appName, args, channel: c.snapshot() });
+    this.ctx.emit({ type: "StasisStart", app: appName, args, channel: c.snapshot() });
     await left;
-    if (this.stopped) return { kind: "hangup" };
+    if (this.ctx.stopped) return { kind: "hangup" };
     const info = c.stasis;
-    this.dropPlaybacks(c, true);
-    if (c.bridgeId) this.leaveBridge(c);
-    this.emit({ type: "StasisEnd", app: appName, channel: c.snapshot() });
+    this.media.dropPlaybacks(c, true);
+    if (c.bridgeId) this.bridging.leave(c);
+    this.ctx.emit({ type: "StasisEnd", app: appName, channel: c.snapshot() });
     c.stasis = undefined;
-    if (fromDialplan) {
-      app.channels.delete(c.id);
-      this.maybeForgetApp(app);
-    }
-    this.setVarOn(c, "STASISSTATUS", "SUCCESS");
+    if (fromDialplan) this.apps.unsubscribe(appName, c.id);
+    this.vars.set(c, "STASISSTATUS", "SUCCESS");
     if (c.hangupPending) return { kind: "hangup" };
     return info?.continueTo ? { kind: "continue", to: info.continueTo } : { kind: "continue" };
   }
@@ -1296,7 +1048,7 @@ export class SimPbx {
   private installBuiltinApps(): void {
     const add = (name: string, fn: (c: Channel, data: string) => Promise<DialplanAppResult>): void => {
       this.dialplanApps.set(name.toLowerCase(), (ctx) => {
-        const c = this.channelsById.get(ctx.channelId);
+        const c = this.ctx.channels.get(ctx.channelId);
         if (!c) return Promise.resolve(HANGUP);
         return fn(c, ctx.data);
       });
@@ -1307,7 +1059,7 @@ export class SimPbx {
     add("Answer", async (c) => {
       if (c.state === "Up") return NEXT;
       this.answerChannel(c);
-      if (!this.mediaFlowingTo(c)) await this.waitForMedia(c, this.answerMediaWaitMs);
+      if (!this.media.mediaFlowingTo(c)) await this.media.waitForMedia(c, this.answerMediaWaitMs);
       return c.hangupPending ? HANGUP : NEXT;
     });
     add("Ringing", async (c) => {
@@ -1339,7 +1091,7 @@ export class SimPbx {
     });
     add("Set", async (c, data) => {
       const eq = data.indexOf("=");
-      if (eq > 0) this.setVarOn(c, data.slice(0, eq).trim(), data.slice(eq + 1));
+      if (eq > 0) this.vars.set(c, data.slice(0, eq).trim(), data.slice(eq + 1));
       return NEXT;
     });
     add("Goto", async (c, data) => {
@@ -1351,19 +1103,19 @@ export class SimPbx {
     });
     add("Playback", async (c, data) => {
       for (const file of data.split(",")[0]!.split("&")) {
-        const plan = planMedia(`sound:${file}`, this.media);
+        const plan = this.media.plan(`sound:${file}`);
         if (plan === "fail" || plan === "stall") continue;
-        this.notifyMedia(c, "playback");
+        notifyMedia(c, "playback");
         if (!(await this.scheduler.sleep(plan, c.abort.signal))) return HANGUP;
       }
       return NEXT;
     });
     add("MusicOnHold", async (c, data) => {
       const [cls = "", dur = ""] = data.split(",");
-      this.startMohOn(c, cls || "default");
+      this.media.startMoh(c, cls || "default");
       const secs = Number.parseFloat(dur);
       await this.scheduler.sleep(Number.isFinite(secs) && secs > 0 ? secs * 1000 : Number.POSITIVE_INFINITY, c.abort.signal);
-      if (!c.destroyed) this.stopMohOn(c);
+      if (!c.destroyed) this.media.stopMoh(c);
       return c.hangupPending ? HANGUP : NEXT;
     });
     add("Queue", (c, data) => this.queueApp(c, data));
@@ -1378,154 +1130,18 @@ export class SimPbx {
 
   // ---------------------------------------------------------------- media
 
-  private mediaFlowingTo(c: Channel): boolean {
-    const peer = c.localPeer;
-    if (!peer || peer.destroyed) return false;
-    const pbs = this.channelPlaybacks.get(peer.id);
-    return peer.mohClass !== undefined || (pbs !== undefined && pbs.some((p) => p.state === "playing"));
-  }
-
-  private waitForMedia(c: Channel, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let cancel = (): void => {};
-      const done = (): void => {
-        cancel();
-        c.mediaWaiters.delete(done);
-        c.abort.signal.removeEventListener("abort", done);
-        resolve();
-      };
-      c.mediaWaiters.add(done);
-      c.abort.signal.addEventListener("abort", done, { once: true });
-      cancel = this.scheduler.after(ms, done);
-      if (this.scheduler.isStopped) done();
-    });
-  }
-
-  /** Media starts on `c`: whoever waits for media from it (its Local peer's Answer()) wakes. */
-  private notifyMedia(c: Channel, what: string): void {
-    const peer = c.localPeer;
-    if (peer) for (const w of [...peer.mediaWaiters]) w();
-    c.remote?.onMedia?.(what);
-  }
-
   /** Queues a playback of `media` on a channel (ARI play). Returns the queued playback. */
   play(channelId: string, media: string[], opts: { playbackId?: string; lang?: string } = {}): PlaybackSnapshot {
-    const c = this.mustFind(channelId);
-    if (media.length === 0) throw new PbxError("playback-failed", "Failed to queue media for playback");
-    const id = opts.playbackId ?? randomUUID();
-    if (this.playbacks.has(id)) throw new PbxError("conflict", "Playback with given ID already exists");
-    const pb = new Playback(id, media, c.id, opts.lang || c.language);
-    this.playbacks.set(id, pb);
-    const q = this.channelPlaybacks.get(c.id) ?? [];
-    q.push(pb);
-    this.channelPlaybacks.set(c.id, q);
-    const snap = pb.snapshot();
-    if (q.length === 1) this.scheduler.defer(() => this.startPlayback(pb));
-    return snap;
+    return this.media.play(this.mustFind(channelId), media, opts);
   }
 
   getPlayback(id: string): PlaybackSnapshot | undefined {
-    return this.playbacks.get(id)?.snapshot();
-  }
-
-  private startPlayback(pb: Playback): void {
-    if (!this.playbacks.has(pb.id) || pb.state !== "queued") return;
-    const c = this.channelsById.get(pb.channelId);
-    if (!c || c.destroyed) return;
-    this.startMedia(pb, c);
-  }
-
-  private startMedia(pb: Playback, c: Channel): void {
-    pb.state = "playing";
-    this.emit({ type: "PlaybackStarted", playback: pb.snapshot() });
-    const plan = planMedia(pb.media[pb.index]!, this.media);
-    if (plan === "fail") {
-      this.finishPlayback(pb, "failed");
-      return;
-    }
-    this.notifyMedia(c, "playback");
-    if (plan === "stall") {
-      pb.stalled = true;
-      return;
-    }
-    this.runMediaTimer(pb, plan);
-  }
-
-  private runMediaTimer(pb: Playback, ms: number): void {
-    pb.remainingMs = ms;
-    pb.startedAt = Date.now();
-    pb.cancelTimer?.();
-    if (!Number.isFinite(ms)) {
-      pb.cancelTimer = undefined;
-      return;
-    }
-    pb.cancelTimer = this.scheduler.after(ms, () => this.mediaDone(pb));
-  }
-
-  private mediaDone(pb: Playback): void {
-    if (!this.playbacks.has(pb.id)) return;
-    pb.cancelTimer = undefined;
-    const c = this.channelsById.get(pb.channelId);
-    if (!c || c.destroyed) return;
-    if (pb.index < pb.media.length - 1) {
-      pb.state = "continuing";
-      this.emit({ type: "PlaybackContinuing", playback: pb.snapshot() });
-      pb.index++;
-      this.startMedia(pb, c);
-      return;
-    }
-    this.finishPlayback(pb, "done");
-  }
-
-  private finishPlayback(pb: Playback, state: "done" | "failed", startNext = true, stopped = false): void {
-    pb.cancelTimer?.();
-    pb.cancelTimer = undefined;
-    pb.state = state;
-    this.playbacks.delete(pb.id);
-    const q = this.channelPlaybacks.get(pb.channelId);
-    if (q) {
-      const i = q.indexOf(pb);
-      if (i >= 0) q.splice(i, 1);
-      if (q.length === 0) this.channelPlaybacks.delete(pb.channelId);
-    }
-    this.emit({ type: "PlaybackFinished", playback: pb.snapshot(), ...(stopped ? { stopped: true as const } : {}) });
-    if (startNext && q && q.length > 0) {
-      const next = q[0]!;
-      this.scheduler.defer(() => this.startPlayback(next));
-    }
-  }
-
-  /** Ends every playback of `c`: the active one reports failed (unless it stalls), queued ones vanish. */
-  private dropPlaybacks(c: Channel, reportActive: boolean): void {
-    const q = this.channelPlaybacks.get(c.id);
-    if (!q) return;
-    this.channelPlaybacks.delete(c.id);
-    for (const pb of q) {
-      pb.cancelTimer?.();
-      pb.cancelTimer = undefined;
-      this.playbacks.delete(pb.id);
-      if (reportActive && !pb.stalled && (pb.state === "playing" || pb.state === "paused" || pb.state === "continuing")) {
-        pb.state = "failed";
-        this.emit({ type: "PlaybackFinished", playback: pb.snapshot() });
-      }
-    }
+    return this.media.get(id);
   }
 
   /** ARI DELETE /playbacks/{id}. */
   stopPlayback(id: string): void {
-    const pb = this.playbacks.get(id);
-    if (!pb) throw new PbxError("not-found", "Playback not found");
-    if (pb.state === "queued") {
-      this.playbacks.delete(id);
-      const q = this.channelPlaybacks.get(pb.channelId);
-      if (q) {
-        const i = q.indexOf(pb);
-        if (i >= 0) q.splice(i, 1);
-        if (q.length === 0) this.channelPlaybacks.delete(pb.channelId);
-      }
-      return;
-    }
-    this.finishPlayback(pb, "done", true, true);
+    this.media.stop(id);
   }
 
   /**
@@ -1533,78 +1149,18 @@ export class SimPbx {
    * `conflict` ("Can only <op> while media is playing").
    */
   controlPlayback(id: string, operation: string): void {
-    const pb = this.playbacks.get(id);
-    if (!pb) throw new PbxError("not-found", "Playback not found");
-    const ops = ["pause", "unpause", "restart", "reverse", "forward"];
-    if (!ops.includes(operation)) throw new PbxError("bad-request", `Invalid operation ${operation}`);
-    const conflict = (): never => {
-      throw new PbxError("conflict", `Can only ${operation} while media is playing`);
-    };
-    const skipMs = 3000;
-    switch (pb.state) {
-      case "queued":
-        if (operation === "restart") return;
-        return conflict();
-      case "paused":
-        if (operation === "pause") return;
-        if (operation === "unpause") {
-          pb.state = "playing";
-          this.runMediaTimer(pb, pb.remainingMs);
-          return;
-        }
-        return conflict();
-      case "playing": {
-        if (pb.stalled) return;
-        const elapsed = Date.now() - pb.startedAt;
-        const remaining = Math.max(0, pb.remainingMs - elapsed / this.scheduler.timeScale);
-        const total = planMedia(pb.media[pb.index]!, this.media);
-        const totalMs = typeof total === "number" ? total : 0;
-        if (operation === "unpause") return;
-        if (operation === "pause") {
-          pb.cancelTimer?.();
-          pb.cancelTimer = undefined;
-          pb.remainingMs = remaining;
-          pb.state = "paused";
-          return;
-        }
-        if (operation === "restart") return this.runMediaTimer(pb, totalMs);
-        if (operation === "reverse") return this.runMediaTimer(pb, Math.min(totalMs, remaining + skipMs));
-        // forward
-        if (remaining - skipMs <= 0) {
-          pb.cancelTimer?.();
-          pb.cancelTimer = undefined;
-          this.scheduler.defer(() => this.mediaDone(pb));
-          return;
-        }
-        return this.runMediaTimer(pb, remaining - skipMs);
-      }
-      default:
-        return conflict();
-    }
+    this.media.control(id, operation);
   }
 
   // ---------------------------------------------------------------- MOH
 
   /** Starts music on hold (unknown classes are accepted, as Asterisk's ARI does). */
   startMoh(idOrName: string, mohClass?: string): void {
-    this.startMohOn(this.mustFind(idOrName), mohClass || "default");
+    this.media.startMoh(this.mustFind(idOrName), mohClass || "default");
   }
 
   stopMoh(idOrName: string): void {
-    this.stopMohOn(this.mustFind(idOrName));
-  }
-
-  private startMohOn(c: Channel, mohClass: string): void {
-    if (c.mohClass !== undefined) this.emit({ type: "MohStop", channel: c.snapshot() });
-    c.mohClass = this.mohClasses.has(mohClass) ? mohClass : mohClass;
-    this.emit({ type: "MohStart", channel: c.snapshot(), mohClass });
-    this.notifyMedia(c, "moh");
-  }
-
-  private stopMohOn(c: Channel): void {
-    if (c.mohClass === undefined) return;
-    c.mohClass = undefined;
-    this.emit({ type: "MohStop", channel: c.snapshot() });
+    this.media.stopMoh(this.mustFind(idOrName));
   }
 
   mohClassOf(idOrName: string): string | undefined {
@@ -1672,43 +1228,20 @@ export class SimPbx {
    * channels even without a WebSocket; it is only active while one is connected.
    */
   registerApp(name: string, opts: { subscribeAll?: boolean } = {}): void {
-    const app = this.apps.get(name) ?? { name, active: false, subscribeAll: false, channels: new Set(), bridges: new Set() };
-    app.active = true;
-    app.subscribeAll = !!opts.subscribeAll;
-    this.apps.set(name, app);
+    this.apps.register(name, opts);
   }
 
   /** The app's WebSocket went away. */
   deactivateApp(name: string): void {
-    const app = this.apps.get(name);
-    if (!app) return;
-    app.active = false;
-    this.maybeForgetApp(app);
-  }
-
-  private maybeForgetApp(app: StasisApp): void {
-    if (!app.active && app.channels.size === 0 && app.bridges.size === 0) this.apps.delete(app.name);
+    this.apps.deactivate(name);
   }
 
   getApp(name: string): StasisAppInfo | undefined {
-    const a = this.apps.get(name);
-    if (!a) return undefined;
-    return {
-      name: a.name,
-      active: a.active,
-      subscribeAll: a.subscribeAll,
-      channelIds: [...a.channels].sort(),
-      bridgeIds: [...a.bridges].sort(),
-    };
+    return this.apps.info(name);
   }
 
   listApps(): StasisAppInfo[] {
-    return [...this.apps.keys()].sort().map((n) => this.getApp(n)!);
-  }
-
-  private subscribe(appName: string, channelId: string): void {
-    // originating into an app that no WebSocket registered subscribes nothing (Stasis() then fails)
-    this.apps.get(appName)?.channels.add(channelId);
+    return this.apps.list();
   }
 
   // ---------------------------------------------------------------- bridges
@@ -1718,24 +1251,15 @@ export class SimPbx {
    * `dtmf_events`, ...). Throws `conflict` on a duplicate id and `bridge-create-failed` on a bad type.
    */
   createBridge(opts: { bridgeId?: string; types?: string[]; name?: string } = {}): BridgeSnapshot {
-    const types = (opts.types ?? []).map((t) => t.trim()).filter((t) => t !== "");
-    if (opts.bridgeId !== undefined && this.bridges.has(opts.bridgeId))
-      throw new PbxError("conflict", `Bridge with id '${opts.bridgeId}' already exists`);
-    if (types.some((t) => !BRIDGE_TYPE_FLAGS.has(t)))
-      throw new PbxError("bridge-create-failed", `Unable to create bridge. Possible duplicate bridge id '${opts.bridgeId ?? "(null)"}'`);
-    const kind = types.includes("holding") && !types.includes("mixing") ? "holding" : "mixing";
-    const b = new Bridge(opts.bridgeId ?? randomUUID(), kind, opts.name ?? "");
-    this.bridges.set(b.id, b);
-    this.emit({ type: "BridgeCreated", bridge: b.snapshot() });
-    return b.snapshot();
+    return this.bridging.create(opts);
   }
 
   getBridge(id: string): BridgeSnapshot | undefined {
-    return this.bridges.get(id)?.snapshot();
+    return this.bridging.get(id);
   }
 
   listBridges(): BridgeSnapshot[] {
-    return [...this.bridges.values()].map((b) => b.snapshot());
+    return this.bridging.list();
   }
 
   /**
@@ -1743,134 +1267,33 @@ export class SimPbx {
    * channel), `not-in-stasis` (a channel that is not in a Stasis app).
    */
   addToBridge(bridgeId: string, channelIds: string[], role?: string): void {
-    const b = this.bridges.get(bridgeId);
-    if (!b) throw new PbxError("not-found", "Bridge not found");
-    const chans = channelIds.map((id) => {
-      const c = this.channelsById.get(id);
-      if (!c) throw new PbxError("bad-request", "Channel not found");
-      return c;
-    });
-    for (const c of chans) if (!c.stasis) throw new PbxError("not-in-stasis", "Channel not in Stasis application");
-    for (const c of chans) {
-      if (c.bridgeId === b.id) continue;
-      if (c.bridgeId) this.leaveBridge(c);
-      if (role) b.roles.set(c.id, role);
-      this.enterBridge(b, c);
-    }
-  }
-
-  private enterBridge(b: Bridge, c: Channel): void {
-    b.channels.push(c.id);
-    c.bridgeId = b.id;
-    const app = c.stasis ? this.apps.get(c.stasis.app) : undefined;
-    if (app) app.bridges.add(b.id);
-    this.emit({ type: "ChannelEnteredBridge", bridge: b.snapshot(), channel: c.snapshot() });
-    if (b.channels.length >= 2) {
-      for (const id of b.channels) {
-        const member = this.channelsById.get(id);
-        if (!member) continue;
-        const peers = b.channels
-          .filter((x) => x !== id)
-          .map((x) => this.channelsById.get(x)?.name ?? "")
-          .join(",");
-        if (member.vars.get("BRIDGEPEER") !== peers) this.setVarOn(member, "BRIDGEPEER", peers);
-      }
-    }
-    this.notifyMedia(c, "bridge");
+    this.bridging.addChannels(bridgeId, channelIds, role);
   }
 
   /** ARI removeChannel. Throws `not-found`, `bad-request` (unknown channel), `not-in-bridge`. */
   removeFromBridge(bridgeId: string, channelIds: string[]): void {
-    const b = this.bridges.get(bridgeId);
-    if (!b) throw new PbxError("not-found", "Bridge not found");
-    const chans = channelIds.map((id) => {
-      const c = this.channelsById.get(id);
-      if (!c) throw new PbxError("bad-request", "Channel not found");
-      return c;
-    });
-    for (const c of chans) if (c.bridgeId !== b.id) throw new PbxError("not-in-bridge", "Channel not in this bridge");
-    for (const c of chans) this.leaveBridge(c);
-  }
-
-  private leaveBridge(c: Channel): void {
-    const b = c.bridgeId ? this.bridges.get(c.bridgeId) : undefined;
-    c.bridgeId = undefined;
-    if (!b) return;
-    if (c.vars.get("BRIDGEPEER")) this.setVarOn(c, "BRIDGEPEER", "");
-    const i = b.channels.indexOf(c.id);
-    if (i >= 0) b.channels.splice(i, 1);
-    b.roles.delete(c.id);
-    this.emit({ type: "ChannelLeftBridge", bridge: b.snapshot(), channel: c.snapshot() });
+    this.bridging.removeChannels(bridgeId, channelIds);
   }
 
   /** ARI DELETE /bridges/{id}: channels still in it leave (and stay in Stasis). */
   destroyBridge(bridgeId: string): void {
-    const b = this.bridges.get(bridgeId);
-    if (!b) throw new PbxError("not-found", "Bridge not found");
-    for (const id of [...b.channels]) {
-      const c = this.channelsById.get(id);
-      if (c) this.leaveBridge(c);
-    }
-    b.destroyed = true;
-    this.emit({ type: "BridgeDestroyed", bridge: b.snapshot() });
-    this.bridges.delete(b.id);
-    for (const app of this.apps.values()) {
-      app.bridges.delete(b.id);
-      this.maybeForgetApp(app);
-    }
+    this.bridging.destroy(bridgeId);
   }
 
   // ---------------------------------------------------------------- device states
 
-  private scheduleDeviceState(device: string): void {
-    this.knownDevices.add(device);
-    this.scheduler.defer(() => {
-      this.emit({ type: "DeviceStateChanged", device, state: this.computeDeviceState(device) });
-      this.memberDeviceChanged(device);
-    });
-  }
-
   /** Sets the state of a custom/pseudo device (`Custom:foo`, `Queue:support_avail`, ...). */
   setDeviceState(device: string, state: DeviceState): void {
-    this.customDeviceStates.set(device, state);
-    this.knownDevices.add(device);
-    this.emit({ type: "DeviceStateChanged", device, state });
+    this.devices.set(device, state);
   }
 
   computeDeviceState(device: string): DeviceState {
-    const custom = this.customDeviceStates.get(device);
-    if (custom) return custom;
-    if (device.startsWith("Local/")) {
-      const m = /^Local\/([^@]*)@(.*)$/.exec(device);
-      if (!m || !this.dialplan.exists(m[2]!, m[1]!, 1)) return "INVALID";
-      for (const c of this.channelsById.values())
-        if (c.device === device && c.localHalf === 1 && !c.destroyed) return "INUSE";
-      return "NOT_INUSE";
-    }
-    const ep = this.endpoints.get(device);
-    if (ep && ep.config.online === false) return "UNAVAILABLE";
-    let inuse = false;
-    let ringing = false;
-    let busy = false;
-    for (const c of this.channelsById.values()) {
-      if (c.device !== device || c.destroyed) continue;
-      if (c.state === "Ringing" || c.state === "Pre-ring") ringing = true;
-      else if (c.state === "Busy") busy = true;
-      else if (c.state !== "Down") inuse = true;
-      else if (c.dial) inuse = true;
-    }
-    if (ringing && inuse) return "RINGINUSE";
-    if (ringing) return "RINGING";
-    if (inuse) return "INUSE";
-    if (busy) return "BUSY";
-    if (!ep) return this.knownDevices.has(device) ? "NOT_INUSE" : "UNKNOWN";
-    return "NOT_INUSE";
+    return this.devices.state(device);
   }
 
   /** Every device the PBX knows of, with its current state (AMI DeviceStateList). */
   deviceStates(): Array<{ device: string; state: DeviceState }> {
-    const devices = new Set([...this.knownDevices, ...this.endpoints.keys(), ...this.customDeviceStates.keys()]);
-    return [...devices].sort().map((device) => ({ device, state: this.computeDeviceState(device) }));
+    return this.devices.list();
   }
 
   // ---------------------------------------------------------------- queues (app_queue, ringall)
@@ -1892,7 +1315,7 @@ export class SimPbx {
     const now = Math.floor(Date.now() / 1000);
     for (const m of cfg.members ?? []) q.members.push(this.newMember(cfg.name, m, "static", now));
     this.queues.set(cfg.name, q);
-    this.setDeviceState(`Queue:${cfg.name}`, "NOT_INUSE");
+    this.devices.set(`Queue:${cfg.name}`, "NOT_INUSE");
   }
 
   private newMember(queue: string, m: QueueMemberConfig, membership: "static" | "dynamic", now: number): MemberState {
@@ -1911,12 +1334,12 @@ export class SimPbx {
       paused: !!m.paused,
       pausedReason: m.pausedReason ?? "",
       ringing: false,
-      reportedStatus: MEMBER_STATUS[this.computeDeviceState(m.stateInterface ?? m.interface)] ?? 0,
+      reportedStatus: MEMBER_STATUS[this.devices.state(m.stateInterface ?? m.interface)] ?? 0,
     };
   }
 
   private memberSnapshot(m: MemberState): QueueMemberSnapshot {
-    const devState = this.computeDeviceState(m.stateInterface);
+    const devState = this.devices.state(m.stateInterface);
     return {
       queue: m.queue,
       interface: m.interface,
@@ -1972,11 +1395,11 @@ export class SimPbx {
     if (q.members.some((x) => x.interface === m.interface)) throw new PbxError("conflict", "Unable to add interface: Already there");
     const member = this.newMember(queue, m, "dynamic", Math.floor(Date.now() / 1000));
     q.members.push(member);
-    this.knownDevices.add(member.stateInterface);
+    this.devices.noteDevice(member.stateInterface);
     const snap = this.memberSnapshot(member);
-    this.emit({ type: "QueueMemberAdded", member: snap });
+    this.ctx.emit({ type: "QueueMemberAdded", member: snap });
     // app_queue publishes the new member's pause device and the queue's availability (ami-11)
-    this.setDeviceState(`Queue:${queue}_pause_${member.interface}`, member.paused ? "INUSE" : "NOT_INUSE");
+    this.devices.set(`Queue:${queue}_pause_${member.interface}`, member.paused ? "INUSE" : "NOT_INUSE");
     this.updateQueueAvail(q);
     return snap;
   }
@@ -1990,7 +1413,7 @@ export class SimPbx {
     const m = q.members[i]!;
     if (m.membership === "static") throw new PbxError("conflict", "Unable to remove interface: Not dynamic");
     q.members.splice(i, 1);
-    this.emit({ type: "QueueMemberRemoved", member: this.memberSnapshot(m) });
+    this.ctx.emit({ type: "QueueMemberRemoved", member: this.memberSnapshot(m) });
     // the queue's availability is published again without the member (ami-11)
     this.updateQueueAvail(q);
   }
@@ -2009,8 +1432,8 @@ export class SimPbx {
         m.paused = paused;
         m.pausedReason = paused ? (opts.reason ?? "") : "";
         if (paused) m.lastPause = Math.floor(Date.now() / 1000);
-        this.emit({ type: "QueueMemberPause", member: this.memberSnapshot(m) });
-        this.setDeviceState(`Queue:${q.cfg.name}_pause_${m.interface}`, paused ? "INUSE" : "NOT_INUSE");
+        this.ctx.emit({ type: "QueueMemberPause", member: this.memberSnapshot(m) });
+        this.devices.set(`Queue:${q.cfg.name}_pause_${m.interface}`, paused ? "INUSE" : "NOT_INUSE");
         this.updateQueueAvail(q);
       }
     }
@@ -2018,10 +1441,10 @@ export class SimPbx {
   }
 
   private updateQueueAvail(q: QueueState): void {
-    const avail = q.members.some((m) => !m.paused && !m.inCall && !m.ringing && this.computeDeviceState(m.stateInterface) === "NOT_INUSE");
+    const avail = q.members.some((m) => !m.paused && !m.inCall && !m.ringing && this.devices.state(m.stateInterface) === "NOT_INUSE");
     const state = avail ? "NOT_INUSE" : "INUSE";
     // published only when it changes (ami-11, ami-12)
-    if (this.customDeviceStates.get(`Queue:${q.cfg.name}_avail`) !== state) this.setDeviceState(`Queue:${q.cfg.name}_avail`, state);
+    if (this.devices.customState(`Queue:${q.cfg.name}_avail`) !== state) this.devices.set(`Queue:${q.cfg.name}_avail`, state);
   }
 
   /** Called (deferred) when a device state was published: queue members on it report their status. */
@@ -2035,7 +1458,7 @@ export class SimPbx {
         // app_queue reports a member's status when it changes, not on every device publish (ami-10/11/12)
         if (snap.status === m.reportedStatus) continue;
         m.reportedStatus = snap.status;
-        this.emit({ type: "QueueMemberStatus", member: snap });
+        this.ctx.emit({ type: "QueueMemberStatus", member: snap });
       }
       if (hit) this.updateQueueAvail(q);
     }
@@ -2066,35 +1489,35 @@ export class SimPbx {
       this.register(two);
       // created without caller id; app_queue then gives the ;1 the caller's id and the Local
       // channel passes it (and the connected line) to the ;2 (AMI recordings ami-10, ami-11)
-      this.emit({ type: "ChannelCreated", channel: one.snapshot() });
-      this.emit({ type: "ChannelCreated", channel: two.snapshot() });
+      this.ctx.emit({ type: "ChannelCreated", channel: one.snapshot() });
+      this.ctx.emit({ type: "ChannelCreated", channel: two.snapshot() });
       one.caller = { ...caller.caller };
       one.appName = "AppQueue";
       one.appData = "(Outgoing Line)";
-      this.emit({ type: "ChannelDialplan", channel: one.snapshot(), app: one.appName, appData: one.appData });
-      this.emitCallerId(one);
-      this.setVarOn(one, "DIALEDPEERNUMBER", base);
-      this.setVarOn(two, "DIALEDPEERNUMBER", base);
+      this.ctx.emit({ type: "ChannelDialplan", channel: one.snapshot(), app: one.appName, appData: one.appData });
+      this.vars.emitCallerId(one);
+      this.vars.set(one, "DIALEDPEERNUMBER", base);
+      this.vars.set(two, "DIALEDPEERNUMBER", base);
       two.caller = { ...caller.caller };
       two.connected = { ...caller.caller };
-      this.emitCallerId(two);
-      this.emit({ type: "ChannelConnectedLine", channel: two.snapshot() });
-      this.emit({ type: "LocalBridge", one: one.snapshot(), two: two.snapshot(), context, exten, localOptimization: true });
+      this.vars.emitCallerId(two);
+      this.ctx.emit({ type: "ChannelConnectedLine", channel: two.snapshot() });
+      this.ctx.emit({ type: "LocalBridge", one: one.snapshot(), two: two.snapshot(), context, exten, localOptimization: true });
       one.runningApp = true;
       return one;
     }
-    const ep = this.endpoints.get(iface);
+    const ep = this.devices.endpoint(iface);
     if (!ep) return undefined;
     const c = new Channel(this.newUniqueId(), `${tech}/${resource}-${this.nextNameSuffix(tech)}`, tech, "Down", caller.context, caller.exten, iface);
     c.linkedId = caller.linkedId;
     c.caller = { ...caller.caller };
     c.connected = { ...caller.caller };
     this.register(c);
-    this.emit({ type: "ChannelCreated", channel: c.snapshot() });
+    this.ctx.emit({ type: "ChannelCreated", channel: c.snapshot() });
     c.appName = "AppQueue";
     c.appData = "(Outgoing Line)";
-    this.emit({ type: "ChannelDialplan", channel: c.snapshot(), app: c.appName, appData: c.appData });
-    this.setVarOn(c, "DIALEDPEERNUMBER", resource);
+    this.ctx.emit({ type: "ChannelDialplan", channel: c.snapshot(), app: c.appName, appData: c.appData });
+    this.vars.set(c, "DIALEDPEERNUMBER", resource);
     c.runningApp = true;
     return c;
   }
@@ -2102,14 +1525,14 @@ export class SimPbx {
   /** Starts ringing a member channel created by `createMemberChannel`. */
   private ringMember(caller: Channel, c: Channel, dialString: string, onAnswer: () => void, onFail: (cause: number) => void): void {
     c.dial = { dialString, progress: 0, answered: false, cancelTimeout: () => {}, onAnswer, onFail, caller };
-    this.emit({ type: "Dial", phase: "begin", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "", forward: "" });
+    this.ctx.emit({ type: "Dial", phase: "begin", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "", forward: "" });
     // a Local member's ;1 shows the caller as connected line from then on (DialBegin still showed none)
     if (c.localPeer && c.connected.number === "" && c.connected.name === "") c.connected = { ...caller.caller };
     const peer = c.localPeer;
     if (peer) void this.runPbx(peer, peer.context, peer.exten, 1);
     else {
-      const ep = this.endpoints.get(c.device);
-      if (ep) this.driveEndpointCall(ep.config, c, this.makeSimCall(c));
+      const ep = this.devices.endpoint(c.device);
+      if (ep) this.driveEndpointCall(ep, c, this.makeSimCall(c));
     }
   }
 
@@ -2120,8 +1543,8 @@ export class SimPbx {
     const dialString = d?.dialString ?? "";
     c.dial = undefined;
     if (status === "NOANSWER")
-      this.emit({ type: "Dial", phase: "end", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "NOANSWER", forward: "" });
-    this.emit({ type: "Dial", phase: "end", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "CANCEL", forward: "" });
+      this.ctx.emit({ type: "Dial", phase: "end", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "NOANSWER", forward: "" });
+    this.ctx.emit({ type: "Dial", phase: "end", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "CANCEL", forward: "" });
     c.runningApp = false;
     c.hangupCause = cause;
     c.causeSet = true;
@@ -2133,16 +1556,16 @@ export class SimPbx {
     const args = data.split(",");
     const q = this.queueState(args[0] ?? "");
     if (!q) {
-      this.setVarOn(c, "QUEUESTATUS", "UNKNOWN");
+      this.vars.set(c, "QUEUESTATUS", "UNKNOWN");
       return NEXT;
     }
-    for (const v of ["ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "QUEUEWAIT", "QUEUEWAIT_MS"]) this.setVarOn(c, v, "");
+    for (const v of ["ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "QUEUEWAIT", "QUEUEWAIT_MS"]) this.vars.set(c, v, "");
     const startedAt = Date.now();
     const entry: CallerEntry = { channel: c, joinedAt: startedAt, originalPosition: q.callers.length + 1 };
     q.callers.push(entry);
-    this.setDeviceState(`Queue:${q.cfg.name}`, "RINGING");
-    this.emit({ type: "QueueCallerJoin", queue: q.cfg.name, position: q.callers.length, count: q.callers.length, channel: c.snapshot() });
-    this.startMohOn(c, q.cfg.mohClass ?? "default");
+    this.devices.set(`Queue:${q.cfg.name}`, "RINGING");
+    this.ctx.emit({ type: "QueueCallerJoin", queue: q.cfg.name, position: q.callers.length, count: q.callers.length, channel: c.snapshot() });
+    this.media.startMoh(c, q.cfg.mohClass ?? "default");
     const timeoutSecs = Number.parseFloat(args[4] ?? "");
     let queueTimedOut = false;
     const cancelQueueTimeout = Number.isFinite(timeoutSecs) && timeoutSecs > 0 ? this.scheduler.after(timeoutSecs * 1000, () => {
@@ -2156,22 +1579,22 @@ export class SimPbx {
       const pos = position();
       const i = q.callers.indexOf(entry);
       if (i >= 0) q.callers.splice(i, 1);
-      if (q.callers.length === 0) this.setDeviceState(`Queue:${q.cfg.name}`, "NOT_INUSE");
-      this.emit({ type: "QueueCallerLeave", queue: q.cfg.name, position: pos, count: q.callers.length, channel: c.snapshot() });
+      if (q.callers.length === 0) this.devices.set(`Queue:${q.cfg.name}`, "NOT_INUSE");
+      this.ctx.emit({ type: "QueueCallerLeave", queue: q.cfg.name, position: pos, count: q.callers.length, channel: c.snapshot() });
     };
     try {
       for (;;) {
         if (c.hangupPending || c.destroyed) break;
         if (queueTimedOut) {
-          this.stopMohOn(c);
+          this.media.stopMoh(c);
           leave();
-          this.setVarOn(c, "QUEUESTATUS", "TIMEOUT");
+          this.vars.set(c, "QUEUESTATUS", "TIMEOUT");
           return NEXT;
         }
         const members = q.cfg.strategy && q.cfg.strategy !== "ringall" ? q.members : q.members;
         const free =
           q.callers[0] === entry
-            ? members.filter((m) => !m.paused && !m.inCall && !m.ringing && ["NOT_INUSE", "UNKNOWN"].includes(this.computeDeviceState(m.stateInterface)))
+            ? members.filter((m) => !m.paused && !m.inCall && !m.ringing && ["NOT_INUSE", "UNKNOWN"].includes(this.devices.state(m.stateInterface)))
             : [];
         if (free.length === 0) {
           await new Promise<void>((resolve) => {
@@ -2185,7 +1608,7 @@ export class SimPbx {
             wake = finish;
             signal.addEventListener("abort", finish, { once: true });
           });
-          if (this.stopped) return HANGUP;
+          if (this.ctx.stopped) return HANGUP;
           continue;
         }
         // ring every free member at once
@@ -2205,7 +1628,7 @@ export class SimPbx {
           const attempt = { m, ch, calledAt: Date.now() };
           attempts.push(attempt);
           m.ringing = true;
-          this.emit({ type: "AgentCalled", queue: q.cfg.name, member: this.memberSnapshot(m), channel: c.snapshot(), destChannel: ch.snapshot() });
+          this.ctx.emit({ type: "AgentCalled", queue: q.cfg.name, member: this.memberSnapshot(m), channel: c.snapshot(), destChannel: ch.snapshot() });
           this.ringMember(
             c,
             ch,
@@ -2227,14 +1650,14 @@ export class SimPbx {
         await done;
         signal.removeEventListener("abort", onAbort);
         cancelRing();
-        if (this.stopped) return HANGUP;
+        if (this.ctx.stopped) return HANGUP;
         const winner = answered as { m: MemberState; ch: Channel; calledAt: number } | undefined;
         for (const a of attempts) {
           a.m.ringing = false;
           if (a === winner || a.ch.destroyed) continue;
           if (winner) this.cancelMember(c, a.ch, "CANCEL", CAUSE.ANSWERED_ELSEWHERE);
           else if (ringTimedOut && !c.hangupPending && !queueTimedOut) {
-            this.emit({
+            this.ctx.emit({
               type: "AgentRingNoAnswer",
               queue: q.cfg.name,
               member: this.memberSnapshot(a.m),
@@ -2254,19 +1677,19 @@ export class SimPbx {
         if (!(await this.scheduler.sleep(q.cfg.retryMs ?? 2000, c.abort.signal))) continue;
       }
       // the caller hung up while waiting
-      this.stopMohOn(c);
+      this.media.stopMoh(c);
       const pos = position();
       q.abandoned++;
       // app_queue's variables for an abandoned call, before QueueCallerAbandon (ami-11)
       const waitedMs = Math.round((Date.now() - entry.joinedAt) / this.scheduler.timeScale);
-      this.setVarOn(c, "QUEUEWAIT", String(Math.floor(waitedMs / 1000)));
-      this.setVarOn(c, "QUEUEWAIT_MS", String(waitedMs));
-      this.setVarOn(c, "DIALEDTIME", String(Math.floor(waitedMs / 1000)));
-      this.setVarOn(c, "DIALEDTIME_MS", String(waitedMs));
-      this.setVarOn(c, "ANSWEREDTIME", "0");
-      this.setVarOn(c, "ANSWEREDTIME_MS", "0");
-      this.setVarOn(c, "ABANDONED", "TRUE");
-      this.emit({
+      this.vars.set(c, "QUEUEWAIT", String(Math.floor(waitedMs / 1000)));
+      this.vars.set(c, "QUEUEWAIT_MS", String(waitedMs));
+      this.vars.set(c, "DIALEDTIME", String(Math.floor(waitedMs / 1000)));
+      this.vars.set(c, "DIALEDTIME_MS", String(waitedMs));
+      this.vars.set(c, "ANSWEREDTIME", "0");
+      this.vars.set(c, "ANSWEREDTIME_MS", "0");
+      this.vars.set(c, "ABANDONED", "TRUE");
+      this.ctx.emit({
         type: "QueueCallerAbandon",
         queue: q.cfg.name,
         position: pos,
@@ -2275,7 +1698,7 @@ export class SimPbx {
         channel: c.snapshot(),
       });
       leave();
-      this.setVarOn(c, "QUEUEPOSITION", String(entry.originalPosition));
+      this.vars.set(c, "QUEUEPOSITION", String(entry.originalPosition));
       return HANGUP;
     } finally {
       cancelQueueTimeout();
@@ -2294,15 +1717,15 @@ export class SimPbx {
   ): Promise<DialplanAppResult> {
     const { m, ch } = winner;
     const connectedAt = Date.now();
-    this.stopMohOn(c);
+    this.media.stopMoh(c);
     leave();
     const waitMs = connectedAt - entry.joinedAt;
-    this.setVarOn(c, "QUEUEPOSITION", String(entry.originalPosition));
-    this.setVarOn(c, "QUEUEWAIT", String(simSeconds(waitMs)));
-    this.setVarOn(c, "QUEUEWAIT_MS", String(Math.round(waitMs / this.scheduler.timeScale)));
+    this.vars.set(c, "QUEUEPOSITION", String(entry.originalPosition));
+    this.vars.set(c, "QUEUEWAIT", String(simSeconds(waitMs)));
+    this.vars.set(c, "QUEUEWAIT_MS", String(Math.round(waitMs / this.scheduler.timeScale)));
     m.inCall = true;
     const holdTime = simSeconds(waitMs);
-    this.emit({
+    this.ctx.emit({
       type: "AgentConnect",
       queue: q.cfg.name,
       member: this.memberSnapshot(m),
@@ -2311,11 +1734,9 @@ export class SimPbx {
       holdTime,
       ringTime: simSeconds(connectedAt - winner.calledAt),
     });
-    const b = new Bridge(randomUUID(), "basic", "", "", "basic");
-    this.bridges.set(b.id, b);
-    this.emit({ type: "BridgeCreated", bridge: b.snapshot() });
-    this.enterBridge(b, ch);
-    this.enterBridge(b, c);
+    const b = this.bridging.createBasic();
+    this.bridging.enter(b, ch);
+    this.bridging.enter(b, c);
     // wait until one side hangs up
     let agentLeft = false;
     await new Promise<void>((resolve) => {
@@ -2329,7 +1750,7 @@ export class SimPbx {
       };
       c.abort.signal.addEventListener("abort", () => resolve(), { once: true });
     });
-    if (this.stopped) return HANGUP;
+    if (this.ctx.stopped) return HANGUP;
     const talkMs = Date.now() - connectedAt;
     m.inCall = false;
     m.callsTaken++;
@@ -2337,7 +1758,7 @@ export class SimPbx {
     q.completed++;
     q.holdtimeTotal += holdTime;
     q.talktimeTotal += simSeconds(talkMs);
-    this.emit({
+    this.ctx.emit({
       type: "AgentComplete",
       queue: q.cfg.name,
       member: this.memberSnapshot(m),
@@ -2347,17 +1768,15 @@ export class SimPbx {
       talkTime: simSeconds(talkMs),
       reason: agentLeft ? "agent" : "caller",
     });
-    if (ch.bridgeId) this.leaveBridge(ch);
-    if (c.bridgeId) this.leaveBridge(c);
+    if (ch.bridgeId) this.bridging.leave(ch);
+    if (c.bridgeId) this.bridging.leave(c);
     const answeredMs = Math.round(talkMs / this.scheduler.timeScale);
     const dialedMs = Math.round((Date.now() - winner.calledAt) / this.scheduler.timeScale);
-    this.setVarOn(c, "ANSWEREDTIME", String(Math.floor(answeredMs / 1000)));
-    this.setVarOn(c, "ANSWEREDTIME_MS", String(answeredMs));
-    this.setVarOn(c, "DIALEDTIME", String(Math.floor(dialedMs / 1000)));
-    this.setVarOn(c, "DIALEDTIME_MS", String(dialedMs));
-    b.destroyed = true;
-    this.emit({ type: "BridgeDestroyed", bridge: b.snapshot() });
-    this.bridges.delete(b.id);
+    this.vars.set(c, "ANSWEREDTIME", String(Math.floor(answeredMs / 1000)));
+    this.vars.set(c, "ANSWEREDTIME_MS", String(answeredMs));
+    this.vars.set(c, "DIALEDTIME", String(Math.floor(dialedMs / 1000)));
+    this.vars.set(c, "DIALEDTIME_MS", String(dialedMs));
+    this.bridging.close(b);
     ch.runningApp = false;
     ch.onHangupRequest = undefined;
     if (!ch.destroyed) {
@@ -2376,11 +1795,11 @@ export class SimPbx {
    * StasisEnd first). The servers around the PBX drop their connections.
    */
   shutdown(restart = false): void {
-    if (this.stopped) return;
+    if (this.ctx.stopped) return;
     // every channel is soft-hung-up (cause 4) before Shutdown is published (AMI recording ami-14a)
-    const live = [...this.channelsById.values()].filter((c) => !c.destroyed);
-    for (const c of live) this.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: SOFTHANGUP.SHUTDOWN, soft: true });
-    this.emit({ type: "Shutdown", restart });
+    const live = [...this.ctx.channels.values()].filter((c) => !c.destroyed);
+    for (const c of live) this.ctx.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: SOFTHANGUP.SHUTDOWN, soft: true });
+    this.ctx.emit({ type: "Shutdown", restart });
     // then the channels wind down without a cause of their own (they end with 0, as recorded): a
     // Stasis channel leaves its app at once (StasisEnd), the others notice a moment later unless
     // their Local peer's hangup reached them first (ami-14a: HangupRequest cause 0 on the ;1)
@@ -2394,28 +1813,17 @@ export class SimPbx {
   /** `module reload` / AMI `Reload`: records the reload time and emits `Reload`. */
   reload(module = "All"): void {
     this.lastReloadTime = Date.now();
-    this.emit({ type: "Reload", module });
+    this.ctx.emit({ type: "Reload", module });
   }
 
   get isStopped(): boolean {
-    return this.stopped;
+    return this.ctx.stopped;
   }
 
   /** Cancels every timer and forgets all state. Idempotent. */
   stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.scheduler.stop();
-    for (const c of this.channelsById.values()) {
-      c.destroyed = true;
-      c.abort.abort();
-      c.stasis?.leave();
-      for (const w of [...c.mediaWaiters]) w();
-    }
-    this.channelsById.clear();
-    this.bridges.clear();
-    this.playbacks.clear();
-    this.channelPlaybacks.clear();
-    this.listeners.clear();
+    if (this.ctx.stopped) return;
+    this.ctx.stop();
+    this.media.clear();
   }
 }

@@ -1,0 +1,141 @@
+/**
+ * Bridges: the mixing and holding bridges ARI creates, and the basic bridge Queue() joins a caller
+ * and an agent in. Entering and leaving keep `BRIDGEPEER` and the Stasis subscriptions up to date.
+ */
+import { randomUUID } from "node:crypto";
+import { Bridge, BRIDGE_TYPE_FLAGS } from "../model/bridge.js";
+import type { Channel } from "../model/channel.js";
+import type { BridgeSnapshot } from "../model/types.js";
+import type { PbxContext } from "./context.js";
+import { PbxError } from "./errors.js";
+import { notifyMedia } from "./media.js";
+import type { StasisApps } from "./stasis-apps.js";
+import type { ChannelVariables } from "./variables.js";
+
+export class Bridging {
+  constructor(
+    private readonly ctx: PbxContext,
+    private readonly vars: ChannelVariables,
+    private readonly apps: StasisApps,
+  ) {}
+
+  /**
+   * ARI POST /bridges. `types` is the comma-separated type list (`mixing`, `holding`,
+   * `dtmf_events`, ...). Throws `conflict` on a duplicate id and `bridge-create-failed` on a bad type.
+   */
+  create(opts: { bridgeId?: string; types?: string[]; name?: string } = {}): BridgeSnapshot {
+    const types = (opts.types ?? []).map((t) => t.trim()).filter((t) => t !== "");
+    if (opts.bridgeId !== undefined && this.ctx.bridges.has(opts.bridgeId))
+      throw new PbxError("conflict", `Bridge with id '${opts.bridgeId}' already exists`);
+    if (types.some((t) => !BRIDGE_TYPE_FLAGS.has(t)))
+      throw new PbxError("bridge-create-failed", `Unable to create bridge. Possible duplicate bridge id '${opts.bridgeId ?? "(null)"}'`);
+    const kind = types.includes("holding") && !types.includes("mixing") ? "holding" : "mixing";
+    const b = this.open(new Bridge(opts.bridgeId ?? randomUUID(), kind, opts.name ?? ""));
+    return b.snapshot();
+  }
+
+  /** The basic bridge the dialplan makes to connect two channels (Queue()). */
+  createBasic(): Bridge {
+    return this.open(new Bridge(randomUUID(), "basic", "", "", "basic"));
+  }
+
+  get(id: string): BridgeSnapshot | undefined {
+    return this.ctx.bridges.get(id)?.snapshot();
+  }
+
+  list(): BridgeSnapshot[] {
+    return [...this.ctx.bridges.values()].map((b) => b.snapshot());
+  }
+
+  /**
+   * ARI addChannel. Throws `not-found` (bridge), `bad-request` "Channel not found" (unknown
+   * channel), `not-in-stasis` (a channel that is not in a Stasis app).
+   */
+  addChannels(bridgeId: string, channelIds: string[], role?: string): void {
+    const b = this.mustFind(bridgeId);
+    const chans = this.channelsNamed(channelIds);
+    for (const c of chans) if (!c.stasis) throw new PbxError("not-in-stasis", "Channel not in Stasis application");
+    for (const c of chans) {
+      if (c.bridgeId === b.id) continue;
+      if (c.bridgeId) this.leave(c);
+      if (role) b.roles.set(c.id, role);
+      this.enter(b, c);
+    }
+  }
+
+  /** ARI removeChannel. Throws `not-found`, `bad-request` (unknown channel), `not-in-bridge`. */
+  removeChannels(bridgeId: string, channelIds: string[]): void {
+    const b = this.mustFind(bridgeId);
+    const chans = this.channelsNamed(channelIds);
+    for (const c of chans) if (c.bridgeId !== b.id) throw new PbxError("not-in-bridge", "Channel not in this bridge");
+    for (const c of chans) this.leave(c);
+  }
+
+  enter(b: Bridge, c: Channel): void {
+    b.channels.push(c.id);
+    c.bridgeId = b.id;
+    if (c.stasis) this.apps.subscribeBridge(c.stasis.app, b.id);
+    this.ctx.emit({ type: "ChannelEnteredBridge", bridge: b.snapshot(), channel: c.snapshot() });
+    if (b.channels.length >= 2) {
+      for (const id of b.channels) {
+        const member = this.ctx.channels.get(id);
+        if (!member) continue;
+        const peers = b.channels
+          .filter((x) => x !== id)
+          .map((x) => this.ctx.channels.get(x)?.name ?? "")
+          .join(",");
+        if (member.vars.get("BRIDGEPEER") !== peers) this.vars.set(member, "BRIDGEPEER", peers);
+      }
+    }
+    notifyMedia(c, "bridge");
+  }
+
+  leave(c: Channel): void {
+    const b = c.bridgeId ? this.ctx.bridges.get(c.bridgeId) : undefined;
+    c.bridgeId = undefined;
+    if (!b) return;
+    if (c.vars.get("BRIDGEPEER")) this.vars.set(c, "BRIDGEPEER", "");
+    const i = b.channels.indexOf(c.id);
+    if (i >= 0) b.channels.splice(i, 1);
+    b.roles.delete(c.id);
+    this.ctx.emit({ type: "ChannelLeftBridge", bridge: b.snapshot(), channel: c.snapshot() });
+  }
+
+  /** ARI DELETE /bridges/{id}: channels still in it leave (and stay in Stasis). */
+  destroy(bridgeId: string): void {
+    const b = this.mustFind(bridgeId);
+    for (const id of [...b.channels]) {
+      const c = this.ctx.channels.get(id);
+      if (c) this.leave(c);
+    }
+    this.close(b);
+    this.apps.dropBridge(b.id);
+  }
+
+  /** Ends a bridge whose channels have left: BridgeDestroyed, and it is gone. */
+  close(b: Bridge): void {
+    b.destroyed = true;
+    this.ctx.emit({ type: "BridgeDestroyed", bridge: b.snapshot() });
+    this.ctx.bridges.delete(b.id);
+  }
+
+  private open(b: Bridge): Bridge {
+    this.ctx.bridges.set(b.id, b);
+    this.ctx.emit({ type: "BridgeCreated", bridge: b.snapshot() });
+    return b;
+  }
+
+  private mustFind(bridgeId: string): Bridge {
+    const b = this.ctx.bridges.get(bridgeId);
+    if (!b) throw new PbxError("not-found", "Bridge not found");
+    return b;
+  }
+
+  private channelsNamed(channelIds: string[]): Channel[] {
+    return channelIds.map((id) => {
+      const c = this.ctx.channels.get(id);
+      if (!c) throw new PbxError("bad-request", "Channel not found");
+      return c;
+    });
+  }
+}
