@@ -23,31 +23,24 @@
  * timers multiplied by `timeScale`; `stop()` cancels every timer and wakes every waiter.
  */
 import { Dialplan, recordedDialplan, type DialplanSpec } from "./model/dialplan.js";
-import type { Bridge } from "./model/bridge.js";
-import type { Channel } from "./model/channel.js";
 import type { PbxEventListener } from "./model/events.js";
 import type { MediaOptions } from "./model/media.js";
 import type { EndpointConfig, SimCall } from "./model/phone.js";
-import {
-  MEMBER_STATUS,
-  recordedQueues,
-  type QueueConfig,
-  type QueueMemberConfig,
-  type QueueMemberSnapshot,
-  type QueueSnapshot,
-} from "./model/queue.js";
+import { recordedQueues, type QueueConfig, type QueueMemberConfig, type QueueMemberSnapshot, type QueueSnapshot } from "./model/queue.js";
 import { Scheduler } from "./model/scheduler.js";
 import { CAUSE, type BridgeSnapshot, type ChannelSnapshot, type DeviceState, type PlaybackSnapshot } from "./model/types.js";
 import { Bridging } from "./pbx/bridging.js";
-import { ChannelCore, parseLocal } from "./pbx/channels.js";
+import { ChannelCore } from "./pbx/channels.js";
 import { PbxContext } from "./pbx/context.js";
 import { Devices, type EndpointListing } from "./pbx/devices.js";
-import { PbxError } from "./pbx/errors.js";
 import { installBuiltinApps } from "./pbx/dialplan-apps.js";
-import { DialplanRunner, HANGUP, NEXT, type AppInvocation, type DialplanAppResult } from "./pbx/dialplan-runner.js";
+import { DialplanRunner, type AppInvocation, type DialplanAppResult } from "./pbx/dialplan-runner.js";
 import { Media } from "./pbx/media.js";
 import { Originator, type OriginateHandle, type OriginateRequest } from "./pbx/originate.js";
 import { Phones, type PlaceCallRequest } from "./pbx/phones.js";
+import { QueueApp } from "./pbx/queue-app.js";
+import { MemberDialer } from "./pbx/queue-dialer.js";
+import { Queues } from "./pbx/queues.js";
 import { Stasis } from "./pbx/stasis.js";
 import { StasisApps, type StasisAppInfo } from "./pbx/stasis-apps.js";
 import { ChannelVariables } from "./pbx/variables.js";
@@ -98,42 +91,6 @@ export interface DialplanAppContext extends AppInvocation {
   pbx: SimPbx;
 }
 
-interface MemberState {
-  queue: string;
-  interface: string;
-  name: string;
-  stateInterface: string;
-  membership: "static" | "dynamic";
-  penalty: number;
-  callsTaken: number;
-  lastCall: number;
-  lastPause: number;
-  loginTime: number;
-  inCall: boolean;
-  paused: boolean;
-  pausedReason: string;
-  /** Being rung by a caller right now. */
-  ringing: boolean;
-  /** Last status reported in QueueMemberStatus (app_queue reports changes only). */
-  reportedStatus?: number;
-}
-
-interface CallerEntry {
-  channel: Channel;
-  joinedAt: number;
-  originalPosition: number;
-}
-
-interface QueueState {
-  cfg: QueueConfig;
-  members: MemberState[];
-  callers: CallerEntry[];
-  completed: number;
-  abandoned: number;
-  holdtimeTotal: number;
-  talktimeTotal: number;
-}
-
 export class SimPbx {
   readonly entityId: string;
   readonly systemName: string;
@@ -143,7 +100,7 @@ export class SimPbx {
   readonly scheduler: Scheduler;
 
   private readonly ctx: PbxContext;
-  private readonly apps = new StasisApps();
+  private readonly apps: StasisApps;
   private readonly devices: Devices;
   private readonly vars: ChannelVariables;
   private readonly media: Media;
@@ -153,7 +110,7 @@ export class SimPbx {
   private readonly stasis: Stasis;
   private readonly phones: Phones;
   private readonly originator: Originator;
-  private readonly queues = new Map<string, QueueState>();
+  private readonly queues: Queues;
 
   constructor(opts: SimPbxOptions = {}) {
     this.scheduler = new Scheduler(opts.timeScale ?? 1);
@@ -162,8 +119,9 @@ export class SimPbx {
     this.dialplan = new Dialplan(opts.recordedContexts === false ? {} : recordedDialplan(opts.recordedStasisApp ?? "cti"));
     if (opts.dialplan) this.dialplan.load(opts.dialplan);
     // mohClasses: every class is accepted, known or not, as Asterisk's ARI does
-    const ctx = (this.ctx = new PbxContext(this.scheduler, this.dialplan, (e) => this.apps.recipients(e)));
-    const { apps } = this;
+    // the parts, each built from the ones below it
+    const apps = (this.apps = new StasisApps());
+    const ctx = (this.ctx = new PbxContext(this.scheduler, this.dialplan, (e) => apps.recipients(e)));
     const devices = (this.devices = new Devices(ctx));
     const vars = (this.vars = new ChannelVariables(ctx));
     const media = (this.media = new Media(ctx, opts.media ?? {}));
@@ -173,10 +131,12 @@ export class SimPbx {
     const stasis = (this.stasis = new Stasis(ctx, apps, vars, media, bridging));
     const phones = (this.phones = new Phones(ctx, channels, devices, runner, vars));
     this.originator = new Originator(ctx, { channels, vars, devices, phones, runner, stasis, apps });
-    devices.onPublished((device) => this.memberDeviceChanged(device));
+    const queues = (this.queues = new Queues(ctx, devices));
+    const dialer = new MemberDialer(ctx, { channels, vars, devices, phones, runner });
+    const queueApp = new QueueApp(ctx, { queues, dialer, devices, media, vars, bridging, channels });
     installBuiltinApps(runner, { scheduler: this.scheduler, channels, media, vars, stasis, answerMediaWaitMs: opts.answerMediaWaitMs ?? 500 });
-    runner.addChannelApp("Queue", (c, data) => this.queueApp(c, data));
-    for (const q of opts.queues ?? (opts.recordedContexts === false ? [] : recordedQueues())) this.addQueue(q);
+    runner.addChannelApp("Queue", (c, data) => queueApp.run(c, data));
+    for (const q of opts.queues ?? (opts.recordedContexts === false ? [] : recordedQueues())) queues.add(q);
   }
 
   // ---------------------------------------------------------------- events
@@ -442,124 +402,19 @@ export class SimPbx {
 
   // ---------------------------------------------------------------- queues (app_queue, ringall)
 
-  private queueState(name: string): QueueState | undefined {
-    return this.queues.get(name);
-  }
-
-  private addQueue(cfg: QueueConfig): void {
-    const q: QueueState = {
-      cfg,
-      members: [],
-      callers: [],
-      completed: 0,
-      abandoned: 0,
-      holdtimeTotal: 0,
-      talktimeTotal: 0,
-    };
-    const now = Math.floor(Date.now() / 1000);
-    for (const m of cfg.members ?? []) q.members.push(this.newMember(cfg.name, m, "static", now));
-    this.queues.set(cfg.name, q);
-    this.devices.set(`Queue:${cfg.name}`, "NOT_INUSE");
-  }
-
-  private newMember(queue: string, m: QueueMemberConfig, membership: "static" | "dynamic", now: number): MemberState {
-    return {
-      queue,
-      interface: m.interface,
-      name: m.name ?? m.interface,
-      stateInterface: m.stateInterface ?? m.interface,
-      membership,
-      penalty: m.penalty ?? 0,
-      callsTaken: 0,
-      lastCall: 0,
-      lastPause: m.paused ? now : 0,
-      loginTime: now,
-      inCall: false,
-      paused: !!m.paused,
-      pausedReason: m.pausedReason ?? "",
-      ringing: false,
-      reportedStatus: MEMBER_STATUS[this.devices.state(m.stateInterface ?? m.interface)] ?? 0,
-    };
-  }
-
-  private memberSnapshot(m: MemberState): QueueMemberSnapshot {
-    const devState = this.devices.state(m.stateInterface);
-    return {
-      queue: m.queue,
-      interface: m.interface,
-      name: m.name,
-      stateInterface: m.stateInterface,
-      membership: m.membership,
-      penalty: m.penalty,
-      callsTaken: m.callsTaken,
-      lastCall: m.lastCall,
-      lastPause: m.lastPause,
-      loginTime: m.loginTime,
-      inCall: m.inCall,
-      status: MEMBER_STATUS[devState] ?? 0,
-      paused: m.paused,
-      pausedReason: m.pausedReason,
-      ringinuse: false,
-      wrapupTime: 0,
-    };
-  }
-
   /** Every queue with its members and waiting callers (AMI QueueStatus / QueueSummary). */
   listQueues(): QueueSnapshot[] {
-    return [...this.queues.values()].map((q) => {
-      const now = Date.now();
-      return {
-        name: q.cfg.name,
-        strategy: q.cfg.strategy ?? "ringall",
-        max: q.cfg.maxlen ?? 0,
-        calls: q.callers.length,
-        holdtime: q.completed ? Math.round(q.holdtimeTotal / q.completed) : 0,
-        talktime: q.completed ? Math.round(q.talktimeTotal / q.completed) : 0,
-        completed: q.completed,
-        abandoned: q.abandoned,
-        serviceLevel: q.cfg.serviceLevel ?? 0,
-        serviceLevelPerf: 0,
-        weight: q.cfg.weight ?? 0,
-        members: q.members.map((m) => this.memberSnapshot(m)),
-        entries: q.callers.map((e, i) => ({
-          queue: q.cfg.name,
-          position: i + 1,
-          channelId: e.channel.id,
-          wait: Math.floor((now - e.joinedAt) / 1000 / this.scheduler.timeScale),
-          priority: 0,
-        })),
-      };
-    });
+    return this.queues.list();
   }
 
   /** AMI QueueAdd. Throws `not-found` (no such queue) or `conflict` (already a member). */
   queueAddMember(queue: string, m: QueueMemberConfig): QueueMemberSnapshot {
-    const q = this.queues.get(queue);
-    if (!q) throw new PbxError("not-found", "Unable to add interface: No such queue");
-    if (q.members.some((x) => x.interface === m.interface)) throw new PbxError("conflict", "Unable to add interface: Already there");
-    const member = this.newMember(queue, m, "dynamic", Math.floor(Date.now() / 1000));
-    q.members.push(member);
-    this.devices.noteDevice(member.stateInterface);
-    const snap = this.memberSnapshot(member);
-    this.ctx.emit({ type: "QueueMemberAdded", member: snap });
-    // app_queue publishes the new member's pause device and the queue's availability (ami-11)
-    this.devices.set(`Queue:${queue}_pause_${member.interface}`, member.paused ? "INUSE" : "NOT_INUSE");
-    this.updateQueueAvail(q);
-    return snap;
+    return this.queues.addMember(queue, m);
   }
 
   /** AMI QueueRemove. Throws `not-found` (no such queue or member) or `conflict` (static member). */
   queueRemoveMember(queue: string, iface: string): void {
-    const q = this.queues.get(queue);
-    if (!q) throw new PbxError("not-found", "Unable to remove interface: No such queue");
-    const i = q.members.findIndex((x) => x.interface === iface);
-    if (i < 0) throw new PbxError("not-found", "Unable to remove interface: Not there");
-    const m = q.members[i]!;
-    if (m.membership === "static") throw new PbxError("conflict", "Unable to remove interface: Not dynamic");
-    q.members.splice(i, 1);
-    this.ctx.emit({ type: "QueueMemberRemoved", member: this.memberSnapshot(m) });
-    // the queue's availability is published again without the member (ami-11)
-    this.updateQueueAvail(q);
+    this.queues.removeMember(queue, iface);
   }
 
   /**
@@ -567,346 +422,9 @@ export class SimPbx {
    * Throws `not-found` when no member matched.
    */
   queuePauseMember(iface: string, paused: boolean, opts: { queue?: string; reason?: string } = {}): void {
-    let found = false;
-    for (const q of this.queues.values()) {
-      if (opts.queue !== undefined && q.cfg.name !== opts.queue) continue;
-      for (const m of q.members) {
-        if (m.interface !== iface) continue;
-        found = true;
-        m.paused = paused;
-        m.pausedReason = paused ? (opts.reason ?? "") : "";
-        if (paused) m.lastPause = Math.floor(Date.now() / 1000);
-        this.ctx.emit({ type: "QueueMemberPause", member: this.memberSnapshot(m) });
-        this.devices.set(`Queue:${q.cfg.name}_pause_${m.interface}`, paused ? "INUSE" : "NOT_INUSE");
-        this.updateQueueAvail(q);
-      }
-    }
-    if (!found) throw new PbxError("not-found", "Interface not found");
+    this.queues.pauseMember(iface, paused, opts);
   }
 
-  private updateQueueAvail(q: QueueState): void {
-    const avail = q.members.some((m) => !m.paused && !m.inCall && !m.ringing && this.devices.state(m.stateInterface) === "NOT_INUSE");
-    const state = avail ? "NOT_INUSE" : "INUSE";
-    // published only when it changes (ami-11, ami-12)
-    if (this.devices.customState(`Queue:${q.cfg.name}_avail`) !== state) this.devices.set(`Queue:${q.cfg.name}_avail`, state);
-  }
-
-  /** Called (deferred) when a device state was published: queue members on it report their status. */
-  private memberDeviceChanged(device: string): void {
-    for (const q of this.queues.values()) {
-      let hit = false;
-      for (const m of q.members) {
-        if (m.stateInterface !== device) continue;
-        hit = true;
-        const snap = this.memberSnapshot(m);
-        // app_queue reports a member's status when it changes, not on every device publish (ami-10/11/12)
-        if (snap.status === m.reportedStatus) continue;
-        m.reportedStatus = snap.status;
-        this.ctx.emit({ type: "QueueMemberStatus", member: snap });
-      }
-      if (hit) this.updateQueueAvail(q);
-    }
-  }
-
-  /** Creates the channel(s) that ring a queue member; returns the dialed channel (Local `;1`). */
-  private createMemberChannel(caller: Channel, iface: string): Channel | undefined {
-    const slash = iface.indexOf("/");
-    if (slash <= 0) return undefined;
-    const tech = iface.slice(0, slash);
-    const resource = iface.slice(slash + 1);
-    const { channels, vars } = this;
-    if (tech.toLowerCase() === "local") {
-      const local = parseLocal(resource);
-      if (!this.dialplan.exists(local.context, local.exten, 1)) return undefined;
-      // created without caller id; app_queue then gives the ;1 the caller's id and the Local
-      // channel passes it (and the connected line) to the ;2 (AMI recordings ami-10, ami-11)
-      const { one, two } = channels.localPair(local, { linkedId: caller.linkedId });
-      one.caller = { ...caller.caller };
-      channels.markOutgoing(one, "AppQueue");
-      vars.emitCallerId(one);
-      vars.set(one, "DIALEDPEERNUMBER", local.base);
-      vars.set(two, "DIALEDPEERNUMBER", local.base);
-      two.caller = { ...caller.caller };
-      two.connected = { ...caller.caller };
-      vars.emitCallerId(two);
-      this.ctx.emit({ type: "ChannelConnectedLine", channel: two.snapshot() });
-      this.ctx.emit({ type: "LocalBridge", one: one.snapshot(), two: two.snapshot(), context: local.context, exten: local.exten, localOptimization: true });
-      one.runningApp = true;
-      return one;
-    }
-    if (!this.devices.endpoint(iface)) return undefined;
-    const c = channels.endpointChannel(tech, resource, "Down", caller.context, caller.exten);
-    c.linkedId = caller.linkedId;
-    c.caller = { ...caller.caller };
-    c.connected = { ...caller.caller };
-    channels.add(c);
-    channels.markOutgoing(c, "AppQueue");
-    vars.set(c, "DIALEDPEERNUMBER", resource);
-    c.runningApp = true;
-    return c;
-  }
-
-  /** Starts ringing a member channel created by `createMemberChannel`. */
-  private ringMember(caller: Channel, c: Channel, dialString: string, onAnswer: () => void, onFail: (cause: number) => void): void {
-    c.dial = { dialString, progress: 0, answered: false, cancelTimeout: () => {}, onAnswer, onFail, caller };
-    this.ctx.emit({ type: "Dial", phase: "begin", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "", forward: "" });
-    // a Local member's ;1 shows the caller as connected line from then on (DialBegin still showed none)
-    if (c.localPeer && c.connected.number === "" && c.connected.name === "") c.connected = { ...caller.caller };
-    const peer = c.localPeer;
-    if (peer) void this.runner.run(peer, peer.context, peer.exten, 1);
-    else this.phones.ringEndpoint(c);
-  }
-
-  /** Ends a member call that was not answered (ring timeout, answered elsewhere, caller gone). */
-  private cancelMember(caller: Channel, c: Channel, status: "NOANSWER" | "CANCEL", cause: number): void {
-    if (c.destroyed) return;
-    const d = c.dial;
-    const dialString = d?.dialString ?? "";
-    c.dial = undefined;
-    if (status === "NOANSWER")
-      this.ctx.emit({ type: "Dial", phase: "end", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "NOANSWER", forward: "" });
-    this.ctx.emit({ type: "Dial", phase: "end", caller: caller.snapshot(), peer: c.snapshot(), dialstring: dialString, dialstatus: "CANCEL", forward: "" });
-    c.runningApp = false;
-    c.hangupCause = cause;
-    c.causeSet = true;
-    this.channels.destroy(c);
-  }
-
-  /** Queue(queuename[,options[,URL[,announceoverride[,timeout]]]]): ringall. */
-  private async queueApp(c: Channel, data: string): Promise<DialplanAppResult> {
-    const args = data.split(",");
-    const q = this.queueState(args[0] ?? "");
-    if (!q) {
-      this.vars.set(c, "QUEUESTATUS", "UNKNOWN");
-      return NEXT;
-    }
-    for (const v of ["ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "QUEUEWAIT", "QUEUEWAIT_MS"]) this.vars.set(c, v, "");
-    const startedAt = Date.now();
-    const entry: CallerEntry = { channel: c, joinedAt: startedAt, originalPosition: q.callers.length + 1 };
-    q.callers.push(entry);
-    this.devices.set(`Queue:${q.cfg.name}`, "RINGING");
-    this.ctx.emit({ type: "QueueCallerJoin", queue: q.cfg.name, position: q.callers.length, count: q.callers.length, channel: c.snapshot() });
-    this.media.startMoh(c, q.cfg.mohClass ?? "default");
-    const timeoutSecs = Number.parseFloat(args[4] ?? "");
-    let queueTimedOut = false;
-    const cancelQueueTimeout = Number.isFinite(timeoutSecs) && timeoutSecs > 0 ? this.scheduler.after(timeoutSecs * 1000, () => {
-      queueTimedOut = true;
-      wake();
-    }) : () => {};
-    let wake: () => void = () => {};
-    const position = (): number => q.callers.indexOf(entry) + 1;
-    const simSeconds = (ms: number): number => Math.round(ms / 1000 / this.scheduler.timeScale);
-    const leave = (): void => {
-      const pos = position();
-      const i = q.callers.indexOf(entry);
-      if (i >= 0) q.callers.splice(i, 1);
-      if (q.callers.length === 0) this.devices.set(`Queue:${q.cfg.name}`, "NOT_INUSE");
-      this.ctx.emit({ type: "QueueCallerLeave", queue: q.cfg.name, position: pos, count: q.callers.length, channel: c.snapshot() });
-    };
-    try {
-      for (;;) {
-        if (c.hangupPending || c.destroyed) break;
-        if (queueTimedOut) {
-          this.media.stopMoh(c);
-          leave();
-          this.vars.set(c, "QUEUESTATUS", "TIMEOUT");
-          return NEXT;
-        }
-        const members = q.cfg.strategy && q.cfg.strategy !== "ringall" ? q.members : q.members;
-        const free =
-          q.callers[0] === entry
-            ? members.filter((m) => !m.paused && !m.inCall && !m.ringing && ["NOT_INUSE", "UNKNOWN"].includes(this.devices.state(m.stateInterface)))
-            : [];
-        if (free.length === 0) {
-          await new Promise<void>((resolve) => {
-            const signal = c.abort.signal;
-            const finish = (): void => {
-              cancel();
-              signal.removeEventListener("abort", finish);
-              resolve();
-            };
-            const cancel = this.scheduler.after(q.cfg.retryMs ?? 2000, finish);
-            wake = finish;
-            signal.addEventListener("abort", finish, { once: true });
-          });
-          if (this.ctx.stopped) return HANGUP;
-          continue;
-        }
-        // ring every free member at once
-        const attempts: Array<{ m: MemberState; ch: Channel; calledAt: number }> = [];
-        let answered: { m: MemberState; ch: Channel; calledAt: number } | undefined;
-        let ringTimedOut = false;
-        const signal = c.abort.signal;
-        let onAbort = (): void => {};
-        const done = new Promise<void>((resolve) => {
-          wake = resolve;
-          onAbort = () => resolve();
-          signal.addEventListener("abort", onAbort, { once: true });
-        });
-        for (const m of free) {
-          const ch = this.createMemberChannel(c, m.interface);
-          if (!ch) continue;
-          const attempt = { m, ch, calledAt: Date.now() };
-          attempts.push(attempt);
-          m.ringing = true;
-          this.ctx.emit({ type: "AgentCalled", queue: q.cfg.name, member: this.memberSnapshot(m), channel: c.snapshot(), destChannel: ch.snapshot() });
-          this.ringMember(
-            c,
-            ch,
-            // app_queue's DialBegin shows the whole interface (ami-10: `Local/agent2@agents`)
-            m.interface,
-            () => {
-              if (!answered) {
-                answered = attempt;
-                wake();
-              }
-            },
-            () => wake(),
-          );
-        }
-        const cancelRing = this.scheduler.after(q.cfg.memberTimeoutMs ?? 15_000, () => {
-          ringTimedOut = true;
-          wake();
-        });
-        await done;
-        signal.removeEventListener("abort", onAbort);
-        cancelRing();
-        if (this.ctx.stopped) return HANGUP;
-        const winner = answered as { m: MemberState; ch: Channel; calledAt: number } | undefined;
-        for (const a of attempts) {
-          a.m.ringing = false;
-          if (a === winner || a.ch.destroyed) continue;
-          if (winner) this.cancelMember(c, a.ch, "CANCEL", CAUSE.ANSWERED_ELSEWHERE);
-          else if (ringTimedOut && !c.hangupPending && !queueTimedOut) {
-            this.ctx.emit({
-              type: "AgentRingNoAnswer",
-              queue: q.cfg.name,
-              member: this.memberSnapshot(a.m),
-              channel: c.snapshot(),
-              destChannel: a.ch.snapshot(),
-              // a timer may fire a millisecond before Date.now() says it is due: scaled up, that would
-              // report less than the member timeout that just expired
-              ringTime: Math.max(q.cfg.memberTimeoutMs ?? 15_000, Math.round((Date.now() - a.calledAt) / this.scheduler.timeScale)),
-            });
-            this.cancelMember(c, a.ch, "NOANSWER", CAUSE.UNKNOWN);
-          } else this.cancelMember(c, a.ch, "CANCEL", CAUSE.UNKNOWN);
-        }
-        if (winner && !c.hangupPending) return await this.queueConnect(q, c, entry, winner, leave, simSeconds);
-        if (winner) this.cancelMember(c, winner.ch, "CANCEL", CAUSE.UNKNOWN);
-        if (c.hangupPending || queueTimedOut) continue;
-        // retry after the pause
-        if (!(await this.scheduler.sleep(q.cfg.retryMs ?? 2000, c.abort.signal))) continue;
-      }
-      // the caller hung up while waiting
-      this.media.stopMoh(c);
-      const pos = position();
-      q.abandoned++;
-      // app_queue's variables for an abandoned call, before QueueCallerAbandon (ami-11)
-      const waitedMs = Math.round((Date.now() - entry.joinedAt) / this.scheduler.timeScale);
-      this.vars.set(c, "QUEUEWAIT", String(Math.floor(waitedMs / 1000)));
-      this.vars.set(c, "QUEUEWAIT_MS", String(waitedMs));
-      this.vars.set(c, "DIALEDTIME", String(Math.floor(waitedMs / 1000)));
-      this.vars.set(c, "DIALEDTIME_MS", String(waitedMs));
-      this.vars.set(c, "ANSWEREDTIME", "0");
-      this.vars.set(c, "ANSWEREDTIME_MS", "0");
-      this.vars.set(c, "ABANDONED", "TRUE");
-      this.ctx.emit({
-        type: "QueueCallerAbandon",
-        queue: q.cfg.name,
-        position: pos,
-        originalPosition: entry.originalPosition,
-        holdTime: simSeconds(Date.now() - entry.joinedAt),
-        channel: c.snapshot(),
-      });
-      leave();
-      this.vars.set(c, "QUEUEPOSITION", String(entry.originalPosition));
-      return HANGUP;
-    } finally {
-      cancelQueueTimeout();
-      const i = q.callers.indexOf(entry);
-      if (i >= 0) q.callers.splice(i, 1);
-    }
-  }
-
-  private async queueConnect(
-    q: QueueState,
-    c: Channel,
-    entry: CallerEntry,
-    winner: { m: MemberState; ch: Channel; calledAt: number },
-    leave: () => void,
-    simSeconds: (ms: number) => number,
-  ): Promise<DialplanAppResult> {
-    const { m, ch } = winner;
-    const connectedAt = Date.now();
-    this.media.stopMoh(c);
-    leave();
-    const waitMs = connectedAt - entry.joinedAt;
-    this.vars.set(c, "QUEUEPOSITION", String(entry.originalPosition));
-    this.vars.set(c, "QUEUEWAIT", String(simSeconds(waitMs)));
-    this.vars.set(c, "QUEUEWAIT_MS", String(Math.round(waitMs / this.scheduler.timeScale)));
-    m.inCall = true;
-    const holdTime = simSeconds(waitMs);
-    this.ctx.emit({
-      type: "AgentConnect",
-      queue: q.cfg.name,
-      member: this.memberSnapshot(m),
-      channel: c.snapshot(),
-      destChannel: ch.snapshot(),
-      holdTime,
-      ringTime: simSeconds(connectedAt - winner.calledAt),
-    });
-    const b = this.bridging.createBasic();
-    this.bridging.enter(b, ch);
-    this.bridging.enter(b, c);
-    // wait until one side hangs up
-    let agentLeft = false;
-    await new Promise<void>((resolve) => {
-      if (ch.hangupPending || ch.destroyed) {
-        agentLeft = true;
-        return resolve();
-      }
-      ch.onHangupRequest = () => {
-        agentLeft = true;
-        resolve();
-      };
-      c.abort.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-    if (this.ctx.stopped) return HANGUP;
-    const talkMs = Date.now() - connectedAt;
-    m.inCall = false;
-    m.callsTaken++;
-    m.lastCall = Math.floor(Date.now() / 1000);
-    q.completed++;
-    q.holdtimeTotal += holdTime;
-    q.talktimeTotal += simSeconds(talkMs);
-    this.ctx.emit({
-      type: "AgentComplete",
-      queue: q.cfg.name,
-      member: this.memberSnapshot(m),
-      channel: c.snapshot(),
-      destChannel: ch.snapshot(),
-      holdTime,
-      talkTime: simSeconds(talkMs),
-      reason: agentLeft ? "agent" : "caller",
-    });
-    if (ch.bridgeId) this.bridging.leave(ch);
-    if (c.bridgeId) this.bridging.leave(c);
-    const answeredMs = Math.round(talkMs / this.scheduler.timeScale);
-    const dialedMs = Math.round((Date.now() - winner.calledAt) / this.scheduler.timeScale);
-    this.vars.set(c, "ANSWEREDTIME", String(Math.floor(answeredMs / 1000)));
-    this.vars.set(c, "ANSWEREDTIME_MS", String(answeredMs));
-    this.vars.set(c, "DIALEDTIME", String(Math.floor(dialedMs / 1000)));
-    this.vars.set(c, "DIALEDTIME_MS", String(dialedMs));
-    this.bridging.close(b);
-    ch.runningApp = false;
-    ch.onHangupRequest = undefined;
-    if (!ch.destroyed) {
-      if (!ch.hangupCause) ch.hangupCause = c.hangupCause || CAUSE.NORMAL;
-      this.channels.destroy(ch);
-    }
-    this.updateQueueAvail(q);
-    return HANGUP;
-  }
   // ---------------------------------------------------------------- lifecycle
 
   /**
