@@ -6,12 +6,12 @@ if a.state ~= "offline" then
   fail("SBQ_AGENT_BUSY", "agent " .. id .. " is " .. a.state .. ": log the agent off before removing it")
 end
 for _, q in ipairs(split_csv(a.queues)) do
-  redis.call("SREM", qkey(q, "agents"), id)
+  call("SREM", qkey(q, "agents"), id)
   set_staffed(q, id, false)
 end
 remove_idle(idle_member(id, a), a.queues, a.skills)
-redis.call("HDEL", K_ENDPOINTS, a.endpoint)
-redis.call("SREM", K_AGENTS, id)
-redis.call("ZREM", K_WRAPUPS, id)
-redis.call("DEL", akey(id))
+call("HDEL", K_ENDPOINTS, a.endpoint)
+call("SREM", K_AGENTS, id)
+call("ZREM", K_WRAPUPS, id)
+call("DEL", akey(id))
 return 1

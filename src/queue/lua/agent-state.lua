@@ -24,8 +24,8 @@ if from == "oncall" then
     local wrap = tonumber(wrap_override ~= "" and wrap_override or (wrap_ms or "0"))
     if wrap > 0 then
       local wrap_until = NOW + wrap
-      redis.call("HSET", akey(id), "state", "wrapup", "since", NOW_S, "wrapUntil", int(wrap_until))
-      redis.call("ZADD", K_WRAPUPS, wrap_until, id)
+      call("HSET", akey(id), "state", "wrapup", "since", NOW_S, "wrapUntil", int(wrap_until))
+      call("ZADD", K_WRAPUPS, wrap_until, id)
       agent_event(id, a, from, "wrapup", NOW, reason)
       return { from, "wrapup", int(wrap_until) }
     end
@@ -33,17 +33,17 @@ if from == "oncall" then
   end
   finish_call(id, a, NOW)
 elseif from == "wrapup" then
-  redis.call("ZREM", K_WRAPUPS, id)
+  call("ZREM", K_WRAPUPS, id)
   finish_call(id, a, NOW)
 end
 
 a.state = to
-redis.call("HSET", akey(id), "state", to, "since", NOW_S)
+call("HSET", akey(id), "state", to, "since", NOW_S)
 if to == "available" then
   a.idleSince = NOW_S
-  redis.call("HSET", akey(id), "idleSince", a.idleSince)
+  call("HSET", akey(id), "idleSince", a.idleSince)
 end
-if to == "paused" then redis.call("HSET", akey(id), "reason", reason) else redis.call("HDEL", akey(id), "reason") end
+if to == "paused" then call("HSET", akey(id), "reason", reason) else call("HDEL", akey(id), "reason") end
 sync_sets(id, a)
 agent_event(id, a, from, to, NOW, reason)
 return { from, to, "" }

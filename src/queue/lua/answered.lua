@@ -15,9 +15,9 @@ if a == nil or a.state ~= "ringing" or current_call(a) ~= call_id then
   fail("SBQ_INVALID_TRANSITION", "agent " .. id .. " is not ringing for call " .. call_id)
 end
 
-redis.call("HSET", akey(id), "state", "oncall", "since", NOW_S, "answeredAt", NOW_S)
+call("HSET", akey(id), "state", "oncall", "since", NOW_S, "answeredAt", NOW_S)
 local wait, ring = NOW - tonumber(c.enqueuedAt), NOW - tonumber(c.offeredAt)
 emit("type", "answered", "at", NOW_S, "queue", c.queue, "lane", c.lane, "callId", call_id, "agentId", id,
   "waitMs", int(wait), "ringMs", int(ring), "requeues", c.requeues)
-redis.call("DEL", ckey(call_id))
+call("DEL", ckey(call_id))
 return { int(wait), int(ring) }

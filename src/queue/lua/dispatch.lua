@@ -21,8 +21,8 @@ local function lazy_range(key, limit)
     while i > loaded and not done do
       local want = math.min(loaded == 0 and 1 or 3 * loaded, limit - loaded)
       if want <= 0 then done = true break end
-      local chunk = loaded == 0 and redis.call("ZRANGE", key, "0", "0")
-        or redis.call("ZRANGE", key, int(loaded), int(loaded + want - 1))
+      local chunk = loaded == 0 and call("ZRANGE", key, "0", "0")
+        or call("ZRANGE", key, int(loaded), int(loaded + want - 1))
       for j = 1, #chunk do members[loaded + j] = chunk[j] end
       loaded = loaded + #chunk
       if #chunk < want then done = true end
@@ -39,7 +39,7 @@ local function find_agent(q, needs, lists, longest_idle)
   local best_key, best_size = nil, nil
   for name in string.gmatch(needs, "([^,=]+)=") do
     local key = qkey(q, "idle:" .. name)
-    local size = redis.call("ZCARD", key)
+    local size = call("ZCARD", key)
     if best_size == nil or size < best_size then best_key, best_size = key, size end
   end
   if best_size == 0 then return false end
@@ -58,10 +58,10 @@ end
 -- How many callers of a waiting set are placed before `best`, a caller found in an earlier queue (at
 -- most scan_depth): only they can beat it. Equal scores are ordered by member.
 local function count_before(key, best)
-  best.score = best.score or redis.call("ZSCORE", qkey(best.q, "waiting"), best.member)
-  local before = redis.call("ZCOUNT", key, "-inf", "(" .. best.score)
+  best.score = best.score or call("ZSCORE", qkey(best.q, "waiting"), best.member)
+  local before = call("ZCOUNT", key, "-inf", "(" .. best.score)
   if before >= scan_depth then return scan_depth end
-  local ties = redis.call("ZRANGE", key, best.score, best.score, "BYSCORE", "LIMIT", "0", int(scan_depth - before))
+  local ties = call("ZRANGE", key, best.score, best.score, "BYSCORE", "LIMIT", "0", int(scan_depth - before))
   for _, member in ipairs(ties) do
     if member >= best.member then break end
     before = before + 1
@@ -72,13 +72,13 @@ end
 local best = nil
 for i = 0, n - 1 do
   local q, share, wrap_ms = ARGV[7 + i * 3], tonumber(ARGV[8 + i * 3]), ARGV[9 + i * 3]
-  local longest_idle = redis.call("ZRANGE", qkey(q, "idle"), "0", "0")[1]
+  local longest_idle = call("ZRANGE", qkey(q, "idle"), "0", "0")[1]
   if longest_idle then
     -- reserved share: while a reserved-lane caller waits, other callers may occupy at most
     -- staffed - floor(share * staffed) agents of this queue
     local others_allowed = true
     if share > 0 then
-      local meta = redis.call("HMGET", qkey(q, "meta"), "reservedWaiting", "busyOther", "staffed")
+      local meta = call("HMGET", qkey(q, "meta"), "reservedWaiting", "busyOther", "staffed")
       if tonumber(meta[1] or "0") > 0 then
         local staffed = tonumber(meta[3] or "0")
         local reserved = math.floor(share * staffed + 1e-9)
@@ -91,12 +91,17 @@ for i = 0, n - 1 do
     -- callers with the same needs get the same answer from this queue's idle agents: search once
     local match_of = {}
     local ci = 1
+    local needs, bar = nil, nil
     while true do
       local member = caller(ci)
       if member == nil then break end
       -- most callers scanned are passed over: read only their reserved flag (at 17, after the 15-digit
-      -- sequence) and needs (from 19), not the whole member
-      local needs = string.sub(member, 19, string.find(member, "|", 19, true) - 1)
+      -- sequence) and needs (from 19, between bars), not the whole member; a caller with the needs of
+      -- the one before is recognised without building a string
+      if not bar or string.find(member, bar, 18, true) ~= 18 then
+        needs = string.sub(member, 19, string.find(member, "|", 19, true) - 1)
+        bar = "|" .. needs .. "|"
+      end
       if (others_allowed or string.byte(member, 17) == 49) and not (skip and skip[select(8, parse_member(member))]) then
         local found = match_of[needs]
         if found == nil then
@@ -118,16 +123,16 @@ if best == nil then return nil end
 local q = best.q
 local _, reserved, _, lane, enqueued_at, requeues, has_deadline, call_id = parse_member(best.member)
 local id, endpoint, queues, skills = parse_idle(best.agent)
-redis.call("ZREM", qkey(q, "waiting"), best.member)
-if has_deadline == "1" then redis.call("ZREM", qkey(q, "deadlines"), call_id) end
+call("ZREM", qkey(q, "waiting"), best.member)
+if has_deadline == "1" then call("ZREM", qkey(q, "deadlines"), call_id) end
 if reserved == "1" then
-  redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "-1")
+  call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "-1")
 else
-  redis.call("HINCRBY", qkey(q, "meta"), "busyOther", "1")
+  call("HINCRBY", qkey(q, "meta"), "busyOther", "1")
 end
-redis.call("HSET", ckey(call_id), "state", "offered", "agent", id, "offeredAt", NOW_S)
+call("HSET", ckey(call_id), "state", "offered", "agent", id, "offeredAt", NOW_S)
 -- the current call, as current_call (lib.lua) reads it
-redis.call("HSET", akey(id), "state", "ringing", "since", NOW_S, "call", call_id .. "|" .. q .. "|" .. reserved .. "|" .. best.wrap_ms)
+call("HSET", akey(id), "state", "ringing", "since", NOW_S, "call", call_id .. "|" .. q .. "|" .. reserved .. "|" .. best.wrap_ms)
 -- available -> ringing: still staffed, no longer idle in any of its queues
 remove_idle(best.agent, queues, skills)
 local wait = int(NOW - tonumber(enqueued_at))

@@ -7,7 +7,7 @@ local deadline, max_waiting = tonumber(ARGV[11]), tonumber(ARGV[12])
 
 promote_wrapups()
 
-local existing = redis.call("HGET", ckey(call_id), "queue")
+local existing = call("HGET", ckey(call_id), "queue")
 if existing then fail("SBQ_DUPLICATE_CALL", "call " .. call_id .. " is already in queue " .. existing) end
 
 local function refuse(reason)
@@ -17,12 +17,12 @@ end
 
 -- "empty": nobody staffed who could ever take this caller (the IVR routes to its onEmpty branch)
 local staffed_key = qkey(q, "staffed")
-local staffed = redis.call("SCARD", staffed_key)
+local staffed = call("SCARD", staffed_key)
 local servable = staffed > 0
 if servable and needs ~= "" then
   servable = false
-  for _, id in ipairs(redis.call("SMEMBERS", staffed_key)) do
-    if has_skills(redis.call("HGET", akey(id), "skills") or "", needs) then
+  for _, id in ipairs(call("SMEMBERS", staffed_key)) do
+    if has_skills(call("HGET", akey(id), "skills") or "", needs) then
       servable = true
       break
     end
@@ -31,19 +31,19 @@ end
 if not servable then return refuse("empty") end
 
 local waiting_key = qkey(q, "waiting")
-if max_waiting > 0 and redis.call("ZCARD", waiting_key) >= max_waiting then return refuse("full") end
+if max_waiting > 0 and call("ZCARD", waiting_key) >= max_waiting then return refuse("full") end
 
-local seq = redis.call("INCR", K_SEQ)
+local seq = call("INCR", K_SEQ)
 -- the member carries what dispatch needs to pass over or offer a caller without reading its hash (lib.lua)
 local member = waiting_member(string.format("%015d", seq), reserved, needs, lane, NOW_S, "0", int(deadline), call_id)
-redis.call("ZADD", waiting_key, score, member)
-redis.call("HSET", ckey(call_id),
+call("ZADD", waiting_key, score, member)
+call("HSET", ckey(call_id),
   "queue", q, "lane", lane, "score", score, "member", member, "reserved", reserved, "needs", needs,
   "priority", priority, "enqueuedAt", NOW_S, "deadline", int(deadline), "state", "waiting", "requeues", "0")
-if deadline > 0 then redis.call("ZADD", qkey(q, "deadlines"), deadline, call_id) end
-if reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "1") end
+if deadline > 0 then call("ZADD", qkey(q, "deadlines"), deadline, call_id) end
+if reserved == "1" then call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "1") end
 
-local rank = redis.call("ZRANK", waiting_key, member)
+local rank = call("ZRANK", waiting_key, member)
 emit("type", "joined", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "position", int(rank + 1), "score", score)
-local aht = redis.call("HGET", qkey(q, "meta"), "ahtMs") or ""
-return { "queued", rank, redis.call("ZCARD", qkey(q, "idle")), staffed, aht, seq }
+local aht = call("HGET", qkey(q, "meta"), "ahtMs") or ""
+return { "queued", rank, call("ZCARD", qkey(q, "idle")), staffed, aht, seq }

@@ -10,16 +10,27 @@
 -- (redis.call formats number arguments on every call).
 local B, NOW_S, NOW, MAXLEN, K_AGENTS, K_ENDPOINTS, K_WRAPUPS, K_SEQ, K_EVENTS
 
+-- Keys are built once per base and kept, as the library outlives calls (a dispatch names several).
+local qkeys = {}
+
+-- The standard functions used on hot paths, as upvalues: in a Function library each global lookup costs
+-- about as much as a small string operation, and a dispatch makes dozens. A library loads with only the
+-- function API, so begin() binds them on the first call.
+local function standard() return redis.call, string, math, tonumber end
+local call, string, math, tonumber
+
 local function begin(KEYS, ARGV)
-  B, NOW_S, MAXLEN, K_EVENTS = ARGV[1], ARGV[2], ARGV[3], KEYS[1]
+  if call == nil then call, string, math, tonumber = standard() end
+  if ARGV[1] ~= B then
+    B = ARGV[1]
+    K_AGENTS, K_ENDPOINTS, K_WRAPUPS, K_SEQ = B .. "agents", B .. "endpoints", B .. "wrapups", B .. "seq"
+    qkeys = {}
+  end
+  NOW_S, MAXLEN, K_EVENTS = ARGV[2], ARGV[3], KEYS[1]
   NOW = tonumber(NOW_S)
-  K_AGENTS, K_ENDPOINTS, K_WRAPUPS, K_SEQ = B .. "agents", B .. "endpoints", B .. "wrapups", B .. "seq"
 end
 
--- Queue keys are built once per base and kept, as the library outlives calls: a dispatch names several.
-local qkeys, qkeys_base = {}, nil
 local function qkey(q, part)
-  if qkeys_base ~= B then qkeys, qkeys_base = {}, B end
   local of_q = qkeys[q]
   if of_q == nil then
     of_q = {}
@@ -68,7 +79,7 @@ end
 local function fail(code, message) error({ err = code .. " " .. message }) end
 
 local function hgetall(key)
-  local flat = redis.call("HGETALL", key)
+  local flat = call("HGETALL", key)
   if #flat == 0 then return nil end
   local t = {}
   for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
@@ -84,7 +95,7 @@ end
 
 -- Appends one event: field, value, field, value...
 local function emit(...)
-  redis.call("XADD", K_EVENTS, "MAXLEN", "~", MAXLEN, "*", ...)
+  call("XADD", K_EVENTS, "MAXLEN", "~", MAXLEN, "*", ...)
 end
 
 -- Agent skills are stored as ",support=5,billing=3,"; a caller's needs as "support=1,billing=2".
@@ -111,17 +122,17 @@ end
 -- ",support=5,billing=3,", queues "support,billing".
 local function remove_idle(member, queues, skills)
   for q in string.gmatch(queues, "[^,]+") do
-    redis.call("ZREM", qkey(q, "idle"), member)
-    for s in string.gmatch(skills, "([^,=]+)=") do redis.call("ZREM", qkey(q, "idle:" .. s), member) end
+    call("ZREM", qkey(q, "idle"), member)
+    for s in string.gmatch(skills, "([^,=]+)=") do call("ZREM", qkey(q, "idle:" .. s), member) end
   end
 end
 
 -- The staffed set, and its size in the queue's meta where dispatch reads it with the other counters.
 local function set_staffed(q, id, staffed)
   if staffed then
-    if redis.call("SADD", qkey(q, "staffed"), id) == 1 then redis.call("HINCRBY", qkey(q, "meta"), "staffed", "1") end
-  elseif redis.call("SREM", qkey(q, "staffed"), id) == 1 then
-    redis.call("HINCRBY", qkey(q, "meta"), "staffed", "-1")
+    if call("SADD", qkey(q, "staffed"), id) == 1 then call("HINCRBY", qkey(q, "meta"), "staffed", "1") end
+  elseif call("SREM", qkey(q, "staffed"), id) == 1 then
+    call("HINCRBY", qkey(q, "meta"), "staffed", "-1")
   end
 end
 
@@ -134,8 +145,8 @@ local function sync_sets(id, a)
   for q in string.gmatch(a.queues, "[^,]+") do
     set_staffed(q, id, staffed)
     if dispatchable then
-      redis.call("ZADD", qkey(q, "idle"), a.idleSince, member)
-      for s in string.gmatch(a.skills, "([^,=]+)=") do redis.call("ZADD", qkey(q, "idle:" .. s), a.idleSince, member) end
+      call("ZADD", qkey(q, "idle"), a.idleSince, member)
+      for s in string.gmatch(a.skills, "([^,=]+)=") do call("ZADD", qkey(q, "idle:" .. s), a.idleSince, member) end
     end
   end
 end
@@ -143,8 +154,8 @@ end
 -- The agent no longer holds a call: free its place in the reserved-share count.
 local function release_call(id, a)
   local _, q, reserved = current_call(a)
-  if q and reserved == "0" then redis.call("HINCRBY", qkey(q, "meta"), "busyOther", "-1") end
-  redis.call("HDEL", akey(id), "call", "answeredAt", "wrapUntil")
+  if q and reserved == "0" then call("HINCRBY", qkey(q, "meta"), "busyOther", "-1") end
+  call("HDEL", akey(id), "call", "answeredAt", "wrapUntil")
   a.call, a.answeredAt, a.wrapUntil = nil, nil, nil
 end
 
@@ -152,14 +163,14 @@ end
 local function record_handle(q, ms)
   if ms < 0 then ms = 0 end
   local meta = qkey(q, "meta")
-  local prev = redis.call("HGET", meta, "ahtMs")
+  local prev = call("HGET", meta, "ahtMs")
   local v = ms
   if prev then
     prev = tonumber(prev)
     v = math.floor(prev + HANDLE_TIME_WEIGHT * (ms - prev) + 0.5)
   end
-  redis.call("HSET", meta, "ahtMs", int(v))
-  redis.call("HINCRBY", meta, "handled", "1")
+  call("HSET", meta, "ahtMs", int(v))
+  call("HINCRBY", meta, "handled", "1")
 end
 
 -- A call the agent answered is over (after talk, or after wrap-up): measure it and let it go.
@@ -176,15 +187,15 @@ end
 -- Timed wrap-ups that have ended become available as of their end time, in end-time order. Every script
 -- that reads or changes availability calls this first, so no timer process is needed.
 local function promote_wrapups()
-  local due = redis.call("ZRANGEBYSCORE", K_WRAPUPS, "-inf", NOW_S, "WITHSCORES", "LIMIT", "0", WRAPUP_BATCH)
+  local due = call("ZRANGEBYSCORE", K_WRAPUPS, "-inf", NOW_S, "WITHSCORES", "LIMIT", "0", WRAPUP_BATCH)
   for i = 1, #due, 2 do
     local id, at = due[i], tonumber(due[i + 1])
-    redis.call("ZREM", K_WRAPUPS, id)
+    call("ZREM", K_WRAPUPS, id)
     local a = hgetall(akey(id))
     if a and a.state == "wrapup" then
       finish_call(id, a, at)
       a.state, a.idleSince = "available", int(at)
-      redis.call("HSET", akey(id), "state", "available", "since", int(at), "idleSince", a.idleSince)
+      call("HSET", akey(id), "state", "available", "since", int(at), "idleSince", a.idleSince)
       sync_sets(id, a)
       agent_event(id, a, "wrapup", "available", at, "wrap-up ended")
     end
@@ -196,9 +207,9 @@ local function remove_caller(call_id, c, kind)
   local q = c.queue
   local agent_id = ""
   if c.state == "waiting" then
-    redis.call("ZREM", qkey(q, "waiting"), c.member)
-    redis.call("ZREM", qkey(q, "deadlines"), call_id)
-    if c.reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "-1") end
+    call("ZREM", qkey(q, "waiting"), c.member)
+    call("ZREM", qkey(q, "deadlines"), call_id)
+    if c.reserved == "1" then call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "-1") end
   else
     -- offered: the ringing agent keeps its place in the idle order; the missed call was not its fault
     agent_id = c.agent
@@ -206,12 +217,12 @@ local function remove_caller(call_id, c, kind)
     if a and a.state == "ringing" and current_call(a) == call_id then
       release_call(agent_id, a)
       a.state = "available"
-      redis.call("HSET", akey(agent_id), "state", "available", "since", NOW_S)
+      call("HSET", akey(agent_id), "state", "available", "since", NOW_S)
       sync_sets(agent_id, a)
     end
   end
   local wait = NOW - tonumber(c.enqueuedAt)
   emit("type", kind, "at", NOW_S, "queue", q, "lane", c.lane, "callId", call_id, "agentId", agent_id, "waitMs", int(wait))
-  redis.call("DEL", ckey(call_id))
+  call("DEL", ckey(call_id))
   return wait, agent_id
 end

@@ -3,10 +3,10 @@
 -- {"offered", queue, lane, enqueuedAt, agentId} or nil.
 local call_id = ARGV[4]
 promote_wrapups()
-local c = redis.call("HMGET", ckey(call_id), "queue", "lane", "enqueuedAt", "state", "member", "agent")
+local c = call("HMGET", ckey(call_id), "queue", "lane", "enqueuedAt", "state", "member", "agent")
 local q = c[1]
 if not q then return nil end
 if c[4] == "offered" then return { "offered", q, c[2], c[3], c[6] } end
-local rank = redis.call("ZRANK", qkey(q, "waiting"), c[5])
-return { "waiting", q, c[2], c[3], rank, redis.call("ZCARD", qkey(q, "idle")), redis.call("SCARD", qkey(q, "staffed")),
-  redis.call("HGET", qkey(q, "meta"), "ahtMs") or "" }
+local rank = call("ZRANK", qkey(q, "waiting"), c[5])
+return { "waiting", q, c[2], c[3], rank, call("ZCARD", qkey(q, "idle")), call("SCARD", qkey(q, "staffed")),
+  call("HGET", qkey(q, "meta"), "ahtMs") or "" }

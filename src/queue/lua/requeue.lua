@@ -15,11 +15,11 @@ local q, id = c.queue, c.agent
 -- same score and sequence number; the member's copy of the requeue count goes up with the hash's
 local requeues = int(tonumber(c.requeues) + 1)
 local member = waiting_member(string.sub(c.member, 1, 15), c.reserved, c.needs, c.lane, c.enqueuedAt, requeues, c.deadline, call_id)
-redis.call("ZADD", qkey(q, "waiting"), c.score, member)
-if c.deadline ~= "0" then redis.call("ZADD", qkey(q, "deadlines"), c.deadline, call_id) end
-if c.reserved == "1" then redis.call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "1") end
-redis.call("HSET", ckey(call_id), "state", "waiting", "member", member, "requeues", requeues)
-redis.call("HDEL", ckey(call_id), "agent", "offeredAt")
+call("ZADD", qkey(q, "waiting"), c.score, member)
+if c.deadline ~= "0" then call("ZADD", qkey(q, "deadlines"), c.deadline, call_id) end
+if c.reserved == "1" then call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "1") end
+call("HSET", ckey(call_id), "state", "waiting", "member", member, "requeues", requeues)
+call("HDEL", ckey(call_id), "agent", "offeredAt")
 
 local a = hgetall(akey(id))
 if a and a.state == "ringing" and current_call(a) == call_id then
@@ -27,15 +27,15 @@ if a and a.state == "ringing" and current_call(a) == call_id then
   a.state = to
   if to == "available" then
     a.idleSince = NOW_S
-    redis.call("HSET", akey(id), "state", to, "since", NOW_S, "idleSince", a.idleSince)
+    call("HSET", akey(id), "state", to, "since", NOW_S, "idleSince", a.idleSince)
   else
-    redis.call("HSET", akey(id), "state", to, "since", NOW_S)
+    call("HSET", akey(id), "state", to, "since", NOW_S)
   end
-  if to == "paused" then redis.call("HSET", akey(id), "reason", reason) else redis.call("HDEL", akey(id), "reason") end
+  if to == "paused" then call("HSET", akey(id), "reason", reason) else call("HDEL", akey(id), "reason") end
   sync_sets(id, a)
 end
 
-local rank = redis.call("ZRANK", qkey(q, "waiting"), member)
+local rank = call("ZRANK", qkey(q, "waiting"), member)
 emit("type", "requeued", "at", NOW_S, "queue", q, "lane", c.lane, "callId", call_id, "agentId", id,
   "agentTo", to, "reason", reason, "position", int(rank + 1), "waitMs", int(NOW - tonumber(c.enqueuedAt)))
 return { rank, id }

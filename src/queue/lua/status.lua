@@ -3,15 +3,15 @@
 local q, limit = ARGV[4], tonumber(ARGV[5])
 promote_wrapups()
 local callers = {}
-local flat = redis.call("ZRANGE", qkey(q, "waiting"), 0, limit - 1, "WITHSCORES")
+local flat = call("ZRANGE", qkey(q, "waiting"), 0, limit - 1, "WITHSCORES")
 for i = 1, #flat, 2 do
   local _, _, _, _, _, _, _, call_id = parse_member(flat[i])
-  local c = redis.call("HMGET", ckey(call_id), "lane", "enqueuedAt", "priority", "needs", "requeues")
+  local c = call("HMGET", ckey(call_id), "lane", "enqueuedAt", "priority", "needs", "requeues")
   callers[#callers + 1] = { callId = call_id, score = flat[i + 1], lane = c[1], enqueuedAt = c[2],
     priority = c[3], needs = c[4], requeues = c[5] }
 end
 local agents = {}
-local ids = redis.call("SMEMBERS", qkey(q, "agents"))
+local ids = call("SMEMBERS", qkey(q, "agents"))
 table.sort(ids)
 for _, id in ipairs(ids) do
   local a = hgetall(akey(id))
@@ -22,9 +22,9 @@ for _, id in ipairs(ids) do
 end
 return cjson.encode({
   now = NOW_S,
-  waiting = redis.call("ZCARD", qkey(q, "waiting")),
-  idle = redis.call("ZCARD", qkey(q, "idle")),
-  staffed = redis.call("SCARD", qkey(q, "staffed")),
+  waiting = call("ZCARD", qkey(q, "waiting")),
+  idle = call("ZCARD", qkey(q, "idle")),
+  staffed = call("SCARD", qkey(q, "staffed")),
   meta = hgetall(qkey(q, "meta")) or {},
   callers = callers,
   agents = agents,
