@@ -13,22 +13,22 @@ for i = 7 + n * 3, #ARGV do
   skip[ARGV[i]] = true
 end
 
--- Reads a sorted set lazily, in chunks growing 4x: most decisions need only the first member. Never with
--- scores: Redis formats every score as a double, which costs more than reading the member.
+-- A sorted set read lazily, in chunks growing 4x (most decisions need only its first member), in order:
+-- `r[i] or (r.more() and r[i])` is its i-th member, nil past the end or `limit`. Never with scores:
+-- Redis formats every score as a double, which costs more than reading the member.
 local function lazy_range(key, limit)
-  local members, loaded, done = {}, 0, false
-  return function(i)
-    while i > loaded and not done do
-      local want = math.min(loaded == 0 and 1 or 3 * loaded, limit - loaded)
-      if want <= 0 then done = true break end
-      local chunk = loaded == 0 and call("ZRANGE", key, "0", "0")
-        or call("ZRANGE", key, int(loaded), int(loaded + want - 1))
-      for j = 1, #chunk do members[loaded + j] = chunk[j] end
-      loaded = loaded + #chunk
-      if #chunk < want then done = true end
-    end
-    return members[i]
+  local r, done = {}, false
+  r.more = function()
+    local loaded = #r
+    local want = math.min(loaded == 0 and 1 or 3 * loaded, limit - loaded)
+    if done or want <= 0 then return false end
+    local chunk = loaded == 0 and call("ZRANGE", key, "0", "0")
+      or call("ZRANGE", key, int(loaded), int(loaded + want - 1))
+    for j = 1, #chunk do r[loaded + j] = chunk[j] end
+    done = #chunk < want
+    return #chunk > 0
   end
+  return r
 end
 
 -- The longest-idle agent of queue q meeting `needs` (its idle member), scanning at most agent_scan agents.
@@ -44,11 +44,11 @@ local function find_agent(q, needs, lists, longest_idle)
   end
   if best_size == 0 then return false end
   lists[best_key] = lists[best_key] or lazy_range(best_key, agent_scan)
-  local agent = lists[best_key]
+  local agents = lists[best_key]
   local ai = 1
   while true do
-    local member = agent(ai)
-    if member == nil then return false end
+    local member = agents[ai] or (agents.more() and agents[ai])
+    if not member then return false end
     local _, _, _, skills = parse_idle(member)
     if has_skills(skills, needs) then return member end
     ai = ai + 1
@@ -86,15 +86,15 @@ for i = 0, n - 1 do
       end
     end
     local waiting_key = qkey(q, "waiting")
-    local caller = lazy_range(waiting_key, best and count_before(waiting_key, best) or scan_depth)
+    local callers = lazy_range(waiting_key, best and count_before(waiting_key, best) or scan_depth)
     local lists = {}
     -- callers with the same needs get the same answer from this queue's idle agents: search once
     local match_of = {}
     local ci = 1
     local needs, bar = nil, nil
     while true do
-      local member = caller(ci)
-      if member == nil then break end
+      local member = callers[ci] or (callers.more() and callers[ci])
+      if not member then break end
       -- most callers scanned are passed over: read only their reserved flag (at 17, after the 15-digit
       -- sequence) and needs (from 19, between bars), not the whole member; a caller with the needs of
       -- the one before is recognised without building a string
