@@ -171,9 +171,9 @@ export class CallerQueue {
     const args: ScriptArg[] = [Math.max(...list.map((q) => q.scanDepth)), Math.max(...list.map((q) => q.agentScan)), list.length];
     for (const q of list) args.push(q.name, q.reservedLanes.size ? q.reserveShare : 0, q.wrapUpMs);
     args.push(...skip);
-    const reply = (await this.run("dispatch", this.clock.now(), args)) as string[] | null;
+    const reply = (await this.run("dispatch", this.clock.now(), args)) as string | null;
     if (!reply) return null;
-    const [callId, agentId, endpoint, queue, lane, waitMs, requeues] = reply as [string, string, string, string, string, string, string];
+    const [callId, agentId, endpoint, queue, lane, waitMs, requeues] = reply.split("|") as [string, string, string, string, string, string, string];
     return { callId, agentId, endpoint, queue, lane, waitMs: Number(waitMs), requeues: Number(requeues) };
   }
 
