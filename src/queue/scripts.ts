@@ -105,7 +105,9 @@ export function scriptRunner(redis: Redis | Cluster): ScriptRunner {
   return (name, eventsKey, args) => {
     const fn = lib.functions[name];
     return redis.fcall(fn, 1, eventsKey, ...args).catch(async (err: unknown) => {
-      if (!(err instanceof Error) || !err.message.includes("Function not found")) throw err;
+      if (!(err instanceof Error)) throw err;
+      if (/unknown command .fcall/i.test(err.message)) throw new Error(`the caller queue needs Redis 7 or later (Functions): ${err.message}`);
+      if (!err.message.includes("Function not found")) throw err;
       // one load for every call that found the library missing at the same time
       await (loading ??= load(redis, lib.source).finally(() => (loading = undefined)));
       return redis.fcall(fn, 1, eventsKey, ...args);

@@ -357,6 +357,14 @@ describe("status, events and keys", () => {
     expect(later.map((e) => e.type)).toEqual(["joined", "abandoned"]);
   });
 
+  it("loads its Redis functions again when Redis has lost them", async () => {
+    const { cq, clock } = makeQueue(redis, env.prefix);
+    await staff(cq, clock, [{ id: "a1" }]);
+    await redis.call("FUNCTION", "FLUSH");
+    expect(await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" })).toMatchObject({ status: "queued", position: 1 });
+    expect(await cq.dispatch("support")).toMatchObject({ callId: "c1", agentId: "a1" });
+  });
+
   it("keeps every key of a site under its hash tag", async () => {
     const { cq, clock, prefix } = makeQueue(redis, env.prefix, {
       site: "acme",
