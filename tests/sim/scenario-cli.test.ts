@@ -26,7 +26,8 @@ timeScale: 0.02
 arrivals: { rate: 30 }
 callers:
   mix:
-    - { profile: known, weight: 1, numbers: ["5551001", "5551002"], did: "800", talkTime: 2, patience: { total: 30 } }
+    # patience far beyond any app delay (60 s of real time): the test is about the talk time, not the giving up
+    - { profile: known, weight: 1, numbers: ["5551001", "5551002"], did: "800", talkTime: 2, patience: { total: 3000 } }
 agents:
   - { endpoint: PJSIP/1001, answerDelay: 0.5, talkTime: 60 }
 `,
