@@ -1,4 +1,4 @@
-import type { CrmLookup } from "../crm/lookup.js";
+import type { CrmLookup, LookupOutcome } from "../crm/lookup.js";
 import { resume, startCall, step, UnknownTreeError, type CallState, type EngineAction, type EngineEvent, type StepResult } from "../ivr/engine/index.js";
 import type { TreeSet } from "../ivr/model.js";
 import type { TreeRegistry } from "../ivr/registry.js";
@@ -145,7 +145,7 @@ export class CallManager {
     }
     const callerNumber = channel.caller.number;
     // the CRM lookup starts now, so the data is there for the tree's branches and the screen-pop
-    this.deps.crm?.prefetch(callId, callerNumber);
+    const lookup = this.deps.crm?.prefetch(callId, callerNumber);
     // Stasis args: <tree>,<did>; without a tree the DID picks one (ivr.didMap), else the default tree
     const [named, didArg] = args;
     const did = didArg || channel.dialplan?.exten || "";
@@ -171,6 +171,7 @@ export class CallManager {
       callerName: channel.caller.name,
     };
     this.calls.set(callId, call);
+    if (lookup) this.keepLookup(call, lookup);
     this.log.info({ callId, caller: callerNumber, tree: first.state.tree, did }, "call arrived");
     await this.run(call, async () => {
       try {
@@ -180,6 +181,15 @@ export class CallManager {
       }
       await this.apply(call, first);
     });
+  }
+
+  /** The lookup's outcome goes to Redis with the session: a daemon resuming the call has it without asking the CRM again. */
+  private keepLookup(call: LiveCall, lookup: Promise<LookupOutcome>): void {
+    void lookup.then((outcome) =>
+      this.run(call, async () => {
+        if (!call.gone) await this.deps.store.keepLookup(call.session.callId, outcome).catch((err) => this.log.warn({ err }, "lookup outcome not kept"));
+      }),
+    );
   }
 
   /** Serialises work per call; a failure is logged and never stops the next event. */
@@ -385,6 +395,7 @@ export class CallManager {
       };
       this.calls.set(s.callId, call);
       resumed++;
+      await this.restoreLookup(call);
       if (s.engine.status === "queued" && s.queue) {
         this.deps.handoff.adopt({ callId: s.callId, serverId: s.serverId, channelId: s.channelId, callerNumber: call.callerNumber, callerName: call.callerName, queue: s.queue.queue, lane: s.queue.lane });
         continue;
@@ -395,5 +406,14 @@ export class CallManager {
       if (!this.calls.has(id) && !id.startsWith("sba-")) await this.toFallback(id, "no session after restart");
     }
     if (sessions.length || channelIds.size) this.log.info({ resumed, sessions: sessions.length }, "calls recovered after (re)connect");
+  }
+
+  /** The CRM outcome the old daemon kept; asked again only when it kept none. */
+  private async restoreLookup(call: LiveCall): Promise<void> {
+    const crm = this.deps.crm;
+    if (!crm) return;
+    const kept = await this.deps.store.lookup(call.session.callId).catch(() => null);
+    if (kept) crm.restore(call.session.callId, kept);
+    else this.keepLookup(call, crm.prefetch(call.session.callId, call.callerNumber));
   }
 }

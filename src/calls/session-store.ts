@@ -1,11 +1,13 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { lookupOutcomeSchema, type LookupOutcome } from "../crm/lookup.js";
 import type { CallState } from "../ivr/engine/index.js";
 
 /**
  * Live calls in Redis: one JSON document per call plus a per-server index, so a restarted daemon (or
- * another one) can see which callers it holds and resume them. Documents expire a day after their last
- * write, so a crash never leaves them forever.
+ * another one) can see which callers it holds and resume them. Beside each document, the call's CRM
+ * lookup outcome (written once, when it comes, rather than with every step). Documents expire a day
+ * after their last write, so a crash never leaves them forever.
  */
 
 export const sessionSchema = z.object({
@@ -33,6 +35,10 @@ export class SessionStore {
     return `${this.prefix}call:${callId}`;
   }
 
+  private lookupKey(callId: string): string {
+    return `${this.prefix}call:${callId}:crm`;
+  }
+
   private index(serverId: string): string {
     return `${this.prefix}calls:${serverId}`;
   }
@@ -49,7 +55,18 @@ export class SessionStore {
   }
 
   async remove(s: Pick<CallSession, "callId" | "serverId">): Promise<void> {
-    await this.redis.multi().del(this.key(s.callId)).srem(this.index(s.serverId), s.callId).exec();
+    await this.redis.multi().del(this.key(s.callId), this.lookupKey(s.callId)).srem(this.index(s.serverId), s.callId).exec();
+  }
+
+  /** The call's CRM lookup outcome, kept for the daemon that resumes the call after a restart. */
+  async keepLookup(callId: string, outcome: LookupOutcome): Promise<void> {
+    await this.redis.set(this.lookupKey(callId), JSON.stringify(outcome), "EX", TTL_SECONDS);
+  }
+
+  async lookup(callId: string): Promise<LookupOutcome | null> {
+    const raw = await this.redis.get(this.lookupKey(callId));
+    const parsed = raw === null ? undefined : lookupOutcomeSchema.safeParse(JSON.parse(raw));
+    return parsed?.success ? parsed.data : null;
   }
 
   /** Every session of one Asterisk server; ids whose document expired are dropped from the index. */

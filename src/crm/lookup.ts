@@ -1,8 +1,18 @@
+import { z } from "zod";
 import type { Logger } from "../lib/logger.js";
-import { enrichCustomer, type CustomerView } from "./customer.js";
+import { customerSchema, enrichCustomer, type CustomerView } from "./customer.js";
 import { normalizePhone, type CustomerStore } from "./store.js";
 
-export type LookupOutcome = { status: "found"; customer: CustomerView } | { status: "not-found" } | { status: "error"; error: string };
+/** A view is the record plus derived facts: the record's own fields must still be valid. */
+const customerViewSchema = z.custom<CustomerView>((v) => customerSchema.loose().safeParse(v).success, "not a customer record");
+
+/** What a lookup found; plain JSON, so a call's outcome can be kept in Redis and survive a restart. */
+export const lookupOutcomeSchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("found"), customer: customerViewSchema }),
+  z.object({ status: z.literal("not-found") }),
+  z.object({ status: z.literal("error"), error: z.string() }),
+]);
+export type LookupOutcome = z.infer<typeof lookupOutcomeSchema>;
 
 /**
  * Customer lookups for live calls. Never throws and never takes longer than `timeoutMs`: a hung or failing
@@ -47,6 +57,11 @@ export class CrmLookup {
       this.pending.set(callId, p);
     }
     return p;
+  }
+
+  /** The call's outcome as an earlier daemon had it (restart recovery): the store is not asked again. */
+  restore(callId: string, outcome: LookupOutcome): void {
+    this.pending.set(callId, Promise.resolve(outcome));
   }
 
   /** The call's lookup, if one was started. */

@@ -1,0 +1,97 @@
+/**
+ * What a caller, an agent and the customer's history notice of a daemon that is killed (SIGKILL: no
+ * shutdown code runs) or stopped (SIGTERM) and started again, the daemon running as its own process
+ * against the simulator and a real redis-server. Each test waits for conditions, never for time.
+ */
+import { afterEach, expect, test } from "vitest";
+import { loadCustomersFile } from "../../src/crm/file-store.js";
+import { RedisCustomerStore } from "../../src/crm/redis-store.js";
+import { hashPassword } from "../../src/cti/password.js";
+import { openQueue } from "../../src/daemon/queue.js";
+import type { CallerQueue } from "../../src/queue/index.js";
+import { AgentClient } from "../cti/helpers.js";
+import { supportCaller, waitFor } from "./harness.js";
+import { processRig, SESSION_SECRET_ENV, type ProcessRig, type RigOptions } from "./process-rig.js";
+
+const MENU = "sound:switchboard/main-menu";
+/** Simulated ms: a prompt that outlasts any test. */
+const HOUR_MS = 3_600_000;
+/** Callers who stay on the line until the test hangs them up. */
+const patient = (caller: string) => supportCaller(caller, { hangupAfter: 3600 });
+const agent = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: `Agent ${id}`, endpoint: `PJSIP/${id}`, queues: ["support"], skills: ["support"], autoAvailable: true, ...extra });
+
+let rig: ProcessRig | undefined;
+const clients: AgentClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close();
+  await rig?.close();
+  rig = undefined;
+}, 60_000);
+
+/** A rig whose CRM is the Redis store, seeded with the demo customers (history entries are written there). */
+async function crmRig(config: Record<string, unknown>, opts: Omit<RigOptions, "config"> = {}): Promise<{ rig: ProcessRig; customers: RedisCustomerStore; queue: CallerQueue }> {
+  rig = await processRig({
+    ...opts,
+    config: {
+      crm: { store: "redis" },
+      // short wrap-up and sweeps so an agent takes the next call within the test
+      queues: { support: { displayName: "Technical support", lanes: ["express", "standard"], wrapUp: 1 } },
+      calls: { ringTimeout: 2, announceEvery: 0, sweepInterval: 0.2, reconcileInterval: 1, recoveryInterval: 0.5 },
+      ...config,
+    },
+  });
+  const customers = new RedisCustomerStore(rig.redis, rig.prefix);
+  await customers.seed(loadCustomersFile("config/customers.yaml", new Date()));
+  return { rig, customers, queue: await openQueue(rig.config, rig.redis) };
+}
+
+async function standing(queue: CallerQueue, agentId: string) {
+  return (await queue.status("support")).agents.find((a) => a.agentId === agentId);
+}
+
+const historyOf = (customers: RedisCustomerStore, customerId: string, callId: string) =>
+  waitFor(`the history entry of ${callId}`, async () => (await customers.findById(customerId))?.history.find((h) => h.callId === callId), 30_000);
+
+/** The caller is talking to the agent: returns the call, the agent's leg and their bridge as the session has them. */
+async function talking(r: ProcessRig, caller: string) {
+  const { channelId } = r.sim.control.placeCall(patient(caller));
+  const session = await waitFor(`${caller} to be connected to an agent`, async () => {
+    const s = await r.sessions.get(channelId);
+    return s?.agent?.channelId && s.agent.bridgeId && r.sim.control.getCall(channelId)?.phase === "bridged" ? s : undefined;
+  });
+  return { channelId, agentId: session.agent!.agentId, agentLeg: session.agent!.channelId!, bridgeId: session.agent!.bridgeId! };
+}
+
+/** The agent is free again and the next caller reaches them. */
+async function takesNextCall(r: ProcessRig, queue: CallerQueue, agentId: string, caller: string): Promise<void> {
+  await waitFor(`agent ${agentId} to be available again`, async () => (await standing(queue, agentId))?.state === "available", 30_000);
+  const next = await talking(r, caller);
+  expect(next.agentId).toBe(agentId);
+}
+
+test("kill -9 while a known caller waits in the queue: after the restart her pop has her record, history and offers, and her history entry is written", async () => {
+  const passwordHash = await hashPassword("alex-password", { N: 1024, r: 8, p: 1 });
+  const { rig: r, customers, queue } = await crmRig({ agents: [agent("1001", { passwordHash })], cti: { sessionSecret: SESSION_SECRET_ENV } });
+  // the agent's phone is busy with another call: staffed, so Carla queues, but not offered calls
+  r.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+  r.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
+  const first = await r.start();
+  await waitFor("the queue to see the phone busy", async () => (await standing(queue, "1001"))?.device === "in_use");
+  const { channelId } = r.sim.control.placeCall(patient("5551003"));
+  await waitFor("Carla to wait in the queue", async () => (await queue.position(channelId))?.state === "waiting");
+
+  await r.end(first, "SIGKILL");
+  await r.start();
+  const desk = await AgentClient.login(r.url, "1001");
+  clients.push(desk);
+  r.sim.pbx.setDeviceState("PJSIP/1001", "NOT_INUSE");
+  const { pop } = (await desk.next("pop")) as unknown as { pop: { callId: string; customer: { id: string } | null; history: unknown[]; offers: Array<{ id: string }> } };
+  expect(pop.callId).toBe(channelId);
+  expect(pop.customer).toMatchObject({ id: "c-1003", name: "Carla Diaz" });
+  expect(pop.history.length).toBeGreaterThan(0);
+  expect(pop.offers.map((o) => o.id)).toContain("upgrade-outdated-version");
+
+  desk.send({ type: "disposition", id: "d1", callId: channelId, disposition: "resolved", notes: "after the restart" });
+  await desk.next("ok", (m) => m.id === "d1");
+  expect(await historyOf(customers, "c-1003", channelId)).toMatchObject({ agent: "1001", disposition: "resolved", notes: "after the restart", queue: "support" });
+}, 60_000);
