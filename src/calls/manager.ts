@@ -6,6 +6,7 @@ import type { Logger } from "../lib/logger.js";
 import type { AriChannel, AriEvent, AriGateway } from "../telephony/index.js";
 import type { CallsConfig } from "./config.js";
 import type { Connected, QueueHandoff } from "./queue-handoff.js";
+import { playbackOf } from "./recovery-plan.js";
 import type { CallSession, SessionStore } from "./session-store.js";
 
 /**
@@ -212,6 +213,10 @@ export class CallManager {
     call.state = r.state;
     call.session.engine = r.state;
     if (r.trace.length) this.log.debug({ callId: call.session.callId, trace: r.trace }, "ivr");
+    // a step that plays is saved before the prompt is asked for, so that after a crash the session names
+    // the playback that may still be on the channel (recovery stops it); no other action changes a
+    // playing step's session. Commands on one Redis connection are run in order: a later save wins.
+    const saved = r.actions.some((a) => a.type === "play") ? this.save(call) : undefined;
     for (const a of r.actions) {
       if (call.gone) break;
       await this.perform(call, a).catch((err) => this.log.warn({ err, callId: call.session.callId, action: a.type }, "action failed"));
@@ -220,7 +225,11 @@ export class CallManager {
       this.log.error({ callId: call.session.callId, error: r.state.outcome.message }, "IVR error; caller sent to the fallback");
       await this.toFallback(call.session.callId, "ivr error");
     }
-    await this.deps.store.save(call.session).catch((err) => this.log.warn({ err }, "session not saved"));
+    await (saved ?? this.save(call));
+  }
+
+  private save(call: LiveCall): Promise<void> {
+    return this.deps.store.save(call.session).catch((err) => this.log.warn({ err, callId: call.session.callId }, "session not saved"));
   }
 
   private async perform(call: LiveCall, a: EngineAction): Promise<void> {
@@ -324,7 +333,7 @@ export class CallManager {
     const call = this.calls.get(c.callId);
     if (!call) return;
     call.session.agent = { agentId: c.agentId, channelId: c.agentChannelId, bridgeId: c.bridgeId, answeredAt: Date.now() };
-    void this.deps.store.save(call.session).catch(ignore);
+    void this.save(call);
     this.deps.onConnected?.({ session: call.session, state: call.state }, c);
   }
 
@@ -400,6 +409,9 @@ export class CallManager {
         this.deps.handoff.adopt({ callId: s.callId, serverId: s.serverId, channelId: s.channelId, callerNumber: call.callerNumber, callerName: call.callerName, queue: s.queue.queue, lane: s.queue.lane });
         continue;
       }
+      // Asterisk plays a channel's prompts one after the other: the old daemon's would hold up the menu
+      const playing = playbackOf(s.engine.waiting);
+      if (playing) await this.deps.ari.stopPlayback(playbackIdOf(s.callId, playing)).catch(ignore);
       await this.run(call, () => this.apply(call, resume(call.set, call.state)));
     }
     for (const id of channelIds) {

@@ -69,6 +69,25 @@ async function takesNextCall(r: ProcessRig, queue: CallerQueue, agentId: string,
   expect(next.agentId).toBe(agentId);
 }
 
+test("kill -9 while the menu prompt plays: the next daemon stops it and the caller hears the menu again at once", async () => {
+  // the menu's first prompt lasts an hour: queued behind it, the resumed menu would never be heard
+  rig = await processRig({ sim: { media: { sounds: { "switchboard/main-menu": HOUR_MS } } } });
+  const r = rig;
+  const first = await r.start();
+  const { channelId } = r.sim.control.placeCall({ caller: "5557001", did: "800", hangupAfter: 3600 });
+  const menus = () => (r.sim.control.getCall(channelId)?.heard ?? []).filter((h) => h.uri === MENU);
+  await waitFor("the caller to hear the main menu", () => menus()[0]?.outcome === "playing");
+  await waitFor("the session to be at the main menu", async () => (await r.sessions.get(channelId))?.engine.node === "main#main-menu");
+
+  await r.end(first, "SIGKILL");
+  await r.start();
+  const [before, after] = await waitFor("the main menu to start again", () => (menus().length === 2 ? menus() : undefined));
+  expect(before).toMatchObject({ outcome: "stopped" });
+  expect(after).toMatchObject({ outcome: "playing" });
+  // nothing of the old daemon's is left on the channel: the new menu is what the caller hears
+  expect(r.sim.control.getCall(channelId)?.heard.filter((h) => h.outcome === "playing")).toEqual([after]);
+}, 60_000);
+
 test("kill -9 while a known caller waits in the queue: after the restart her pop has her record, history and offers, and her history entry is written", async () => {
   const passwordHash = await hashPassword("alex-password", { N: 1024, r: 8, p: 1 });
   const { rig: r, customers, queue } = await crmRig({ agents: [agent("1001", { passwordHash })], cti: { sessionSecret: SESSION_SECRET_ENV } });
