@@ -15,6 +15,8 @@ export const callsConfigSchema = z
     sweepInterval: z.number().positive().max(60).default(1),
     /** Seconds between AMI channel reconciliations that end calls whose hangup was missed (0: only when AMI connects). */
     reconcileInterval: z.number().min(0).max(3600).default(60),
+    /** Seconds between the checks for what a stopped daemon left behind: history entries whose disposition grace is over. */
+    recoveryInterval: z.number().positive().max(3600).default(30),
     /** Dialplan target for calls the IVR cannot handle (unknown tree, engine error, lost session). */
     fallback: z
       .object({ context: z.string().min(1), extension: z.string().min(1).default("s"), priority: z.number().int().min(1).default(1) })

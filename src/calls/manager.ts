@@ -37,9 +37,12 @@ export interface CallManagerDeps {
   config: CallsConfig;
   ivr: { didMap: Record<string, string>; defaultTree: string };
   logger: Logger;
-  /** Called when the caller is with an agent (screen-pop), and when the call has ended (history). */
+  /**
+   * Called when the caller is with an agent (screen-pop), and when the call has ended (history): the
+   * session is removed only once what `onEnded` keeps is kept, so a crash in between repeats the end.
+   */
   onConnected?(call: { session: CallSession; state: CallState }, c: Connected): void;
-  onEnded?(call: { session: CallSession; state: CallState }): void;
+  onEnded?(call: { session: CallSession; state: CallState }): void | Promise<void>;
 }
 
 const ignore = () => {};
@@ -355,9 +358,9 @@ export class CallManager {
       this.calls.delete(channelId);
       this.deps.registry.unpin(call.set.version);
       this.deps.crm?.forget(call.session.callId);
-      await this.deps.store.remove(call.session).catch(ignore);
       this.log.info({ callId: call.session.callId, outcome: call.state.outcome, path: call.state.path.filter((p) => p.choice).map((p) => `${p.node}=${p.label ?? p.choice}`) }, "call ended");
-      this.deps.onEnded?.({ session: call.session, state: call.state });
+      await this.deps.onEnded?.({ session: call.session, state: call.state });
+      await this.deps.store.remove(call.session).catch(ignore);
     });
   }
 

@@ -8,10 +8,10 @@ import { OfferCaps } from "../offers/caps.js";
 import type { OfferRules } from "../offers/load.js";
 import type { Crm } from "./crm.js";
 
-/** The desk on the daemon's Redis: desk records and offer caps under its key prefix. */
+/** The desk on the daemon's Redis: desk records and offer caps under its key prefix; due history entries taken up at once. */
 export function openDesk(deps: { config: Config; redis: Redis; crm: Crm; jobs: JobHub; rules: OfferRules; logger: Logger }): AgentDesk {
   const { config, redis, crm } = deps;
-  return new AgentDesk({
+  const desk = new AgentDesk({
     config,
     crm: crm.lookup,
     customers: crm.customers,
@@ -21,5 +21,8 @@ export function openDesk(deps: { config: Config; redis: Redis; crm: Crm; jobs: J
     store: new DeskStore(redis, config.redis.keyPrefix),
     logger: deps.logger,
     dispositionGraceMs: config.cti.dispositionGrace * 1000,
+    sweepIntervalMs: config.calls.recoveryInterval * 1000,
   });
+  desk.start();
+  return desk;
 }

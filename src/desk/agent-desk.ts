@@ -24,7 +24,9 @@ import { customerIdOf, reasonOf, unattendedEntry } from "./history.js";
  * while the caller was in the IVR, offers ranked for this caller and call, frequency caps counted); what
  * the agent does with an offer (interested -> a lead job, sold -> a sale job); the disposition, which
  * becomes the customer's history entry (written to the CRM store, and to the history webhook when one
- * is configured).
+ * is configured). A call whose disposition never comes gets its entry when its deadline (kept in Redis)
+ * passes, from whichever daemon gets there first: timers for the deadlines this daemon knows of, and a
+ * periodic look at all of them for those a stopped daemon left behind.
  */
 
 
@@ -40,16 +42,26 @@ export interface DeskDeps {
   logger: Logger;
   /** After wrap-up, how long an agent may still send the disposition before the entry is written without one. */
   dispositionGraceMs: number;
+  /** How often every due entry is looked at (those of daemons that stopped before writing them). */
+  sweepIntervalMs: number;
 }
 
 export class AgentDesk {
   private hub: CtiHub | undefined;
-  /** Agent calls that ended and wait for their disposition. */
-  private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Agent calls that ended and wait for their disposition; `mine`: ended here, not found in Redis. */
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; mine: boolean }>();
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
   constructor(private readonly deps: DeskDeps) {
     this.log = deps.logger.child({ component: "desk" });
+  }
+
+  /** Takes up the due entries found in Redis now (a restart) and then every sweep interval. */
+  start(): void {
+    void this.sweep();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.deps.sweepIntervalMs);
+    this.sweepTimer.unref();
   }
 
   /** The hub exists only once the HTTP server does. */
@@ -151,17 +163,37 @@ export class AgentDesk {
    * disposition, or without one once wrap-up and the grace period are over (phone-only agents); any
    * other call now, with the path it took and how it ended.
    */
-  ended(call: { session: CallSession; state: CallState }): void {
-    const { callId } = call.session;
-    if (call.session.agent) {
-      const wrapUpMs = (this.deps.config.queues[call.session.queue?.queue ?? ""]?.wrapUp ?? 0) * 1000;
-      const timer = setTimeout(() => void this.close(callId, "not recorded"), wrapUpMs + this.deps.dispositionGraceMs);
-      timer.unref();
-      this.pending.set(callId, timer);
-      return;
-    }
+  async ended(call: { session: CallSession; state: CallState }): Promise<void> {
+    if (call.session.agent) return this.closeLater(call.session.callId, call.session.queue?.queue);
     const customerId = customerIdOf(call.state);
     if (customerId) void this.write(customerId, unattendedEntry(call, new Date()));
+  }
+
+  /**
+   * An agent's call is over: its entry is due after the queue's wrap-up and the grace. The deadline goes
+   * to Redis first, so a daemon stopped before it still leaves the entry to the next one.
+   */
+  async closeLater(callId: string, queue: string | undefined): Promise<void> {
+    const wrapUpMs = (this.deps.config.queues[queue ?? ""]?.wrapUp ?? 0) * 1000;
+    const at = Date.now() + wrapUpMs + this.deps.dispositionGraceMs;
+    await this.deps.store.closeBy(callId, at).catch((err) => this.log.error({ err, callId }, "history deadline not kept; only this daemon will write the entry"));
+    this.closeAt(callId, at, true);
+  }
+
+  private closeAt(callId: string, at: number, mine: boolean): void {
+    if (this.pending.has(callId)) return;
+    const timer = setTimeout(() => void this.close(callId, "not recorded"), Math.max(0, at - Date.now()));
+    timer.unref();
+    this.pending.set(callId, { timer, mine });
+  }
+
+  /** Every due entry in Redis gets a timer here too: of two daemons racing for one, DeskStore.take lets one write it. */
+  private async sweep(): Promise<void> {
+    try {
+      for (const { callId, at } of await this.deps.store.closing()) this.closeAt(callId, at, false);
+    } catch (err) {
+      this.log.warn({ err }, "due history entries not read");
+    }
   }
 
   /** A queue-side change of the agent's state (ringing, on a call, wrap-up, paused after a missed call), for the page. */
@@ -174,14 +206,21 @@ export class AgentDesk {
     void this.deps.store.recordTalk(callId, seconds).catch((err) => this.log.warn({ err, callId }, "talk time not recorded"));
   }
 
-  /** Shutdown: agent calls still waiting for a disposition get their entry now rather than never. */
+  /**
+   * Shutdown: the calls that ended here and still wait for a disposition get their entry now rather than
+   * never; those found in Redis are left to their own daemon (or the next sweep of another one).
+   */
   async stop(): Promise<void> {
-    await Promise.all([...this.pending.keys()].map((callId) => this.close(callId, "not recorded")));
+    clearInterval(this.sweepTimer);
+    const mine = [...this.pending].filter(([, p]) => p.mine).map(([callId]) => callId);
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+    await Promise.all(mine.map((callId) => this.close(callId, "not recorded")));
   }
 
   /** Writes the call's entry once, whichever daemon or timer gets here first. */
   private async close(callId: string, disposition: string, notes?: string): Promise<void> {
-    clearTimeout(this.pending.get(callId));
+    clearTimeout(this.pending.get(callId)?.timer);
     this.pending.delete(callId);
     const taken = await this.deps.store.take(callId).catch((err) => {
       this.log.error({ err, callId }, "call not readable for its history entry");

@@ -6,7 +6,9 @@ import { rankedOfferSchema } from "../offers/ranked.js";
 /**
  * What the desk keeps about a call between the pop and the disposition, in Redis: whichever daemon holds
  * the agent's WebSocket can record the agent's outcomes and disposition, and a daemon restart in the
- * middle of a call loses neither.
+ * middle of a call loses neither. When the call ends, the time by which its history entry is due goes
+ * into one index of the site, so that any daemon, the restarted one included, can write the entries
+ * whose disposition never came.
  */
 export const deskCallSchema = z
   .object({
@@ -46,6 +48,11 @@ export class DeskStore {
     return `${this.prefix}desk:{${callId}}`;
   }
 
+  /** Call ids scored by when their entry is due (ms since the epoch); a key of its own, never in a MULTI with a call's. */
+  private get due(): string {
+    return `${this.prefix}desk:due`;
+  }
+
   async save(callId: string, call: DeskCall): Promise<void> {
     await this.redis.multi().hset(this.key(callId), CALL, JSON.stringify(call)).expire(this.key(callId), TTL_SECONDS).exec();
   }
@@ -65,6 +72,19 @@ export class DeskStore {
     await this.redis.eval(SET_IF_PRESENT, 1, this.key(callId), TALK, String(seconds));
   }
 
+  /** The call ended: its entry is due at `at` unless the disposition comes first. The first end recorded counts. */
+  async closeBy(callId: string, at: number): Promise<void> {
+    await this.redis.zadd(this.due, "NX", String(at), callId);
+  }
+
+  /** Calls waiting for their entry, soonest due first (at most `limit`). */
+  async closing(limit = 1000): Promise<Array<{ callId: string; at: number }>> {
+    const flat = await this.redis.zrange(this.due, "0", String(limit - 1), "WITHSCORES");
+    const out: Array<{ callId: string; at: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ callId: flat[i]!, at: Number(flat[i + 1]) });
+    return out;
+  }
+
   /**
    * The call and its outcomes, removed in the same step: of two daemons closing the same call (the
    * agent's disposition and the other's wrap-up timer), only one gets it, so one history entry is written.
@@ -72,6 +92,8 @@ export class DeskStore {
   async take(callId: string): Promise<{ call: DeskCall; outcomes: OfferResult[]; talkSeconds?: number } | null> {
     const res = await this.redis.multi().hgetall(this.key(callId)).del(this.key(callId)).exec();
     if (res?.[0]?.[0]) throw res[0][0];
+    // whoever took it (or found it taken) clears the due mark; an entry left over is only retried and found gone
+    await this.redis.zrem(this.due, callId);
     const fields = (res?.[0]?.[1] ?? {}) as Record<string, string>;
     const raw = fields[CALL];
     if (raw === undefined) return null;

@@ -97,7 +97,8 @@ test("kill -9 while a known caller waits in the queue: after the restart her pop
   const first = await r.start();
   await waitFor("the queue to see the phone busy", async () => (await standing(queue, "1001"))?.device === "in_use");
   const { channelId } = r.sim.control.placeCall(patient("5551003"));
-  await waitFor("Carla to wait in the queue", async () => (await queue.position(channelId))?.state === "waiting");
+  // in the queue, and her session says so (a kill between the two is another test's matter)
+  await waitFor("Carla to wait in the queue", async () => (await queue.position(channelId))?.state === "waiting" && (await r.sessions.get(channelId))?.engine.status === "queued");
 
   await r.end(first, "SIGKILL");
   await r.start();
@@ -113,4 +114,21 @@ test("kill -9 while a known caller waits in the queue: after the restart her pop
   desk.send({ type: "disposition", id: "d1", callId: channelId, disposition: "resolved", notes: "after the restart" });
   await desk.next("ok", (m) => m.id === "d1");
   expect(await historyOf(customers, "c-1003", channelId)).toMatchObject({ agent: "1001", disposition: "resolved", notes: "after the restart", queue: "support" });
+}, 60_000);
+
+test("kill -9 while a finished call waits for its disposition: the next daemon writes its history entry when the grace is over", async () => {
+  const GRACE_SECONDS = 8;
+  const { rig: r, customers, queue } = await crmRig({ agents: [agent("1001")], cti: { dispositionGrace: GRACE_SECONDS } });
+  r.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+  const first = await r.start();
+  const call = await talking(r, "5551003");
+  r.sim.pbx.hangup(call.channelId);
+  // the call is over (its session gone) and the agent in wrap-up: only the disposition's grace timer is left
+  await waitFor("the call to be over", async () => (await r.sessions.get(call.channelId)) === null && (await standing(queue, "1001"))?.state !== "oncall");
+
+  await r.end(first, "SIGKILL");
+  // the old daemon did not get to write it (if this fails, the machine took longer than the grace to get here)
+  expect((await customers.findById("c-1003"))?.history.find((h) => h.callId === call.channelId)).toBeUndefined();
+  await r.start();
+  expect(await historyOf(customers, "c-1003", call.channelId)).toMatchObject({ agent: "1001", disposition: "not recorded", queue: "support" });
 }, 60_000);
