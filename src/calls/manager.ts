@@ -5,15 +5,16 @@ import type { TreeRegistry } from "../ivr/registry.js";
 import type { Logger } from "../lib/logger.js";
 import type { AriChannel, AriEvent, AriGateway } from "../telephony/index.js";
 import type { CallsConfig } from "./config.js";
-import type { Connected, QueueHandoff } from "./queue-handoff.js";
-import { playbackOf } from "./recovery-plan.js";
+import { callOfAgentLeg, type Connected, type QueueHandoff } from "./queue-handoff.js";
+import { planRecovery, type RecoveryPlan } from "./recovery-plan.js";
 import type { CallSession, SessionStore } from "./session-store.js";
 
 /**
  * The call lifecycle on one Asterisk server: StasisStart -> answer -> an IVR session (persisted in Redis)
  * whose engine actions are performed over ARI, events fed back in order per call, the queue hand-off,
  * and the end of the call whenever and however it comes. On (re)connect, calls still in the app are
- * matched with their sessions and resumed; the rest are sent to the dialplan fallback, never dropped.
+ * matched with their sessions and resumed (conversations with agents included); the rest are sent to the
+ * dialplan fallback, never dropped.
  */
 
 interface LiveCall {
@@ -46,6 +47,8 @@ export interface CallManagerDeps {
 }
 
 const ignore = () => {};
+/** Recovered calls taken up at the same time: enough to keep the PBX busy, few enough not to swamp it. */
+const RECOVERY_CONCURRENCY = 16;
 /** Engine ids are per call; ARI playback ids must be unique on the server. */
 const playbackIdOf = (callId: string, id: string) => `sbp-${callId}~${id}`;
 
@@ -54,6 +57,9 @@ export class CallManager {
   private readonly log: Logger;
   private accepting = true;
   private offs: Array<() => void> = [];
+  /** While recovering: the app's channels not yet matched; a hangup of one of them takes it out. */
+  private unmatched: Set<string> | undefined;
+  private recovery: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: CallManagerDeps) {
     this.log = deps.logger.child({ component: "calls" });
@@ -62,8 +68,8 @@ export class CallManager {
   start(): void {
     this.offs.push(
       this.deps.ari.on("event", (e) => this.route(e)),
-      this.deps.ari.on("connected", () => void this.recover()),
-      this.deps.ari.on("reconnected", () => void this.recover()),
+      this.deps.ari.on("connected", () => this.recoverSoon()),
+      this.deps.ari.on("reconnected", () => this.recoverSoon()),
       this.deps.ari.on("disconnected", (e) => {
         if (e.willReconnect) this.suspend();
       }),
@@ -348,6 +354,7 @@ export class CallManager {
 
   private callerLeft(channelId: string): void {
     const call = this.calls.get(channelId);
+    if (!call) this.unmatched?.delete(channelId);
     if (!call || call.gone) return;
     call.gone = true;
     void this.run(call, async () => {
@@ -370,57 +377,100 @@ export class CallManager {
     await this.deps.ari.continueInDialplan(channelId, { context: f.context, extension: f.extension, priority: f.priority }).catch(() => this.deps.ari.hangup(channelId).catch(ignore));
   }
 
+  /** Recoveries run one after the other (a reconnect may come while the first is still running). */
+  private recoverSoon(): void {
+    this.recovery = this.recovery.then(() => this.recover());
+  }
+
   /**
-   * After (re)connecting: channels still in the app are matched with their sessions and resumed (a menu
-   * plays again, a queued caller keeps its place); sessions without a channel are closed (abandoned), and
-   * channels without a session go to the fallback.
+   * After (re)connecting: the sessions of this server that no call in memory has are matched with the
+   * channels still in the app and taken up again (recovery-plan.ts); channels without a session go to the
+   * fallback, and agent legs whose call is over are hung up.
    */
   private async recover(): Promise<void> {
-    let channelIds: Set<string>;
+    let inApp: Set<string>;
     try {
-      channelIds = new Set((await this.deps.ari.getApplication()).channel_ids);
+      inApp = new Set((await this.deps.ari.getApplication()).channel_ids);
     } catch (err) {
       this.log.warn({ err }, "recovery skipped: application not readable");
       return;
     }
-    const sessions = await this.deps.store.list(this.deps.ari.serverId).catch(() => [] as CallSession[]);
-    let resumed = 0;
-    for (const s of sessions) {
-      if (this.calls.has(s.callId)) continue;
-      if (!channelIds.has(s.channelId)) {
-        await this.deps.handoff.callerGone(s.callId).catch(ignore);
-        await this.deps.store.remove(s).catch(ignore);
-        continue;
+    this.unmatched = inApp;
+    try {
+      const sessions = await this.deps.store.list(this.deps.ari.serverId).catch(() => [] as CallSession[]);
+      let recovered = 0;
+      const work = new Set<Promise<void>>();
+      for (const s of sessions) {
+        if (this.calls.has(s.callId)) continue;
+        // planned and taken into memory at once: from here on the call's events reach it
+        const plan = planRecovery(s, inApp);
+        const call = this.takeUp(s, plan);
+        inApp.delete(s.channelId);
+        if (plan.kind === "conversation") inApp.delete(plan.agent.channelId);
+        const done: Promise<void> = this.run(call, () => this.carryOut(call, plan)).finally(() => work.delete(done));
+        work.add(done);
+        recovered++;
+        if (work.size >= RECOVERY_CONCURRENCY) await Promise.race(work);
       }
-      channelIds.delete(s.channelId);
-      if (s.agent) continue; // talking to an agent: the bridge carries on without us
-      const set = this.deps.registry.get(s.engine.version) ?? this.deps.registry.current;
-      const call: LiveCall = {
-        session: s,
-        set: this.deps.registry.pin(set.version),
-        state: s.engine,
-        timers: new Map(),
-        chain: Promise.resolve(),
-        gone: false,
-        callerNumber: s.engine.call.callerNumber,
-        callerName: s.engine.call.callerName ?? "",
-      };
-      this.calls.set(s.callId, call);
-      resumed++;
-      await this.restoreLookup(call);
-      if (s.engine.status === "queued" && s.queue) {
-        this.deps.handoff.adopt({ callId: s.callId, serverId: s.serverId, channelId: s.channelId, callerNumber: call.callerNumber, callerName: call.callerName, queue: s.queue.queue, lane: s.queue.lane });
-        continue;
-      }
-      // Asterisk plays a channel's prompts one after the other: the old daemon's would hold up the menu
-      const playing = playbackOf(s.engine.waiting);
-      if (playing) await this.deps.ari.stopPlayback(playbackIdOf(s.callId, playing)).catch(ignore);
-      await this.run(call, () => this.apply(call, resume(call.set, call.state)));
+      await Promise.all(work);
+      await this.strays(inApp);
+      if (sessions.length || inApp.size) this.log.info({ recovered, sessions: sessions.length }, "calls recovered after (re)connect");
+    } finally {
+      this.unmatched = undefined;
     }
-    for (const id of channelIds) {
-      if (!this.calls.has(id) && !id.startsWith("sba-")) await this.toFallback(id, "no session after restart");
+  }
+
+  /** A session back in memory; a conversation back with the hand-off, so that either leg's hangup is seen. */
+  private takeUp(s: CallSession, plan: RecoveryPlan): LiveCall {
+    const set = this.deps.registry.get(s.engine.version) ?? this.deps.registry.current;
+    const call: LiveCall = {
+      session: s,
+      set: this.deps.registry.pin(set.version),
+      state: s.engine,
+      timers: new Map(),
+      chain: Promise.resolve(),
+      gone: false,
+      callerNumber: s.engine.call.callerNumber,
+      callerName: s.engine.call.callerName ?? "",
+    };
+    this.calls.set(s.callId, call);
+    if (plan.kind === "conversation") {
+      const q = s.queue;
+      this.deps.handoff.adoptConversation({
+        callId: s.callId,
+        serverId: s.serverId,
+        agentId: plan.agent.agentId,
+        agentChannelId: plan.agent.channelId,
+        bridgeId: plan.agent.bridgeId,
+        queue: q?.queue ?? "",
+        lane: q?.lane ?? "",
+        waitMs: q ? Math.max(0, plan.agent.answeredAt - q.joinedAt) : 0,
+      });
     }
-    if (sessions.length || channelIds.size) this.log.info({ resumed, sessions: sessions.length }, "calls recovered after (re)connect");
+    return call;
+  }
+
+  private async carryOut(call: LiveCall, plan: RecoveryPlan): Promise<void> {
+    const { callId, channelId } = call.session;
+    switch (plan.kind) {
+      case "gone":
+        if (call.state.status === "queued") await this.deps.handoff.abandon(callId);
+        return this.callerLeft(channelId);
+      case "conversation":
+        if (!plan.callerUp) return this.callerLeft(channelId);
+        if (!plan.agentUp) return this.deps.handoff.agentLeft(callId);
+        return this.rebridge(call);
+      case "ivr":
+        await Promise.all([
+          this.restoreLookup(call),
+          // Asterisk plays a channel's prompts one after the other: the old daemon's would hold up the menu
+          plan.stopPlayback ? this.deps.ari.stopPlayback(playbackIdOf(callId, plan.stopPlayback)).catch(ignore) : undefined,
+        ]);
+        return this.apply(call, resume(call.set, call.state));
+      case "queued":
+        await this.restoreLookup(call);
+        return this.rejoinQueue(call);
+    }
   }
 
   /** The CRM outcome the old daemon kept; asked again only when it kept none. */
@@ -430,5 +480,47 @@ export class CallManager {
     const kept = await this.deps.store.lookup(call.session.callId).catch(() => null);
     if (kept) crm.restore(call.session.callId, kept);
     else this.keepLookup(call, crm.prefetch(call.session.callId, call.callerNumber));
+  }
+
+  private async rejoinQueue(call: LiveCall): Promise<void> {
+    const s = call.session;
+    const waiting = s.engine.waiting?.kind === "queue" ? s.engine.waiting : undefined;
+    const queue = s.queue?.queue ?? waiting?.queue;
+    if (!queue) return this.queueResult(s.callId, "timeout");
+    const lane = s.queue?.lane ?? waiting?.lane ?? this.deps.handoff.defaultLane(queue);
+    const place = await this.deps.handoff.resumeWaiting({ callId: s.callId, serverId: s.serverId, channelId: s.channelId, callerNumber: call.callerNumber, callerName: call.callerName, queue, lane });
+    if (place === "waiting") return;
+    // the old daemon's agent leg for this caller, answered but never bridged, goes: the tree carries on
+    // as after a timeout (the queue no longer has the caller's place)
+    this.log.warn({ callId: s.callId, queue }, "queued caller's place is gone after a restart; treated as a queue timeout");
+    for (const id of await this.agentLegsOf(s.callId)) await this.deps.ari.hangup(id).catch(ignore);
+    this.queueResult(s.callId, "timeout");
+  }
+
+  private async agentLegsOf(callId: string): Promise<string[]> {
+    const ids = await this.deps.ari.getApplication().then((a) => a.channel_ids, () => [] as string[]);
+    return ids.filter((id) => callOfAgentLeg(id) === callId);
+  }
+
+  /** Both legs are up: the conversation goes on, in a bridge made again if the old one went. */
+  private async rebridge(call: LiveCall): Promise<void> {
+    const bridgeId = await this.deps.handoff.rebridge(call.session.callId, call.session.channelId);
+    if (bridgeId && call.session.agent && call.session.agent.bridgeId !== bridgeId) {
+      call.session.agent.bridgeId = bridgeId;
+      await this.save(call);
+    }
+  }
+
+  /** Channels in the app that no session explains: callers to the fallback, agent legs of calls that are over hung up. */
+  private async strays(inApp: ReadonlySet<string>): Promise<void> {
+    for (const id of inApp) {
+      if (this.calls.has(id)) continue;
+      const owner = callOfAgentLeg(id);
+      if (owner === undefined) await this.toFallback(id, "no session after restart");
+      else if (!this.calls.has(owner)) {
+        this.log.warn({ channelId: id, callId: owner }, "agent leg of a call that is over hung up");
+        await this.deps.ari.hangup(id).catch(ignore);
+      }
+    }
   }
 }

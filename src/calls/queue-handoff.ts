@@ -3,6 +3,7 @@ import type { Logger } from "../lib/logger.js";
 import type { AgentState } from "../queue/agent-states.js";
 import type { CallerQueue, Offer } from "../queue/index.js";
 import type { AriEvent, AriGateway } from "../telephony/index.js";
+import { onCall } from "./agent-ledger.js";
 import type { CallsConfig } from "./config.js";
 
 /**
@@ -97,6 +98,8 @@ export class QueueHandoff {
   private readonly waiting = new Map<string, Waiter>();
   private readonly rings = new Map<string, Ring>();
   private readonly talking = new Map<string, Connected>();
+  /** Conversations a previous daemon bridged: their agent may have moved on while nobody watched. */
+  private readonly recovered = new Set<string>();
   private readonly byAgentChannel = new Map<string, string>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private dispatching: Promise<void> | undefined;
@@ -162,6 +165,55 @@ export class QueueHandoff {
     this.waiting.set(w.callId, { ...w });
     this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass).catch((err) => this.log.debug({ err, callId: w.callId }, "music on hold did not start"));
     this.scheduleAnnouncement(w.callId);
+  }
+
+  /**
+   * A caller a previous daemon queued (restart recovery). Its place is taken up again; a ring that daemon
+   * left unfinished puts the caller back at the same place and frees the agent. "lost" when the queue no
+   * longer has the caller (an agent took it but the daemon died before bridging them, or it timed out).
+   */
+  async resumeWaiting(w: Omit<Waiter, "announceTimer">): Promise<"waiting" | "lost"> {
+    const pos = await this.deps.queue.position(w.callId).catch((err) => {
+      this.log.warn({ err, callId: w.callId }, "queue place not read; the caller is taken as still waiting");
+      return undefined;
+    });
+    if (pos === null) return "lost";
+    if (pos?.state === "offered") {
+      await this.deps.queue.requeue(w.callId, { agent: "available", reason: "daemon restarted while ringing" }).catch((err) => this.log.warn({ err, callId: w.callId }, "requeue failed"));
+      this.deps.hooks.agentStatus?.(pos.agentId, { state: "available" });
+    }
+    this.adopt(pos ? { ...w, queue: pos.queue, lane: pos.lane } : w);
+    this.kick();
+    return "waiting";
+  }
+
+  /**
+   * A conversation a previous daemon bridged (restart recovery): from now on its end (either leg's
+   * hangup) is seen as if this daemon had bridged it.
+   */
+  adoptConversation(c: Connected): void {
+    this.talking.set(c.callId, c);
+    this.byAgentChannel.set(c.agentChannelId, c.callId);
+    this.recovered.add(c.callId);
+  }
+
+  /** Both legs of an adopted conversation are up: a bridge lost meanwhile is made again. Returns the bridge. */
+  async rebridge(callId: string, callerChannelId: string): Promise<string | undefined> {
+    const c = this.talking.get(callId);
+    if (!c) return undefined;
+    const ari = this.ari(c.serverId);
+    const bridge = c.bridgeId ? await ari.getBridge(c.bridgeId).catch(() => undefined) : undefined;
+    if (bridge?.channels.includes(callerChannelId) && bridge.channels.includes(c.agentChannelId)) return c.bridgeId;
+    if (bridge) await ari.destroyBridge(bridge.id).catch(ignore);
+    c.bridgeId = await this.makeBridge(callId, c.serverId);
+    await ari.addChannel(c.bridgeId, [callerChannelId, c.agentChannelId]);
+    this.log.warn({ callId, bridgeId: c.bridgeId }, "caller and agent bridged again after a restart");
+    return c.bridgeId;
+  }
+
+  /** The agent's leg of an adopted conversation ended while no daemon was there: as if the agent hung up now. */
+  agentLeft(callId: string): Promise<void> {
+    return this.finish(callId, "agent");
   }
 
   private scheduleAnnouncement(callId: string): void {
@@ -415,12 +467,17 @@ export class QueueHandoff {
         this.rings.delete(w.ringing);
         this.ari(w.serverId).hangup(w.ringing).catch(ignore);
       }
-      const r = await this.deps.queue.abandon(callId).catch(() => null);
-      if (r) this.log.info({ callId, waitMs: r.waitMs }, "caller abandoned the queue");
-      this.kick();
+      await this.abandon(callId);
       return;
     }
     await this.finish(callId, "caller");
+  }
+
+  /** The caller's place goes (a ringing agent is freed); also for a caller who left while no daemon held it. */
+  async abandon(callId: string): Promise<void> {
+    const r = await this.deps.queue.abandon(callId).catch(() => null);
+    if (r) this.log.info({ callId, waitMs: r.waitMs }, "caller abandoned the queue");
+    this.kick();
   }
 
   private async finish(callId: string, by: "caller" | "agent"): Promise<void> {
@@ -430,14 +487,27 @@ export class QueueHandoff {
     this.byAgentChannel.delete(c.agentChannelId);
     if (by === "caller") this.ari(c.serverId).hangup(c.agentChannelId).catch(ignore);
     if (c.bridgeId) this.ari(c.serverId).destroyBridge(c.bridgeId).catch(ignore);
+    await this.wrapUp(c, this.recovered.delete(callId));
+    this.deps.hooks.ended(c, by);
+    this.kick();
+  }
+
+  /**
+   * The agent goes to wrap-up (then available by itself). For a recovered conversation only if the queue
+   * still has the agent on it: a daemon killed after the wrap-up but before closing the session must not
+   * move the agent off the next call.
+   */
+  private async wrapUp(c: Connected, recovered: boolean): Promise<void> {
     try {
+      if (recovered && !(await onCall(this.deps.queue, c.agentId, c.callId))) {
+        this.log.info({ callId: c.callId, agentId: c.agentId }, "agent no longer on this recovered call; state left as it is");
+        return;
+      }
       const r = await this.deps.queue.agentState(c.agentId, { to: "wrapup" });
       this.deps.hooks.agentStatus?.(c.agentId, { state: r.to as AgentState, ...(r.wrapUpUntil ? { wrapUpUntil: r.wrapUpUntil } : {}) });
     } catch (err) {
       this.log.warn({ err, agentId: c.agentId }, "wrap-up not recorded");
     }
-    this.deps.hooks.ended(c, by);
-    this.kick();
   }
 
   /** Periodic safety net: max-wait timeouts of our callers, then a dispatch round. */

@@ -132,3 +132,49 @@ test("kill -9 while a finished call waits for its disposition: the next daemon w
   await r.start();
   expect(await historyOf(customers, "c-1003", call.channelId)).toMatchObject({ agent: "1001", disposition: "not recorded", queue: "support" });
 }, 60_000);
+
+test("kill -9 during a conversation that goes on: when the caller hangs up, the agent's leg and the bridge go, the agent wraps up and takes the next call", async () => {
+  const { rig: r, customers, queue } = await crmRig({ agents: [agent("1001")], cti: { dispositionGrace: 0 } });
+  r.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+  const first = await r.start();
+  const call = await talking(r, "5551003");
+
+  await r.end(first, "SIGKILL");
+  await r.start();
+  r.sim.pbx.hangup(call.channelId);
+  await waitFor("the agent's leg to be hung up", () => r.sim.pbx.getChannel(call.agentLeg) === undefined);
+  await waitFor("the bridge to be destroyed", () => r.sim.pbx.getBridge(call.bridgeId) === undefined);
+  expect(await historyOf(customers, "c-1003", call.channelId)).toMatchObject({ agent: "1001", disposition: "not recorded" });
+  await takesNextCall(r, queue, "1001", "5551001");
+}, 60_000);
+
+test("kill -9 during a conversation the agent ends while no daemon runs: the next daemon hangs up the caller, the agent wraps up and takes the next call", async () => {
+  const { rig: r, customers, queue } = await crmRig({ agents: [agent("1001")], cti: { dispositionGrace: 0 } });
+  r.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+  const first = await r.start();
+  const call = await talking(r, "5551003");
+
+  await r.end(first, "SIGKILL");
+  r.sim.pbx.hangup(call.agentLeg);
+  await waitFor("the agent's leg to be gone", () => r.sim.pbx.getChannel(call.agentLeg) === undefined);
+  await r.start();
+  await waitFor("the caller to be hung up", () => r.sim.control.getCall(call.channelId)?.phase === "ended");
+  expect(await historyOf(customers, "c-1003", call.channelId)).toMatchObject({ agent: "1001", disposition: "not recorded" });
+  await takesNextCall(r, queue, "1001", "5551001");
+}, 60_000);
+
+test("SIGTERM during a conversation that ends while no daemon runs: the next daemon ends it, the agent wraps up and takes the next call", async () => {
+  const { rig: r, customers, queue } = await crmRig({ agents: [agent("1001")], cti: { dispositionGrace: 0 } });
+  r.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+  const first = await r.start();
+  const call = await talking(r, "5551003");
+
+  await r.end(first, "SIGTERM");
+  r.sim.pbx.hangup(call.channelId);
+  await waitFor("the caller to be gone", () => r.sim.control.getCall(call.channelId)?.phase === "ended");
+  await r.start();
+  await waitFor("the agent's leg to be hung up", () => r.sim.pbx.getChannel(call.agentLeg) === undefined);
+  await waitFor("the bridge to be destroyed", () => r.sim.pbx.getBridge(call.bridgeId) === undefined);
+  expect(await historyOf(customers, "c-1003", call.channelId)).toMatchObject({ agent: "1001", disposition: "not recorded" });
+  await takesNextCall(r, queue, "1001", "5551001");
+}, 60_000);
