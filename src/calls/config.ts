@@ -15,7 +15,11 @@ export const callsConfigSchema = z
     sweepInterval: z.number().positive().max(60).default(1),
     /** Seconds between AMI channel reconciliations that end calls whose hangup was missed (0: only when AMI connects). */
     reconcileInterval: z.number().min(0).max(3600).default(60),
-    /** Seconds between the checks for what a stopped daemon left behind: history entries whose disposition grace is over. */
+    /**
+     * Seconds between the checks for what a stopped daemon left behind: agents the queue holds ringing or
+     * on a call that no daemon's session explains (released at the second check in a row), history entries
+     * whose disposition grace is over.
+     */
     recoveryInterval: z.number().positive().max(3600).default(30),
     /** Dialplan target for calls the IVR cannot handle (unknown tree, engine error, lost session). */
     fallback: z

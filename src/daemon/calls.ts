@@ -1,8 +1,9 @@
 import type { Redis } from "ioredis";
 import { AgentPhones } from "../calls/agent-phones.js";
+import { AgentWatch } from "../calls/agent-watch.js";
 import { CallManager } from "../calls/manager.js";
 import { QueueHandoff } from "../calls/queue-handoff.js";
-import { SessionStore } from "../calls/session-store.js";
+import { SessionDirectory } from "../calls/session-directory.js";
 import type { Config } from "../config/schema.js";
 import type { CrmLookup } from "../crm/lookup.js";
 import type { TreeRegistry } from "../ivr/registry.js";
@@ -42,9 +43,10 @@ export interface Calls extends Running {
 /**
  * The calls: one call manager per server (sessions in Redis under the server's id) and the one queue
  * hand-off they share. The hand-off's verdicts go back to the caller's server; the desk hears of
- * connected and ended calls for the pop and the history.
+ * connected and ended calls for the pop and the history. The agent watch releases agents the queue holds
+ * for calls no daemon has.
  */
-export function startCalls(deps: CallsDeps): Calls {
+export async function startCalls(deps: CallsDeps): Promise<Calls> {
   const { config, links, log } = deps;
   const parts = new RunningParts(log);
   const phones = new AgentPhones(config.agents, deps.homeServer);
@@ -65,12 +67,14 @@ export function startCalls(deps: CallsDeps): Calls {
       agentStatus: (agentId, status) => deps.desk.agentStatus(agentId, status),
     },
   });
+  const sessions = new SessionDirectory(deps.redis, config.redis.keyPrefix);
+  await sessions.register([...links.keys()]);
   const servers = new Map<string, ServerLink>();
   for (const [id, link] of links) {
     const calls = new CallManager({
       ari: link.ari,
       registry: deps.registry,
-      store: new SessionStore(deps.redis, `${config.redis.keyPrefix}${id}:`),
+      store: sessions.store(id),
       handoff,
       crm: deps.crm,
       config: config.calls,
@@ -86,6 +90,20 @@ export function startCalls(deps: CallsDeps): Calls {
   }
   handoff.start();
   parts.addStop(() => handoff.stop());
+  const watch = new AgentWatch({
+    queue: deps.queue,
+    sessions,
+    intervalMs: config.calls.recoveryInterval * 1000,
+    logger: log,
+    released: (was, now) => {
+      deps.desk.agentStatus(was.agentId, now);
+      // a call no session has will never tell the desk it ended: its history is due after the grace
+      if (was.state === "oncall") void deps.desk.closeLater(was.callId, undefined);
+      handoff.kick();
+    },
+  });
+  watch.start();
+  parts.addStop(() => watch.stop());
   return {
     servers,
     handoff,

@@ -48,7 +48,7 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     const desk = parts.add(openDesk({ config, redis: redis.client, crm, jobs: jobs.hub, rules: settings.offerRules, logger: log }));
     const queue = await openQueue(config, redis.client);
     const links = openLinks(settings.gateways);
-    const calls = parts.add(startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, log }));
+    const calls = parts.add(await startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, log }));
     const telephony = parts.add(await connectTelephony({ servers: calls.servers, handoff: calls.handoff, phones: calls.phones, queue, desk, config: config.calls, log }));
     const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, desk, log });
     const web = parts.add(

@@ -178,3 +178,24 @@ test("SIGTERM during a conversation that ends while no daemon runs: the next dae
   expect(await historyOf(customers, "c-1003", call.channelId)).toMatchObject({ agent: "1001", disposition: "not recorded" });
   await takesNextCall(r, queue, "1001", "5551001");
 }, 60_000);
+
+test("agents the queue holds on a call or ringing for a call no daemon has a session of are released and take the next calls", async () => {
+  const { rig: r, queue } = await crmRig({ agents: [agent("1001"), agent("1002")] });
+  for (const id of ["1001", "1002"]) r.sim.control.addAgent({ endpoint: `PJSIP/${id}`, answerDelay: 0.2, talkTime: 600 });
+  // a daemon that died without a trace: 1001 is on a call and 1002 rung for a call nobody knows of
+  for (const ghost of ["ghost-oncall", "ghost-ringing"]) await queue.enqueue({ callId: ghost, queue: "support", lane: "standard", skills: ["support"] });
+  const offers = [await queue.dispatch("support"), await queue.dispatch("support")];
+  const oncall = offers.find((o) => o?.callId === "ghost-oncall")!;
+  await queue.answered(oncall.callId, oncall.agentId);
+  const ringing = offers.find((o) => o?.callId === "ghost-ringing")!;
+  expect(await standing(queue, oncall.agentId)).toMatchObject({ state: "oncall", callId: "ghost-oncall" });
+  expect(await standing(queue, ringing.agentId)).toMatchObject({ state: "ringing", callId: "ghost-ringing" });
+
+  await r.start();
+  await waitFor("both agents to be available", async () => {
+    const { agents } = await queue.status("support");
+    return agents.every((a) => a.state === "available");
+  }, 30_000);
+  const [a, b] = await Promise.all([talking(r, "5551001"), talking(r, "5551002")]);
+  expect([a.agentId, b.agentId].sort()).toEqual(["1001", "1002"]);
+}, 60_000);
