@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../lib/logger.js";
 import type { AgentState } from "../queue/agent-states.js";
-import type { CallerQueue, Offer } from "../queue/index.js";
+import { QueueError, type CallerQueue, type EnqueueResult, type Offer } from "../queue/index.js";
 import type { AriEvent, AriGateway } from "../telephony/index.js";
 import { onCall } from "./agent-ledger.js";
 import type { CallsConfig } from "./config.js";
@@ -144,17 +144,27 @@ export class QueueHandoff {
 
   async join(req: JoinRequest): Promise<"queued" | "empty" | "full"> {
     const lane = req.lane ?? this.defaultLane(req.queue);
-    const r = await this.deps.queue.enqueue({
-      callId: req.callId,
-      queue: req.queue,
-      lane,
-      skills: req.skills,
-      priority: req.priority,
-      ...(req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 }),
-    });
+    const waiter = { callId: req.callId, serverId: req.serverId, channelId: req.channelId, callerNumber: req.callerNumber, callerName: req.callerName ?? "", queue: req.queue, lane };
+    let r: EnqueueResult;
+    try {
+      r = await this.deps.queue.enqueue({
+        callId: req.callId,
+        queue: req.queue,
+        lane,
+        skills: req.skills,
+        priority: req.priority,
+        ...(req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 }),
+      });
+    } catch (err) {
+      // the caller has a place already: a daemon killed after joining but before saving the session, whose
+      // resumed caller comes back to the queue node. The place it earned is the caller's.
+      if (!(err instanceof QueueError && err.code === "SBQ_DUPLICATE_CALL") || (await this.resumeWaiting(waiter)) === "lost") throw err;
+      this.log.info({ callId: req.callId, queue: req.queue }, "caller already had a place in the queue; it keeps it");
+      return "queued";
+    }
     if (r.status !== "queued") return r.status;
     this.log.info({ callId: req.callId, queue: req.queue, lane, position: r.position, ewtMs: r.ewtMs }, "caller queued");
-    this.adopt({ callId: req.callId, serverId: req.serverId, channelId: req.channelId, callerNumber: req.callerNumber, callerName: req.callerName ?? "", queue: req.queue, lane });
+    this.adopt(waiter);
     await this.announce(req.callId, r.position, r.ewtMs);
     this.kick();
     return "queued";

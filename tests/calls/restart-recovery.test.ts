@@ -116,6 +116,21 @@ test("kill -9 while a known caller waits in the queue: after the restart her pop
   expect(await historyOf(customers, "c-1003", channelId)).toMatchObject({ agent: "1001", disposition: "resolved", notes: "after the restart", queue: "support" });
 }, 60_000);
 
+test("a caller whose place is already in the queue (a daemon killed between joining and saving the session) keeps that place and reaches the agent", async () => {
+  const { rig: r, queue } = await crmRig({ agents: [agent("1001")] });
+  r.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
+  r.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
+  await r.start();
+  await waitFor("the queue to see the phone busy", async () => (await standing(queue, "1001"))?.device === "in_use");
+  // what the killed daemon left: the place, under the call's id, that its session never recorded
+  const channelId = "resumed-call-1";
+  await queue.enqueue({ callId: channelId, queue: "support", lane: "standard", skills: ["support"] });
+  r.sim.control.placeCall({ ...patient("5551003"), channelId });
+  await waitFor("the caller to wait in the queue", async () => (await r.sessions.get(channelId))?.engine.status === "queued" && r.sim.control.getCall(channelId)?.phase === "on-hold");
+  r.sim.pbx.setDeviceState("PJSIP/1001", "NOT_INUSE");
+  await waitFor("the caller to be connected to the agent", async () => (await r.sessions.get(channelId))?.agent?.agentId === "1001" && r.sim.control.getCall(channelId)?.phase === "bridged");
+}, 60_000);
+
 test("kill -9 while a finished call waits for its disposition: the next daemon writes its history entry when the grace is over", async () => {
   const GRACE_SECONDS = 8;
   const { rig: r, customers, queue } = await crmRig({ agents: [agent("1001")], cti: { dispositionGrace: GRACE_SECONDS } });
