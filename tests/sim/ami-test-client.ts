@@ -34,10 +34,15 @@ export class RawAmi {
   raw = "";
   readonly closed: Promise<void>;
   private isClosed = false;
+  /** When each chunk arrived (Date.now()) and where it ended in `raw`. */
+  private readonly chunks: Array<{ at: number; end: number }> = [];
 
   private constructor(private readonly socket: net.Socket) {
     socket.setEncoding("utf8");
-    socket.on("data", (d: string) => (this.raw += d));
+    socket.on("data", (d: string) => {
+      this.raw += d;
+      this.chunks.push({ at: Date.now(), end: this.raw.length });
+    });
     socket.on("error", () => {});
     this.closed = new Promise((resolve) =>
       socket.on("close", () => {
@@ -69,6 +74,24 @@ export class RawAmi {
     const body = this.raw.slice(this.banner.length);
     const end = body.lastIndexOf("\r\n\r\n");
     return end < 0 ? [] : parseStream(body.slice(0, end + 4));
+  }
+
+  /** Complete messages received after the banner, each with the time (Date.now()) its last byte arrived. */
+  get timedMessages(): Array<{ msg: Msg; at: number }> {
+    const start = this.banner.length;
+    const out: Array<{ msg: Msg; at: number }> = [];
+    let from = start;
+    let chunk = 0;
+    for (;;) {
+      const end = this.raw.indexOf("\r\n\r\n", from);
+      if (end < 0) return out;
+      const stop = end + 4;
+      while (chunk < this.chunks.length - 1 && this.chunks[chunk]!.end < stop) chunk++;
+      const block = this.raw.slice(from, stop);
+      from = stop;
+      const msg = parseStream(block)[0];
+      if (msg) out.push({ msg, at: this.chunks[chunk]?.at ?? 0 });
+    }
   }
 
   send(text: string | Buffer): void {

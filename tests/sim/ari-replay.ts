@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import WebSocket from "ws";
+import { get, parseStream, RawAmi, type Msg } from "./ami-test-client.js";
 import { IdMap } from "./fidelity.js";
 
 export const FIXTURES = new URL("../fixtures/asterisk/", import.meta.url);
@@ -32,6 +33,27 @@ export interface WsRecord {
   frame?: Record<string, unknown>;
   text?: string;
 }
+
+/**
+ * The AMI side of a timeline with `ami-recv` records (second batch on): an AMI session the replay opens
+ * before the first record, logs in with the recorded session's first action and ends with the rest of
+ * its actions (Logoff) once the timeline is done. Its messages become anchors too: an action that
+ * followed an AMI message in the recording waits for the same message (the n-th of that event name)
+ * from the simulator. Events Asterisk publishes from other threads are not waited for.
+ */
+export interface AmiSide {
+  port: number;
+  /** The recorded session's actions (`loadRecording(name).sent` of ami-replay.ts). */
+  sent: string[];
+  /** Recorded messages the simulator is not expected to send (called once per message, in order): never anchors. */
+  skip?: (m: Msg) => boolean;
+}
+
+/** AMI events whose place among the others varies from run to run: never anchors. */
+const UNANCHORED_AMI = new Set(["DeviceStateChange", "Cdr", "OriginateResponse", "QueueMemberStatus"]);
+
+/** `Event:Newchannel` / `Response:Success`: what an AMI anchor counts. */
+const amiLabel = (m: Msg): string => `${m[0]?.[0] ?? ""}:${m[0]?.[1] ?? ""}`;
 
 export function readJsonl<T>(relPath: string): T[] {
   return readFileSync(new URL(relPath, FIXTURES), "utf8")
@@ -103,16 +125,29 @@ export interface ReplayOutcome {
   /** Simulator frames per connection name. */
   simFrames: Map<string, Array<Record<string, unknown>>>;
   /** Recorded and simulator replies by request id. */
-  responses: Array<{ id: string; method: string; path: string; recorded: WsRecord; sim: HttpResult | undefined }>;
+  responses: Array<{ id: string; method: string; path: string; recorded: WsRecord; sim: HttpResult | undefined; sentAt: number }>;
   idMap: IdMap;
   /** Anchors that never happened in the simulator (the replay went on after a timeout). */
   missedAnchors: string[];
+  /** With `ami`: the recorded AMI messages of the timeline (`ami-recv`, in order) and the simulator's session. */
+  recordedAmi: Msg[];
+  ami?: RawAmi;
+}
+
+export interface WsReplayOptions {
+  ami?: AmiSide;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-export async function replayWsScenario(file: string, baseUrl: string, timeScale: number, anchorTimeoutMs = 4000): Promise<ReplayOutcome> {
+export async function replayWsScenario(file: string, baseUrl: string, timeScale: number, anchorTimeoutMs = 4000, opts: WsReplayOptions = {}): Promise<ReplayOutcome> {
   const records = readJsonl<WsRecord>(`ari-ws/${file}`);
+  const recordedAmi = records.filter((r) => r.kind === "ami-recv" && r.text).flatMap((r) => parseStream(r.text!));
+  const ami = opts.ami ? await RawAmi.connect(opts.ami.port) : undefined;
+  if (ami && opts.ami?.sent[0]) {
+    ami.send(opts.ami.sent[0]);
+    await ami.waitFor((m) => get(m, "Response") !== undefined);
+  }
   const recordedFrames = new Map<string, Array<Record<string, unknown>>>();
   for (const r of records) {
     if (r.kind === "ws-frame" && r.conn && r.frame) {
@@ -129,10 +164,16 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
   const recordedResponses = new Map<string, WsRecord>();
   for (const r of records) if (r.kind === "http-response" && r.id) recordedResponses.set(r.id, r);
 
-  type Anchor = { kind: "start" } | { kind: "frame"; conn: string; count: number; type: string } | { kind: "response"; id: string } | { kind: "open"; conn: string };
+  type Anchor =
+    | { kind: "start" }
+    | { kind: "frame"; conn: string; count: number; type: string }
+    | { kind: "response"; id: string }
+    | { kind: "open"; conn: string }
+    | { kind: "ami"; label: string; count: number };
   let anchor: Anchor = { kind: "start" };
   let anchorT = 0;
   const frameCounts = new Map<string, number>();
+  const amiCounts = new Map<string, number>();
 
   const anchorReached = (a: Anchor): boolean => {
     switch (a.kind) {
@@ -144,6 +185,8 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
         return conns.get(a.conn)?.opened ?? false;
       case "response":
         return responses.some((r) => r.id === a.id && r.sim !== undefined);
+      case "ami":
+        return (ami?.messages.filter((m) => amiLabel(m) === a.label).length ?? 0) >= a.count;
     }
   };
   const waitAnchor = async (a: Anchor): Promise<void> => {
@@ -177,6 +220,19 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
         anchor = { kind: "response", id: rec.id! };
         anchorT = rec.t_ms;
         break;
+      case "ami-recv": {
+        if (!ami) break;
+        for (const m of parseStream(rec.text ?? "")) {
+          const label = amiLabel(m);
+          const n = (amiCounts.get(label) ?? 0) + 1;
+          amiCounts.set(label, n);
+          // replies answer our own actions; events from other threads come when they come
+          if (get(m, "Event") === undefined || UNANCHORED_AMI.has(get(m, "Event")!) || opts.ami?.skip?.(m)) continue;
+          anchor = { kind: "ami", label, count: n };
+          anchorT = rec.t_ms;
+        }
+        break;
+      }
       case "ws-connect": {
         await waitAnchor(anchor);
         await sleep((rec.t_ms - anchorT) * timeScale);
@@ -210,7 +266,7 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
         const id = rec.id!;
         const path = idMap.rewriteToSim(rec.path!);
         const body = rec.body !== undefined ? idMap.rewriteToSim(JSON.stringify(rec.body)) : undefined;
-        const entry = { id, method: rec.method!, path, recorded: recordedResponses.get(id)!, sim: undefined as HttpResult | undefined };
+        const entry = { id, method: rec.method!, path, recorded: recordedResponses.get(id)!, sim: undefined as HttpResult | undefined, sentAt: Date.now() };
         responses.push(entry);
         const p = httpRequest(baseUrl, rec.method!, path, { auth: rec.auth ?? null, ...(body !== undefined ? { body } : {}) })
           .then((res) => {
@@ -230,9 +286,15 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
     }
   }
   await Promise.all(pending.values());
+  if (ami) {
+    // the events the recording's AMI session saw last, then its remaining actions (Logoff)
+    await waitAnchor(anchor);
+    for (const action of opts.ami?.sent.slice(1) ?? []) ami.send(action);
+    await Promise.race([ami.closed, sleep(anchorTimeoutMs)]);
+  }
   await sleep(50);
   for (const c of conns.values()) if (!c.closed) c.ws.terminate();
   const simFrames = new Map<string, Array<Record<string, unknown>>>();
   for (const [name, c] of conns) simFrames.set(name, c.frames);
-  return { recordedFrames, simFrames, responses, idMap, missedAnchors };
+  return { recordedFrames, simFrames, responses, idMap, missedAnchors, recordedAmi, ...(ami ? { ami } : {}) };
 }

@@ -75,6 +75,7 @@ export class Bridging {
     b.channels.push(c.id);
     c.bridgeId = b.id;
     if (c.stasis) this.apps.subscribeBridge(c.stasis.app, b.id);
+    this.shareOldestLinkedId(b);
     this.ctx.emit({ type: "ChannelEnteredBridge", bridge: b.snapshot(), channel: c.snapshot() });
     if (b.channels.length >= 2) {
       for (const id of b.channels) {
@@ -87,7 +88,35 @@ export class Bridging {
         if (member.vars.get("BRIDGEPEER") !== peers) this.vars.set(member, "BRIDGEPEER", peers);
       }
     }
+    if (b.channels.length === 2) this.exchangeConnectedLines(b);
     notifyMedia(c, "bridge");
+  }
+
+  /**
+   * Every channel of a bridge takes the oldest linked id among them, before the entering channel's
+   * BridgeEnter is published (ami-17: the younger caller's BridgeEnter already shows the older's).
+   */
+  private shareOldestLinkedId(b: Bridge): void {
+    const members = b.channels.map((id) => this.ctx.channels.get(id)).filter((m): m is Channel => m !== undefined);
+    const age = (m: Channel): number => this.ctx.channels.get(m.linkedId)?.creationTime ?? m.creationTime;
+    const oldest = members.reduce<Channel | undefined>((o, m) => (o === undefined || age(m) < age(o) ? m : o), undefined);
+    if (oldest) for (const m of members) m.linkedId = oldest.linkedId;
+  }
+
+  /**
+   * Two parties in a bridge: each one's connected line becomes the other's caller id, published where it
+   * changed (ws-14 part 3: ChannelConnectedLine for both, after their BRIDGEPEER).
+   */
+  private exchangeConnectedLines(b: Bridge): void {
+    const [x, y] = b.channels.map((id) => this.ctx.channels.get(id));
+    if (!x || !y) return;
+    const updates: Array<[Channel, Channel]> = [
+      [x, y],
+      [y, x],
+    ];
+    const changed = updates.filter(([m, other]) => m.connected.number !== other.caller.number || m.connected.name !== other.caller.name);
+    for (const [m, other] of changed) m.connected = { ...other.caller };
+    for (const [m] of changed) this.ctx.emit({ type: "ChannelConnectedLine", channel: m.snapshot() });
   }
 
   leave(c: Channel): void {
@@ -101,13 +130,18 @@ export class Bridging {
     this.ctx.emit({ type: "ChannelLeftBridge", bridge: b.snapshot(), channel: c.snapshot() });
   }
 
-  /** ARI DELETE /bridges/{id}: channels still in it leave (and stay in Stasis). */
+  /**
+   * ARI DELETE /bridges/{id}: channels still in it leave (and stay in Stasis): every BRIDGEPEER is
+   * cleared first, then they leave, the last to enter first. Their apps followed the bridge through
+   * them and stop with their leaving, so they see no BridgeDestroyed (ws-14 part 3); an app whose
+   * channels had already hung up in it does (ws-03).
+   */
   destroy(bridgeId: string): void {
     const b = this.mustFind(bridgeId);
-    for (const id of [...b.channels]) {
-      const c = this.ctx.channels.get(id);
-      if (c) this.leave(c);
-    }
+    const members = b.channels.map((id) => this.ctx.channels.get(id)).filter((m): m is Channel => m !== undefined);
+    for (const m of members) if (m.vars.get("BRIDGEPEER")) this.vars.set(m, "BRIDGEPEER", "");
+    for (const m of members.reverse()) this.leave(m);
+    if (members.some((m) => m.stasis)) this.apps.dropBridge(b.id);
     this.close(b);
     this.apps.dropBridge(b.id);
   }

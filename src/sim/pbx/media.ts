@@ -156,6 +156,9 @@ export class Media {
     pb.state = "playing";
     this.ctx.emit({ type: "PlaybackStarted", playback: pb.snapshot() });
     const plan = this.plan(pb.media[pb.index]!);
+    // opening the media replaces the channel's generator: music on hold stops for good, right after
+    // PlaybackStarted (ws-14 / ami-17); it does not come back when the playback ends
+    if (plan !== "stall") this.stopMoh(c);
     if (plan === "fail") {
       this.finishPlayback(pb, "failed");
       return;

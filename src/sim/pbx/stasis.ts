@@ -50,6 +50,8 @@ export class Stasis {
     this.media.dropPlaybacks(c, true);
     if (c.bridgeId) this.bridging.leave(c);
     this.ctx.emit({ type: "StasisEnd", app: appName, channel: c.snapshot() });
+    // the music an app started ends with its stay in the app (ws-14: MusicOnHoldStop after StasisEnd)
+    this.media.stopMoh(c);
     c.stasis = undefined;
     if (fromDialplan) this.apps.unsubscribe(appName, c.id);
     this.vars.set(c, "STASISSTATUS", "SUCCESS");
