@@ -3,7 +3,7 @@
  * each call lived through, list channels and bridges, add and steer agent phones. The HTTP server in
  * `./server.ts` exposes the same operations on loopback.
  */
-import { PbxError, type BridgeSnapshot, type ChannelSnapshot, type SimPbx } from "../pbx.js";
+import { PbxError, type BridgeSnapshot, type ChannelSnapshot, type HearingTimeline, type SimPbx } from "../pbx.js";
 import { AgentPhone, type AgentView } from "../scenario/agent.js";
 import type { CallRecord } from "../scenario/call-record.js";
 import { CallerSession } from "../scenario/caller.js";
@@ -109,6 +109,15 @@ export class SimControl {
 
   listBridges(): BridgeSnapshot[] {
     return this.pbx.listBridges();
+  }
+
+  /**
+   * What a channel (a caller, an agent leg, any channel) has heard so far, span by span, with `now`:
+   * the PBX's simulated clock (ms since it started) that the spans are on.
+   */
+  hearing(channelId: string): (HearingTimeline & { now: number }) | undefined {
+    const t = this.pbx.hearing(channelId);
+    return t ? { ...t, now: this.pbx.simNow() } : undefined;
   }
 
   /** Adds (or replaces) an agent phone with the given behaviour. */

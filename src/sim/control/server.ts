@@ -7,6 +7,7 @@
  * | GET | /calls | every call the API knows (live and recently ended), in brief |
  * | GET | /calls/:id | the call's record: state, heard media, DTMF sent, bridges, hangup |
  * | GET | /channels, /bridges | the PBX's channels and bridges (snapshots) |
+ * | GET | /channels/:id/hearing | what the channel heard: prompt, music on hold, bridged, silence spans (simulated ms) |
  * | GET | /agents, /agents/:endpoint | agent phones and their device state |
  * | POST | /agents/:endpoint | register/unregister, change behaviour (adds an unknown endpoint) |
  *
@@ -107,6 +108,12 @@ export async function startControlServer(control: () => SimControl, opts: Contro
     if (head === "channels" && rest.length === 0) {
       allow(["GET"]);
       return { status: 200, body: c.listChannels() };
+    }
+    if (head === "channels" && rest.length === 2 && rest[1] === "hearing") {
+      allow(["GET"]);
+      const t = c.hearing(rest[0]!);
+      if (!t) throw new HttpError(404, "Channel not found");
+      return { status: 200, body: t };
     }
     if (head === "bridges" && rest.length === 0) {
       allow(["GET"]);

@@ -10,9 +10,15 @@ export class Scheduler {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly immediates = new Set<NodeJS.Immediate>();
   private stopped = false;
+  private readonly origin = performance.now();
 
   constructor(readonly timeScale = 1) {
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a positive number, got ${timeScale}`);
+  }
+
+  /** Simulated ms since this scheduler (the PBX) started: real time divided by the time scale. */
+  now(): number {
+    return (performance.now() - this.origin) / this.timeScale;
   }
 
   get isStopped(): boolean {

@@ -94,7 +94,10 @@ function mediaApps(p: BuiltinAppParts): Record<string, ChannelApp> {
         const plan = p.media.plan(`sound:${file}`);
         if (plan === "fail" || plan === "stall") continue;
         notifyMedia(c, "playback");
-        if (!(await p.scheduler.sleep(plan, c.abort.signal))) return HANGUP;
+        p.media.dialplanPrompt(c, `sound:${file}`);
+        const played = await p.scheduler.sleep(plan, c.abort.signal);
+        p.media.dialplanPrompt(c, undefined);
+        if (!played) return HANGUP;
       }
       return NEXT;
     },

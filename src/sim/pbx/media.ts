@@ -23,6 +23,13 @@ export function notifyMedia(c: Channel, what: string): void {
 export class Media {
   private readonly playbacks = new Map<string, Playback>();
   private readonly channelPlaybacks = new Map<string, Playback[]>();
+  /** What the dialplan's Playback() plays to a channel now, by channel id. */
+  private readonly dialplanPrompts = new Map<string, string>();
+  /**
+   * Told when what a channel hears changes without an event of its own (a playback paused or stalled,
+   * the dialplan's Playback()); the hearing timelines listen.
+   */
+  onAudibleChange: (c: Channel) => void = () => {};
 
   constructor(
     private readonly ctx: PbxContext,
@@ -87,6 +94,7 @@ export class Media {
         if (operation === "unpause") {
           pb.state = "playing";
           this.runMediaTimer(pb, pb.remainingMs);
+          this.audibleChanged(pb);
           return;
         }
         return conflict();
@@ -117,6 +125,25 @@ export class Media {
   clear(): void {
     this.playbacks.clear();
     this.channelPlaybacks.clear();
+    this.dialplanPrompts.clear();
+  }
+
+  /** The media playing to `c` now: its active ARI playback (not paused, not stalled) or the dialplan's Playback(). */
+  audible(c: Channel): { media: string; playbackId?: string } | undefined {
+    const pb = this.channelPlaybacks.get(c.id)?.[0];
+    if (pb && !pb.stalled && (pb.state === "playing" || pb.state === "continuing")) return { media: pb.media[pb.index]!, playbackId: pb.id };
+    const d = this.dialplanPrompts.get(c.id);
+    return d === undefined ? undefined : { media: d };
+  }
+
+  /** The dialplan's Playback() starts `uri` on `c` (stopping its music, as any media does), or ends (undefined). */
+  dialplanPrompt(c: Channel, uri: string | undefined): void {
+    if (uri === undefined) this.dialplanPrompts.delete(c.id);
+    else {
+      this.stopMoh(c);
+      this.dialplanPrompts.set(c.id, uri);
+    }
+    this.onAudibleChange(c);
   }
 
   private controlPlaying(pb: Playback, operation: string): void {
@@ -131,6 +158,7 @@ export class Media {
       pb.cancelTimer = undefined;
       pb.remainingMs = remaining;
       pb.state = "paused";
+      this.audibleChanged(pb);
       return;
     }
     if (operation === "restart") return this.runMediaTimer(pb, totalMs);
@@ -143,6 +171,11 @@ export class Media {
       return;
     }
     return this.runMediaTimer(pb, remaining - SKIP_MS);
+  }
+
+  private audibleChanged(pb: Playback): void {
+    const c = this.ctx.channels.get(pb.channelId);
+    if (c) this.onAudibleChange(c);
   }
 
   private startPlayback(pb: Playback): void {
@@ -166,6 +199,7 @@ export class Media {
     notifyMedia(c, "playback");
     if (plan === "stall") {
       pb.stalled = true;
+      this.onAudibleChange(c);
       return;
     }
     this.runMediaTimer(pb, plan);
