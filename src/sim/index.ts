@@ -14,11 +14,13 @@ import { SimPbx, type SimPbxOptions } from "./pbx.js";
 import { startAriServer, type AriServer, type AriServerOptions } from "./ari/server.js";
 import type { Credentials } from "./ari/http.js";
 import { startAmiServer } from "./ami/server.js";
+import type { AmiUsers } from "./ami/accounts.js";
 import { SimControl, type SimControlOptions } from "./control/api.js";
 import { startControlServer, type ControlServer, type ControlServerOptions } from "./control/server.js";
 
 export { startAmiServer } from "./ami/server.js";
 export type { AmiServer } from "./ami/server.js";
+export type { AmiUser, AmiUsers } from "./ami/accounts.js";
 
 export * from "./pbx.js";
 export type { AriServer, AriServerOptions } from "./ari/server.js";
@@ -32,8 +34,8 @@ export interface AmiServerOptions {
   host: string;
   /** 0: any free port. */
   port: number;
-  /** AMI users (manager.conf): `{ user: secret }` or a list. */
-  users: Credentials;
+  /** AMI users (manager.conf): `{ user: secret }`, a list, or sections with `read`/`write`/`eventfilter`. */
+  users: AmiUsers;
   /** Restarts the whole simulator (CLI `core restart now` over AMI `Command`). */
   restart?: () => void;
 }
@@ -58,8 +60,8 @@ export interface SimulatorOptions extends SimPbxOptions {
   users: Credentials;
   /** AMI port (default 0: a free port); only used when an AMI server is available. */
   amiPort?: number;
-  /** AMI users (manager.conf); default: the ARI users. */
-  amiUsers?: Credentials;
+  /** AMI users (manager.conf, with `read`/`write`/`eventfilter` if wanted); default: the ARI users. */
+  amiUsers?: AmiUsers;
   /**
    * The AMI server to start with the PBX. Default: `startAmiServer` from `src/sim/ami/server.ts`;
    * `false` for ARI only.

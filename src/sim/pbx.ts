@@ -24,27 +24,26 @@
  */
 import { Dialplan, recordedDialplan, type DialplanSpec } from "./model/dialplan.js";
 import type { PbxEventListener } from "./model/events.js";
-import type { HearingTimeline } from "./model/hearing.js";
 import type { MediaOptions } from "./model/media.js";
-import type { EndpointConfig, SimCall } from "./model/phone.js";
+import type { EndpointConfig, EndpointSnapshot, SimCall } from "./model/phone.js";
 import { recordedQueues, type QueueConfig, type QueueMemberConfig, type QueueMemberSnapshot, type QueueSnapshot } from "./model/queue.js";
 import { Scheduler } from "./model/scheduler.js";
 import { CAUSE, type BridgeSnapshot, type ChannelSnapshot, type DeviceState, type PlaybackSnapshot } from "./model/types.js";
 import { Bridging } from "./pbx/bridging.js";
 import { ChannelCore } from "./pbx/channels.js";
 import { PbxContext } from "./pbx/context.js";
-import { Devices, type EndpointListing } from "./pbx/devices.js";
+import { Devices } from "./pbx/devices.js";
 import { installBuiltinApps } from "./pbx/dialplan-apps.js";
 import { DialplanRunner, type AppInvocation, type DialplanAppResult } from "./pbx/dialplan-runner.js";
-import { Hearing } from "./pbx/hearing.js";
 import { Media } from "./pbx/media.js";
 import { Originator, type OriginateHandle, type OriginateRequest } from "./pbx/originate.js";
 import { Phones, type PlaceCallRequest } from "./pbx/phones.js";
 import { QueueApp } from "./pbx/queue-app.js";
 import { MemberDialer } from "./pbx/queue-dialer.js";
 import { Queues } from "./pbx/queues.js";
+import { Registrar, type RegisterOptions } from "./pbx/registrar.js";
 import { Stasis } from "./pbx/stasis.js";
-import { StasisApps, type StasisAppInfo } from "./pbx/stasis-apps.js";
+import { StasisApps, type EventSourceKind, type StasisAppInfo } from "./pbx/stasis-apps.js";
 import { ChannelVariables } from "./pbx/variables.js";
 
 export * from "./model/types.js";
@@ -52,16 +51,15 @@ export type * from "./model/events.js";
 export type { DialplanSpec, PriorityStep, ContextSpec, AppDataSpec, VarGetter } from "./model/dialplan.js";
 export { recordedDialplan } from "./model/dialplan.js";
 export type { MediaOptions } from "./model/media.js";
-export type { Heard, HeardKind, HeardSpan, HearingTimeline } from "./model/hearing.js";
-export { spansOf } from "./model/hearing.js";
 export type { QueueConfig, QueueMemberConfig, QueueMemberSnapshot, QueueSnapshot, QueueEntrySnapshot } from "./model/queue.js";
 export { MEMBER_STATUS, recordedQueues } from "./model/queue.js";
-export type { EndpointConfig, SimCall } from "./model/phone.js";
+export type { ContactSnapshot, EndpointConfig, EndpointSnapshot, SimCall } from "./model/phone.js";
 export { PbxError, type PbxErrorCode } from "./pbx/errors.js";
 export type { DialplanAppResult } from "./pbx/dialplan-runner.js";
 export type { OriginateRequest, OriginateOutcome, OriginateHandle } from "./pbx/originate.js";
 export type { PlaceCallRequest } from "./pbx/phones.js";
-export type { StasisAppInfo } from "./pbx/stasis-apps.js";
+export type { EventSourceKind, StasisAppInfo } from "./pbx/stasis-apps.js";
+export type { RegisterOptions } from "./pbx/registrar.js";
 export type { VariableList } from "./pbx/variables.js";
 
 export const ASTERISK_VERSION = "22.10.1";
@@ -87,8 +85,6 @@ export interface SimPbxOptions {
   answerMediaWaitMs?: number;
   /** Queues for the Queue() application (default: the recorded `support` queue). */
   queues?: QueueConfig[];
-  /** What-each-channel-heard timelines kept after their channels ended (default 10000, oldest dropped first). */
-  keepHearing?: number;
 }
 
 /** A dialplan application: returns what the pbx loop does next. */
@@ -110,7 +106,6 @@ export class SimPbx {
   private readonly devices: Devices;
   private readonly vars: ChannelVariables;
   private readonly media: Media;
-  private readonly heard: Hearing;
   private readonly bridging: Bridging;
   private readonly channels: ChannelCore;
   private readonly runner: DialplanRunner;
@@ -118,6 +113,7 @@ export class SimPbx {
   private readonly phones: Phones;
   private readonly originator: Originator;
   private readonly queues: Queues;
+  private readonly registrar: Registrar;
 
   constructor(opts: SimPbxOptions = {}) {
     this.scheduler = new Scheduler(opts.timeScale ?? 1);
@@ -130,9 +126,9 @@ export class SimPbx {
     const apps = (this.apps = new StasisApps());
     const ctx = (this.ctx = new PbxContext(this.scheduler, this.dialplan, (e) => apps.recipients(e)));
     const devices = (this.devices = new Devices(ctx));
+    this.registrar = new Registrar(ctx, devices);
     const vars = (this.vars = new ChannelVariables(ctx));
     const media = (this.media = new Media(ctx, opts.media ?? {}));
-    this.heard = new Hearing(ctx, media, opts.keepHearing);
     const bridging = (this.bridging = new Bridging(ctx, vars, apps));
     const channels = (this.channels = new ChannelCore(ctx, { systemName: this.systemName, devices, media, bridging, apps }));
     const runner = (this.runner = new DialplanRunner(ctx, channels, vars));
@@ -257,7 +253,11 @@ export class SimPbx {
 
   // ---------------------------------------------------------------- endpoints (simulated phones)
 
-  /** Registers (or replaces) a simulated phone such as `PJSIP/1001`. */
+  /**
+   * Configures (or replaces) an endpoint such as `PJSIP/1001` and the phone behind it, as pjsip.conf
+   * does at startup: registered or not (`online`), or with a static contact. Publishes no
+   * registration events (see `registerEndpoint`).
+   */
   addEndpoint(config: EndpointConfig): void {
     this.devices.addEndpoint(config);
   }
@@ -266,12 +266,35 @@ export class SimPbx {
     this.devices.removeEndpoint(tech, resource);
   }
 
-  setEndpointOnline(tech: string, resource: string, online: boolean): void {
-    this.devices.setEndpointOnline(tech, resource, online);
+  /**
+   * The phone registers its contact: ChallengeSent/SuccessfulAuth, ContactStatusChange (NonQualified),
+   * EndpointStateChange online, PeerStatusChange Reachable, device state NOT_INUSE, then the qualified
+   * contact (Reachable). Registered already: a refresh (the security events only). Throws `not-found`.
+   */
+  registerEndpoint(tech: string, resource: string, opts: RegisterOptions = {}): void {
+    this.registrar.register(tech, resource, opts);
   }
 
-  listEndpoints(): EndpointListing[] {
-    return this.devices.listEndpoints();
+  /** The phone unregisters: EndpointStateChange offline, PeerStatusChange Unreachable, contact Removed, UNAVAILABLE. */
+  unregisterEndpoint(tech: string, resource: string): void {
+    this.registrar.unregister(tech, resource);
+  }
+
+  /** Registers or unregisters the phone (with the events of `registerEndpoint` / `unregisterEndpoint`). */
+  setEndpointOnline(tech: string, resource: string, online: boolean): void {
+    if (!this.devices.endpoint(`${tech}/${resource}`)) return;
+    if (online) this.registrar.register(tech, resource);
+    else this.registrar.unregister(tech, resource);
+  }
+
+  /** ARI `GET /endpoints[/{tech}]`: configured endpoints by technology and resource. */
+  listEndpoints(tech?: string): EndpointSnapshot[] {
+    return this.devices.endpointSnapshots(tech);
+  }
+
+  /** ARI `GET /endpoints/{tech}/{resource}`, or undefined when not configured. */
+  getEndpoint(tech: string, resource: string): EndpointSnapshot | undefined {
+    return this.devices.endpointSnapshot(`${tech}/${resource}`);
   }
 
   // ---------------------------------------------------------------- dialplan
@@ -333,20 +356,6 @@ export class SimPbx {
     return this.channels.find(idOrName)?.mohClass;
   }
 
-  /**
-   * What the channel has heard so far, span by span: a prompt, music on hold, the other parties of its
-   * bridge, or silence, from and to in simulated ms since the PBX started (`simNow()`); kept after the
-   * channel ends. `spansOf(timeline, { from, to, now })` picks the silences (or other kinds) in a window.
-   */
-  hearing(channelId: string): HearingTimeline | undefined {
-    return this.heard.timeline(channelId);
-  }
-
-  /** Simulated ms since the PBX started: the clock of `hearing()`. */
-  simNow(): number {
-    return this.scheduler.now();
-  }
-
   // ---------------------------------------------------------------- Stasis apps
 
   /**
@@ -364,6 +373,35 @@ export class SimPbx {
 
   getApp(name: string): StasisAppInfo | undefined {
     return this.apps.info(name);
+  }
+
+  /**
+   * ARI `POST /applications/{app}/subscription`: follow a channel, bridge, endpoint (`PJSIP/1001` or a
+   * technology, `PJSIP`) or device. "no-app", or "no-source" when it does not exist.
+   */
+  subscribeApp(app: string, kind: EventSourceKind, id: string): "ok" | "no-app" | "no-source" {
+    if (!this.apps.info(app)) return "no-app";
+    if (!this.eventSourceExists(kind, id)) return "no-source";
+    this.apps.subscribeSource(app, kind, id);
+    return "ok";
+  }
+
+  /** ARI `DELETE /applications/{app}/subscription`. */
+  unsubscribeApp(app: string, kind: EventSourceKind, id: string): "ok" | "no-app" | "not-subscribed" {
+    return this.apps.unsubscribeSource(app, kind, id);
+  }
+
+  private eventSourceExists(kind: EventSourceKind, id: string): boolean {
+    switch (kind) {
+      case "channel":
+        return this.ctx.channels.has(id);
+      case "bridge":
+        return this.ctx.bridges.has(id);
+      case "endpoint":
+        return id.includes("/") ? this.devices.endpoint(id) !== undefined : this.devices.endpointSnapshots(id).length > 0;
+      case "deviceState":
+        return id !== "";
+    }
   }
 
   listApps(): StasisAppInfo[] {

@@ -136,6 +136,12 @@ export interface ReplayOutcome {
 
 export interface WsReplayOptions {
   ami?: AmiSide;
+  /**
+   * A `note` of the timeline (what the recording client did besides REST and WebSocket, e.g.
+   * "starting baresip for 1002 (registers)"), at its recorded moment: after the observation before
+   * it and the recorded gap. The replay goes on once the hook has finished.
+   */
+  onNote?: (text: string) => void | Promise<void>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -279,6 +285,13 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
             return undefined;
           });
         pending.set(id, p);
+        break;
+      }
+      case "note": {
+        if (!opts.onNote) break;
+        await waitAnchor(anchor);
+        await sleep((rec.t_ms - anchorT) * timeScale);
+        await opts.onNote(rec.text ?? "");
         break;
       }
       default:

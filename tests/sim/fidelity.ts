@@ -157,6 +157,11 @@ export class IdMap {
     return this.toSim.get(recorded);
   }
 
+  /** Every learned pair, `[recorded, simulator]`, in the order they were learned. */
+  pairs(): Array<[string, string]> {
+    return [...this.toSim];
+  }
+
   /** Replaces every known recorded id in `s` by its simulator id (longest ids first). */
   rewriteToSim(s: string): string {
     return rewrite(s, this.toSim);

@@ -51,6 +51,8 @@ describe("AmiGateway with the simulator", () => {
     expect((await gw.ping()).timestamp).toMatch(/^\d+\.\d+$/);
 
     expect(await gw.coreShowChannels()).toEqual([]);
+    // a configured endpoint: only those are in Asterisk's device-state cache (DeviceStateList)
+    sim.pbx.addEndpoint({ tech: "PJSIP", resource: "2000" });
     sim.pbx.placeCall({ from: "PJSIP/2000", context: "caller-hold", exten: "s", callerId: "Waiting Caller <5559000>" });
     await waitFor("channel up", () => sim.pbx.listChannels().length === 1);
     const rows = await gw.coreShowChannels();

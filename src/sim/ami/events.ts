@@ -15,8 +15,14 @@ import type { AmiEvent, TranslateOptions, Translator, TranslatorTable } from "./
 
 export type { AmiEvent, TranslateOptions } from "./events/types.js";
 
-export function eventText(e: AmiEvent): string {
-  return serialize([["Event", e.name], ["Privilege", privilegeText(e.category)], ...e.fields]);
+/**
+ * An unsolicited event as a manager session receives it. With asterisk.conf `systemname` set, a
+ * `SystemName:` line follows `Privilege:` (ami-15, ami-19; list items and replies have none).
+ */
+export function eventText(e: AmiEvent, systemName = ""): string {
+  const head: FieldList = [["Event", e.name], ["Privilege", privilegeText(e.category)]];
+  if (systemName !== "") head.push(["SystemName", systemName]);
+  return serialize([...head, ...e.fields]);
 }
 
 /** Every family's translators; a core event type in none of them has no AMI event. */

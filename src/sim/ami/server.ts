@@ -11,8 +11,8 @@
  * event mask includes its class. Sessions run their actions one at a time (`session.ts`).
  */
 import net from "node:net";
-import { credentialCheck, type Credentials } from "../ari/http.js";
 import type { PbxEvent, SimPbx } from "../pbx.js";
+import { amiAccounts, type AmiUsers } from "./accounts.js";
 import { ActionTable, BUILTIN_ACTIONS, type AmiServerContext, type CallCounters } from "./actions/index.js";
 import { eventText, originateResponse, translate, type AmiEvent, type PendingOriginate } from "./events.js";
 import { classBit } from "./privileges.js";
@@ -23,8 +23,11 @@ export interface AmiServerOptions {
   host?: string;
   /** Port (default 0: any free port). */
   port?: number;
-  /** manager.conf users: `{ user: secret }` or a list; each may read and write every class. */
-  users: Credentials;
+  /**
+   * manager.conf users: `{ user: secret }` or a list (`{ user, password }`, each may read and write
+   * every class), or sections with `read`, `write` and `eventfilter`.
+   */
+  users: AmiUsers;
   /** Wait before answering a failed login, simulated ms (Asterisk: 1000; scaled by the PBX's timeScale). */
   authFailureDelayMs?: number;
   /** Post CDRs of unanswered calls (cdr.conf `unanswered`, default false as in Asterisk). */
@@ -80,19 +83,22 @@ export async function startAmiServer(pbx: SimPbx, opts: AmiServerOptions): Promi
   const pending = new Map<string, PendingOriginate>();
   const counter = new CallCounter();
   const table = new ActionTable(BUILTIN_ACTIONS);
-  const checkLogin = credentialCheck(opts.users);
+  const accounts = amiAccounts(opts.users);
   let originateSeq = 0;
 
   const broadcast = (event: AmiEvent): void => {
     if (sessions.size === 0) return;
-    const text = eventText(event);
+    const text = eventText(event, pbx.systemName);
     const bit = classBit(event.category);
     for (const s of sessions) s.deliver(bit, text);
   };
 
   const context: AmiServerContext = {
     pbx,
-    checkLogin: (user, secret) => user !== "" && checkLogin(user, secret),
+    account: (user, secret) => {
+      const a = user !== "" ? accounts.get(user) : undefined;
+      return a && a.secret === secret ? a : undefined;
+    },
     authFailureDelayMs: (opts.authFailureDelayMs ?? 1000) * pbx.scheduler.timeScale,
     broadcast,
     trackOriginate(p) {

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type net from "node:net";
+import { EventFilter, type AmiAccount } from "./accounts.js";
 import { AmiFramer, type Framed } from "./framer.js";
 import { ALL_CLASSES } from "./privileges.js";
 import { BANNER, error, type ClientMessage } from "./wire.js";
@@ -49,6 +50,10 @@ export class AmiSession {
   eventMask = ALL_CLASSES;
   /** Event classes the user may read (manager.conf `read=`). */
   readMask = ALL_CLASSES;
+  /** Classes of actions the user may run (manager.conf `write=`). */
+  writeMask = ALL_CLASSES;
+  /** The user's `eventfilter=` lines: applied to unsolicited events only. */
+  filter = new EventFilter();
   /** Looks like Asterisk's session pointer, `0x7f00300038a0`. */
   readonly sessionId = `0x${randomBytes(6).toString("hex").replace(/^0+/, "")}`;
   readonly startedAt = Date.now();
@@ -97,10 +102,13 @@ export class AmiSession {
     this.closeListeners.push(fn);
   }
 
-  /** Marks the session logged in (stops the login timer). */
-  loggedIn(username: string): void {
+  /** Marks the session logged in with the user's permissions and filter (stops the login timer). */
+  loggedIn(username: string, account: AmiAccount): void {
     this.authenticated = true;
     this.username = username;
+    this.readMask = account.readMask;
+    this.writeMask = account.writeMask;
+    this.filter = account.filter;
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = undefined;
   }
@@ -112,10 +120,11 @@ export class AmiSession {
     if (this.socket.writableLength > this.limits.maxWriteBufferBytes) this.destroy();
   }
 
-  /** An event for this session: `bit` is its class. Held while an action runs. */
+  /** An unsolicited event for this session: `bit` is its class. Held while an action runs. */
   deliver(bit: number, text: string): void {
     if (this.closed || !this.authenticated) return;
     if ((this.eventMask & bit) === 0 || (this.readMask & bit) === 0) return;
+    if (!this.filter.passes(text)) return;
     if (!this.busy) return this.write(text);
     // held events count against the same bound as unread output
     this.heldBytes += text.length;

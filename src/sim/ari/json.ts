@@ -1,5 +1,5 @@
 /** ARI JSON shapes (field names, order and types as Asterisk 22 sends them). */
-import type { BridgeSnapshot, ChannelSnapshot, PbxEvent, PlaybackSnapshot } from "../pbx.js";
+import type { BridgeSnapshot, ChannelSnapshot, EndpointSnapshot, PbxEvent, PlaybackSnapshot } from "../pbx.js";
 
 /** `2026-11-22T11:06:12.632+0000` (UTC). */
 export function ariTime(ms: number): string {
@@ -39,6 +39,10 @@ export function bridgeJson(b: BridgeSnapshot): Record<string, unknown> {
     creationtime: ariTime(b.creationTime),
     video_mode: b.videoMode,
   };
+}
+
+export function endpointJson(e: EndpointSnapshot): Record<string, unknown> {
+  return { technology: e.technology, resource: e.resource, state: e.state, channel_ids: [...e.channelIds] };
 }
 
 export function playbackJson(p: PlaybackSnapshot): Record<string, unknown> {
@@ -138,6 +142,16 @@ export function eventFrame(event: PbxEvent, app: string, asteriskId: string): Re
     case "PlaybackContinuing":
     case "PlaybackFinished":
       return { type: event.type, timestamp: ts, playback: playbackJson(event.playback), ...tail };
+    case "EndpointStateChange":
+      return { type: event.type, timestamp: ts, endpoint: endpointJson(event.endpoint), ...tail };
+    case "PeerStatusChange":
+      return { type: event.type, timestamp: ts, endpoint: endpointJson(event.endpoint), peer: { peer_status: event.peerStatus }, ...tail };
+    case "ContactStatusChange": {
+      const c = event.contact;
+      // roundtrip_usec is a string on the wire (recorded)
+      const contactInfo = { uri: c.uri, contact_status: c.status, aor: c.aor, roundtrip_usec: String(c.roundtripUsec) };
+      return { type: event.type, timestamp: ts, endpoint: endpointJson(event.endpoint), contact_info: contactInfo, ...tail };
+    }
     case "DeviceStateChanged":
       return {
         type: "DeviceStateChanged",

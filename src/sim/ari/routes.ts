@@ -5,6 +5,7 @@
 import { ARI_HANGUP_REASONS, ASTERISK_VERSION, PbxError, type SimPbx } from "../pbx.js";
 import { ariTime, bridgeJson, channelJson, playbackJson } from "./json.js";
 import type { Reply } from "./http.js";
+import { applicationJson, ENDPOINT_ROUTES } from "./routes-endpoints.js";
 import { resourceJson, resourcesJson } from "./swagger.js";
 
 export interface RequestContext {
@@ -129,18 +130,6 @@ function play(pbx: SimPbx, ctx: RequestContext, playbackId: string | undefined):
   const lang = ctx.params.get("lang") || undefined;
   const pb = pbx.play(id, media, { ...(playbackId ? { playbackId } : {}), ...(lang ? { lang } : {}) });
   return { status: 201, json: playbackJson(pb), headers: [["Location", `/ari/playbacks/${pb.id}`]] };
-}
-
-function applicationJson(a: { name: string; channelIds: string[]; bridgeIds: string[] }): Record<string, unknown> {
-  return {
-    name: a.name,
-    channel_ids: a.channelIds,
-    bridge_ids: a.bridgeIds,
-    endpoint_ids: [],
-    device_names: [],
-    events_allowed: [],
-    events_disallowed: [],
-  };
 }
 
 function hangupCause(ctx: RequestContext): number | Reply {
@@ -489,7 +478,7 @@ const ROUTES: Array<[string, Array<[string, Handler]>]> = [
   ],
 ];
 
-const COMPILED: Route[] = ROUTES.map(([pattern, methods]) => ({ pattern: pattern.split("/"), methods }));
+const COMPILED: Route[] = [...ROUTES, ...ENDPOINT_ROUTES].map(([pattern, methods]) => ({ pattern: pattern.split("/"), methods }));
 
 export type RouteMatch =
   | { kind: "ok"; handler: Handler; path: Record<string, string> }

@@ -12,11 +12,12 @@ import { asterisk } from "./swagger/asterisk.js";
 import { bridges } from "./swagger/bridges.js";
 import { channels } from "./swagger/channels.js";
 import type { Resource } from "./swagger/declaration.js";
+import { endpoints } from "./swagger/endpoints.js";
 import { events } from "./swagger/events.js";
 import { playbacks } from "./swagger/playbacks.js";
 
 /** In resources.json's order. */
-const RESOURCES: Resource[] = [asterisk, channels, bridges, playbacks, events, applications];
+const RESOURCES: Resource[] = [asterisk, endpoints, channels, bridges, playbacks, events, applications];
 
 const API_VERSION = "10.0.0";
 

@@ -116,6 +116,8 @@ export interface DialInfo {
   onFail: (cause: number) => void;
   /** The channel that dials (Queue, Dial); absent for an originate. */
   caller?: Channel;
+  /** Publishes the pending Dial RINGING now (the far end answers before it went out). */
+  flushRinging?: () => void;
 }
 
 /** Hooks for the far end of a non-Local channel (a simulated phone), see `EndpointBehavior`. */

@@ -18,6 +18,7 @@ import type {
   DeviceState,
   PlaybackSnapshot,
 } from "./types.js";
+import type { ContactSnapshot, EndpointSnapshot } from "./phone.js";
 import type { QueueMemberSnapshot } from "./queue.js";
 
 interface Base {
@@ -215,6 +216,45 @@ export interface DeviceStateChangedEvent extends Base {
   state: DeviceState;
 }
 
+/**
+ * ARI `EndpointStateChange` (to apps subscribed to the endpoint or its technology): a new snapshot of
+ * the endpoint, published when it comes online or goes offline and when a channel is added to it or
+ * removed from it. No AMI event (AMI has `PeerStatus`).
+ */
+export interface EndpointStateChangeEvent extends Base {
+  type: "EndpointStateChange";
+  endpoint: EndpointSnapshot;
+}
+
+/** ARI `PeerStatusChange`; AMI `PeerStatus` (class system). */
+export interface PeerStatusChangeEvent extends Base {
+  type: "PeerStatusChange";
+  endpoint: EndpointSnapshot;
+  peerStatus: "Reachable" | "Unreachable";
+}
+
+/** ARI `ContactStatusChange`; AMI `ContactStatus` (class system). */
+export interface ContactStatusChangeEvent extends Base {
+  type: "ContactStatusChange";
+  endpoint: EndpointSnapshot;
+  contact: ContactSnapshot;
+}
+
+/**
+ * A security event of the SIP stack (AMI only, class security): `ChallengeSent` when Asterisk
+ * answers a REGISTER with 401 and a challenge, `SuccessfulAuth` when the next one authenticates.
+ */
+export interface SipSecurityEvent extends Base {
+  type: "SipSecurity";
+  name: "ChallengeSent" | "SuccessfulAuth";
+  accountId: string;
+  /** The SIP dialog's id (AMI `SessionID`). */
+  sessionId: string;
+  /** `IPV4/UDP/127.0.0.1/5060`. */
+  localAddress: string;
+  remoteAddress: string;
+}
+
 /** AMI `Cdr`: one record per channel, posted when it is destroyed. */
 export interface CdrEvent extends Base {
   type: "Cdr";
@@ -324,6 +364,10 @@ export type PbxEvent =
   | StasisStartEvent
   | StasisEndEvent
   | DeviceStateChangedEvent
+  | EndpointStateChangeEvent
+  | PeerStatusChangeEvent
+  | ContactStatusChangeEvent
+  | SipSecurityEvent
   | CdrEvent
   | OriginateResultEvent
   | ShutdownEvent

@@ -25,12 +25,45 @@ export interface SimCall {
   readonly done: Promise<number>;
 }
 
-/** A simulated phone registered on the PBX (e.g. `PJSIP/1001`). */
+/** An endpoint as ARI shows it (`GET /endpoints`, `EndpointStateChange`). */
+export interface EndpointSnapshot {
+  technology: string;
+  resource: string;
+  /** `online` while registered (or with a static contact), `offline` when configured but not registered. */
+  state: "online" | "offline" | "unknown";
+  /** The endpoint's live channels. */
+  channelIds: string[];
+}
+
+/** A contact of an endpoint's AOR, as `ContactStatusChange` / AMI `ContactStatus` show it. */
+export interface ContactSnapshot {
+  uri: string;
+  status: "NonQualified" | "Reachable" | "Unreachable" | "Removed" | "Unknown";
+  aor: string;
+  /** Round trip of the last qualify (OPTIONS), microseconds; 0 before one. */
+  roundtripUsec: number;
+}
+
+/**
+ * A configured endpoint (pjsip.conf `type=endpoint` with its AOR), optionally a simulated phone behind
+ * it (e.g. `PJSIP/1001`).
+ */
 export interface EndpointConfig {
   tech: string;
   resource: string;
-  /** Registered / reachable. Offline endpoints are UNAVAILABLE and calls to them fail (cause 20). */
+  /**
+   * Registered (default true). Offline endpoints are UNAVAILABLE and calls to them fail (cause 20).
+   * Change it with `SimPbx.registerEndpoint` / `unregisterEndpoint`, which publish what Asterisk does.
+   */
   online?: boolean;
+  /** The AOR's static contact (pjsip.conf `contact=`): always online, never registers. */
+  staticContact?: string;
+  /** pjsip.conf `callerid` (`"Agent 1001" <1001>`): the caller id of the endpoint's channels. */
+  callerId?: string;
+  /** pjsip.conf `context`: where the endpoint's channels start (default `default`). */
+  context?: string;
+  /** pjsip.conf `device_state_busy_at`: BUSY once this many of its channels are in use (0: never). */
+  deviceStateBusyAt?: number;
   /** Default behaviour when called and `onCall` is absent: ring after this many ms (default 50). */
   ringAfterMs?: number;
   /** Answer after this many ms (default 1000); null: never answers. */

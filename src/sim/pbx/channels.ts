@@ -12,6 +12,7 @@ import type { Devices } from "./devices.js";
 import { PbxError } from "./errors.js";
 import type { Media } from "./media.js";
 import type { StasisApps } from "./stasis-apps.js";
+import { parseCallerId } from "./variables.js";
 
 /** A Local channel's resource `exten@context[/options]`: the part before the options, split. */
 export function parseLocal(resource: string): { base: string; exten: string; context: string } {
@@ -61,15 +62,23 @@ export class ChannelCore {
 
   // ---------------------------------------------------------------- creation
 
-  /** `Tech/resource-0000000n` on device `Tech/resource`, not registered yet (see `add`). */
+  /**
+   * `Tech/resource-0000000n` on device `Tech/resource`, not registered yet (see `add`); a configured
+   * endpoint's `callerid` is its caller id from the start.
+   */
   endpointChannel(tech: string, resource: string, state: ChannelState, context: string, exten: string, id?: string): Channel {
-    return new Channel(id ?? this.newUniqueId(), `${tech}/${resource}-${this.nextNameSuffix(tech)}`, tech, state, context, exten, `${tech}/${resource}`);
+    const device = `${tech}/${resource}`;
+    const c = new Channel(id ?? this.newUniqueId(), `${device}-${this.nextNameSuffix(tech)}`, tech, state, context, exten, device);
+    const callerId = parseCallerId(this.parts.devices.endpoint(device)?.callerId);
+    if (callerId) c.caller = callerId;
+    return c;
   }
 
-  /** Registers `c` and publishes ChannelCreated. */
+  /** Registers `c` and publishes ChannelCreated (and its endpoint's new snapshot). */
   add(c: Channel): void {
     this.register(c);
     this.ctx.emit({ type: "ChannelCreated", channel: c.snapshot() });
+    this.parts.devices.channelsChanged(c.device);
   }
 
   /**
@@ -151,16 +160,19 @@ export class ChannelCore {
     const d = c.dial;
     if (d && !d.answered && d.progress !== ORIGINATE_REASON.RINGING) {
       d.progress = ORIGINATE_REASON.RINGING;
-      this.ctx.scheduler.defer(() => {
+      d.flushRinging = () => {
+        d.flushRinging = undefined;
         if (c.destroyed || c.dial !== d || d.answered) return;
         this.ctx.emit({ type: "Dial", phase: "state", ...dialCaller(d), peer: c.snapshot(), dialstring: d.dialString, dialstatus: "RINGING", forward: "" });
-      });
+      };
+      this.ctx.scheduler.defer(() => d.flushRinging?.());
     }
   }
 
-  /** The far end of `c` answered. */
+  /** The far end of `c` answered (a ringing that has not been published yet goes out first: 180 before 200). */
   remoteAnswered(c: Channel): void {
     if (c.destroyed) return;
+    c.dial?.flushRinging?.();
     if (c.state !== "Up") {
       c.answeredAt = Date.now();
       this.setState(c, "Up");
@@ -251,6 +263,7 @@ export class ChannelCore {
     this.ctx.emit({ type: "Cdr", cdr: cdrFor(c) });
     this.ctx.emit({ type: "ChannelDestroyed", channel: c.snapshot(), cause: c.hangupCause, causeTxt: causeText(c.hangupCause) });
     this.ctx.channels.delete(c.id);
+    this.parts.devices.channelsChanged(c.device);
     this.parts.apps.dropChannel(c.id);
     for (const w of [...c.mediaWaiters]) w();
     this.parts.devices.schedule(c.device);

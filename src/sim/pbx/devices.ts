@@ -1,40 +1,39 @@
 /**
- * Device state: the phones registered on the PBX, custom devices (`Custom:foo`, `Queue:...`), and
- * the state of any device as Asterisk aggregates it from the channels on it.
+ * Device state: the endpoints configured on the PBX (pjsip.conf) and the phones behind them, custom
+ * devices (`Custom:foo`, `Queue:...`), and the state of any device as Asterisk aggregates it from the
+ * channels on it.
  */
-import type { EndpointConfig } from "../model/phone.js";
+import type { EndpointConfig, EndpointSnapshot } from "../model/phone.js";
 import type { DeviceState } from "../model/types.js";
 import type { PbxContext } from "./context.js";
-
-export interface EndpointListing {
-  tech: string;
-  resource: string;
-  state: DeviceState;
-  channelIds: string[];
-}
 
 export class Devices {
   private readonly endpoints = new Map<string, EndpointConfig>();
   private readonly customStates = new Map<string, DeviceState>();
   private readonly known = new Set<string>();
+  /** The state last published for each endpoint: Asterisk caches them and publishes changes only. */
+  private readonly published = new Map<string, DeviceState>();
   private readonly publishHooks: Array<(device: string) => void> = [];
 
   constructor(private readonly ctx: PbxContext) {}
 
-  /** Registers (or replaces) a simulated phone such as `PJSIP/1001`. */
+  /** Configures (or replaces) an endpoint such as `PJSIP/1001`, with the phone behind it. */
   addEndpoint(config: EndpointConfig): void {
     const key = `${config.tech}/${config.resource}`;
-    this.endpoints.set(key, { ...config });
+    this.endpoints.set(key, { ...config, ...(config.staticContact ? { online: true } : {}) });
     this.known.add(key);
+    this.published.delete(key);
     this.schedule(key);
   }
 
   removeEndpoint(tech: string, resource: string): void {
     const key = `${tech}/${resource}`;
     this.endpoints.delete(key);
+    this.published.delete(key);
     this.schedule(key);
   }
 
+  /** Marks the endpoint registered or not (the registrar publishes what goes with it). */
   setEndpointOnline(tech: string, resource: string, online: boolean): void {
     const ep = this.endpoints.get(`${tech}/${resource}`);
     if (!ep) return;
@@ -42,21 +41,35 @@ export class Devices {
     this.schedule(`${tech}/${resource}`);
   }
 
-  /** The registered phone behind `Tech/resource`, if any. */
+  /** The endpoint `Tech/resource` (and the phone behind it), if configured. */
   endpoint(device: string): EndpointConfig | undefined {
     return this.endpoints.get(device);
   }
 
-  listEndpoints(): EndpointListing[] {
-    return [...this.endpoints.values()].map((config) => {
-      const dev = `${config.tech}/${config.resource}`;
-      return {
-        tech: config.tech,
-        resource: config.resource,
-        state: this.state(dev),
-        channelIds: [...this.ctx.channels.values()].filter((c) => c.device === dev).map((c) => c.id),
-      };
-    });
+  /** The endpoint as ARI shows it, or undefined when `Tech/resource` is not configured. */
+  endpointSnapshot(device: string): EndpointSnapshot | undefined {
+    const ep = this.endpoints.get(device);
+    if (!ep) return undefined;
+    return {
+      technology: ep.tech,
+      resource: ep.resource,
+      state: ep.online === false ? "offline" : "online",
+      channelIds: [...this.ctx.channels.values()].filter((c) => c.device === device && !c.destroyed).map((c) => c.id),
+    };
+  }
+
+  /** A channel was added to or removed from `device`: a configured endpoint publishes its new snapshot. */
+  channelsChanged(device: string): void {
+    const endpoint = this.endpointSnapshot(device);
+    if (endpoint) this.ctx.emit({ type: "EndpointStateChange", endpoint });
+  }
+
+  /** Every configured endpoint (of one technology), by technology and resource. */
+  endpointSnapshots(tech?: string): EndpointSnapshot[] {
+    return [...this.endpoints.keys()]
+      .sort()
+      .map((d) => this.endpointSnapshot(d)!)
+      .filter((e) => tech === undefined || e.technology === tech);
   }
 
   /** A channel appeared on `device`: it is known from now on (NOT_INUSE rather than UNKNOWN). */
@@ -69,11 +82,19 @@ export class Devices {
     this.publishHooks.push(hook);
   }
 
-  /** Publishes the device's state a moment later (Asterisk computes it on another thread). */
+  /**
+   * Publishes the device's state a moment later (Asterisk computes it on another thread). An
+   * endpoint's state is cached: only a change is published (Local devices are not cached and repeat).
+   */
   schedule(device: string): void {
     this.known.add(device);
     this.ctx.scheduler.defer(() => {
-      this.ctx.emit({ type: "DeviceStateChanged", device, state: this.state(device) });
+      const state = this.state(device);
+      if (this.endpoints.has(device)) {
+        if (this.published.get(device) === state) return;
+        this.published.set(device, state);
+      }
+      this.ctx.emit({ type: "DeviceStateChanged", device, state });
       for (const hook of this.publishHooks) hook(device);
     });
   }
@@ -99,13 +120,17 @@ export class Devices {
     let inuse = false;
     let ringing = false;
     let busy = false;
+    // chan_pjsip counts the channels that are up, ringing in (Ring) or busy against device_state_busy_at
+    let counted = 0;
     for (const c of this.ctx.channels.values()) {
       if (c.device !== device || c.destroyed) continue;
+      if (c.state === "Up" || c.state === "Ring" || c.state === "Busy") counted++;
       if (c.state === "Ringing" || c.state === "Pre-ring") ringing = true;
       else if (c.state === "Busy") busy = true;
       else if (c.state !== "Down") inuse = true;
       else if (c.dial) inuse = true;
     }
+    if (ep?.deviceStateBusyAt && counted === ep.deviceStateBusyAt) return "BUSY";
     if (ringing && inuse) return "RINGINUSE";
     if (ringing) return "RINGING";
     if (inuse) return "INUSE";
@@ -114,9 +139,12 @@ export class Devices {
     return "NOT_INUSE";
   }
 
-  /** Every device the PBX knows of, with its current state (AMI DeviceStateList). */
+  /**
+   * The device-state cache (AMI DeviceStateList): the configured endpoints and the custom and
+   * pseudo devices. Local devices and channels on unconfigured endpoints are never cached.
+   */
   list(): Array<{ device: string; state: DeviceState }> {
-    const devices = new Set([...this.known, ...this.endpoints.keys(), ...this.customStates.keys()]);
+    const devices = new Set([...this.endpoints.keys(), ...this.customStates.keys()]);
     return [...devices].sort().map((device) => ({ device, state: this.state(device) }));
   }
 

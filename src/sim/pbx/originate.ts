@@ -80,6 +80,14 @@ function failureReason(cause: number, progress: number): number {
   return progress === ORIGINATE_REASON.RINGING ? ORIGINATE_REASON.HANGUP : ORIGINATE_REASON.FAILED;
 }
 
+/** `ast_hangup_cause_to_dial_status`: the dial status of a dialed channel that hung up with `cause`. */
+function dialStatusOf(cause: number): string {
+  if (cause === CAUSE.BUSY) return "BUSY";
+  if (cause === CAUSE.CONGESTION) return "CONGESTION";
+  if (cause === 3 || cause === CAUSE.SUBSCRIBER_ABSENT) return "CHANUNAVAIL";
+  return "NOANSWER";
+}
+
 export interface OriginatorParts {
   channels: ChannelCore;
   vars: ChannelVariables;
@@ -185,7 +193,8 @@ export class Originator {
     const { req, callerId } = dialing;
     const { channels } = this.p;
     const { tech, resource } = ep;
-    const c = channels.endpointChannel(tech, resource, "Down", req.context ?? "default", req.exten ?? "s", req.channelId);
+    // the channel starts in the endpoint's context (pjsip.conf `context`), at `s` (AMI recording ami-18b)
+    const c = channels.endpointChannel(tech, resource, "Down", req.context ?? ep.context ?? "default", req.exten ?? "s", req.channelId);
     if (req.accountcode) c.accountcode = req.accountcode;
     channels.add(c);
     channels.markOutgoing(c, "AppDial2");
@@ -218,8 +227,11 @@ export class Originator {
 
   private startDial(dialing: Dialing, c: Channel, dialString: string): void {
     const { req } = dialing;
+    // the originate gives up: it hangs the channel up without a final dial status (ws-04, ws-20 C)
+    let timedOut = false;
     const cancelTimeout = this.ctx.scheduler.after(dialing.timeoutMs, () => {
       if (!c.dial || c.dial.answered || c.destroyed) return;
+      timedOut = true;
       this.p.channels.failDial(c, CAUSE.NO_ANSWER);
     });
     c.dial = {
@@ -238,6 +250,9 @@ export class Originator {
       onFail: (cause: number) => {
         const reason = failureReason(cause, c.dial?.progress ?? 0);
         c.dial = undefined;
+        // the dialed channel hung up (or was hung up) first: the dial ends with its cause's status
+        // (ami-19: NOANSWER for 16; ws-20 B: BUSY for 17; CHANUNAVAIL for 3 and 20)
+        if (!timedOut) this.ctx.emit({ type: "Dial", phase: "end", peer: c.snapshot(), dialstring: dialString, dialstatus: dialStatusOf(cause), forward: "" });
         this.resultEvent(dialing, null, false, reason);
         dialing.resolve({ success: false, reason, cause, channel: null });
       },

@@ -3,6 +3,7 @@
  * an event is delivered to over ARI.
  */
 import type { PbxEventInput } from "../model/events.js";
+import type { ChannelSnapshot } from "../model/types.js";
 
 export interface StasisAppInfo {
   name: string;
@@ -10,6 +11,9 @@ export interface StasisAppInfo {
   subscribeAll: boolean;
   channelIds: string[];
   bridgeIds: string[];
+  /** Endpoints (`PJSIP/1001`) or technologies (`PJSIP`) the app subscribed to. */
+  endpointIds: string[];
+  deviceNames: string[];
 }
 
 interface StasisApp {
@@ -18,7 +22,12 @@ interface StasisApp {
   subscribeAll: boolean;
   channels: Set<string>;
   bridges: Set<string>;
+  endpoints: Set<string>;
+  devices: Set<string>;
 }
+
+/** What `POST /applications/{app}/subscription` can subscribe to (`channel:`, `bridge:`, `endpoint:`, `deviceState:`). */
+export type EventSourceKind = "channel" | "bridge" | "endpoint" | "deviceState";
 
 /** Events no Stasis app receives whatever it subscribed to (AMI-only or not published over ARI). */
 const NEVER_OVER_ARI = new Set<PbxEventInput["type"]>([
@@ -30,6 +39,7 @@ const NEVER_OVER_ARI = new Set<PbxEventInput["type"]>([
   "OriginateResult",
   "Shutdown",
   "Reload",
+  "SipSecurity",
   "QueueCallerJoin",
   "QueueCallerLeave",
   "QueueCallerAbandon",
@@ -43,6 +53,28 @@ const NEVER_OVER_ARI = new Set<PbxEventInput["type"]>([
   "QueueMemberPause",
 ]);
 
+/** The channels (with the endpoints they are on) and the bridge an event is about. */
+function subjects(e: PbxEventInput): { channelIds: string[]; endpointIds: string[]; bridgeId: string | undefined } {
+  const channels: ChannelSnapshot[] = [];
+  const channelIds: string[] = [];
+  let bridgeId: string | undefined;
+  if ("channel" in e && e.channel && typeof e.channel === "object" && "id" in e.channel) channels.push(e.channel);
+  if (e.type === "Dial") {
+    channels.push(e.peer);
+    if (e.caller) channels.push(e.caller);
+  }
+  if ("bridge" in e && e.bridge) bridgeId = e.bridge.id;
+  if ("playback" in e && e.playback) {
+    const t = e.playback.targetUri;
+    if (t.startsWith("channel:")) channelIds.push(t.slice(8));
+    else if (t.startsWith("bridge:")) bridgeId = t.slice(7);
+  }
+  channelIds.push(...channels.map((c) => c.id));
+  // `PJSIP/1001-0000000a` is on endpoint `PJSIP/1001` (Local channels are on none)
+  const endpointIds = channels.filter((c) => c.tech !== "Local").map((c) => c.name.replace(/-[0-9a-f]+$/, ""));
+  return { channelIds, endpointIds, bridgeId };
+}
+
 export class StasisApps {
   private readonly apps = new Map<string, StasisApp>();
 
@@ -51,7 +83,7 @@ export class StasisApps {
    * channels even without a WebSocket; it is only active while one is connected.
    */
   register(name: string, opts: { subscribeAll?: boolean } = {}): void {
-    const app = this.apps.get(name) ?? { name, active: false, subscribeAll: false, channels: new Set(), bridges: new Set() };
+    const app = this.apps.get(name) ?? { name, active: false, subscribeAll: false, channels: new Set(), bridges: new Set(), endpoints: new Set(), devices: new Set() };
     app.active = true;
     app.subscribeAll = !!opts.subscribeAll;
     this.apps.set(name, app);
@@ -78,6 +110,8 @@ export class StasisApps {
       subscribeAll: a.subscribeAll,
       channelIds: [...a.channels].sort(),
       bridgeIds: [...a.bridges].sort(),
+      endpointIds: [...a.endpoints],
+      deviceNames: [...a.devices],
     };
   }
 
@@ -88,6 +122,30 @@ export class StasisApps {
   subscribe(appName: string, channelId: string): void {
     // originating into an app that no WebSocket registered subscribes nothing (Stasis() then fails)
     this.apps.get(appName)?.channels.add(channelId);
+  }
+
+  /**
+   * `POST /applications/{app}/subscription?eventSource=<kind>:<id>` (the source is known to exist).
+   * False when no such app is registered.
+   */
+  subscribeSource(appName: string, kind: EventSourceKind, id: string): boolean {
+    const app = this.apps.get(appName);
+    if (!app) return false;
+    this.sourceSet(app, kind).add(id);
+    return true;
+  }
+
+  /**
+   * `DELETE /applications/{app}/subscription`. An endpoint stays subscribed: Asterisk 22.10.1 still
+   * lists it in the reply's `endpoint_ids` (ari-ws/ws-12), so the simulator keeps delivering its events.
+   */
+  unsubscribeSource(appName: string, kind: EventSourceKind, id: string): "ok" | "no-app" | "not-subscribed" {
+    const app = this.apps.get(appName);
+    if (!app) return "no-app";
+    const set = this.sourceSet(app, kind);
+    if (!set.has(id)) return "not-subscribed";
+    if (kind !== "endpoint") set.delete(id);
+    return "ok";
   }
 
   /** A channel that ran Stasis() from the dialplan left the app. */
@@ -123,34 +181,36 @@ export class StasisApps {
   recipients(e: PbxEventInput): string[] {
     if (NEVER_OVER_ARI.has(e.type)) return [];
     if (e.type === "StasisStart" || e.type === "StasisEnd") return this.apps.has(e.app) ? [e.app] : [];
-    if (e.type === "DeviceStateChanged") return [...this.apps.values()].filter((a) => a.subscribeAll).map((a) => a.name);
+    if (e.type === "DeviceStateChanged") return [...this.apps.values()].filter((a) => a.subscribeAll || a.devices.has(e.device)).map((a) => a.name);
+    if (e.type === "EndpointStateChange" || e.type === "PeerStatusChange" || e.type === "ContactStatusChange") {
+      const { technology, resource } = e.endpoint;
+      const id = `${technology}/${resource}`;
+      return [...this.apps.values()].filter((a) => a.subscribeAll || a.endpoints.has(id) || a.endpoints.has(technology)).map((a) => a.name);
+    }
     if (e.type === "DtmfEnd" && e.direction !== "Received") return [];
-    const channelIds: string[] = [];
-    let bridgeId: string | undefined;
-    if ("channel" in e && e.channel && typeof e.channel === "object" && "id" in e.channel) channelIds.push(e.channel.id);
-    if (e.type === "Dial") {
-      channelIds.push(e.peer.id);
-      if (e.caller) channelIds.push(e.caller.id);
-    }
-    if ("bridge" in e && e.bridge) bridgeId = e.bridge.id;
-    if ("playback" in e && e.playback) {
-      const t = e.playback.targetUri;
-      if (t.startsWith("channel:")) channelIds.push(t.slice(8));
-      else if (t.startsWith("bridge:")) bridgeId = t.slice(7);
-    }
+    const { channelIds, endpointIds, bridgeId } = subjects(e);
     const out: string[] = [];
     for (const app of this.apps.values()) {
       if (
         app.subscribeAll ||
         channelIds.some((id) => app.channels.has(id)) ||
-        (bridgeId !== undefined && app.bridges.has(bridgeId))
+        (bridgeId !== undefined && app.bridges.has(bridgeId)) ||
+        // an endpoint's topic carries its channels' messages too
+        (app.endpoints.size > 0 && endpointIds.some((id) => app.endpoints.has(id) || app.endpoints.has(id.slice(0, id.indexOf("/")))))
       )
         out.push(app.name);
     }
     return out;
   }
 
+  private sourceSet(app: StasisApp, kind: EventSourceKind): Set<string> {
+    if (kind === "channel") return app.channels;
+    if (kind === "bridge") return app.bridges;
+    return kind === "endpoint" ? app.endpoints : app.devices;
+  }
+
+  /** An app with no socket is kept while it follows anything (Asterisk keeps it while it has forwards). */
   private forgetIfIdle(app: StasisApp): void {
-    if (!app.active && app.channels.size === 0 && app.bridges.size === 0) this.apps.delete(app.name);
+    if (!app.active && app.channels.size === 0 && app.bridges.size === 0 && app.endpoints.size === 0 && app.devices.size === 0) this.apps.delete(app.name);
   }
 }

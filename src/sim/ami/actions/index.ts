@@ -5,12 +5,13 @@
  * `Invalid/unknown command` answer.
  */
 import { error, nonEmptyHeader, type ClientMessage } from "../wire.js";
+import { classBit } from "../privileges.js";
 import type { AmiSession } from "../session.js";
 import { coreShowChannels, getvar, hangup, redirect, setvar, status } from "./channel-actions.js";
 import { originate } from "./originate.js";
 import { events, listCommands, login, logoff, ping } from "./session-actions.js";
 import { queueAdd, queuePause, queueRemove, queueStatus, queueSummary } from "./queue-actions.js";
-import { command, coreSettings, deviceStateList, extensionState, reload } from "./system-actions.js";
+import { command, coreSettings, coreStatus, deviceStateList, extensionState, reload } from "./system-actions.js";
 import type { ActionResult, ActionSpec, AmiServerContext } from "./types.js";
 
 export type { ActionContext, ActionResult, ActionSpec, AmiServerContext, CallCounters } from "./types.js";
@@ -30,6 +31,7 @@ export const BUILTIN_ACTIONS: readonly ActionSpec[] = [
   redirect,
   command,
   coreSettings,
+  coreStatus,
   deviceStateList,
   extensionState,
   reload,
@@ -68,6 +70,11 @@ export class ActionTable {
     const spec = this.byName.get(key);
     if (!spec) {
       session.write(error(m, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`));
+      return;
+    }
+    const needs = spec.privileges.reduce((mask, c) => mask | classBit(c), 0);
+    if (needs !== 0 && (session.writeMask & needs) === 0) {
+      session.write(error(m, "Permission denied"));
       return;
     }
     try {

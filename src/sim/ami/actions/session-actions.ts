@@ -19,7 +19,8 @@ export const login: ActionSpec = {
       return;
     }
     const user = header(m, "Username");
-    if (!server.checkLogin(user, header(m, "Secret"))) {
+    const account = server.account(user, header(m, "Secret"));
+    if (!account) {
       // Asterisk sleeps a second before it answers a failed login, then ends the session
       if (server.authFailureDelayMs > 0) await sleep(server.authFailureDelayMs);
       session.write(error(m, "Authentication failed"));
@@ -30,7 +31,7 @@ export const login: ActionSpec = {
       const mask = parseEventMask(events);
       if (mask >= 0) session.eventMask = mask;
     }
-    session.loggedIn(user);
+    session.loggedIn(user, account);
     session.write(success(m, "Authentication accepted"));
     const system = classBit("system");
     if (session.eventMask & system && session.readMask & system) {

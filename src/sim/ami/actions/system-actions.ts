@@ -1,6 +1,6 @@
 /**
- * System actions: Command (CLI), CoreSettings, DeviceStateList, ExtensionState, Reload. Replies as
- * recorded (ami-06, ami-08, ami-08b, ami-09, ami-12, ami-13).
+ * System actions: Command (CLI), CoreSettings, CoreStatus, DeviceStateList, ExtensionState, Reload.
+ * Replies as recorded (ami-06, ami-08, ami-08b, ami-09, ami-12, ami-13, ami-19).
  */
 import { ASTERISK_VERSION } from "../../pbx.js";
 import { runCli } from "../cli.js";
@@ -40,13 +40,13 @@ export const coreSettings: ActionSpec = {
   name: "CoreSettings",
   synopsis: "Show PBX core settings (version etc).",
   privileges: ["system", "reporting"],
-  run({ m, session }) {
+  run({ m, session, server }) {
     session.write(
       serialize([
         ...responseHead(m, "Success"),
         ["AMIversion", AMI_VERSION],
         ["AsteriskVersion", ASTERISK_VERSION],
-        ["SystemName", ""],
+        ["SystemName", server.pbx.systemName],
         ["CoreMaxCalls", 0],
         ["CoreMaxLoadAvg", "0.000000"],
         ["CoreRunUser", ""],
@@ -57,6 +57,37 @@ export const coreSettings: ActionSpec = {
         // as the recorded server reports it (its HTTP server served ARI all along)
         ["CoreHTTPenabled", "No"],
         ["SoundsSearchCustomDir", "No"],
+      ]),
+    );
+  },
+};
+
+const pad = (n: number): string => String(n).padStart(2, "0");
+/** Local date and time as CoreStatus prints them: `2026-12-02`, `07:08:22`. */
+function localDate(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+function localTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export const coreStatus: ActionSpec = {
+  name: "CoreStatus",
+  synopsis: "Show PBX core status variables.",
+  privileges: ["system", "reporting"],
+  run({ m, session, server }) {
+    const { pbx, counters } = server;
+    session.write(
+      serialize([
+        ...responseHead(m, "Success"),
+        ["CoreStartupDate", localDate(pbx.startupTime)],
+        ["CoreStartupTime", localTime(pbx.startupTime)],
+        ["CoreReloadDate", localDate(pbx.lastReloadTime)],
+        ["CoreReloadTime", localTime(pbx.lastReloadTime)],
+        ["CoreCurrentCalls", counters.activeCalls],
+        ["CoreProcessedCalls", counters.processedCalls],
       ]),
     );
   },

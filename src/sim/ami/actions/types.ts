@@ -2,6 +2,7 @@
  * What an AMI action handler sees: the message, its session and the server around it.
  */
 import type { SimPbx } from "../../pbx.js";
+import type { AmiAccount } from "../accounts.js";
 import type { AmiEvent, PendingOriginate } from "../events.js";
 import type { EventClass } from "../privileges.js";
 import type { AmiSession } from "../session.js";
@@ -17,8 +18,8 @@ export interface CallCounters {
 
 export interface AmiServerContext {
   readonly pbx: SimPbx;
-  /** manager.conf: is this user with this secret allowed in? */
-  checkLogin(user: string, secret: string): boolean;
+  /** manager.conf: the account of this user with this secret, or undefined when refused. */
+  account(user: string, secret: string): AmiAccount | undefined;
   /** Simulated ms Asterisk waits before answering a failed login (it sleeps 1 s). */
   readonly authFailureDelayMs: number;
   /** Sends an event to every logged-in session whose mask wants its class. */
@@ -49,7 +50,7 @@ export interface ActionSpec {
   /** As Asterisk spells it (lookup is case-insensitive). */
   readonly name: string;
   readonly synopsis: string;
-  /** Write classes the action needs (for ListCommands; the simulator's users have them all). */
+  /** Write classes of which the user needs one (none: anyone logged in may run it). */
   readonly privileges: readonly EventClass[];
   run(ctx: ActionContext): ActionResult | Promise<ActionResult>;
 }

@@ -33,6 +33,9 @@ const EVENT_TYPES: Record<string, Record<string, ModelProp>> = {
   PlaybackContinuing: { playback: typed("Playback", "The playback") },
   PlaybackFinished: { playback: typed("Playback", "The playback") },
   DeviceStateChanged: { device_state: typed("DeviceState", "Device state") },
+  EndpointStateChange: { endpoint: typed("Endpoint", "The endpoint") },
+  PeerStatusChange: { endpoint: typed("Endpoint", "The endpoint"), peer: typed("Peer", "The peer") },
+  ContactStatusChange: { endpoint: typed("Endpoint", "The endpoint"), contact_info: typed("ContactInfo", "The contact") },
 };
 
 function eventModels(): Record<string, Model> {
@@ -59,6 +62,21 @@ function eventModels(): Record<string, Model> {
       id: "DeviceState",
       description: "A device state",
       properties: { name: s("Device name"), state: s("Device state") },
+    },
+    Peer: {
+      id: "Peer",
+      description: "Detailed information about a remote peer that communicates with Asterisk.",
+      properties: { peer_status: s("The current state of the peer") },
+    },
+    ContactInfo: {
+      id: "ContactInfo",
+      description: "Detailed information about a contact on an endpoint.",
+      properties: {
+        uri: s("The location of the contact."),
+        contact_status: s("The current status of the contact."),
+        aor: s("The Address of Record this contact belongs to."),
+        roundtrip_usec: s("Current round trip time, in microseconds, for the contact.", false),
+      },
     },
   };
   for (const [name, properties] of Object.entries(EVENT_TYPES)) models[name] = { id: name, description: `${name} event`, properties };
