@@ -24,6 +24,7 @@
  */
 import { Dialplan, recordedDialplan, type DialplanSpec } from "./model/dialplan.js";
 import type { PbxEventListener } from "./model/events.js";
+import type { HearingTimeline } from "./model/hearing.js";
 import type { MediaOptions } from "./model/media.js";
 import type { EndpointConfig, EndpointSnapshot, SimCall } from "./model/phone.js";
 import { recordedQueues, type QueueConfig, type QueueMemberConfig, type QueueMemberSnapshot, type QueueSnapshot } from "./model/queue.js";
@@ -35,6 +36,7 @@ import { PbxContext } from "./pbx/context.js";
 import { Devices } from "./pbx/devices.js";
 import { installBuiltinApps } from "./pbx/dialplan-apps.js";
 import { DialplanRunner, type AppInvocation, type DialplanAppResult } from "./pbx/dialplan-runner.js";
+import { Hearing } from "./pbx/hearing.js";
 import { Media } from "./pbx/media.js";
 import { Originator, type OriginateHandle, type OriginateRequest } from "./pbx/originate.js";
 import { Phones, type PlaceCallRequest } from "./pbx/phones.js";
@@ -51,6 +53,8 @@ export type * from "./model/events.js";
 export type { DialplanSpec, PriorityStep, ContextSpec, AppDataSpec, VarGetter } from "./model/dialplan.js";
 export { recordedDialplan } from "./model/dialplan.js";
 export type { MediaOptions } from "./model/media.js";
+export type { Heard, HeardKind, HeardSpan, HearingTimeline } from "./model/hearing.js";
+export { spansOf } from "./model/hearing.js";
 export type { QueueConfig, QueueMemberConfig, QueueMemberSnapshot, QueueSnapshot, QueueEntrySnapshot } from "./model/queue.js";
 export { MEMBER_STATUS, recordedQueues } from "./model/queue.js";
 export type { ContactSnapshot, EndpointConfig, EndpointSnapshot, SimCall } from "./model/phone.js";
@@ -85,6 +89,8 @@ export interface SimPbxOptions {
   answerMediaWaitMs?: number;
   /** Queues for the Queue() application (default: the recorded `support` queue). */
   queues?: QueueConfig[];
+  /** What-each-channel-heard timelines kept after their channels ended (default 10000, oldest dropped first). */
+  keepHearing?: number;
 }
 
 /** A dialplan application: returns what the pbx loop does next. */
@@ -106,6 +112,7 @@ export class SimPbx {
   private readonly devices: Devices;
   private readonly vars: ChannelVariables;
   private readonly media: Media;
+  private readonly heard: Hearing;
   private readonly bridging: Bridging;
   private readonly channels: ChannelCore;
   private readonly runner: DialplanRunner;
@@ -129,6 +136,7 @@ export class SimPbx {
     this.registrar = new Registrar(ctx, devices);
     const vars = (this.vars = new ChannelVariables(ctx));
     const media = (this.media = new Media(ctx, opts.media ?? {}));
+    this.heard = new Hearing(ctx, media, opts.keepHearing);
     const bridging = (this.bridging = new Bridging(ctx, vars, apps));
     const channels = (this.channels = new ChannelCore(ctx, { systemName: this.systemName, devices, media, bridging, apps }));
     const runner = (this.runner = new DialplanRunner(ctx, channels, vars));
@@ -354,6 +362,20 @@ export class SimPbx {
 
   mohClassOf(idOrName: string): string | undefined {
     return this.channels.find(idOrName)?.mohClass;
+  }
+
+  /**
+   * What the channel has heard so far, span by span: a prompt, music on hold, the other parties of its
+   * bridge, or silence, from and to in simulated ms since the PBX started (`simNow()`); kept after the
+   * channel ends. `spansOf(timeline, { from, to, now })` picks the silences (or other kinds) in a window.
+   */
+  hearing(channelId: string): HearingTimeline | undefined {
+    return this.heard.timeline(channelId);
+  }
+
+  /** Simulated ms since the PBX started: the clock of `hearing()`. */
+  simNow(): number {
+    return this.scheduler.now();
   }
 
   // ---------------------------------------------------------------- Stasis apps
