@@ -1,17 +1,14 @@
 import type { Logger } from "../lib/logger.js";
-import type { CallerQueue } from "../queue/index.js";
 import type { AmiGateway } from "../telephony/index.js";
-import { phoneState } from "./device-states.js";
 import type { CallManager } from "./manager.js";
-import { callOfAgentLeg, type QueueHandoff } from "./queue-handoff.js";
+import type { PhoneFeed } from "./phone-feed.js";
+import { callOfAgentLeg } from "./queue-handoff.js";
 
 export interface AmiSyncDeps {
   ami: AmiGateway;
-  /** The agents' phones (e.g. PJSIP/1001): only their states matter to the queue. */
-  endpoints: ReadonlySet<string>;
-  queue: CallerQueue;
+  /** The agents' phones on this server, where their device states go (shared with ARI's endpoint states). */
+  phones: PhoneFeed;
   calls: CallManager;
-  handoff: QueueHandoff;
   /** An agent's conversation ended: Asterisk's billable seconds of the agent leg (its CDR). */
   talked(callId: string, seconds: number): void;
   /** Milliseconds between channel reconciliations (0: only when AMI (re)connects). */
@@ -22,7 +19,7 @@ export interface AmiSyncDeps {
 /**
  * What the daemon reads over AMI. Phone states: DeviceStateChange as they happen, and the whole
  * DeviceStateList whenever AMI (re)connects, so a phone that unregistered while AMI was down is not
- * offered calls. Channel reconciliation: CoreShowChannels on (re)connect and periodically; a caller whose
+ * offered calls (ARI's endpoint states are the other source, see phone-feed.ts). Channel reconciliation: CoreShowChannels on (re)connect and periodically; a caller whose
  * channel Asterisk no longer has (its hangup lost, e.g. while ARI was down) ends as a hangup, so a ghost
  * never holds a queue place or rings an agent. Talk time: the CDR of each answered agent leg.
  */
@@ -38,13 +35,14 @@ export class AmiSync {
   start(): void {
     const { ami } = this.deps;
     this.offs.push(
-      ami.on("DeviceStateChange", (e) => void this.phone(e.device, e.state)),
+      ami.on("DeviceStateChange", (e) => void this.deps.phones.fromAmi(e.device, e.state)),
       ami.on("Cdr", (e) => {
         const callId = e.disposition === "ANSWERED" && e.uniqueId ? callOfAgentLeg(e.uniqueId) : undefined;
         if (callId && e.billableSeconds !== undefined) this.deps.talked(callId, e.billableSeconds);
       }),
       ami.on("connected", () => void this.sync()),
       ami.on("reconnected", () => void this.sync()),
+      ami.on("disconnected", () => this.deps.phones.amiLost()),
     );
     if (this.deps.reconcileEveryMs > 0) {
       this.timer = setInterval(() => void this.reconcile(), this.deps.reconcileEveryMs);
@@ -61,7 +59,7 @@ export class AmiSync {
   async sync(): Promise<void> {
     try {
       const rows = await this.deps.ami.deviceStates();
-      await Promise.all(rows.map((r) => this.phone(r.device, r.state)));
+      await Promise.all(rows.map((r) => this.deps.phones.fromAmi(r.device, r.state)));
     } catch (err) {
       this.log.warn({ err }, "device states not read");
     }
@@ -78,16 +76,6 @@ export class AmiSync {
       if (ended.length) this.log.warn({ calls: ended }, "calls whose channel is gone ended (their hangup was missed)");
     } catch (err) {
       this.log.warn({ err }, "channels not reconciled");
-    }
-  }
-
-  private async phone(device: string, state: string): Promise<void> {
-    if (!this.deps.endpoints.has(device)) return;
-    try {
-      const change = await this.deps.queue.deviceState(device, phoneState(state));
-      if (change && change.from !== change.to) this.deps.handoff.kick();
-    } catch (err) {
-      this.log.warn({ err, device }, "device state not recorded");
     }
   }
 }

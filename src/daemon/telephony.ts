@@ -1,5 +1,7 @@
 import { AmiSync } from "../calls/ami-sync.js";
 import type { AgentPhones } from "../calls/agent-phones.js";
+import { AriPhones } from "../calls/ari-phones.js";
+import { PhoneFeed } from "../calls/phone-feed.js";
 import type { CallManager } from "../calls/manager.js";
 import type { QueueHandoff } from "../calls/queue-handoff.js";
 import type { Config } from "../config/schema.js";
@@ -14,6 +16,8 @@ import type { GatewaySettings } from "./settings.js";
 /**
  * The links to the Asterisk servers: made before the calls (which listen on them), connected after, so no
  * event arrives before its listener: ARI on every server, then AMI with what the daemon reads over it.
+ * The agents' phone states come from both (a PhoneFeed per server): ARI's endpoint states, and AMI's
+ * device states where AMI is configured.
  */
 
 /** One configured Asterisk server's gateways. */
@@ -51,22 +55,29 @@ export function connectTelephony(deps: TelephonyDeps): Promise<Telephony> {
   const { servers, log } = deps;
   return startParts(log, async (parts) => {
     if (servers.size > 1) for (const [id, { ari }] of servers) warnWithoutSystemName(ari, id, log);
+    const feeds = new Map<string, PhoneFeed>();
+    for (const [id, { ari }] of servers) {
+      const feed = new PhoneFeed({ endpoints: deps.phones.endpointsOn(id), queue: deps.queue, changed: () => deps.handoff.kick(), logger: log.child({ server: id }) });
+      feeds.set(id, feed);
+      // listening before ARI connects: the first `connected` subscribes to the agents' endpoints
+      const endpoints = new AriPhones({ ari, phones: feed, logger: log.child({ server: id }) });
+      endpoints.start();
+      parts.addStop(() => endpoints.stop());
+    }
     await connectAri(servers, parts, log);
     for (const [id, { ami, calls }] of servers) {
       if (!ami) continue;
       const sync = new AmiSync({
         ami,
-        endpoints: deps.phones.endpointsOn(id),
-        queue: deps.queue,
+        phones: feeds.get(id)!,
         calls,
-        handoff: deps.handoff,
         talked: (callId, seconds) => deps.desk.talked(callId, seconds),
         reconcileEveryMs: deps.config.reconcileInterval * 1000,
         logger: log.child({ server: id }),
       });
       sync.start();
       parts.addStop(() => sync.stop());
-      await ami.start({ keepTrying: true }).catch((err) => log.warn({ err, server: id }, "AMI not connected; retrying in the background (agent phone states unknown until then)"));
+      await ami.start({ keepTrying: true }).catch((err) => log.warn({ err, server: id }, "AMI not connected; retrying in the background (agent phone states from ARI only until then)"));
       parts.addStop(() => ami.stop());
     }
     return { checks: healthChecks(servers), stop: () => parts.stop() };

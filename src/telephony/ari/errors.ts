@@ -148,6 +148,12 @@ const KNOWN_BODIES: KnownBody[] = [
   { match: "Application not found", kind: "not-found", status: 404 },
   { match: "Resource not found", kind: "not-found", status: 404 },
   { match: /^ARI URLs do not end with a slash/, kind: "not-found", status: 404 },
+  { match: "Endpoint not found", kind: "not-found", status: 404 },
+  { match: /^No Endpoints found - invalid tech /, kind: "not-found", status: 404 },
+  // not recorded: Asterisk 22's texts for a subscription to a source that does not exist / is not subscribed
+  { match: "Event source does not exist", kind: "not-found", status: 422 },
+  { match: "Event source was not subscribed to", kind: "conflict", status: 422 },
+  { match: "Invalid event source URI scheme", kind: "bad-request", status: 400 },
   { match: "Channel not in Stasis application", kind: "conflict", status: 409, statusFor: { "bridges.addChannel": 422 } },
   { match: "Channel not in this bridge", kind: "conflict", status: 422 },
   { match: "Channel with given unique ID already exists", kind: "conflict", status: 409 },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ariBridgeSchema, ariChannelSchema, ariPlaybackSchema } from "./resources.js";
+import { ariBridgeSchema, ariChannelSchema, ariEndpointSchema, ariPlaybackSchema } from "./resources.js";
 
 /**
  * The ARI WebSocket events Switchboard uses, validated with zod. Frames are parsed here, at the edge:
@@ -75,6 +75,11 @@ export const channelVarsetSchema = z.object({
   /** Absent for global variables. */
   channel: ariChannelSchema.optional(),
 });
+/**
+ * An endpoint the app subscribed to (`subscribe("endpoint:PJSIP/1001")`) changed: its phone registered
+ * (`online`) or unregistered (`offline`), or a channel was added to it or removed from it.
+ */
+export const endpointStateChangeSchema = z.object({ ...base, type: z.literal("EndpointStateChange"), endpoint: ariEndpointSchema });
 /** Another WebSocket registered the same application name: this connection gets no more events. */
 export const applicationReplacedSchema = z.object({ ...base, type: z.literal("ApplicationReplaced") });
 
@@ -93,6 +98,7 @@ export const ariEventSchema = z.discriminatedUnion("type", [
   playbackFinishedSchema,
   dialSchema,
   channelVarsetSchema,
+  endpointStateChangeSchema,
   applicationReplacedSchema,
 ]);
 

@@ -16,9 +16,11 @@ export {
   ariBridgeSchema,
   ariPlaybackSchema,
   ariApplicationSchema,
+  ariEndpointSchema,
   type AriChannel,
   type AriChannelState,
   type AriBridge,
   type AriPlayback,
   type AriApplication,
+  type AriEndpoint,
 } from "./resources.js";

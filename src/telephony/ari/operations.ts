@@ -5,11 +5,13 @@ import {
   ariApplicationSchema,
   ariBridgeSchema,
   ariChannelSchema,
+  ariEndpointSchema,
   ariPlaybackSchema,
   ariVariableSchema,
   type AriApplication,
   type AriBridge,
   type AriChannel,
+  type AriEndpoint,
 } from "./resources.js";
 
 /**
@@ -276,6 +278,27 @@ export abstract class AriOperations {
     const all = await this.invoke("channels", "list", {}, z.array(ariChannelSchema), opts);
     const ids = new Set(app.channel_ids);
     return all.filter((c) => ids.has(c.id));
+  }
+
+  /** The server's endpoints (`GET /endpoints`), or one technology's (`GET /endpoints/{tech}`). */
+  async listEndpoints(tech?: string, opts?: AriCallOptions): Promise<AriEndpoint[]> {
+    if (tech !== undefined) return this.invoke("endpoints", "listByTech", { tech: requireId("tech", tech) }, z.array(ariEndpointSchema), opts);
+    return this.invoke("endpoints", "list", {}, z.array(ariEndpointSchema), opts);
+  }
+
+  /**
+   * Subscribes this gateway's app to event sources (`endpoint:PJSIP/1001`, `endpoint:PJSIP`, `channel:<id>`,
+   * `bridge:<id>`, `deviceState:<name>`): their events come on the app's WebSocket from now on, until
+   * Asterisk restarts (subscribe again on every reconnect). A source that does not exist is refused (422).
+   */
+  async subscribe(eventSources: readonly string[], opts?: AriCallOptions): Promise<AriApplication> {
+    const params = { applicationName: this.app, eventSource: listItems("eventSource", eventSources) };
+    return this.invoke("applications", "subscribe", params, ariApplicationSchema, opts);
+  }
+
+  async unsubscribe(eventSources: readonly string[], opts?: AriCallOptions): Promise<AriApplication> {
+    const params = { applicationName: this.app, eventSource: listItems("eventSource", eventSources) };
+    return this.invoke("applications", "unsubscribe", params, ariApplicationSchema, opts);
   }
 
   async createBridge(b: AriCreateBridgeOptions = {}, opts?: AriCallOptions): Promise<AriBridge> {

@@ -80,6 +80,18 @@ export const ariApplicationSchema = z.object({
 });
 export type AriApplication = z.infer<typeof ariApplicationSchema>;
 
+/**
+ * An endpoint (`GET /endpoints`, `EndpointStateChange`): `online` while its phone is registered (or it has
+ * a static contact), `offline` when configured but not registered; `channel_ids` are its live channels.
+ */
+export const ariEndpointSchema = z.object({
+  technology: z.string(),
+  resource: z.string(),
+  state: z.string().default("unknown"),
+  channel_ids: z.array(z.string()).default([]),
+});
+export type AriEndpoint = z.infer<typeof ariEndpointSchema>;
+
 export const ariVariableSchema = z.object({ value: z.string() });
 
 /** What `GET /asterisk/info` tells us that is worth logging at connect. */
