@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "../lib/logger.js";
 import { startLocalRedis, type LocalRedis } from "../lib/redis-server.js";
 import { startSimulator, type Simulator } from "../sim/index.js";
 import { loadScenario, ScenarioRunner, scenarioSimulatorOptions } from "../sim/scenario/index.js";
+import { catalogueSounds, withCatalogue } from "./sim-prompts.js";
 import { reportStartFailure, untilSignal } from "./start.js";
 import { usageExitCode } from "./usage-errors.js";
 
@@ -87,7 +88,10 @@ export function register(program: Command): void {
         if (redis) stops.push(() => redis.stop());
         // a fresh random password per run: the simulator and the daemon share it through this process only
         const password = randomBytes(18).toString("base64url");
-        const sim = await startSimulator({ ...scenarioSimulatorOptions(scenario), users: { [ARI_USER]: password } });
+        const simOptions = scenarioSimulatorOptions(scenario);
+        // prompts the scenario does not time play as long as the catalogue says
+        const media = withCatalogue(simOptions.media, catalogueSounds(base.ivr.treesDir));
+        const sim = await startSimulator({ ...simOptions, media, users: { [ARI_USER]: password } });
         stops.push(() => sim.stop());
         // one desktop password for every demo agent, new each run, shown on the terminal (never logged)
         const agentPassword = randomBytes(6).toString("base64url");

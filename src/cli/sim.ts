@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { createLogger, type Logger } from "../lib/logger.js";
 import { startSimulator } from "../sim/index.js";
 import { loadScenario, ScenarioError, ScenarioRunner, scenarioSimulatorOptions, type Scenario } from "../sim/scenario/index.js";
+import { catalogueSounds, DEFAULT_TREES_DIR, withCatalogue } from "./sim-prompts.js";
 import { usageExitCode } from "./usage-errors.js";
 
 /** Used when SWITCHBOARD_SIM_ARI_PASSWORD is unset, and only on a loopback address. */
@@ -24,6 +25,8 @@ export interface SimCliOptions {
   controlPort: number;
   users?: string[];
   logLevel: string;
+  /** Trees directory whose prompt catalogue times the `sound:switchboard/*` prompts (default ivr-trees). */
+  trees?: string;
 }
 
 function port(value: string): number {
@@ -71,6 +74,8 @@ export async function runSim(opts: SimCliOptions, log: Logger, signal: AbortSign
   const base = scenarioSimulatorOptions(scenario);
   const sim = await startSimulator({
     ...base,
+    // the scenario's own prompt durations first, then the catalogue's estimates
+    media: withCatalogue(base.media, catalogueSounds(opts.trees ?? DEFAULT_TREES_DIR)),
     host: opts.host,
     ariPort: opts.ariPort,
     amiPort: opts.amiPort,
@@ -106,6 +111,7 @@ export function register(program: Command): void {
     .option("--ari-port <port>", "ARI HTTP/WebSocket port", port, 8088)
     .option("--ami-port <port>", "AMI port", port, 5038)
     .option("--control-port <port>", "control API port", port, 8090)
+    .option("--trees <dir>", "IVR trees directory: its prompt catalogue (prompts.yaml) times the prompts the scenario does not", DEFAULT_TREES_DIR)
     .option("--users <user:ENV_VAR,...>", `ARI/AMI users; each password is read from the named environment variable (default ${DEMO_USER}:${DEMO_PASSWORD_ENV})`, userSpec)
     .option("--log-level <level>", "pino log level", "info")
     .addHelpText(

@@ -3,12 +3,15 @@ import { loadConfig } from "../../src/config/load.js";
 import { configSchema, type Config } from "../../src/config/schema.js";
 import { startDaemon, type Daemon } from "../../src/daemon/index.js";
 import { createLogger } from "../../src/lib/logger.js";
-import { startSimulator, type Simulator } from "../../src/sim/index.js";
+import { withCatalogue } from "../../src/cli/sim-prompts.js";
+import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/sim/index.js";
 import { testRedis } from "../setup/redis.js";
 
 export const TIME_SCALE = 0.1;
 export const PASSWORD = "test-ari-password";
 export const ADMIN = "test-admin-token";
+/** The simulator plays each switchboard/ prompt as long as the prompt catalogue says (ivr-trees/prompts.yaml). */
+export const MEDIA = withCatalogue(undefined);
 const logger = createLogger("silent");
 const sims: Simulator[] = [];
 const daemons: Daemon[] = [];
@@ -46,8 +49,14 @@ export interface Setup {
   redis: ReturnType<typeof testRedis>;
 }
 
-export async function setup(agents: Array<Record<string, unknown>>, calls: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<Setup> {
-  const sim = await startSimulator({ users: { switchboard: PASSWORD }, timeScale: TIME_SCALE, control: { app: "switchboard" } });
+/** `simulator`: options of the simulator beyond its users and the app (e.g. `timeScale`, `ari.onRequest`). */
+export async function setup(
+  agents: Array<Record<string, unknown>>,
+  calls: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+  simulator: Omit<SimulatorOptions, "users" | "control"> = {},
+): Promise<Setup> {
+  const sim = await startSimulator({ timeScale: TIME_SCALE, media: MEDIA, ...simulator, users: { switchboard: PASSWORD }, control: { app: "switchboard" } });
   sims.push(sim);
   const redis = testRedis();
   const base = loadConfig("config/switchboard.yaml", {});
@@ -77,7 +86,7 @@ export async function setup(agents: Array<Record<string, unknown>>, calls: Recor
  * its own ARI password, added to the set-up's config. Its password is in the env as TEST_ARI_PASSWORD_<ID>.
  */
 export async function addServer(s: Setup, id: string, password: string, ariUrl?: (sim: Simulator) => Promise<string>): Promise<Setup & { second: Simulator; env: Record<string, string> }> {
-  const second = await startSimulator({ users: { switchboard: password }, timeScale: TIME_SCALE, control: { app: "switchboard" }, systemName: id });
+  const second = await startSimulator({ users: { switchboard: password }, timeScale: TIME_SCALE, media: MEDIA, control: { app: "switchboard" }, systemName: id });
   sims.push(second);
   const env = `TEST_ARI_PASSWORD_${id.toUpperCase().replace(/-/g, "_")}`;
   const url = ariUrl ? await ariUrl(second) : second.ariUrl;
