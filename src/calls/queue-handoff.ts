@@ -13,6 +13,13 @@ import type { CallsConfig } from "./config.js";
  * does not answer. One hand-off serves all the daemon's Asterisk servers: the agent is rung on the
  * caller's server (ARI bridges are per server). Waiting order and agent states live in Redis
  * (CallerQueue); this class holds only the timers and channel ids of the callers this daemon answers.
+ *
+ * Hold music: whenever a caller waits and nothing plays, the music is on. On Asterisk a play stops the
+ * channel's music for good (it does not come back after the prompt), and a bridge does not stop it: so an
+ * announcement is played without stopping the music first, the music is started again when it finishes
+ * (also while an agent's phone rings: a ring lasts up to ringTimeout), and it is stopped only when an agent
+ * answers. A caller who joins while an agent is free is rung at once, before any media request, and hears
+ * the music instead of its position.
  */
 
 export type QueueOutcome = "answered" | "timeout" | "empty" | "full";
@@ -51,7 +58,21 @@ interface Waiter {
   announceTimer?: NodeJS.Timeout;
   announcement?: string;
   ringing?: string;
+  /** Music on hold asked for and not stopped since (a play stops it on Asterisk). */
+  music?: boolean;
+  /** An agent answered: nothing may start the music again unless the answer falls through. */
+  connecting?: boolean;
+  /** Just joined: the first dispatch round decides between ringing at once (music) and the announcement. */
+  joined?: { position: number; ewtMs: number | null; fallback: NodeJS.Timeout };
+  /**
+   * The caller's media requests (music, announcement, their stops), one after the other: two in flight at
+   * once may reach Asterisk in either order (a stop overtaken by a start leaves the music on in the bridge).
+   */
+  media?: Promise<void>;
 }
+
+/** A join's first dispatch round that takes longer than this (ms) no longer holds back the caller's media. */
+const FIRST_ROUND_MS = 200;
 
 interface Ring {
   callId: string;
@@ -125,7 +146,10 @@ export class QueueHandoff {
 
   stop(): void {
     clearInterval(this.sweepTimer);
-    for (const w of this.waiting.values()) clearTimeout(w.announceTimer);
+    for (const w of this.waiting.values()) {
+      clearTimeout(w.announceTimer);
+      clearTimeout(w.joined?.fallback);
+    }
     for (const r of this.rings.values()) {
       clearTimeout(r.timer);
       this.dropBridge(r);
@@ -163,17 +187,56 @@ export class QueueHandoff {
       return "queued";
     }
     if (r.status !== "queued") return r.status;
-    this.log.info({ callId: req.callId, queue: req.queue, lane, position: r.position, ewtMs: r.ewtMs }, "caller queued");
-    this.adopt(waiter);
-    await this.announce(req.callId, r.position, r.ewtMs);
+    // dispatch first: an agent who is free is rung before anything is played (the media waits for the round)
+    const joined = { position: r.position, ewtMs: r.ewtMs, fallback: setTimeout(() => this.firstRoundOver(req.callId), FIRST_ROUND_MS) };
+    this.waiting.set(req.callId, { ...waiter, joined });
     this.kick();
+    this.log.info({ callId: req.callId, queue: req.queue, lane, position: r.position, ewtMs: r.ewtMs }, "caller queued");
+    this.scheduleAnnouncement(req.callId);
     return "queued";
   }
 
-  /** Takes charge of a caller whose place is already in Redis (after join, or a restart). */
+  /**
+   * The first dispatch round since the caller joined is over (or took too long): rung at once, it hears
+   * the music while the phone rings; else its position, then the music.
+   */
+  private firstRoundOver(callId: string): void {
+    const w = this.waiting.get(callId);
+    if (!w?.joined) return;
+    const { position, ewtMs, fallback } = w.joined;
+    clearTimeout(fallback);
+    w.joined = undefined;
+    if (w.ringing || w.connecting) this.startMusic(w);
+    else void this.announce(callId, position, ewtMs);
+  }
+
+  /** Every caller whose first dispatch round just ended. */
+  private firstRoundsOver(): void {
+    for (const [callId, w] of this.waiting) if (w.joined) this.firstRoundOver(callId);
+  }
+
+  /** Runs a media request of the caller's after the ones before it (see `Waiter.media`). */
+  private media(w: Waiter, op: () => Promise<unknown>): Promise<void> {
+    const next = (w.media ?? Promise.resolve()).then(op).then(ignore);
+    w.media = next.catch(ignore);
+    return next;
+  }
+
+  /** Music on hold, unless it is on already. */
+  private startMusic(w: Waiter): void {
+    if (w.music) return;
+    w.music = true;
+    this.media(w, () => this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass)).catch((err) => {
+      w.music = false;
+      this.log.debug({ err, callId: w.callId }, "music on hold did not start");
+    });
+  }
+
+  /** Takes charge of a caller whose place is already in Redis (a restart). */
   adopt(w: Omit<Waiter, "announceTimer">): void {
-    this.waiting.set(w.callId, { ...w });
-    this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass).catch((err) => this.log.debug({ err, callId: w.callId }, "music on hold did not start"));
+    const mine: Waiter = { ...w };
+    this.waiting.set(w.callId, mine);
+    this.startMusic(mine);
     this.scheduleAnnouncement(w.callId);
   }
 
@@ -236,7 +299,7 @@ export class QueueHandoff {
 
   private async periodic(callId: string): Promise<void> {
     const w = this.waiting.get(callId);
-    if (!w || w.ringing) return this.scheduleAnnouncement(callId);
+    if (!w || w.ringing || w.connecting || w.joined) return this.scheduleAnnouncement(callId);
     const pos = await this.deps.queue.position(callId).catch(() => undefined);
     if (pos === undefined) return this.scheduleAnnouncement(callId);
     if (pos === null) {
@@ -247,23 +310,26 @@ export class QueueHandoff {
     this.scheduleAnnouncement(callId);
   }
 
-  /** Position and expected wait, spoken over a pause in the music. */
+  /**
+   * Position and expected wait, in a pause of the music: the play itself stops the music (for good, on
+   * Asterisk), and its PlaybackFinished starts it again.
+   */
   private async announce(callId: string, position: number, ewtMs: number | null): Promise<void> {
     const w = this.waiting.get(callId);
-    if (!w || w.ringing) return;
+    if (!w || w.ringing || w.connecting) return;
     const p = this.deps.config.prompts;
     const media = [p.position, `number:${Math.max(0, position - 1)}`, p.callersAhead];
     if (ewtMs !== null && ewtMs > 0) media.push(p.waitAbout, `number:${Math.max(1, Math.ceil(ewtMs / 60_000))}`, p.minutes);
     // the call id in the playback id routes its PlaybackFinished straight to this caller (ids never hold "~")
     const playbackId = `sbq-${callId}~${randomUUID()}`;
     w.announcement = playbackId;
+    w.music = false;
     try {
-      await this.ari(w.serverId).stopMoh(w.channelId).catch(ignore);
-      await this.ari(w.serverId).play(w.channelId, media, { playbackId });
+      await this.media(w, () => this.ari(w.serverId).play(w.channelId, media, { playbackId }));
     } catch (err) {
-      w.announcement = undefined;
+      if (w.announcement === playbackId) w.announcement = undefined;
       this.log.debug({ err, callId }, "announcement not played");
-      await this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
+      if (this.waiting.get(callId) === w && !w.connecting) this.startMusic(w);
     }
   }
 
@@ -275,7 +341,8 @@ export class QueueHandoff {
       const w = this.waiting.get(m[1]!);
       if (w?.announcement === e.playback.id) {
         w.announcement = undefined;
-        if (!w.ringing) this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass).catch(ignore);
+        // the play stopped the music for good: it comes back now, also while an agent's phone rings
+        if (!w.connecting) this.startMusic(w);
       }
       return true;
     }
@@ -302,7 +369,7 @@ export class QueueHandoff {
     // without ARI no agent can be rung: an offer now would only count as a missed call against the
     // agent; the sweep dispatches again once the link is back. Callers on a server whose link is down
     // keep their place and are passed over, so they do not hold up callers on the other servers.
-    if (![...this.deps.lines.values()].some((ari) => ari.isConnected)) return;
+    if (![...this.deps.lines.values()].some((ari) => ari.isConnected)) return this.firstRoundsOver();
     if (this.dispatching) {
       this.again = true;
       return;
@@ -310,16 +377,25 @@ export class QueueHandoff {
     this.dispatching = (async () => {
       do {
         this.again = false;
+        // the callers who joined before this round: it decides whether they are rung at once
+        const deciding = [...this.waiting.values()].filter((w) => w.joined).map((w) => w.callId);
         try {
           const next = () => this.deps.queue.dispatch(this.queueNames, this.unreachable());
           for (let offer = await next(); offer; offer = await next()) {
-            if (!(await this.ring(offer))) break;
+            const rung = this.ring(offer);
+            // the agent's phone is being originated: now the caller's music
+            this.firstRoundOver(offer.callId);
+            if (!(await rung)) break;
           }
         } catch (err) {
           this.log.error({ err }, "dispatch failed");
         }
+        for (const callId of deciding) this.firstRoundOver(callId);
       } while (this.again);
-    })().finally(() => (this.dispatching = undefined));
+    })().finally(() => {
+      this.dispatching = undefined;
+      this.firstRoundsOver();
+    });
   }
 
   /** Our callers on a server whose ARI link is down. */
@@ -347,21 +423,24 @@ export class QueueHandoff {
       offer,
       answered: false,
       timer: setTimeout(() => void this.notAnswered(channelId, "ring timeout"), ringMs + 5000),
-      // made now so that an answer needs one round trip less before caller and agent talk
-      bridge: this.newBridge(offer.callId, w.serverId),
+      bridge: Promise.resolve(undefined),
     };
     this.rings.set(channelId, ring);
     w.ringing = channelId;
+    // the phone first: no other request of this caller goes out before it
+    const originated = this.ari(w.serverId).originate({
+      endpoint: this.deps.dial?.(offer.agentId, offer.endpoint, w.serverId) ?? offer.endpoint,
+      appArgs: ["agent", offer.callId],
+      callerId: w.callerName ? `"${w.callerName.replace(/["<>]/g, "")}" <${w.callerNumber}>` : w.callerNumber,
+      timeoutSeconds: this.deps.config.ringTimeout,
+      channelId,
+    });
+    // made now so that an answer needs one round trip less before caller and agent talk
+    ring.bridge = this.newBridge(offer.callId, w.serverId);
     this.log.info({ callId: offer.callId, agentId: offer.agentId, endpoint: offer.endpoint, waitMs: offer.waitMs }, "ringing agent");
     this.deps.hooks.agentStatus?.(offer.agentId, { state: "ringing" });
     try {
-      await this.ari(w.serverId).originate({
-        endpoint: this.deps.dial?.(offer.agentId, offer.endpoint, w.serverId) ?? offer.endpoint,
-        appArgs: ["agent", offer.callId],
-        callerId: w.callerName ? `"${w.callerName.replace(/["<>]/g, "")}" <${w.callerNumber}>` : w.callerNumber,
-        timeoutSeconds: this.deps.config.ringTimeout,
-        channelId,
-      });
+      await originated;
     } catch (err) {
       this.log.warn({ err, callId: offer.callId, agentId: offer.agentId }, "originate to the agent failed");
       await this.notAnswered(channelId, "originate failed");
@@ -380,6 +459,8 @@ export class QueueHandoff {
     if (w) w.ringing = undefined;
     this.ari(ring.serverId).hangup(agentChannelId).catch(ignore);
     if (!w) return;
+    // the caller waits on: with the music (normally on since the ring began or the announcement ended)
+    if (!w.announcement && !w.connecting) this.startMusic(w);
     try {
       const r = await this.deps.queue.requeue(ring.callId, { agent: this.deps.config.noAnswer, reason: why });
       this.log.info({ callId: ring.callId, agentId: ring.agentId, position: r.position, why, agentNow: this.deps.config.noAnswer }, "agent did not answer; caller keeps its place");
@@ -402,8 +483,15 @@ export class QueueHandoff {
     ring.answered = true;
     clearTimeout(ring.timer);
     this.rings.delete(agentChannelId);
-    // the hold media stops while the queue settles the answer: one round trip less before they talk
-    const silenced = Promise.all([w.announcement ? this.ari(w.serverId).stopPlayback(w.announcement).catch(ignore) : undefined, this.ari(w.serverId).stopMoh(w.channelId).catch(ignore)]);
+    // the hold media stops while the queue settles the answer: one round trip less before they talk. The
+    // music is the only thing that stops it (a bridge does not), and nothing starts it again from here on.
+    w.connecting = true;
+    const announcement = w.announcement;
+    w.music = false;
+    const silenced = Promise.all([
+      announcement ? this.ari(w.serverId).stopPlayback(announcement).catch(ignore) : undefined,
+      this.media(w, () => this.ari(w.serverId).stopMoh(w.channelId)).catch(ignore),
+    ]);
     let waitMs: number;
     try {
       waitMs = (await this.deps.queue.answered(ring.callId, ring.agentId)).waitMs;
@@ -412,7 +500,8 @@ export class QueueHandoff {
       this.dropBridge(ring);
       this.ari(w.serverId).hangup(agentChannelId).catch(ignore);
       // a caller still waiting gets the hold music back
-      if (this.waiting.get(ring.callId) === w) void silenced.then(() => this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass).catch(ignore));
+      w.connecting = false;
+      if (this.waiting.get(ring.callId) === w) void silenced.then(() => this.startMusic(w));
       return;
     }
     this.waiting.delete(ring.callId);
@@ -453,12 +542,15 @@ export class QueueHandoff {
     const w = this.waiting.get(callId);
     if (!w) return;
     this.release(w);
-    await this.ari(w.serverId).stopMoh(w.channelId).catch(ignore);
+    w.music = false;
+    await this.media(w, () => this.ari(w.serverId).stopMoh(w.channelId)).catch(ignore);
     this.deps.hooks.result(callId, w.serverId, "timeout");
   }
 
   private release(w: Waiter): void {
     clearTimeout(w.announceTimer);
+    clearTimeout(w.joined?.fallback);
+    w.joined = undefined;
     this.waiting.delete(w.callId);
     if (w.announcement) this.ari(w.serverId).stopPlayback(w.announcement).catch(ignore);
   }
