@@ -1,9 +1,10 @@
 /**
- * The world around the daemon in the daemon benchmarks (bench/first-play.ts, bench/pop-latency.ts), in
- * its own process so the daemon under test has its core to itself: the PBX simulator with synthetic
- * callers and agent phones, and the agents' desktop WebSockets. Every latency is measured here, on one
- * clock: when the simulator sends StasisStart, when a play request arrives, when an agent leg enters
- * Stasis (its phone answered) and when that agent's desktop receives the pop.
+ * The world around the daemon in the daemon benchmarks (bench/first-play.ts, bench/pop-latency.ts,
+ * bench/queue-join.ts), in its own process so the daemon under test has its core to itself: the PBX
+ * simulator with synthetic callers and agent phones, and the agents' desktop WebSockets. Every latency is
+ * measured here, on one clock: when the simulator sends StasisStart, when a play request arrives, when a
+ * caller's join prompt ends and its agent's phone is originated, when an agent leg enters Stasis (its
+ * phone answered) and when that agent's desktop receives the pop.
  * Not meant to be run by hand; the parent talks to it over IPC.
  */
 import { performance } from "node:perf_hooks";
@@ -17,6 +18,8 @@ export type WorldCommand =
   | { cmd: "agents"; endpoints: string[]; answerDelay: number; talkTime: number }
   | { cmd: "desktops"; url: string; tokens: Record<string, string> }
   | { cmd: "place"; calls: CallerSpecInput[]; rate: number }
+  /** The media URI whose end is a caller's join (the prompt right before the queue node); see `joinToOriginate`. */
+  | { cmd: "joinPrompt"; media: string }
   | { cmd: "stats" }
   | { cmd: "stop" };
 
@@ -33,6 +36,8 @@ export interface WorldStats {
   pop: number[];
   /** Agent legs answered whose pop has not arrived (yet). */
   popsPending: number;
+  /** The join prompt's PlaybackFinished sent -> the originate of the caller's agent leg (`sba-<callId>~...`) received, ms. */
+  joinToOriginate: number[];
   /** This process's event-loop delay over the run, ms. */
   loopP99: number;
   loopMax: number;
@@ -55,6 +60,10 @@ const answerToPlay: number[] = [];
 // agent legs: answered time by the caller's call id (the daemon originates them with args agent,<callId>)
 const answeredAt = new Map<string, number>();
 const pop: number[] = [];
+// joins: when each caller's join prompt ended, until its first agent leg is originated
+let joinPrompt: string | undefined;
+const joinedAt = new Map<string, number>();
+const joinToOriginate: number[] = [];
 let placed = 0;
 let ended = 0;
 const loop = loopDelay();
@@ -77,6 +86,14 @@ function requested(r: { method: string; path: string }): void {
 }
 
 sim.pbx.onEvent((e) => {
+  if (e.type === "PlaybackFinished" && joinPrompt !== undefined && e.playback.mediaUri === joinPrompt) joinedAt.set(e.playback.targetUri.replace(/^channel:/, ""), performance.now());
+  else if (e.type === "ChannelCreated" && e.channel.id.startsWith("sba-")) {
+    // the daemon's agent legs carry their call's id; created while the originate request is handled
+    const callId = /^sba-(.+)~/.exec(e.channel.id)?.[1] ?? "";
+    const at = joinedAt.get(callId);
+    if (at !== undefined) joinToOriginate.push(performance.now() - at);
+    joinedAt.delete(callId);
+  } else if (e.type === "ChannelDestroyed") joinedAt.delete(e.channel.id);
   if (e.type !== "StasisStart") return;
   if (e.args[0] === "agent" && e.args[1]) answeredAt.set(e.args[1], performance.now());
   else stasisAt.set(e.channel.id, { start: performance.now() });
@@ -114,7 +131,7 @@ async function place(calls: CallerSpecInput[], rate: number): Promise<void> {
 }
 
 function stats(): WorldStats {
-  return { placed, live: sim.control.liveCalls, ended, firstPlay, toAnswer, answerToPlay, pop, popsPending: answeredAt.size, loopP99: loop.p99(), loopMax: loop.max() };
+  return { placed, live: sim.control.liveCalls, ended, firstPlay, toAnswer, answerToPlay, pop, popsPending: answeredAt.size, joinToOriginate, loopP99: loop.p99(), loopMax: loop.max() };
 }
 
 const reply = (m: WorldMessage): void => void process.send?.(m);
@@ -129,6 +146,9 @@ process.on("message", (m: WorldCommand) => {
     } else if (m.cmd === "place") {
       await place(m.calls, m.rate);
       reply({ type: "placed" });
+    } else if (m.cmd === "joinPrompt") {
+      joinPrompt = m.media;
+      reply({ type: "ok" });
     } else if (m.cmd === "stats") reply({ type: "stats", ...stats() });
     else if (m.cmd === "stop") {
       await sim.stop();

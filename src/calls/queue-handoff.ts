@@ -62,8 +62,11 @@ interface Waiter {
   music?: boolean;
   /** An agent answered: nothing may start the music again unless the answer falls through. */
   connecting?: boolean;
-  /** Just joined: the first dispatch round decides between ringing at once (music) and the announcement. */
-  joined?: { position: number; ewtMs: number | null; fallback: NodeJS.Timeout };
+  /**
+   * Just joined: the first dispatch round decides between ringing at once (music) and the announcement.
+   * `position` and `ewtMs` come with the enqueue's reply, which may be read after that round's end.
+   */
+  joined?: { position?: number; ewtMs?: number | null; fallback: NodeJS.Timeout; announceWhenQueued?: boolean };
   /**
    * The caller's media requests (music, announcement, their stops), one after the other: two in flight at
    * once may reach Asterisk in either order (a stop overtaken by a start leaves the music on in the bridge).
@@ -169,31 +172,51 @@ export class QueueHandoff {
   async join(req: JoinRequest): Promise<"queued" | "empty" | "full"> {
     const lane = req.lane ?? this.defaultLane(req.queue);
     const waiter = { callId: req.callId, serverId: req.serverId, channelId: req.channelId, callerNumber: req.callerNumber, callerName: req.callerName ?? "", queue: req.queue, lane };
+    // taken charge of before the place is confirmed, so that the dispatch sent right behind the enqueue
+    // (Redis runs them in order: one round trip for both) can ring this caller's agent at once
+    const mine: Waiter = { ...waiter, joined: { fallback: setTimeout(() => this.firstRoundOver(req.callId), FIRST_ROUND_MS) } };
+    this.waiting.set(req.callId, mine);
+    const enqueued = this.deps.queue.enqueue({
+      callId: req.callId,
+      queue: req.queue,
+      lane,
+      skills: req.skills,
+      priority: req.priority,
+      ...(req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 }),
+    });
+    this.kick();
     let r: EnqueueResult;
     try {
-      r = await this.deps.queue.enqueue({
-        callId: req.callId,
-        queue: req.queue,
-        lane,
-        skills: req.skills,
-        priority: req.priority,
-        ...(req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 }),
-      });
+      r = await enqueued;
     } catch (err) {
+      this.forget(mine);
       // the caller has a place already: a daemon killed after joining but before saving the session, whose
       // resumed caller comes back to the queue node. The place it earned is the caller's.
       if (!(err instanceof QueueError && err.code === "SBQ_DUPLICATE_CALL") || (await this.resumeWaiting(waiter)) === "lost") throw err;
       this.log.info({ callId: req.callId, queue: req.queue }, "caller already had a place in the queue; it keeps it");
       return "queued";
     }
-    if (r.status !== "queued") return r.status;
-    // dispatch first: an agent who is free is rung before anything is played (the media waits for the round)
-    const joined = { position: r.position, ewtMs: r.ewtMs, fallback: setTimeout(() => this.firstRoundOver(req.callId), FIRST_ROUND_MS) };
-    this.waiting.set(req.callId, { ...waiter, joined });
-    this.kick();
+    if (r.status !== "queued") {
+      this.forget(mine);
+      return r.status;
+    }
     this.log.info({ callId: req.callId, queue: req.queue, lane, position: r.position, ewtMs: r.ewtMs }, "caller queued");
+    const joined = mine.joined;
+    if (joined) Object.assign(joined, { position: r.position, ewtMs: r.ewtMs });
+    if (joined?.announceWhenQueued) {
+      // the first round was over before the place was confirmed: nobody took the caller
+      mine.joined = undefined;
+      void this.announce(req.callId, r.position, r.ewtMs);
+    }
     this.scheduleAnnouncement(req.callId);
     return "queued";
+  }
+
+  /** A caller taken charge of for a join that did not happen. */
+  private forget(w: Waiter): void {
+    clearTimeout(w.joined?.fallback);
+    w.joined = undefined;
+    if (this.waiting.get(w.callId) === w) this.waiting.delete(w.callId);
   }
 
   /**
@@ -205,9 +228,14 @@ export class QueueHandoff {
     if (!w?.joined) return;
     const { position, ewtMs, fallback } = w.joined;
     clearTimeout(fallback);
-    w.joined = undefined;
-    if (w.ringing || w.connecting) this.startMusic(w);
-    else void this.announce(callId, position, ewtMs);
+    if (w.ringing || w.connecting) {
+      w.joined = undefined;
+      this.startMusic(w);
+    } else if (position === undefined) w.joined.announceWhenQueued = true;
+    else {
+      w.joined = undefined;
+      void this.announce(callId, position, ewtMs ?? null);
+    }
   }
 
   /** Every caller whose first dispatch round just ended. */
@@ -435,10 +463,13 @@ export class QueueHandoff {
       timeoutSeconds: this.deps.config.ringTimeout,
       channelId,
     });
-    // made now so that an answer needs one round trip less before caller and agent talk
-    ring.bridge = this.newBridge(offer.callId, w.serverId);
-    this.log.info({ callId: offer.callId, agentId: offer.agentId, endpoint: offer.endpoint, waitMs: offer.waitMs }, "ringing agent");
-    this.deps.hooks.agentStatus?.(offer.agentId, { state: "ringing" });
+    // the bridge made now so that an answer needs one round trip less before caller and agent talk; it
+    // and the rest wait for the next turn of the loop, which writes the originate to the socket first
+    ring.bridge = new Promise((resolve) => setImmediate(() => resolve(this.newBridge(offer.callId, w.serverId))));
+    setImmediate(() => {
+      this.log.info({ callId: offer.callId, agentId: offer.agentId, endpoint: offer.endpoint, waitMs: offer.waitMs }, "ringing agent");
+      this.deps.hooks.agentStatus?.(offer.agentId, { state: "ringing" });
+    });
     try {
       await originated;
     } catch (err) {
