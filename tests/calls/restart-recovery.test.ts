@@ -59,6 +59,9 @@ async function talking(r: ProcessRig, caller: string) {
     const s = await r.sessions.get(channelId);
     return s?.agent?.channelId && s.agent.bridgeId && r.sim.control.getCall(channelId)?.phase === "bridged" ? s : undefined;
   });
+  // the pop is on the agent's desk (its record in Redis, which the history entry is written from): a kill
+  // before that moment loses the entry, a window these tests are not about
+  await waitFor(`${caller}'s call to be on the agent's desk`, async () => (await r.redis.exists(`${r.prefix}desk:{${channelId}}`)) === 1);
   return { channelId, agentId: session.agent!.agentId, agentLeg: session.agent!.channelId!, bridgeId: session.agent!.bridgeId! };
 }
 
