@@ -153,6 +153,9 @@ export async function startRig(name: string, opts: RigOptions): Promise<Rig> {
 }
 
 /** Median, p99 and max of a list of milliseconds, as printed by the daemon benchmarks. */
+/** ms on CLOCK_MONOTONIC: the same clock in every process of the machine (performance.now() is per process). */
+export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 export function summary(ms: number[]): string {
   if (ms.length === 0) return "no samples";
   const s = [...ms].sort((a, b) => a - b);

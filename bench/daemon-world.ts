@@ -7,6 +7,7 @@
  * phone answered) and when that agent's desktop receives the pop.
  * Not meant to be run by hand; the parent talks to it over IPC.
  */
+import http from "node:http";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { CTI_SUBPROTOCOL, WS_PATH } from "../src/cti/protocol.js";
@@ -38,6 +39,12 @@ export interface WorldStats {
   popsPending: number;
   /** The join prompt's PlaybackFinished sent -> the originate of the caller's agent leg (`sba-<callId>~...`) received, ms. */
   joinToOriginate: number[];
+  /**
+   * The same joins' marks on the machine's monotonic clock (daemon-rig's `monoMs`, shared by all processes), for the
+   * breakdown bench/queue-join.ts makes with the daemon's own marks: the PlaybackFinished sent, the
+   * originate request at the simulator's HTTP server (headers parsed), the agent leg created.
+   */
+  joinMarks: Array<{ callId: string; finished: number; request?: number; created: number }>;
   /** This process's event-loop delay over the run, ms. */
   loopP99: number;
   loopMax: number;
@@ -64,6 +71,23 @@ const pop: number[] = [];
 let joinPrompt: string | undefined;
 const joinedAt = new Map<string, number>();
 const joinToOriginate: number[] = [];
+/** ms on CLOCK_MONOTONIC, the same clock in every process of the machine (performance.now() is per process); as daemon-rig's. */
+const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+const joinMarks: WorldStats["joinMarks"] = [];
+const finishedMono = new Map<string, number>();
+const requestMono = new Map<string, number>();
+// the originate's arrival (POST /ari/channels?...channelId=sba-<callId>~...), as the HTTP server emits it
+const serverEmit = http.Server.prototype.emit;
+http.Server.prototype.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]): boolean {
+  if (event === "request" && joinPrompt !== undefined) {
+    const req = args[0] as http.IncomingMessage;
+    if (req.method === "POST" && req.url?.startsWith("/ari/channels?")) {
+      const callId = /[?&]channelId=sba-([^&~]+)~/.exec(decodeURIComponent(req.url))?.[1];
+      if (callId && finishedMono.has(callId)) requestMono.set(callId, monoMs());
+    }
+  }
+  return (serverEmit as (this: http.Server, ...a: unknown[]) => boolean).call(this, event, ...args);
+} as typeof serverEmit;
 let placed = 0;
 let ended = 0;
 const loop = loopDelay();
@@ -86,14 +110,25 @@ function requested(r: { method: string; path: string }): void {
 }
 
 sim.pbx.onEvent((e) => {
-  if (e.type === "PlaybackFinished" && joinPrompt !== undefined && e.playback.mediaUri === joinPrompt) joinedAt.set(e.playback.targetUri.replace(/^channel:/, ""), performance.now());
-  else if (e.type === "ChannelCreated" && e.channel.id.startsWith("sba-")) {
+  if (e.type === "PlaybackFinished" && joinPrompt !== undefined && e.playback.mediaUri === joinPrompt) {
+    const callId = e.playback.targetUri.replace(/^channel:/, "");
+    joinedAt.set(callId, performance.now());
+    finishedMono.set(callId, monoMs());
+  } else if (e.type === "ChannelCreated" && e.channel.id.startsWith("sba-")) {
     // the daemon's agent legs carry their call's id; created while the originate request is handled
     const callId = /^sba-(.+)~/.exec(e.channel.id)?.[1] ?? "";
     const at = joinedAt.get(callId);
-    if (at !== undefined) joinToOriginate.push(performance.now() - at);
+    if (at !== undefined) {
+      joinToOriginate.push(performance.now() - at);
+      joinMarks.push({ callId, finished: finishedMono.get(callId)!, created: monoMs(), ...(requestMono.has(callId) && { request: requestMono.get(callId)! }) });
+    }
     joinedAt.delete(callId);
-  } else if (e.type === "ChannelDestroyed") joinedAt.delete(e.channel.id);
+    finishedMono.delete(callId);
+    requestMono.delete(callId);
+  } else if (e.type === "ChannelDestroyed") {
+    joinedAt.delete(e.channel.id);
+    finishedMono.delete(e.channel.id);
+  }
   if (e.type !== "StasisStart") return;
   if (e.args[0] === "agent" && e.args[1]) answeredAt.set(e.args[1], performance.now());
   else stasisAt.set(e.channel.id, { start: performance.now() });
@@ -131,7 +166,7 @@ async function place(calls: CallerSpecInput[], rate: number): Promise<void> {
 }
 
 function stats(): WorldStats {
-  return { placed, live: sim.control.liveCalls, ended, firstPlay, toAnswer, answerToPlay, pop, popsPending: answeredAt.size, joinToOriginate, loopP99: loop.p99(), loopMax: loop.max() };
+  return { placed, live: sim.control.liveCalls, ended, firstPlay, toAnswer, answerToPlay, pop, popsPending: answeredAt.size, joinToOriginate, joinMarks, loopP99: loop.p99(), loopMax: loop.max() };
 }
 
 const reply = (m: WorldMessage): void => void process.send?.(m);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../lib/logger.js";
 import type { AgentState } from "../queue/agent-states.js";
-import { QueueError, type CallerQueue, type EnqueueResult, type Offer } from "../queue/index.js";
+import { QueueError, type CallerQueue, type EnqueueRequest, type JoinResult, type Offer } from "../queue/index.js";
 import type { AriEvent, AriGateway } from "../telephony/index.js";
 import { onCall } from "./agent-ledger.js";
 import type { CallsConfig } from "./config.js";
@@ -64,7 +64,8 @@ interface Waiter {
   connecting?: boolean;
   /**
    * Just joined: the first dispatch round decides between ringing at once (music) and the announcement.
-   * `position` and `ewtMs` come with the enqueue's reply, which may be read after that round's end.
+   * The join's reply brings the place (`position`, `ewtMs`) with the round's first decision; when that
+   * offer went to a caller placed before, the rest of the round decides.
    */
   joined?: { position?: number; ewtMs?: number | null; fallback: NodeJS.Timeout; announceWhenQueued?: boolean };
   /**
@@ -172,22 +173,19 @@ export class QueueHandoff {
   async join(req: JoinRequest): Promise<"queued" | "empty" | "full"> {
     const lane = req.lane ?? this.defaultLane(req.queue);
     const waiter = { callId: req.callId, serverId: req.serverId, channelId: req.channelId, callerNumber: req.callerNumber, callerName: req.callerName ?? "", queue: req.queue, lane };
-    // taken charge of before the place is confirmed, so that the dispatch sent right behind the enqueue
-    // (Redis runs them in order: one round trip for both) can ring this caller's agent at once
+    // taken charge of before the place is confirmed: the reply that confirms it may offer the caller
     const mine: Waiter = { ...waiter, joined: { fallback: setTimeout(() => this.firstRoundOver(req.callId), FIRST_ROUND_MS) } };
     this.waiting.set(req.callId, mine);
-    const enqueued = this.deps.queue.enqueue({
-      callId: req.callId,
-      queue: req.queue,
-      lane,
-      skills: req.skills,
-      priority: req.priority,
-      ...(req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 }),
-    });
-    this.kick();
-    let r: EnqueueResult;
+    let r: JoinResult;
     try {
-      r = await enqueued;
+      r = await this.enqueueAndDispatch({
+        callId: req.callId,
+        queue: req.queue,
+        lane,
+        skills: req.skills,
+        priority: req.priority,
+        ...(req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 }),
+      });
     } catch (err) {
       this.forget(mine);
       // the caller has a place already: a daemon killed after joining but before saving the session, whose
@@ -196,20 +194,44 @@ export class QueueHandoff {
       this.log.info({ callId: req.callId, queue: req.queue }, "caller already had a place in the queue; it keeps it");
       return "queued";
     }
+    const offer = r.offer;
+    if (offer) {
+      // the agent's phone first: nothing else of this join runs before the originate is on the socket
+      // (Node writes a request in a later tick; the work below would run before it)
+      const rung = this.ring(offer);
+      await new Promise((resolve) => setImmediate(resolve));
+      // then dispatch goes on until nobody matches, as after any offer (a caller of another daemon's, put
+      // back, would only be offered again: that daemon dispatches it, and this caller's round ends here)
+      void rung.then((ours) => (ours ? this.kick() : this.firstRoundOver(req.callId)));
+    }
     if (r.status !== "queued") {
       this.forget(mine);
       return r.status;
     }
     this.log.info({ callId: req.callId, queue: req.queue, lane, position: r.position, ewtMs: r.ewtMs }, "caller queued");
     const joined = mine.joined;
-    if (joined) Object.assign(joined, { position: r.position, ewtMs: r.ewtMs });
-    if (joined?.announceWhenQueued) {
-      // the first round was over before the place was confirmed: nobody took the caller
-      mine.joined = undefined;
-      void this.announce(req.callId, r.position, r.ewtMs);
+    if (joined) {
+      Object.assign(joined, { position: r.position, ewtMs: r.ewtMs });
+      // rung at once: the music; nobody free: the position. When the agent went to a caller placed before
+      // this one, the dispatch round that follows decides (another agent may be free for this caller).
+      if (!offer || offer.callId === req.callId || joined.announceWhenQueued) this.firstRoundOver(req.callId);
     }
     this.scheduleAnnouncement(req.callId);
     return "queued";
+  }
+
+  /**
+   * The enqueue and the first dispatch round's decision in one script (one round trip). Without ARI no
+   * agent can be rung (see kick): the enqueue alone.
+   */
+  private async enqueueAndDispatch(request: EnqueueRequest): Promise<JoinResult> {
+    if (!this.anyLineUp()) return { ...(await this.deps.queue.enqueue(request)), offer: null };
+    return this.deps.queue.join(request, { queues: this.queueNames, skip: this.unreachable() });
+  }
+
+  private anyLineUp(): boolean {
+    for (const ari of this.deps.lines.values()) if (ari.isConnected) return true;
+    return false;
   }
 
   /** A caller taken charge of for a join that did not happen. */
@@ -397,7 +419,7 @@ export class QueueHandoff {
     // without ARI no agent can be rung: an offer now would only count as a missed call against the
     // agent; the sweep dispatches again once the link is back. Callers on a server whose link is down
     // keep their place and are passed over, so they do not hold up callers on the other servers.
-    if (![...this.deps.lines.values()].some((ari) => ari.isConnected)) return this.firstRoundsOver();
+    if (!this.anyLineUp()) return this.firstRoundsOver();
     if (this.dispatching) {
       this.again = true;
       return;

@@ -23,6 +23,7 @@ import {
   type CallPosition,
   type EnqueueRequest,
   type EnqueueResult,
+  type JoinResult,
   type Offer,
   type QueueStatus,
   type RequeueOptions,
@@ -135,29 +136,8 @@ export class CallerQueue {
 
   /** A caller joins `queue` in `lane`; position is 1-based, ewtMs the expected wait (null: nobody staffed). */
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
-    const req = parse(enqueueRequestSchema, request, "enqueue request");
-    const q = this.queue(req.queue);
-    if (!q.lanes.includes(req.lane)) {
-      throw new QueueError("SBQ_INVALID_INPUT", `lane "${req.lane}" is not a lane of queue ${q.name} (its lanes: ${q.lanes.join(", ")})`);
-    }
-    const now = this.clock.now();
-    const score = callerScore(now, this.settings.lanes.get(req.lane)!, req.priority);
-    const deadline = req.maxWait === undefined ? 0 : Math.round(now + req.maxWait * 1000);
-    const reply = (await this.run("enqueue", now, [
-      q.name,
-      req.callId,
-      req.lane,
-      score,
-      q.reservedLanes.has(req.lane) ? 1 : 0,
-      encodeSkills(req.skills, false),
-      req.priority,
-      deadline,
-      q.maxWaiting ?? 0,
-    ])) as [string, number?, number?, number?, string?];
-    if (reply[0] === "empty" || reply[0] === "full") return { status: reply[0] };
-    const [, rank, idle, staffed, aht] = reply as [string, number, number, number, string];
-    const ewtMs = expectedWait({ ahead: rank, idleAgents: idle, staffedAgents: staffed, handleTimeMs: this.handleTime(q, aht) });
-    return { status: "queued", position: rank + 1, ewtMs, score };
+    const e = this.enqueueArgs(request);
+    return this.enqueueResult(e, (await this.run("enqueue", e.now, e.args)) as EnqueueReply);
   }
 
   /**
@@ -166,15 +146,50 @@ export class CallerQueue {
    * Callers in `skip` keep their place but are passed over. Null when nobody can be matched now.
    */
   async dispatch(queues: string | readonly string[], skip: Iterable<string> = []): Promise<Offer | null> {
+    const args = this.dispatchArgs(queues, skip);
+    return decodeOffer((await this.run("dispatch", this.clock.now(), args)) as string | null);
+  }
+
+  /**
+   * enqueue() and then one dispatch() decision (across `dispatch.queues`, passing over `dispatch.skip`),
+   * in one script: the same result as the two calls one after the other, with one round trip. The offer
+   * may be another caller's (one placed before this one); null when nobody can be matched now. Nothing
+   * is dispatched when the enqueue throws.
+   */
+  async join(request: EnqueueRequest, dispatch: { queues: string | readonly string[]; skip?: Iterable<string> }): Promise<JoinResult> {
+    const e = this.enqueueArgs(request);
+    const args = [...e.args, ...this.dispatchArgs(dispatch.queues, dispatch.skip ?? [])];
+    const [offer, ...joined] = (await this.run("join", e.now, args)) as [string | null, ...EnqueueReply];
+    return { ...this.enqueueResult(e, joined), offer: decodeOffer(offer) };
+  }
+
+  private enqueueArgs(request: EnqueueRequest): { q: QueueSettings; now: number; score: number; args: ScriptArg[] } {
+    const req = parse(enqueueRequestSchema, request, "enqueue request");
+    const q = this.queue(req.queue);
+    if (!q.lanes.includes(req.lane)) {
+      throw new QueueError("SBQ_INVALID_INPUT", `lane "${req.lane}" is not a lane of queue ${q.name} (its lanes: ${q.lanes.join(", ")})`);
+    }
+    const now = this.clock.now();
+    const score = callerScore(now, this.settings.lanes.get(req.lane)!, req.priority);
+    const deadline = req.maxWait === undefined ? 0 : Math.round(now + req.maxWait * 1000);
+    const reserved = q.reservedLanes.has(req.lane) ? 1 : 0;
+    return { q, now, score, args: [q.name, req.callId, req.lane, score, reserved, encodeSkills(req.skills, false), req.priority, deadline, q.maxWaiting ?? 0] };
+  }
+
+  private enqueueResult(e: { q: QueueSettings; score: number }, reply: EnqueueReply): EnqueueResult {
+    if (reply[0] === "empty" || reply[0] === "full") return { status: reply[0] };
+    const [, rank, idle, staffed, aht] = reply as [string, number, number, number, string];
+    const ewtMs = expectedWait({ ahead: rank, idleAgents: idle, staffedAgents: staffed, handleTimeMs: this.handleTime(e.q, aht) });
+    return { status: "queued", position: rank + 1, ewtMs, score: e.score };
+  }
+
+  private dispatchArgs(queues: string | readonly string[], skip: Iterable<string>): ScriptArg[] {
     const list = (typeof queues === "string" ? [queues] : [...queues]).map((n) => this.queue(n));
     if (list.length === 0) throw new QueueError("SBQ_INVALID_INPUT", "dispatch needs at least one queue");
     const args: ScriptArg[] = [Math.max(...list.map((q) => q.scanDepth)), Math.max(...list.map((q) => q.agentScan)), list.length];
     for (const q of list) args.push(q.name, q.reservedLanes.size ? q.reserveShare : 0, q.wrapUpMs);
     args.push(...skip);
-    const reply = (await this.run("dispatch", this.clock.now(), args)) as string | null;
-    if (!reply) return null;
-    const [callId, agentId, endpoint, queue, lane, waitMs, requeues] = reply.split("|") as [string, string, string, string, string, string, string];
-    return { callId, agentId, endpoint, queue, lane, waitMs: Number(waitMs), requeues: Number(requeues) };
+    return args;
   }
 
   /** The offered agent picked up: the caller leaves the queue, the agent is on the call. */
@@ -335,6 +350,16 @@ export class CallerQueue {
   events(opts: { after?: string; count?: number } = {}): Promise<QueueEvent[]> {
     return readEvents(this.redis, this.keys.events, opts);
   }
+}
+
+/** enqueue.lua's reply: {"queued", rank, idle, staffed, ahtMs|"", seq} | {"empty"} | {"full"}. */
+type EnqueueReply = [string, number?, number?, number?, string?, number?];
+
+/** dispatch.lua's reply: "<callId>|<agentId>|<endpoint>|<queue>|<lane>|<waitMs>|<requeues>" or nil. */
+function decodeOffer(reply: string | null): Offer | null {
+  if (!reply) return null;
+  const [callId, agentId, endpoint, queue, lane, waitMs, requeues] = reply.split("|") as [string, string, string, string, string, string, string];
+  return { callId, agentId, endpoint, queue, lane, waitMs: Number(waitMs), requeues: Number(requeues) };
 }
 
 /** cjson encodes an empty Lua table as {}: read it as an empty list. */

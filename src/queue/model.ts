@@ -5,7 +5,7 @@ import { expectedWait, nextHandleTime } from "./ewt.js";
 import { WRAPUP_BATCH } from "./scripts.js";
 import { callerScore } from "./scoring.js";
 import type { SiteSettings } from "./settings.js";
-import type { EnqueueResult, Offer } from "./types.js";
+import type { EnqueueResult, JoinResult, Offer } from "./types.js";
 
 /**
  * An in-memory twin of the Lua scripts: same ordering, same dispatch choice (reserved share, skills,
@@ -185,6 +185,12 @@ export class QueueModel {
       handleTimeMs: q.ahtMs ?? s.defaultHandleTimeMs,
     });
     return { status: "queued", position: rank + 1, ewtMs, score };
+  }
+
+  /** As CallerQueue.join (join.lua): the enqueue, then one dispatch decision at the same moment. */
+  join(req: Parameters<QueueModel["enqueue"]>[0], queues: string | readonly string[]): JoinResult {
+    const result = this.enqueue(req);
+    return { ...result, offer: this.dispatch(queues) };
   }
 
   dispatch(queues: string | readonly string[]): Offer | null {

@@ -23,9 +23,11 @@ import { HANDLE_TIME_WEIGHT } from "./ewt.js";
  */
 export const LUA_DIR = new URL("../../src/queue/lua/", import.meta.url);
 
+/** In load order: an operation may call the ones before it (`op_<name>`, e.g. join calls op_enqueue and op_dispatch). */
 export const SCRIPT_NAMES = [
   "enqueue",
   "dispatch",
+  "join",
   "requeue",
   "answered",
   "abandon",
@@ -82,9 +84,11 @@ export function queueLibrary(): QueueLibrary {
     const hash = createHash("sha1").update(code).update(ops.map((o) => o.lua).join("\n")).digest("hex").slice(0, 12);
     const name = `sbq_${hash}`;
     const functions = Object.fromEntries(ops.map((o) => [o.name, `${name}_${o.name.replaceAll("-", "_")}`])) as Record<ScriptName, string>;
-    const registered = ops.map(
-      (o) => `\n-- ${o.name}.lua\nredis.register_function("${functions[o.name]}", function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n${o.lua}\nend)\n`,
-    );
+    // each operation is a local function of the library (so later ones can call it) registered as itself
+    const registered = ops.map((o) => {
+      const local = `op_${o.name.replaceAll("-", "_")}`;
+      return `\n-- ${o.name}.lua\nlocal function ${local}(KEYS, ARGV)\nbegin(KEYS, ARGV)\n${o.lua}\nend\nredis.register_function("${functions[o.name]}", ${local})\n`;
+    });
     library = { name, source: `#!lua name=${name}\n${code}${registered.join("")}`, functions };
   }
   return library;

@@ -68,6 +68,9 @@ export type EnqueueResult =
   /** Nobody staffed could take this caller (no agent logged in, or none with the skills). */
   | { status: "empty" };
 
+/** join(): the enqueue's result and the dispatch decision made right after it (null: no match now). */
+export type JoinResult = EnqueueResult & { offer: Offer | null };
+
 /** A dispatch decision: ring `endpoint`, then call answered() or requeue(). */
 export interface Offer {
   callId: string;

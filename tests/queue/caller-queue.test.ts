@@ -163,6 +163,50 @@ describe("dispatch", () => {
   });
 });
 
+describe("join (enqueue and dispatch in one script)", () => {
+  it("offers the joining caller at once when an agent is free, with the enqueue's result and both events", async () => {
+    const { cq, clock } = makeQueue(redis, env.prefix);
+    await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
+    const r = await cq.join({ callId: "c1", queue: "support", lane: "express" }, { queues: ["support"] });
+    expect(r).toEqual({
+      status: "queued",
+      position: 1,
+      ewtMs: 0,
+      score: expect.any(Number),
+      offer: { callId: "c1", agentId: "a1", endpoint: "PJSIP/1000-a1", queue: "support", lane: "express", waitMs: 0, requeues: 0 },
+    });
+    expect(await cq.position("c1")).toMatchObject({ state: "offered", agentId: "a1" });
+    expect((await cq.events()).map((e) => e.type).slice(-2)).toEqual(["joined", "offered"]);
+  });
+
+  it("decides as a dispatch right after the enqueue would: a caller placed before, nobody, or the skipped passed over", async () => {
+    const { cq, clock } = makeQueue(redis, env.prefix);
+    await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
+    // a2 works the queue on another call: staffed, never free here
+    await cq.deviceState("PJSIP/1001-a2", "in_use");
+    await cq.agentState("a1", { to: "paused", reason: "coaching" });
+    expect(await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" })).toMatchObject({ status: "queued" });
+    await cq.agentState("a1", { to: "available" });
+    // a1 is free again but nobody dispatched: the join's decision goes to c1, placed before c2
+    expect(await cq.join({ callId: "c2", queue: "support", lane: "standard" }, { queues: "support" })).toMatchObject({ status: "queued", position: 2, offer: { callId: "c1", agentId: "a1" } });
+    expect(await cq.join({ callId: "c3", queue: "support", lane: "standard" }, { queues: "support" })).toMatchObject({ status: "queued", position: 2, offer: null });
+    await cq.requeue("c1");
+    expect(await cq.join({ callId: "c4", queue: "support", lane: "express" }, { queues: "support", skip: ["c4"] })).toMatchObject({ position: 1, offer: { callId: "c1" } });
+  });
+
+  it("fails as the enqueue does and then dispatches nothing; a refused caller's join still decides", async () => {
+    const { cq, clock } = makeQueue(redis, env.prefix, { queues: { support: { lanes: ["standard"], maxWaiting: 1 } } });
+    await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
+    await cq.deviceState("PJSIP/1001-a2", "in_use");
+    await cq.agentState("a1", { to: "paused", reason: "coaching" });
+    expect(await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" })).toMatchObject({ status: "queued" });
+    await cq.agentState("a1", { to: "available" });
+    expect(await codeOf(cq.join({ callId: "c1", queue: "support", lane: "standard" }, { queues: "support" }))).toBe("SBQ_DUPLICATE_CALL");
+    expect(await cq.position("c1")).toMatchObject({ state: "waiting", position: 1 });
+    expect(await cq.join({ callId: "c2", queue: "support", lane: "standard" }, { queues: "support" })).toEqual({ status: "full", offer: expect.objectContaining({ callId: "c1" }) });
+  });
+});
+
 describe("requeue, answer, abandon, timeout", () => {
   it("puts an unanswered caller back in its old place and moves the agent to the back of the idle order", async () => {
     const { cq, clock } = makeQueue(redis, env.prefix);

@@ -57,6 +57,20 @@ const opArb = fc.oneof(
     }),
   },
   { weight: 5, arbitrary: fc.record({ k: fc.constant("dispatch" as const), queues: fc.oneof(queuesArb, fc.constant(["b", "a"])) }) },
+  {
+    // the enqueue and a dispatch decision in one script (the call layer's join)
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant("join" as const),
+      queue: fc.constantFrom(...QUEUE_NAMES),
+      lane: fc.constantFrom("express", "standard"),
+      skills: fc.oneof(fc.constant({}), skillsArb),
+      priority: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100 })),
+      maxWait: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+      queues: fc.oneof(queuesArb, fc.constant(["b", "a"])),
+      duplicate: fc.boolean(),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ k: fc.constant("answered" as const), pick, wrongAgent: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("requeue" as const), pick, agent: fc.constantFrom("available", "paused", "offline") as fc.Arbitrary<"available" | "paused" | "offline"> }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("abandon" as const), pick }) },
@@ -105,6 +119,14 @@ async function step(op: Op, cq: CallerQueue, model: QueueModel, clock: VirtualCl
     }
     case "dispatch":
       return [await outcome(() => model.dispatch(op.queues)), await outcome(() => cq.dispatch(op.queues))];
+    case "join": {
+      // now and then a call id already queued: the join fails as the enqueue does, and dispatches nothing
+      const again = op.duplicate && ids.all.length > 0 && ids.next % 4 === 0;
+      const callId = again ? ids.all[ids.all.length - 1]! : `c${ids.next++}`;
+      if (!again) ids.all.push(callId);
+      const req = { callId, queue: op.queue, lane: op.lane, skills: op.skills, priority: op.priority, ...(op.maxWait !== undefined && { maxWait: op.maxWait }) };
+      return [await outcome(() => model.join(req, op.queues)), await outcome(() => cq.join(req, { queues: op.queues }))];
+    }
     case "answered": {
       const list = offered();
       if (!list.length) return [null, null];
@@ -186,7 +208,7 @@ describe("in-memory model and Lua scripts", () => {
           const [fromModel, fromRedis] = await step(op, cq, model, clock, ids);
           expect(fromRedis, `step ${i}: ${JSON.stringify(op)}`).toEqual(fromModel);
           if (process.env.SBQ_STATS) {
-            const key = `${op.k}:${fromModel === null ? "skip" : typeof fromModel === "object" && "error" in fromModel ? fromModel.error : op.k === "dispatch" ? "offer" : op.k === "enqueue" ? (fromModel as { status: string }).status : "ok"}`;
+            const key = `${op.k}:${fromModel === null ? "skip" : typeof fromModel === "object" && "error" in fromModel ? fromModel.error : op.k === "dispatch" ? "offer" : op.k === "enqueue" ? (fromModel as { status: string }).status : op.k === "join" ? `${(fromModel as { status: string }).status}+${(fromModel as unknown as { offer: unknown }).offer ? "offer" : "none"}` : "ok"}`;
             stats.set(key, (stats.get(key) ?? 0) + 1);
           }
           for (const q of QUEUE_NAMES) {
