@@ -26,7 +26,7 @@ import { Dialplan, recordedDialplan, type DialplanSpec } from "./model/dialplan.
 import type { PbxEventListener } from "./model/events.js";
 import type { HearingTimeline } from "./model/hearing.js";
 import type { MediaOptions } from "./model/media.js";
-import type { EndpointConfig, EndpointSnapshot, SimCall } from "./model/phone.js";
+import type { EndpointConfig, EndpointSnapshot, ReferralSnapshot, SimCall } from "./model/phone.js";
 import { recordedQueues, type QueueConfig, type QueueMemberConfig, type QueueMemberSnapshot, type QueueSnapshot } from "./model/queue.js";
 import { Scheduler } from "./model/scheduler.js";
 import { CAUSE, type BridgeSnapshot, type ChannelSnapshot, type DeviceState, type PlaybackSnapshot } from "./model/types.js";
@@ -46,6 +46,7 @@ import { Queues } from "./pbx/queues.js";
 import { Registrar, type RegisterOptions } from "./pbx/registrar.js";
 import { Stasis } from "./pbx/stasis.js";
 import { StasisApps, type EventSourceKind, type StasisAppInfo } from "./pbx/stasis-apps.js";
+import { ChannelTransfers } from "./pbx/transfer.js";
 import { ChannelVariables } from "./pbx/variables.js";
 
 export * from "./model/types.js";
@@ -57,7 +58,7 @@ export type { Heard, HeardKind, HeardSpan, HearingTimeline } from "./model/heari
 export { spansOf } from "./model/hearing.js";
 export type { QueueConfig, QueueMemberConfig, QueueMemberSnapshot, QueueSnapshot, QueueEntrySnapshot } from "./model/queue.js";
 export { MEMBER_STATUS, recordedQueues } from "./model/queue.js";
-export type { ContactSnapshot, EndpointConfig, EndpointSnapshot, SimCall } from "./model/phone.js";
+export type { ContactSnapshot, EndpointConfig, EndpointSnapshot, ReferralSnapshot, SimCall } from "./model/phone.js";
 export { PbxError, type PbxErrorCode } from "./pbx/errors.js";
 export type { DialplanAppResult } from "./pbx/dialplan-runner.js";
 export type { OriginateRequest, OriginateOutcome, OriginateHandle } from "./pbx/originate.js";
@@ -121,6 +122,7 @@ export class SimPbx {
   private readonly originator: Originator;
   private readonly queues: Queues;
   private readonly registrar: Registrar;
+  private readonly transfers: ChannelTransfers;
 
   constructor(opts: SimPbxOptions = {}) {
     this.scheduler = new Scheduler(opts.timeScale ?? 1);
@@ -140,7 +142,8 @@ export class SimPbx {
     const bridging = (this.bridging = new Bridging(ctx, vars, apps));
     const channels = (this.channels = new ChannelCore(ctx, { systemName: this.systemName, devices, media, bridging, apps }));
     const runner = (this.runner = new DialplanRunner(ctx, channels, vars));
-    const stasis = (this.stasis = new Stasis(ctx, apps, vars, media, bridging));
+    const transfers = (this.transfers = new ChannelTransfers(ctx, this.registrar));
+    const stasis = (this.stasis = new Stasis(ctx, apps, vars, media, bridging, transfers));
     const phones = (this.phones = new Phones(ctx, channels, devices, runner, vars));
     this.originator = new Originator(ctx, { channels, vars, devices, phones, runner, stasis, apps });
     const queues = (this.queues = new Queues(ctx, devices));
@@ -321,10 +324,26 @@ export class SimPbx {
     this.stasis.continueInDialplan(this.channels.mustFind(idOrName), to);
   }
 
-  /** AMI Redirect / ARI redirect-like: moves a channel to a dialplan location. */
+  /** AMI Redirect: moves a channel to a dialplan location. */
   redirect(idOrName: string, to: { context: string; exten: string; priority?: number }): void {
     const c = this.channels.mustFind(idOrName);
     this.runner.redirect(c, { context: to.context, exten: to.exten, priority: to.priority ?? 1 });
+  }
+
+  /**
+   * ARI `POST /channels/{id}/redirect`: the channel technology's own transfer, not a move. A Local
+   * channel: nothing happens; a PJSIP channel: its phone is sent a REFER to the target's contact and
+   * calls the target itself, outside the PBX, while the channel stays in Stasis (see `referrals`). No
+   * event either way. Throws `not-found`, `not-in-stasis`, `unprocessable` (not `Tech/resource`, or
+   * another technology than the channel's).
+   */
+  redirectChannel(channelId: string, endpoint: string): void {
+    this.stasis.redirect(this.channels.mustFind(channelId), endpoint);
+  }
+
+  /** The REFERs phones were sent (of one channel, if given) and whether they carried them out. */
+  referrals(channelId?: string): ReferralSnapshot[] {
+    return this.transfers.referrals(channelId);
   }
 
   // ---------------------------------------------------------------- media

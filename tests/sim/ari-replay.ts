@@ -45,7 +45,7 @@ export interface AmiSide {
   port: number;
   /** The recorded session's actions (`loadRecording(name).sent` of ami-replay.ts). */
   sent: string[];
-  /** Recorded messages the simulator is not expected to send (called once per message, in order): never anchors. */
+  /** Recorded messages the simulator is not expected to send (called once per message, in order): never anchors, not counted. */
   skip?: (m: Msg) => boolean;
 }
 
@@ -142,6 +142,12 @@ export interface WsReplayOptions {
    * it and the recorded gap. The replay goes on once the hook has finished.
    */
   onNote?: (text: string) => void | Promise<void>;
+  /**
+   * Recorded frames the simulator is not expected to send (what it does not model, named in the
+   * scenario): never anchors, not counted when frames are matched up, left out of `recordedFrames`.
+   * Called once per recorded frame, in order.
+   */
+  skipFrame?: (frame: Record<string, unknown>) => boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -155,8 +161,9 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
     await ami.waitFor((m) => get(m, "Response") !== undefined);
   }
   const recordedFrames = new Map<string, Array<Record<string, unknown>>>();
+  const skipped = new Set<WsRecord>(records.filter((r) => r.kind === "ws-frame" && r.frame && opts.skipFrame?.(r.frame)));
   for (const r of records) {
-    if (r.kind === "ws-frame" && r.conn && r.frame) {
+    if (r.kind === "ws-frame" && r.conn && r.frame && !skipped.has(r)) {
       const list = recordedFrames.get(r.conn) ?? [];
       list.push(r.frame);
       recordedFrames.set(r.conn, list);
@@ -212,6 +219,7 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
   for (const rec of records) {
     switch (rec.kind) {
       case "ws-frame": {
+        if (skipped.has(rec)) break;
         const n = (frameCounts.get(rec.conn!) ?? 0) + 1;
         frameCounts.set(rec.conn!, n);
         anchor = { kind: "frame", conn: rec.conn!, count: n, type: String(rec.frame?.type) };
@@ -229,11 +237,13 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
       case "ami-recv": {
         if (!ami) break;
         for (const m of parseStream(rec.text ?? "")) {
+          // the simulator sends no skipped message: they are not counted either
+          if (opts.ami?.skip?.(m)) continue;
           const label = amiLabel(m);
           const n = (amiCounts.get(label) ?? 0) + 1;
           amiCounts.set(label, n);
           // replies answer our own actions; events from other threads come when they come
-          if (get(m, "Event") === undefined || UNANCHORED_AMI.has(get(m, "Event")!) || opts.ami?.skip?.(m)) continue;
+          if (get(m, "Event") === undefined || UNANCHORED_AMI.has(get(m, "Event")!)) continue;
           anchor = { kind: "ami", label, count: n };
           anchorT = rec.t_ms;
         }

@@ -66,6 +66,7 @@ function pbxErrorReply(e: unknown): Reply {
     case "allocation-failed":
       return json(500, { error: "Allocation failed" });
     case "not-in-bridge":
+    case "unprocessable":
       return message(422, e.message);
     case "bridge-create-failed":
       return message(500, e.message, "Internal Error");
@@ -242,6 +243,24 @@ const ROUTES: Array<[string, Array<[string, Handler]>]> = [
             ...(ctx.params.get("extension") ? { exten: ctx.params.get("extension")! } : {}),
             ...(prio ? { priority: Number.parseInt(prio, 10) || 1 } : {}),
           });
+          return NO_CONTENT;
+        }),
+      ],
+    ],
+  ],
+  [
+    "channels/{channelId}/redirect",
+    [
+      [
+        "POST",
+        guard((pbx, ctx) => {
+          const id = ctx.path.channelId!;
+          const endpoint = ctx.params.get("endpoint") ?? "";
+          // Asterisk's reason phrase for this 400, as recorded (ws-13); checked before the channel is looked up
+          if (endpoint === "") return message(400, "Required parameter 'endpoint' not provided.", "Not Found");
+          const bad = stasisChannel(pbx, id);
+          if (bad) return bad;
+          pbx.redirectChannel(id, endpoint);
           return NO_CONTENT;
         }),
       ],

@@ -56,6 +56,8 @@ export class Channel {
   lastData = "";
   /** Called when the remote end (an endpoint driver) must learn about events on this channel. */
   remote: ChannelRemote | undefined;
+  /** The channel driver's id of the call: a PJSIP channel's SIP Call-ID, "" for Local. */
+  protocolId = "";
   /** Device name for device state (`Local/s@ctx`, `PJSIP/1001`). */
   device: string;
   /** Waiters for "media from the peer" (used by Answer()). */
@@ -100,7 +102,7 @@ export class Channel {
       creationTime: this.creationTime,
       language: this.language,
       linkedId: this.linkedId,
-      protocolId: "",
+      protocolId: this.protocolId,
     };
   }
 }
@@ -130,4 +132,9 @@ export interface ChannelRemote {
   onAnswered?(): void;
   /** Media started or stopped towards the phone (playback / MOH / bridge). */
   onMedia?(what: string): void;
+  /**
+   * The PBX asks the phone to transfer its call (SIP REFER, `Refer-To: referTo`): true when the phone
+   * accepts and carries it out itself (202, NOTIFY 100/200), false when it refuses.
+   */
+  onRefer?(referTo: string): boolean;
 }

@@ -21,6 +21,11 @@ export interface SimCall {
   on(event: "answered", cb: () => void): void;
   on(event: "media", cb: (what: string) => void): void;
   on(event: "hangup", cb: (cause: number) => void): void;
+  /**
+   * The PBX asks the phone to transfer the call itself (SIP REFER to `referTo`): return false to refuse
+   * it. Without a handler the phone does as its endpoint's `refer` says.
+   */
+  on(event: "refer", cb: (referTo: string) => boolean | void): void;
   /** Resolves with the hangup cause when the channel is destroyed. */
   readonly done: Promise<number>;
 }
@@ -74,4 +79,30 @@ export interface EndpointConfig {
   hangupAfterMs?: number | null;
   /** Full control of calls to this endpoint instead of the defaults above. */
   onCall?: (call: SimCall) => void;
+  /**
+   * What the phone does when the PBX sends it a REFER (ARI redirect of its channel): `accept` carries it
+   * out itself, calling the target directly (baresip does); `refuse` answers with an error (as carriers
+   * mostly do). Default: accept, except an endpoint with a static contact (a trunk) refuses.
+   */
+  refer?: "accept" | "refuse";
+}
+
+/**
+ * A transfer the PBX asked a phone to carry out itself: ARI redirect of a PJSIP channel makes Asterisk
+ * send the phone a SIP REFER. The phone calls the target on its own, outside the PBX (Asterisk sees no
+ * INVITE); the PBX's channel stays up, in Stasis, until the app hangs it up.
+ */
+export interface ReferralSnapshot {
+  channelId: string;
+  channelName: string;
+  /** The referred channel's endpoint, e.g. `PJSIP/1001`. */
+  from: string;
+  /** The redirect's endpoint, e.g. `PJSIP/1002`. */
+  target: string;
+  /** The REFER's Refer-To: the target endpoint's contact (or the SIP URI given). */
+  referTo: string;
+  /** The phone accepted (202, NOTIFY 100 then 200) and called the target itself; false: it refused. */
+  accepted: boolean;
+  /** When the phone answered the REFER, simulated ms (`SimPbx.simNow()`). */
+  at: number;
 }

@@ -3,6 +3,7 @@
  * progress of a channel being dialed (ringing, answer, failure), hangup and destruction, and the
  * DTMF a channel sends.
  */
+import { randomUUID } from "node:crypto";
 import { Channel, type DialInfo } from "../model/channel.js";
 import { CAUSE, causeText, ORIGINATE_REASON, SOFTHANGUP, type ChannelSnapshot, type ChannelState } from "../model/types.js";
 import type { Bridging } from "./bridging.js";
@@ -71,6 +72,8 @@ export class ChannelCore {
     const c = new Channel(id ?? this.newUniqueId(), `${device}-${this.nextNameSuffix(tech)}`, tech, state, context, exten, device);
     const callerId = parseCallerId(this.parts.devices.endpoint(device)?.callerId);
     if (callerId) c.caller = callerId;
+    // chan_pjsip's protocol id is the dialog's SIP Call-ID (Asterisk's own calls: a UUID)
+    if (tech === "PJSIP") c.protocolId = randomUUID();
     return c;
   }
 

@@ -9,7 +9,9 @@ export type PbxErrorCode =
   | "invalid-endpoint"
   | "not-in-bridge"
   | "bridge-create-failed"
-  | "playback-failed";
+  | "playback-failed"
+  /** A request that is well-formed but cannot be done to this channel (ARI 422). */
+  | "unprocessable";
 
 /** A refused operation; `code` lets each protocol pick its own status and wording. */
 export class PbxError extends Error {

@@ -28,6 +28,7 @@ type Handlers = {
   answered: Set<() => void>;
   media: Set<(w: string) => void>;
   hangup: Set<(cause: number) => void>;
+  refer: Set<(referTo: string) => boolean | void>;
 };
 
 /** Calls every handler; a throwing handler is skipped. */
@@ -52,7 +53,7 @@ export class Phones {
 
   /** Attaches a phone to `c`: what the PBX does reaches the handlers, what the phone does reaches `c`. */
   call(c: Channel): SimCall {
-    const handlers: Handlers = { dtmf: new Set(), answered: new Set(), media: new Set(), hangup: new Set() };
+    const handlers: Handlers = { dtmf: new Set(), answered: new Set(), media: new Set(), hangup: new Set(), refer: new Set() };
     let resolveDone!: (cause: number) => void;
     const done = new Promise<number>((r) => (resolveDone = r));
     const remote: ChannelRemote = {
@@ -63,6 +64,7 @@ export class Phones {
         callAll(handlers.hangup, cause);
         resolveDone(cause);
       },
+      onRefer: (referTo) => this.refer(c, handlers.refer, referTo),
     };
     c.remote = remote;
     const end = (cause: number): void => {
@@ -84,6 +86,26 @@ export class Phones {
       }) as SimCall["on"],
       done,
     };
+  }
+
+  /**
+   * The PBX sent the phone a REFER: its handlers decide (any false refuses), else its endpoint's `refer`
+   * (a trunk, with a static contact, refuses by default; a phone accepts).
+   */
+  private refer(c: Channel, handlers: Handlers["refer"], referTo: string): boolean {
+    if (handlers.size > 0) {
+      let accepted = true;
+      for (const h of [...handlers]) {
+        try {
+          if (h(referTo) === false) accepted = false;
+        } catch {
+          accepted = false;
+        }
+      }
+      return accepted;
+    }
+    const ep = this.devices.endpoint(c.device);
+    return (ep?.refer ?? (ep?.staticContact ? "refuse" : "accept")) === "accept";
   }
 
   /** A registered phone is called on `c`: it follows its `onCall`, or rings, answers, hangs up as configured. */

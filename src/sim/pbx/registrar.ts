@@ -85,6 +85,17 @@ export class Registrar {
     this.contactStatus(device, { uri: reg.contact, status: "Removed", aor: resource, roundtripUsec: 0 });
   }
 
+  /**
+   * The contact Asterisk would send a request to for `Tech/resource`: the registered one, the static
+   * one, or (an endpoint configured online without a registration) `sip:<resource>@127.0.0.1:5060`;
+   * undefined for an endpoint that is not configured or not registered.
+   */
+  contactOf(device: string): string | undefined {
+    const ep = this.devices.endpoint(device);
+    if (!ep || ep.online === false) return undefined;
+    return this.registrations.get(device)?.contact ?? ep.staticContact ?? `sip:${ep.resource}@127.0.0.1:5060`;
+  }
+
   /** Every REGISTER is challenged (401) and then authenticated. */
   private challenge(accountId: string, reg: Registration): void {
     const fields = { accountId, sessionId: reg.sessionId, localAddress: LOCAL_ADDRESS, remoteAddress: remoteAddress(reg.contact) };

@@ -8,6 +8,7 @@ import type { PbxContext } from "./context.js";
 import { PbxError } from "./errors.js";
 import type { Media } from "./media.js";
 import type { StasisApps } from "./stasis-apps.js";
+import type { ChannelTransfers } from "./transfer.js";
 import type { ChannelVariables } from "./variables.js";
 
 export interface StasisOutcome {
@@ -23,6 +24,7 @@ export class Stasis {
     private readonly vars: ChannelVariables,
     private readonly media: Media,
     private readonly bridging: Bridging,
+    private readonly transfers: ChannelTransfers,
   ) {}
 
   /**
@@ -73,5 +75,25 @@ export class Stasis {
         ? { context: c.context, exten: c.exten, priority: c.priority + 1 }
         : undefined;
     c.stasis.leave();
+  }
+
+  /**
+   * ARI redirect (`ast_ari_channels_redirect`, then `app_control_redirect` on the channel's thread): the
+   * endpoint must be `Tech/resource` of the channel's own technology (Asterisk compares the endpoint's
+   * technology with the start of the channel's, ignoring case); then the technology's own transfer,
+   * which for a Local channel does nothing and for a PJSIP channel refers the phone to the target
+   * (`transfer.ts`). The channel stays in Stasis either way.
+   */
+  redirect(c: Channel, endpoint: string): void {
+    if (!c.stasis) throw new PbxError("not-in-stasis", "Channel not in Stasis application");
+    const slash = endpoint.indexOf("/");
+    if (slash <= 0) throw new PbxError("unprocessable", `Endpoint parameter '${endpoint}' does not contain tech/resource`);
+    const tech = endpoint.slice(0, slash);
+    const resource = endpoint.slice(slash + 1);
+    if (resource === "") throw new PbxError("unprocessable", `No resource provided in endpoint parameter '${endpoint}'`);
+    if (c.tech.length < tech.length || c.tech.slice(0, tech.length).toLowerCase() !== tech.toLowerCase()) {
+      throw new PbxError("unprocessable", `Endpoint technology '${tech}' does not match channel technology '${c.tech}'`);
+    }
+    this.transfers.transfer(c, resource);
   }
 }
