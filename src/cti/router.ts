@@ -66,7 +66,8 @@ export function agentRouter(opts: AgentRouterOptions): express.Router {
   const log = opts.logger.child({ module: "cti" });
   const agents = new Map(opts.agents.map((a) => [a.id, a]));
   const lockout = new LoginLockout(opts.lockout?.maxFailures ?? 5, (opts.lockout?.lockSeconds ?? 300) * 1000);
-  const router = express.Router();
+  // /AGENT/AGENT.JS and /agent/agent.js/ are not the page's files: 404, like any other unknown path
+  const router = express.Router({ caseSensitive: true, strict: true });
 
   router.post("/api/agent/login", express.json({ limit: "4kb", type: "application/json" }), async (req: Request, res: Response) => {
     secureHeaders(res);
@@ -105,9 +106,11 @@ export function agentRouter(opts: AgentRouterOptions): express.Router {
     res.sendFile("agent.html", { root: PAGE_DIR });
   });
 
-  router.get(Object.keys(STATIC), (req: Request, res: Response) => {
+  router.get(Object.keys(STATIC), (req: Request, res: Response, next: NextFunction) => {
+    const file = STATIC[req.path];
+    if (!file) return next();
     secureHeaders(res);
-    res.sendFile(STATIC[req.path]!, { root: PAGE_DIR });
+    res.sendFile(file, { root: PAGE_DIR });
   });
 
   // a body that is not JSON, too large, or of the wrong type ends here as a 400 (express's own would be HTML)

@@ -2,6 +2,7 @@ import express from "express";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../config/schema.js";
+import { errorHandler } from "../http/errors.js";
 import { healthRouter, type HealthCheck } from "../http/health.js";
 import type { Logger } from "../lib/logger.js";
 import { startParts, type Running } from "./lifecycle.js";
@@ -25,7 +26,7 @@ export interface HttpServer extends Running {
   url: string;
 }
 
-/** The daemon's HTTP server: health, then the routes of the capabilities, listening on `http.host:port`. */
+/** The daemon's HTTP server: health, then the routes of the capabilities, listening on `http.host:port`; errors end as JSON. */
 export function serveHttp(deps: HttpDeps): Promise<HttpServer> {
   let shuttingDown = false;
   const app = express();
@@ -36,6 +37,8 @@ export function serveHttp(deps: HttpDeps): Promise<HttpServer> {
     else app.use(r);
   }
   app.use((_req, res) => void res.status(404).json({ error: "not found" }));
+  // last: nothing a route throws reaches the client as express's HTML page with its stack
+  app.use(errorHandler(deps.log));
   const server = http.createServer(app);
   return startParts(deps.log, async (parts) => {
     parts.addStop(() => new Promise<void>((r) => server.close(() => r())));
