@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { describeFileSecrets, secretsInFile } from "./file-secrets.js";
 import { configSchema, type Config } from "./schema.js";
 
 export class ConfigError extends Error {
@@ -76,6 +77,9 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
       throw new ConfigError(`${resolved}: the config must be a mapping of sections`, resolved);
     }
     raw = value as Record<string, unknown>;
+    // checked before the environment's overrides are merged in: a URL with a password may come from there
+    const secrets = secretsInFile(raw);
+    if (secrets.length) throw new ConfigError(describeFileSecrets(resolved, secrets), resolved);
   }
   const parsed = configSchema.safeParse(applyEnvOverrides(raw, env));
   if (!parsed.success) {

@@ -34,25 +34,38 @@ export const ARI_DEFAULTS = {
 } as const;
 
 /**
+ * The URL as an error message may show it: everything between the scheme and the last `@` (user and
+ * password, or a token in the user part) is replaced by `***`, also when the URL does not parse.
+ */
+export function redactUrl(url: string): string {
+  const at = url.lastIndexOf("@");
+  if (at < 0) return url;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? "";
+  return `${scheme}***${url.slice(at)}`;
+}
+
+/**
  * The ARI origin. ari-client only ever uses scheme, host and port (it builds `/ari/...` itself), so a
  * URL with another path prefix (a reverse proxy mount) cannot work and is refused here, clearly.
  */
 export function ariOrigin(url: string, serverId?: string): URL {
+  // every message names the URL without its user part: a password there must not reach a log or a terminal
+  const shown = redactUrl(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new AriConfigError(`ARI url "${url}" is not a URL`, serverId);
+    throw new AriConfigError(`ARI url "${shown}" is not a URL`, serverId);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new AriConfigError(`ARI url "${url}" must start with http:// or https://`, serverId);
+    throw new AriConfigError(`ARI url "${shown}" must start with http:// or https://`, serverId);
   }
   const path = parsed.pathname.replace(/\/+$/, "");
   if (path !== "" && path !== "/ari") {
-    throw new AriConfigError(`ARI url "${url}" has the path "${parsed.pathname}"; ari-client only supports ARI at /ari on the server root`, serverId);
+    throw new AriConfigError(`ARI url "${shown}" has the path "${parsed.pathname}"; ari-client only supports ARI at /ari on the server root`, serverId);
   }
   if (parsed.username || parsed.password) {
-    throw new AriConfigError(`ARI url "${url}" must not carry credentials; use username and password`, serverId);
+    throw new AriConfigError(`ARI url "${shown}" must not carry credentials; use username and password`, serverId);
   }
   return new URL(parsed.origin);
 }
