@@ -47,7 +47,8 @@ export function agentUpgrades(deps: HandshakeDeps): AgentUpgrades {
       }
       socket.on("error", () => socket.destroy());
       if (deps.closed()) return refuse(socket, 503, "shutting down");
-      if (!originAllowed(req.headers.origin, req.headers.host, deps.allowedOrigins)) {
+      const scheme = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+      if (!originAllowed(req.headers.origin, req.headers.host, deps.allowedOrigins, scheme)) {
         deps.log.warn({ origin: req.headers.origin, host: req.headers.host }, "agent websocket refused: origin not allowed");
         return refuse(socket, 403, "origin not allowed");
       }

@@ -8,9 +8,9 @@ import { acceptSocket, joinDesk } from "./connection.js";
 import { agentUpgrades } from "./handshake.js";
 import { ClientMessages, type AgentRequests } from "./messages.js";
 import { screenPopSchema, type ScreenPop } from "./pop.js";
-import { agentStatusSchema, type AgentStatus } from "./protocol.js";
+import { agentStatusSchema, CLOSE_SLOW, type AgentStatus } from "./protocol.js";
 import { keepAlive } from "./socket-timers.js";
-import { AgentSockets, type Client } from "./sockets.js";
+import { AgentSockets, type BufferLimit, type Client } from "./sockets.js";
 import { CtiStore } from "./store.js";
 
 /**
@@ -31,6 +31,8 @@ export interface CtiHubOptions extends AgentRequests {
   keyPrefix: string;
   agents: AgentsConfig;
   sessionSecret: string;
+  /** The configured session length: a token lasting longer is refused, whatever its signature. */
+  sessionHours: number;
   /** Origins besides the daemon's own whose pages may connect (as in the cti config). */
   allowedOrigins: readonly string[];
   popTtlSeconds: number;
@@ -39,7 +41,12 @@ export interface CtiHubOptions extends AgentRequests {
   pingIntervalMs?: number;
   /** A socket that has not authenticated by then is closed. Default 10 s. */
   authTimeoutMs?: number;
+  /** Unread bytes a socket may leave in the daemon's memory before it is closed with CLOSE_SLOW. Default 1 MiB. */
+  maxBufferedBytes?: number;
 }
+
+/** After the close frame, how long a stalled peer keeps its buffer before the socket is cut. */
+const SLOW_CLOSE_GRACE_MS = 1000;
 
 export interface CtiHub {
   /** Resolves once this hub receives messages published by any hub (its Redis subscription is up). */
@@ -59,9 +66,9 @@ export function createCtiHub(opts: CtiHubOptions): CtiHub {
   const log = opts.logger.child({ module: "cti" });
   const agents = new Map(opts.agents.map((a) => [a.id, a]));
   const store = new CtiStore(opts.redis, opts.keyPrefix, opts.popTtlSeconds);
-  const sockets = new AgentSockets();
+  const sockets = new AgentSockets(bufferLimit(opts.maxBufferedBytes ?? 1024 * 1024, log));
   const bus = new BusSubscription(opts.redis, store.channel, (agentId, msg) => sockets.deliver(agentId, msg), log);
-  const authenticate = sessionAuthenticator(opts.sessionSecret, agents);
+  const authenticate = sessionAuthenticator(opts.sessionSecret, agents, opts.sessionHours);
   const login = (client: Client, auth: AgentLogin) => joinDesk({ sockets, store, log }, client, auth);
   const messages = new ClientMessages({ store, requests: opts, authenticate, login, log });
   const accepting = { sockets, messages, login, authTimeoutMs: opts.authTimeoutMs ?? 10_000, log };
@@ -105,6 +112,21 @@ export function createCtiHub(opts: CtiHubOptions): CtiHub {
       await sockets.closeAll();
       await upgrades.close();
       await bus.close();
+    },
+  };
+}
+
+/**
+ * A socket over the cap is closed with CLOSE_SLOW (sent behind what it has not read) and cut shortly
+ * after if its peer still does not read: nothing more is queued for it either way.
+ */
+function bufferLimit(bytes: number, log: Logger): BufferLimit {
+  return {
+    bytes,
+    exceeded(client, buffered) {
+      log.warn({ agentId: client.agent?.id, bufferedBytes: buffered, limitBytes: bytes }, "agent socket closed: it left too many messages unread");
+      client.ws.close(CLOSE_SLOW, "too many unread messages");
+      setTimeout(() => client.ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
     },
   };
 }

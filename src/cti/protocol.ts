@@ -13,6 +13,8 @@ export const CTI_SUBPROTOCOL = "switchboard.agent.v1";
 export const WS_PATH = "/agent/ws";
 /** Close codes: the page goes back to its login form on AUTH, and reconnects on anything else. */
 export const CLOSE_AUTH = 4401;
+/** The socket left more unread than the daemon keeps for it (a stalled tab); the page reconnects. */
+export const CLOSE_SLOW = 4408;
 
 const requestId = z.string().min(1).max(64).optional();
 

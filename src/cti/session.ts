@@ -22,7 +22,7 @@ export type SessionClaims = z.infer<typeof sessionClaimsSchema>;
 
 export type SessionCheck =
   | { ok: true; claims: SessionClaims }
-  | { ok: false; reason: "malformed" | "bad signature" | "expired" | "not yet valid" };
+  | { ok: false; reason: "malformed" | "bad signature" | "expired" | "not yet valid" | "longer than a session" };
 
 /** Tolerated clock difference between daemons when checking `iat`. */
 const SKEW_MS = 60_000;
@@ -30,15 +30,23 @@ const MAX_TOKEN_CHARS = 1024;
 
 const sign = (secret: string, body: string) => createHmac("sha256", secret).update(body).digest("base64url");
 
+/** A session's length in milliseconds, as issueSession gives it and verifySession caps it. */
+export const sessionMs = (hours: number): number => Math.round(hours * 3_600_000);
+
 export function issueSession(secret: string, agentId: string, opts: { hours: number; now?: number }): { token: string; claims: SessionClaims } {
   if (!secret) throw new Error("session secret is empty");
   const iat = opts.now ?? Date.now();
-  const claims = sessionClaimsSchema.parse({ v: 1, sub: agentId, iat, exp: iat + Math.round(opts.hours * 3_600_000) });
+  const claims = sessionClaimsSchema.parse({ v: 1, sub: agentId, iat, exp: iat + sessionMs(opts.hours) });
   const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
   return { token: `${body}.${sign(secret, body)}`, claims };
 }
 
-export function verifySession(secret: string, token: unknown, now: number = Date.now()): SessionCheck {
+/**
+ * `maxLifetimeMs`: the configured session length. A token whose expiry lies further after its issue
+ * time is refused even with a good signature (issued under a longer setting, or by a tool holding the
+ * secret), so no token outlives what the config allows now.
+ */
+export function verifySession(secret: string, token: unknown, now: number = Date.now(), maxLifetimeMs = Number.POSITIVE_INFINITY): SessionCheck {
   if (typeof token !== "string" || token.length > MAX_TOKEN_CHARS) return { ok: false, reason: "malformed" };
   const parts = token.split(".");
   if (parts.length !== 2 || !parts[0] || !parts[1]) return { ok: false, reason: "malformed" };
@@ -55,6 +63,7 @@ export function verifySession(secret: string, token: unknown, now: number = Date
   }
   const claims = sessionClaimsSchema.safeParse(json);
   if (!claims.success || claims.data.exp <= claims.data.iat) return { ok: false, reason: "malformed" };
+  if (claims.data.exp - claims.data.iat > maxLifetimeMs) return { ok: false, reason: "longer than a session" };
   if (claims.data.iat > now + SKEW_MS) return { ok: false, reason: "not yet valid" };
   if (claims.data.exp <= now) return { ok: false, reason: "expired" };
   return { ok: true, claims: claims.data };

@@ -13,10 +13,26 @@ export interface Client {
   chain: Promise<void>;
   /** The authentication deadline, then the session's expiry. */
   timer?: NodeJS.Timeout;
+  /** What a socket may leave unread on this daemon before it is dropped. */
+  limit?: BufferLimit;
+}
+
+/**
+ * A cap on what a socket leaves unread: messages the peer does not take are kept in the daemon's memory
+ * (ws's bufferedAmount, beyond what the kernel's socket buffers hold), so a tab that stalls (a frozen
+ * browser, a client that never reads) would grow the daemon without end.
+ */
+export interface BufferLimit {
+  bytes: number;
+  /** The socket has more than `bytes` unread: it is being dropped (called once per socket). */
+  exceeded(client: Client, buffered: number): void;
 }
 
 export function send(client: Client, msg: ServerMessage): void {
-  if (client.ws.readyState === WebSocket.OPEN) client.ws.send(JSON.stringify(msg));
+  if (client.ws.readyState !== WebSocket.OPEN) return;
+  client.ws.send(JSON.stringify(msg));
+  const buffered = client.ws.bufferedAmount;
+  if (client.limit && buffered > client.limit.bytes) client.limit.exceeded(client, buffered);
 }
 
 /**
@@ -27,8 +43,10 @@ export class AgentSockets implements Iterable<Client> {
   private readonly all = new Set<Client>();
   private readonly byAgent = new Map<string, Set<Client>>();
 
+  constructor(private readonly limit?: BufferLimit) {}
+
   add(ws: WebSocket): Client {
-    const client: Client = { ws, agent: null, alive: true, chain: Promise.resolve() };
+    const client: Client = { ws, agent: null, alive: true, chain: Promise.resolve(), ...(this.limit ? { limit: this.limit } : {}) };
     this.all.add(client);
     return client;
   }

@@ -44,6 +44,7 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
         keyPrefix: config.redis.keyPrefix,
         agents: config.agents,
         sessionSecret,
+        sessionHours: config.cti.sessionHours,
         allowedOrigins: config.cti.allowedOrigins,
         popTtlSeconds: config.cti.popTtlSeconds,
         logger: log,

@@ -104,7 +104,10 @@ describe("cti and agents config", () => {
 describe("origin check", () => {
   test("same host, configured origins and non-browser clients pass; other sites and opaque origins do not", () => {
     expect(originAllowed("http://127.0.0.1:8080", "127.0.0.1:8080", [])).toBe(true);
-    expect(originAllowed("https://Desk.Example.com", "desk.example.com", [])).toBe(true);
+    expect(originAllowed("https://Desk.Example.com", "desk.example.com", [], "https")).toBe(true);
+    // the scheme counts: an https page is not the plain-HTTP daemon's origin (behind a TLS proxy, list it)
+    expect(originAllowed("https://desk.example.com", "desk.example.com", [])).toBe(false);
+    expect(originAllowed("https://desk.example.com", "desk.example.com", ["https://desk.example.com"])).toBe(true);
     expect(originAllowed("http://127.0.0.1:9999", "127.0.0.1:8080", [])).toBe(false);
     expect(originAllowed("https://evil.example.net", "desk.example.com", [])).toBe(false);
     expect(originAllowed("https://wall.example.com", "desk.example.com", ["https://wall.example.com"])).toBe(true);

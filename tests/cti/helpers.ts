@@ -1,7 +1,7 @@
 import express from "express";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import type { Redis } from "ioredis";
 import WebSocket from "ws";
 import { agentsConfigSchema, type AgentsConfig } from "../../src/cti/config.js";
@@ -45,7 +45,7 @@ export interface Desk {
 }
 
 /** A daemon-like HTTP server on loopback: the agent router and the hub wired the way the daemon wires them. */
-export async function startDesk(redis: Redis, prefix: string, agents: AgentsConfig, opts: { allowedOrigins?: string[]; refuseStates?: boolean } = {}): Promise<Desk> {
+export async function startDesk(redis: Redis, prefix: string, agents: AgentsConfig, opts: { allowedOrigins?: string[]; refuseStates?: boolean; logger?: Logger } = {}): Promise<Desk> {
   const recorded: Recorded = { states: [], outcomes: [], dispositions: [], acks: [] };
   const app = express();
   app.use(agentRouter({ agents, sessionSecret: SECRET, sessionHours: 1, logger: silent, lockout: { maxFailures: 3, lockSeconds: 60 } }));
@@ -56,9 +56,10 @@ export async function startDesk(redis: Redis, prefix: string, agents: AgentsConf
     keyPrefix: prefix,
     agents,
     sessionSecret: SECRET,
+    sessionHours: 1,
     allowedOrigins: opts.allowedOrigins ?? [],
     popTtlSeconds: 600,
-    logger: silent,
+    logger: opts.logger ?? silent,
     onAgentState: async (id, change) => {
       recorded.states.push([id, change]);
     },
