@@ -4,6 +4,7 @@ import { formatDiagnostic, sortDiagnostics, type Diagnostic } from "../lib/yaml-
 import { loadTreeSources } from "../ivr/load.js";
 import { InputError, treeGroups } from "./ivr-inputs.js";
 import { usageExitCode } from "./usage-errors.js";
+import { escapeControls, escapeJsonControls, quietOnBrokenPipe } from "./validate-output.js";
 
 interface Report {
   files: string[];
@@ -47,22 +48,24 @@ export function register(program: Command): void {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText("after", "\nPrints file:line:col: error|warning: message for every problem. Exit code 1 when there is an error; warnings alone exit 0.")
     .action((paths: string[], opts: { format: "text" | "json" }) => {
+      quietOnBrokenPipe();
       let report: Report;
       try {
         report = validatePaths(paths);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
-        process.stderr.write(`switchboard validate: ${err.message}\n`);
+        process.stderr.write(`switchboard validate: ${escapeControls(err.message)}\n`);
         process.exitCode = 1;
         return;
       }
       const errors = report.diagnostics.filter((d) => d.severity === "error").length;
       if (opts.format === "json") {
         const body = { ok: errors === 0, files: report.files, errors, warnings: report.diagnostics.length - errors, diagnostics: report.diagnostics, errorsElsewhere: report.errorsElsewhere };
-        process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+        process.stdout.write(`${escapeJsonControls(JSON.stringify(body, null, 2))}\n`);
       } else {
-        for (const d of report.diagnostics) process.stdout.write(`${formatDiagnostic(d)}\n`);
-        process.stdout.write(`${summary(report)}\n`);
+        // tree files' text is echoed in the messages: each line is escaped, so none can drive the terminal
+        for (const d of report.diagnostics) process.stdout.write(`${escapeControls(formatDiagnostic(d))}\n`);
+        process.stdout.write(`${summary(report).split("\n").map(escapeControls).join("\n")}\n`);
       }
       process.exitCode = errors > 0 ? 1 : 0;
     });
