@@ -5,6 +5,11 @@ export const callsConfigSchema = z
   .object({
     /** Seconds an agent's phone rings before the caller goes back to the queue (at the same place). */
     ringTimeout: z.number().positive().max(300).default(15),
+    /**
+     * Seconds the target of a tree's `transfer: { endpoint }` rings before the caller is sent to
+     * `fallback` (as when it is busy or unreachable).
+     */
+    transferTimeout: z.number().int().positive().max(300).default(30),
     /** What becomes of an agent who let a call ring out. */
     noAnswer: z.enum(["available", "paused", "offline"]).default("paused"),
     /** Seconds between position / expected-wait announcements while a caller waits (0: only at join). */

@@ -8,6 +8,7 @@ import type { CallsConfig } from "./config.js";
 import { callOfAgentLeg, type Connected, type QueueHandoff } from "./queue-handoff.js";
 import { planRecovery, type RecoveryPlan } from "./recovery-plan.js";
 import type { CallSession, SessionStore } from "./session-store.js";
+import { callOfTransferLeg, transferLegId, Transfers, type TransferLeg } from "./transfer.js";
 
 /**
  * The call lifecycle on one Asterisk server: StasisStart -> answer -> an IVR session (persisted in Redis)
@@ -60,9 +61,22 @@ export class CallManager {
   /** While recovering: the app's channels not yet matched; a hangup of one of them takes it out. */
   private unmatched: Set<string> | undefined;
   private recovery: Promise<void> = Promise.resolve();
+  /** The trees' transfers to an endpoint on this server. */
+  private readonly transfers: Transfers;
 
   constructor(private readonly deps: CallManagerDeps) {
     this.log = deps.logger.child({ component: "calls" });
+    this.transfers = new Transfers({
+      ari: deps.ari,
+      config: deps.config,
+      logger: deps.logger,
+      hooks: {
+        connected: (callId, leg) => this.transferConnected(callId, leg),
+        failed: (callId, why) => this.transferFailed(callId, why),
+        // the target hung up: the call is over for the caller too
+        ended: (callId) => this.hangUpCaller(callId),
+      },
+    });
   }
 
   start(): void {
@@ -86,7 +100,7 @@ export class CallManager {
   private suspend(): void {
     let suspended = 0;
     for (const [id, call] of this.calls) {
-      if (call.session.agent || this.deps.handoff.isWaiting(call.session.callId)) continue;
+      if (call.session.agent || this.transfers.has(call.session.callId) || this.deps.handoff.isWaiting(call.session.callId)) continue;
       call.gone = true;
       for (const t of call.timers.values()) clearTimeout(t);
       call.timers.clear();
@@ -107,6 +121,7 @@ export class CallManager {
     this.accepting = false;
     for (const off of this.offs.splice(0)) off();
     for (const c of this.calls.values()) for (const t of c.timers.values()) clearTimeout(t);
+    this.transfers.stop();
   }
 
   get size(): number {
@@ -126,7 +141,7 @@ export class CallManager {
   }
 
   private route(e: AriEvent): void {
-    if (this.deps.handoff.handle(e, this.deps.ari.serverId)) return;
+    if (this.deps.handoff.handle(e, this.deps.ari.serverId) || this.transfers.handle(e)) return;
     switch (e.type) {
       case "StasisStart":
         if (!this.calls.has(e.channel.id)) void this.arrive(e.channel, e.args);
@@ -296,7 +311,8 @@ export class CallManager {
         return;
       }
       case "transfer":
-        if (a.endpoint) await ari.redirect(channelId, a.endpoint);
+        // an endpoint is rung and bridged by the daemon (transfer.ts: redirect would not move the call)
+        if (a.endpoint) await this.transferTo(call, a.endpoint);
         else await ari.continueInDialplan(channelId, { context: a.context!, extension: a.extension!, priority: a.priority ?? 1 });
         return;
       case "hangup":
@@ -348,8 +364,44 @@ export class CallManager {
 
   /** The agent hung up on a connected caller: the call is over for the caller too. */
   agentEnded(c: Connected): void {
-    const call = this.calls.get(c.callId);
+    this.hangUpCaller(c.callId);
+  }
+
+  private hangUpCaller(callId: string): void {
+    const call = this.calls.get(callId);
     if (call && !call.gone) this.deps.ari.hangup(call.session.channelId).catch(ignore);
+  }
+
+  /**
+   * The tree transfers the caller to an endpoint: the target's leg goes into the session before it is
+   * rung (a restart finds it), then the target rings while the caller hears the music.
+   */
+  private async transferTo(call: LiveCall, endpoint: string): Promise<void> {
+    const { callId, channelId } = call.session;
+    const legId = transferLegId(callId);
+    call.session.transfer = { endpoint, channelId: legId };
+    await this.save(call);
+    if (call.gone) return;
+    await this.transfers.start({ callId, channelId, endpoint, callerNumber: call.callerNumber, callerName: call.callerName }, legId);
+  }
+
+  private transferConnected(callId: string, leg: TransferLeg): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    call.session.transfer = { ...leg };
+    void this.run(call, () => this.save(call));
+  }
+
+  /** The target was not reached: the caller goes to the fallback, and its history says why. */
+  private transferFailed(callId: string, why: string): void {
+    const call = this.calls.get(callId);
+    if (!call || call.gone) return;
+    const t = call.session.transfer;
+    if (t) t.failed = why;
+    void this.run(call, async () => {
+      await this.save(call);
+      if (!call.gone) await this.toFallback(call.session.channelId, `transfer to ${t?.endpoint ?? "?"}: ${why}`);
+    });
   }
 
   private callerLeft(channelId: string): void {
@@ -361,6 +413,7 @@ export class CallManager {
       for (const t of call.timers.values()) clearTimeout(t);
       call.timers.clear();
       if (call.state.status !== "ended") await this.apply(call, step(call.set, call.state, { type: "hangup" }));
+      this.transfers.callerGone(call.session.callId);
       await this.deps.handoff.callerGone(call.session.callId);
       this.calls.delete(channelId);
       this.deps.registry.unpin(call.set.version);
@@ -407,6 +460,7 @@ export class CallManager {
         const call = this.takeUp(s, plan);
         inApp.delete(s.channelId);
         if (plan.kind === "conversation") inApp.delete(plan.agent.channelId);
+        if (plan.kind === "transfer" && plan.leg) inApp.delete(plan.leg.channelId);
         const done: Promise<void> = this.run(call, () => this.carryOut(call, plan)).finally(() => work.delete(done));
         work.add(done);
         recovered++;
@@ -420,7 +474,7 @@ export class CallManager {
     }
   }
 
-  /** A session back in memory; a conversation back with the hand-off, so that either leg's hangup is seen. */
+  /** A session back in memory; a conversation or an answered transfer taken charge of, so that either leg's hangup is seen. */
   private takeUp(s: CallSession, plan: RecoveryPlan): LiveCall {
     const set = this.deps.registry.get(s.engine.version) ?? this.deps.registry.current;
     const call: LiveCall = {
@@ -434,6 +488,9 @@ export class CallManager {
       callerName: s.engine.call.callerName ?? "",
     };
     this.calls.set(s.callId, call);
+    // a transfer whose target answered: either side's hangup from now on ends the other
+    if (plan.kind === "transfer" && plan.leg?.answeredAt !== undefined && plan.callerUp && plan.targetUp && !plan.failed)
+      this.transfers.adopt(s.callId, s.channelId, { endpoint: plan.endpoint, ...plan.leg });
     if (plan.kind === "conversation") {
       const q = s.queue;
       this.deps.handoff.adoptConversation({
@@ -470,7 +527,55 @@ export class CallManager {
       case "queued":
         await this.restoreLookup(call);
         return this.rejoinQueue(call);
+      case "transfer":
+        return this.resumeTransfer(call, plan);
     }
+  }
+
+  /**
+   * A transfer the old daemon left. Answered (taken charge of in `takeUp`, or the target picked up while
+   * no daemon ran and its leg waits in the app): bridged if they are not. Not answered: rung again, the old
+   * leg hung up first (nobody would bridge it). Not reached: on to the fallback. A side that left while no
+   * daemon ran ends the other.
+   */
+  private async resumeTransfer(call: LiveCall, plan: Extract<RecoveryPlan, { kind: "transfer" }>): Promise<void> {
+    const { callId, channelId } = call.session;
+    const { leg, endpoint } = plan;
+    const ari = this.deps.ari;
+    if (leg && leg.answeredAt === undefined && plan.callerUp && plan.targetUp && !plan.failed) {
+      const up = await ari.getChannel(leg.channelId).then((c) => c.state === "Up", () => false);
+      if (up) this.transfers.adopt(callId, channelId, { endpoint, ...leg });
+    }
+    if (this.transfers.has(callId)) return this.rebridgeTransfer(call, endpoint);
+    if (leg) await ari.hangup(leg.channelId).catch(ignore);
+    if (!plan.callerUp) return this.callerLeft(channelId);
+    if (plan.failed) return this.toFallback(channelId, `transfer to ${endpoint}: ${plan.failed}`);
+    if (leg?.answeredAt !== undefined) {
+      // the target hung up while no daemon ran: the call is over
+      if (leg.bridgeId) await ari.destroyBridge(leg.bridgeId).catch(ignore);
+      return ari.hangup(channelId).catch(ignore);
+    }
+    this.log.warn({ callId, endpoint }, "transfer not answered before the restart; ringing the target again");
+    return this.transferTo(call, endpoint);
+  }
+
+  /** An adopted transfer: caller and target in one bridge again, which the session records. */
+  private async rebridgeTransfer(call: LiveCall, endpoint: string): Promise<void> {
+    const { callId, channelId } = call.session;
+    const t = call.session.transfer;
+    if (!t) return;
+    try {
+      const bridgeId = await this.transfers.rebridge(callId);
+      if (bridgeId === undefined) return;
+      call.session.transfer = { ...t, bridgeId, answeredAt: t.answeredAt ?? Date.now() };
+    } catch (err) {
+      this.log.error({ err, callId }, "caller and transfer target not bridged after a restart");
+      this.transfers.callerGone(callId);
+      t.failed = "not bridged after a restart";
+      await this.save(call);
+      return this.toFallback(channelId, `transfer to ${endpoint}: ${t.failed}`);
+    }
+    await this.save(call);
   }
 
   /** The CRM outcome the old daemon kept; asked again only when it kept none. */
@@ -515,10 +620,10 @@ export class CallManager {
   private async strays(inApp: ReadonlySet<string>): Promise<void> {
     for (const id of inApp) {
       if (this.calls.has(id)) continue;
-      const owner = callOfAgentLeg(id);
+      const owner = callOfAgentLeg(id) ?? callOfTransferLeg(id);
       if (owner === undefined) await this.toFallback(id, "no session after restart");
       else if (!this.calls.has(owner)) {
-        this.log.warn({ channelId: id, callId: owner }, "agent leg of a call that is over hung up");
+        this.log.warn({ channelId: id, callId: owner }, "agent or transfer leg of a call that is over hung up");
         await this.deps.ari.hangup(id).catch(ignore);
       }
     }

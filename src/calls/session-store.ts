@@ -20,6 +20,13 @@ export const sessionSchema = z.object({
   /** Set while the caller is in the queue or with an agent. */
   queue: z.object({ queue: z.string(), lane: z.string(), joinedAt: z.number(), reason: z.string().optional() }).optional(),
   agent: z.object({ agentId: z.string(), channelId: z.string().optional(), bridgeId: z.string().optional(), answeredAt: z.number().optional() }).optional(),
+  /**
+   * Set when the tree transfers the caller to an endpoint: the target's leg (kept before it is rung),
+   * its bridge and answer once bridged, or why it was not reached (the caller then went to the fallback).
+   */
+  transfer: z
+    .object({ endpoint: z.string(), channelId: z.string(), bridgeId: z.string().optional(), answeredAt: z.number().optional(), failed: z.string().optional() })
+    .optional(),
 });
 export type CallSession = z.infer<typeof sessionSchema>;
 

@@ -21,8 +21,11 @@ function howItEnded(call: { session: CallSession; state: CallState }): string {
   switch (o?.kind) {
     case "caller-hangup":
       return call.session.queue ? "abandoned in queue" : "hung up in the IVR";
-    case "transfer":
-      return "transferred";
+    case "transfer": {
+      const where = o.endpoint ?? `${o.context},${o.extension}`;
+      const failed = call.session.transfer?.failed;
+      return failed ? `transfer to ${where} failed (${failed}); sent to the fallback` : `transferred to ${where}`;
+    }
     case "hangup":
       return "ended by the IVR";
     case "error":
