@@ -2,15 +2,18 @@ import type { Logger } from "../lib/logger.js";
 import type { AmiGateway } from "../telephony/index.js";
 import type { CallManager } from "./manager.js";
 import type { PhoneFeed } from "./phone-feed.js";
-import { callOfAgentLeg } from "./queue-handoff.js";
+import type { CallerCdr } from "./talk-time.js";
 
 export interface AmiSyncDeps {
   ami: AmiGateway;
   /** The agents' phones on this server, where their device states go (shared with ARI's endpoint states). */
   phones: PhoneFeed;
   calls: CallManager;
-  /** An agent's conversation ended: Asterisk's billable seconds of the agent leg (its CDR). */
-  talked(callId: string, seconds: number): void;
+  /**
+   * An answered CDR paired with another channel, by the channel's unique id: for a call's caller channel
+   * (whose id is the call's) paired with its agent leg, the cross-check of the talk time (talk-time.ts).
+   */
+  callerCdr(channelId: string, cdr: CallerCdr): void;
   /** Milliseconds between channel reconciliations (0: only when AMI (re)connects). */
   reconcileEveryMs: number;
   logger: Logger;
@@ -21,7 +24,8 @@ export interface AmiSyncDeps {
  * DeviceStateList whenever AMI (re)connects, so a phone that unregistered while AMI was down is not
  * offered calls (ARI's endpoint states are the other source, see phone-feed.ts). Channel reconciliation: CoreShowChannels on (re)connect and periodically; a caller whose
  * channel Asterisk no longer has (its hangup lost, e.g. while ARI was down) ends as a hangup, so a ghost
- * never holds a queue place or rings an agent. Talk time: the CDR of each answered agent leg.
+ * never holds a queue place or rings an agent. CDRs: the caller's, paired with its agent leg, cross-checks
+ * the talk time measured from the bridge (the agent leg's own CDR ends as it joins the bridge: 0 s).
  */
 export class AmiSync {
   private readonly log: Logger;
@@ -37,8 +41,8 @@ export class AmiSync {
     this.offs.push(
       ami.on("DeviceStateChange", (e) => void this.deps.phones.fromAmi(e.device, e.state)),
       ami.on("Cdr", (e) => {
-        const callId = e.disposition === "ANSWERED" && e.uniqueId ? callOfAgentLeg(e.uniqueId) : undefined;
-        if (callId && e.billableSeconds !== undefined) this.deps.talked(callId, e.billableSeconds);
+        if (e.disposition !== "ANSWERED" || !e.uniqueId || !e.destinationChannel || e.duration === undefined) return;
+        this.deps.callerCdr(e.uniqueId, { destinationChannel: e.destinationChannel, duration: e.duration, billableSeconds: e.billableSeconds ?? 0 });
       }),
       ami.on("connected", () => void this.sync()),
       ami.on("reconnected", () => void this.sync()),

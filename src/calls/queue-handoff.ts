@@ -5,6 +5,7 @@ import { QueueError, type CallerQueue, type EnqueueRequest, type JoinResult, typ
 import type { AriEvent, AriGateway } from "../telephony/index.js";
 import { onCall } from "./agent-ledger.js";
 import type { CallsConfig } from "./config.js";
+import { TalkClock, type TalkMoment } from "./talk-time.js";
 
 /**
  * The caller's time in the queue, on a live channel: music on hold, position and expected-wait
@@ -43,6 +44,8 @@ export interface HandoffHooks {
   connected(c: Connected): void;
   /** The conversation is over (either side hung up); the agent is in wrap-up. */
   ended(c: Connected, by: "caller" | "agent"): void;
+  /** Asterisk's moments of a conversation, for its talk time (talk-time.ts). */
+  talk?(callId: string, m: TalkMoment): void;
   /** A queue-side change of an agent's state (ringing, on a call, wrap-up, paused after a missed call). */
   agentStatus?(agentId: string, status: { state: AgentState; reason?: string; wrapUpUntil?: number }): void;
 }
@@ -131,10 +134,12 @@ export class QueueHandoff {
   private again = false;
   private readonly log: Logger;
   private readonly queueNames: string[];
+  private readonly clock: TalkClock;
 
   constructor(private readonly deps: HandoffDeps) {
     this.log = deps.logger.child({ component: "queue-handoff" });
     this.queueNames = [...deps.queue.settings.queues.keys()];
+    this.clock = new TalkClock(callOfAgentLeg, (callId, m) => deps.hooks.talk?.(callId, m));
   }
 
   private ari(serverId: string): AriGateway {
@@ -318,6 +323,8 @@ export class QueueHandoff {
     this.talking.set(c.callId, c);
     this.byAgentChannel.set(c.agentChannelId, c.callId);
     this.recovered.add(c.callId);
+    // a call's id is its caller channel's id (CallManager)
+    this.clock.follow(c.callId, c.callId, { bridgeId: c.bridgeId });
   }
 
   /** Both legs of an adopted conversation are up: a bridge lost meanwhile is made again. Returns the bridge. */
@@ -385,6 +392,7 @@ export class QueueHandoff {
 
   /** Routes the ARI events (of server `serverId`) that concern queue hand-off; true when the event was ours. */
   handle(e: AriEvent, serverId: string): boolean {
+    this.clock.observe(e);
     if (e.type === "PlaybackFinished") {
       const m = /^sbq-(.+)~/.exec(e.playback.id);
       if (!m) return false;
@@ -563,6 +571,7 @@ export class QueueHandoff {
     const c: Connected = { callId: ring.callId, serverId: w.serverId, agentId: ring.agentId, agentChannelId, bridgeId: "", queue: w.queue, lane: w.lane, waitMs };
     this.talking.set(ring.callId, c);
     this.byAgentChannel.set(agentChannelId, ring.callId);
+    this.clock.follow(ring.callId, w.channelId);
     try {
       const [made] = await Promise.all([ring.bridge, silenced]);
       c.bridgeId = made ?? (await this.makeBridge(ring.callId, w.serverId));
@@ -640,6 +649,7 @@ export class QueueHandoff {
     if (!c) return;
     this.talking.delete(callId);
     this.byAgentChannel.delete(c.agentChannelId);
+    this.clock.forget(callId);
     if (by === "caller") this.ari(c.serverId).hangup(c.agentChannelId).catch(ignore);
     if (c.bridgeId) this.ari(c.serverId).destroyBridge(c.bridgeId).catch(ignore);
     await this.wrapUp(c, this.recovered.delete(callId));

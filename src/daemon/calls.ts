@@ -65,6 +65,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
         if (by === "agent") managers.get(c.serverId)?.agentEnded(c);
       },
       agentStatus: (agentId, status) => deps.desk.agentStatus(agentId, status),
+      talk: (callId, m) => deps.desk.talk(callId, m),
     },
   });
   const sessions = new SessionDirectory(deps.redis, config.redis.keyPrefix);

@@ -71,7 +71,7 @@ export function connectTelephony(deps: TelephonyDeps): Promise<Telephony> {
         ami,
         phones: feeds.get(id)!,
         calls,
-        talked: (callId, seconds) => deps.desk.talked(callId, seconds),
+        callerCdr: (channelId, cdr) => deps.desk.callerCdr(channelId, cdr),
         reconcileEveryMs: deps.config.reconcileInterval * 1000,
         logger: log.child({ server: id }),
       });

@@ -1,4 +1,5 @@
 import type { Connected } from "../calls/queue-handoff.js";
+import { cdrDisagreement, cdrTalkSeconds, talkSeconds, type CallerCdr, type TalkMoment, type TalkRecord } from "../calls/talk-time.js";
 import type { CallSession } from "../calls/session-store.js";
 import type { Config } from "../config/schema.js";
 import type { CustomerView, HistoryEntry } from "../crm/customer.js";
@@ -201,9 +202,14 @@ export class AgentDesk {
     void this.hub?.sendState(agentId, status).catch((err) => this.log.warn({ err, agentId }, "agent state not sent to the desktop"));
   }
 
-  /** How long caller and agent talked (Asterisk's CDR of the agent leg), for the call's history entry. */
-  talked(callId: string, seconds: number): void {
-    void this.deps.store.recordTalk(callId, seconds).catch((err) => this.log.warn({ err, callId }, "talk time not recorded"));
+  /** A moment of the conversation (the agent leg entered the bridge, the first party left): its talk time. */
+  talk(callId: string, m: TalkMoment): void {
+    void this.deps.store.recordTalk(callId, m).catch((err) => this.log.warn({ err, callId }, "talk time not recorded"));
+  }
+
+  /** An answered CDR paired with another channel: a call's caller CDR cross-checks its talk time. */
+  callerCdr(channelId: string, cdr: CallerCdr): void {
+    void this.deps.store.recordCallerCdr(channelId, cdr).catch((err) => this.log.debug({ err, channelId }, "caller CDR not recorded"));
   }
 
   /**
@@ -227,7 +233,8 @@ export class AgentDesk {
       return null;
     });
     if (!taken?.call.customer) return;
-    const { call: d, outcomes, talkSeconds } = taken;
+    const { call: d, outcomes, talk } = taken;
+    const talkSeconds = this.talkTime(callId, talk);
     await this.write(d.customer!.id, {
       at: d.answeredAt,
       callId,
@@ -242,6 +249,18 @@ export class AgentDesk {
       ...(notes ? { notes } : {}),
       ...(outcomes.length ? { offers: outcomes } : {}),
     });
+  }
+
+  /** The talk time from the bridge; the caller's CDR only checks it (a real PBX bills the agent leg 0 s). */
+  private talkTime(callId: string, talk: TalkRecord): number | undefined {
+    const seconds = talkSeconds(talk);
+    const byCdr = cdrTalkSeconds(talk);
+    const cdr = byCdr === undefined ? {} : { cdrTalkSeconds: Math.round(byCdr * 10) / 10 };
+    const off = cdrDisagreement(talk);
+    if (off) this.log.warn({ callId, ...off, cdr: talk.cdr }, "talk time: the bridge and the caller's CDR disagree; the bridge's is kept");
+    else if (seconds !== undefined) this.log.debug({ callId, talkSeconds: seconds, ...cdr }, "talk time from the bridge");
+    else if (talk.from !== undefined) this.log.info({ callId, ...cdr }, "talk time unknown: the end of the conversation was not seen");
+    return seconds;
   }
 
   /** Written back to the CRM store, and to the history webhook when one is configured. */

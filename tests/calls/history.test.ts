@@ -1,6 +1,6 @@
 /**
  * Every call leaves a history entry on the customer's record: calls handled by a phone-only agent once
- * wrap-up and the disposition grace are over (with the talk time from Asterisk's CDR), calls that end in the IVR with the path they took.
+ * wrap-up and the disposition grace are over (with the talk time measured from the bridge), calls that end in the IVR with the path they took.
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { loadCustomersFile } from "../../src/crm/file-store.js";
@@ -20,7 +20,7 @@ async function withRedisCustomers(agents: Array<Record<string, unknown>>) {
 describe("call history", () => {
   test("a call answered by a phone-only agent is written with agent, queue, wait and path after wrap-up", async () => {
     const { s, store } = await withRedisCustomers([{ id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true }]);
-    // 30 simulated seconds are 3 real ones: Asterisk's CDR counts real time
+    // 30 simulated seconds are 3 real ones: the talk time counts real time (Asterisk's event timestamps)
     s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 30 });
     await daemon(s);
     const { channelId } = s.sim.control.placeCall(supportCaller("5551003"));
@@ -29,9 +29,8 @@ describe("call history", () => {
     expect(entry).toMatchObject({ agent: "a1", queue: "support", lane: "standard", disposition: "not recorded", reason: "technical support" });
     expect(entry.path).toEqual(expect.arrayContaining(["main-menu=technical support", "account-number=8 digits", "support-queue=standard"]));
     expect(entry.waitSeconds).toBeGreaterThanOrEqual(0);
-    // the agent leg's CDR, read over AMI
+    // from the bridge, not the agent leg's CDR (0 s on a real PBX); talk-time.test.ts holds it to the bridge's events
     expect(entry.talkSeconds).toBeGreaterThanOrEqual(2);
-    expect(entry.talkSeconds).toBeLessThanOrEqual(4);
   });
 
   test("a customer who hangs up in the menu leaves an entry saying so", async () => {

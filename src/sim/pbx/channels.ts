@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { Channel, type DialInfo } from "../model/channel.js";
 import { CAUSE, causeText, ORIGINATE_REASON, SOFTHANGUP, type ChannelSnapshot, type ChannelState } from "../model/types.js";
 import type { Bridging } from "./bridging.js";
-import { cdrFor } from "./cdr.js";
+import { Cdrs } from "./cdr.js";
 import type { PbxContext } from "./context.js";
 import type { Devices } from "./devices.js";
 import { PbxError } from "./errors.js";
@@ -35,11 +35,15 @@ export interface ChannelCoreParts {
 export class ChannelCore {
   private readonly nameCounters = new Map<string, number>();
   private uniqueCounter = 0;
+  /** Their CDRs, posted as each channel is destroyed. */
+  private readonly cdrs: Cdrs;
 
   constructor(
     private readonly ctx: PbxContext,
     private readonly parts: ChannelCoreParts,
-  ) {}
+  ) {
+    this.cdrs = new Cdrs(ctx);
+  }
 
   // ---------------------------------------------------------------- lookup
 
@@ -114,6 +118,7 @@ export class ChannelCore {
   markOutgoing(c: Channel, app: "AppDial2" | "AppQueue"): void {
     c.appName = app;
     c.appData = "(Outgoing Line)";
+    this.cdrs.markOutgoing(c);
     this.ctx.emit({ type: "ChannelDialplan", channel: c.snapshot(), app: c.appName, appData: c.appData });
   }
 
@@ -263,7 +268,7 @@ export class ChannelCore {
     if (c.bridgeId) this.parts.bridging.leave(c);
     const peer = c.localPeer;
     if (opts.propagate !== false && peer && !peer.destroyed && !peer.hangupPending) this.queueHangup(peer, c.hangupCause);
-    this.ctx.emit({ type: "Cdr", cdr: cdrFor(c) });
+    this.cdrs.post(c);
     this.ctx.emit({ type: "ChannelDestroyed", channel: c.snapshot(), cause: c.hangupCause, causeTxt: causeText(c.hangupCause) });
     this.ctx.channels.delete(c.id);
     this.parts.devices.channelsChanged(c.device);
