@@ -46,6 +46,11 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** Bearer token of the admin API (/admin/*); without it the admin API answers 503. */
         adminToken: secretRef.default({ env: "SWITCHBOARD_ADMIN_TOKEN" }),
+        /**
+         * Reverse proxies whose X-Forwarded-For names the client (addresses, CIDR blocks, or loopback /
+         * linklocal / uniquelocal); logins are counted per client address. Empty: the socket's peer is the client.
+         */
+        trustProxy: z.array(z.string().min(1)).default([]),
       })
       .strict()
       .prefault({}),

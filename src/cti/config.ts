@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { secretRef } from "../lib/secret-ref.js";
 import { agentIdSchema, endpointSchema, nameSchema, skillsSchema } from "../queue/types.js";
+import { loginConfigSchema } from "./login-config.js";
 import { parsePasswordHash } from "./password.js";
 
 /**
@@ -61,6 +62,8 @@ export const ctiConfigSchema = z
     dispositionGrace: z.number().min(0).max(86_400).default(120),
     /** How long a pushed pop is kept for an agent who reconnects. */
     popTtlSeconds: z.number().int().positive().max(7 * 86_400).default(3600),
+    /** How the login endpoint counts and slows failed logins (login-config.ts). */
+    login: loginConfigSchema.prefault({}),
   })
   .strict();
 export type CtiConfig = z.infer<typeof ctiConfigSchema>;

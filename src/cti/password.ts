@@ -60,12 +60,29 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(candidate, parsed.hash);
 }
 
-let dummy: Promise<string> | undefined;
+const dummies = new Map<string, Promise<string>>();
 /**
  * A hash to verify against when the agent id is unknown or has no password, so such a login costs the
- * same time as a wrong password and response times do not reveal which agent ids exist.
+ * same time as a wrong password and response times do not reveal which agent ids exist. `params`: the
+ * cost of the configured agents' hashes (dummyParams), so the work is the same as for them.
  */
-export function dummyHash(): Promise<string> {
-  dummy ??= hashPassword(randomBytes(16).toString("hex"));
+export function dummyHash(params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  const key = `${params.N}/${params.r}/${params.p}`;
+  let dummy = dummies.get(key);
+  if (!dummy) dummies.set(key, (dummy = hashPassword(randomBytes(16).toString("hex"), params)));
   return dummy;
+}
+
+/** The cost most of the stored hashes use (the default when there are none). */
+export function dummyParams(hashes: ReadonlyArray<string | undefined>): ScryptParams {
+  const counts = new Map<string, { params: ScryptParams; n: number }>();
+  for (const h of hashes) {
+    const parsed = h === undefined ? null : parsePasswordHash(h);
+    if (!parsed) continue;
+    const key = `${parsed.N}/${parsed.r}/${parsed.p}`;
+    const entry = counts.get(key) ?? { params: { N: parsed.N, r: parsed.r, p: parsed.p }, n: 0 };
+    entry.n += 1;
+    counts.set(key, entry);
+  }
+  return [...counts.values()].sort((a, b) => b.n - a.n)[0]?.params ?? DEFAULT_SCRYPT;
 }

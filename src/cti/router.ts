@@ -1,15 +1,13 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
-import type { Logger } from "../lib/logger.js";
-import type { AgentsConfig } from "./config.js";
-import { LoginLockout } from "./lockout.js";
-import { dummyHash, verifyPassword } from "./password.js";
-import { issueSession } from "./session.js";
+import { loginHandler, type LoginOptions } from "./login.js";
+import { loginConfigSchema } from "./login-config.js";
+
+export { loginRequestSchema } from "./login.js";
 
 /**
- * The agent desktop over HTTP: the login endpoint that trades a password for a session token, and the
- * page with its script and stylesheet. Mount at the root of the daemon's express app.
+ * The agent desktop over HTTP: the login endpoint that trades a password for a session token (login.ts),
+ * and the page with its script and stylesheet. Mount at the root of the daemon's express app.
  */
 
 /**
@@ -18,21 +16,8 @@ import { issueSession } from "./session.js";
  */
 export const PAGE_DIR = fileURLToPath(new URL("../../src/cti/page/", import.meta.url));
 
-export const loginRequestSchema = z
-  .object({
-    agentId: z.string().min(1, "agentId is required").max(128),
-    password: z.string().min(1, "password is required").max(1024),
-  })
-  .strict();
-
-export interface AgentRouterOptions {
-  agents: AgentsConfig;
-  sessionSecret: string;
-  sessionHours: number;
-  logger: Logger;
-  /** Wrong passwords in a row before an agent id is locked, and for how long. Defaults: 5, 300 s. */
-  lockout?: { maxFailures?: number; lockSeconds?: number };
-}
+/** `policy` defaults to cti.login's defaults. */
+export type AgentRouterOptions = Omit<LoginOptions, "policy"> & { policy?: LoginOptions["policy"] };
 
 /**
  * No inline script or style, nothing from other origins; the socket may only go back to this host
@@ -63,40 +48,13 @@ function secureHeaders(res: Response): void {
 }
 
 export function agentRouter(opts: AgentRouterOptions): express.Router {
-  const log = opts.logger.child({ module: "cti" });
-  const agents = new Map(opts.agents.map((a) => [a.id, a]));
-  const lockout = new LoginLockout(opts.lockout?.maxFailures ?? 5, (opts.lockout?.lockSeconds ?? 300) * 1000);
+  const login = loginHandler({ ...opts, policy: opts.policy ?? loginConfigSchema.parse({}) });
   // /AGENT/AGENT.JS and /agent/agent.js/ are not the page's files: 404, like any other unknown path
   const router = express.Router({ caseSensitive: true, strict: true });
 
   router.post("/api/agent/login", express.json({ limit: "4kb", type: "application/json" }), async (req: Request, res: Response) => {
     secureHeaders(res);
-    const parsed = loginRequestSchema.safeParse(req.body);
-    if (!parsed.success) {
-      res.status(400).json({ error: "invalid login request", details: parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`) });
-      return;
-    }
-    const { agentId, password } = parsed.data;
-    const now = Date.now();
-    const locked = lockout.lockedFor(agentId, now);
-    if (locked > 0) {
-      const seconds = Math.ceil(locked / 1000);
-      res.status(429).set("Retry-After", String(seconds)).json({ error: `too many failed logins for this agent; try again in ${seconds} s` });
-      return;
-    }
-    const agent = agents.get(agentId);
-    // unknown agents cost a full hash too, so response times do not tell which ids exist
-    const ok = await verifyPassword(password, agent?.passwordHash ?? (await dummyHash()));
-    if (!agent?.passwordHash || !ok) {
-      if (agent) lockout.failed(agentId, now);
-      log.warn({ agentId: agent ? agentId : "(unknown)" }, "agent login failed");
-      res.status(401).json({ error: "unknown agent id or wrong password" });
-      return;
-    }
-    lockout.succeeded(agentId);
-    const { token, claims } = issueSession(opts.sessionSecret, agent.id, { hours: opts.sessionHours, now });
-    log.info({ agentId }, "agent logged in");
-    res.json({ token, agent: { id: agent.id, name: agent.name }, expiresAt: claims.exp });
+    await login(req, res);
   });
 
   router.get("/agent", (req: Request, res: Response) => {

@@ -36,7 +36,15 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
     return { routes: off, sockets: undefined };
   }
   return {
-    routes: agentRouter({ agents: config.agents, sessionSecret, sessionHours: config.cti.sessionHours, logger: log }),
+    routes: agentRouter({
+      agents: config.agents,
+      sessionSecret,
+      sessionHours: config.cti.sessionHours,
+      logger: log,
+      redis: deps.redis,
+      keyPrefix: config.redis.keyPrefix,
+      policy: config.cti.login,
+    }),
     sockets: (server) => startParts(log, async (parts) => {
       const hub = createCtiHub({
         server,

@@ -31,6 +31,8 @@ export function serveHttp(deps: HttpDeps): Promise<HttpServer> {
   let shuttingDown = false;
   const app = express();
   app.disable("x-powered-by");
+  // the client address (req.ip) comes from X-Forwarded-For only when the peer is one of these proxies
+  app.set("trust proxy", deps.config.trustProxy.length ? deps.config.trustProxy : false);
   app.use(healthRouter(() => deps.checks, () => shuttingDown));
   for (const r of deps.routes) {
     if (Array.isArray(r)) app.use(r[0], r[1]);

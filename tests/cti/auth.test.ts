@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { agentsConfigSchema, ctiConfigSchema, sessionSecretFrom } from "../../src/cti/config.js";
+import { loginConfigSchema } from "../../src/cti/login-config.js";
 import { originAllowed } from "../../src/cti/origin.js";
 import { hashPassword, parsePasswordHash, verifyPassword } from "../../src/cti/password.js";
 import { issueSession, verifySession } from "../../src/cti/session.js";
@@ -75,7 +76,8 @@ describe("session tokens", () => {
 describe("cti and agents config", () => {
   test("defaults, origins normalised, and the secret named by the config comes from the environment", () => {
     const cfg = ctiConfigSchema.parse({ allowedOrigins: ["https://desk.example.com/"] });
-    expect(cfg).toEqual({ sessionSecret: { env: "SWITCHBOARD_SESSION_SECRET" }, sessionHours: 10, allowedOrigins: ["https://desk.example.com"], dispositionGrace: 120, popTtlSeconds: 3600 });
+    expect(cfg).toEqual({ sessionSecret: { env: "SWITCHBOARD_SESSION_SECRET" }, sessionHours: 10, allowedOrigins: ["https://desk.example.com"], dispositionGrace: 120, popTtlSeconds: 3600, login: loginConfigSchema.parse({}) });
+    expect(cfg.login).toMatchObject({ window: 900, addressFailures: 50, agentAddress: { free: 3 }, agent: { maxDelay: 60 }, hashing: { concurrent: 2, queued: 16 } });
     expect(ctiConfigSchema.safeParse({ allowedOrigins: ["https://desk.example.com/agent"] }).success).toBe(false);
     expect(() => sessionSecretFrom(cfg, {})).toThrow(/export SWITCHBOARD_SESSION_SECRET/);
     expect(() => sessionSecretFrom(cfg, { SWITCHBOARD_SESSION_SECRET: "short" })).toThrow(/too short/);

@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import WebSocket from "ws";
 import { agentsConfigSchema, type AgentsConfig } from "../../src/cti/config.js";
 import { createCtiHub, type CtiHub } from "../../src/cti/hub.js";
+import { loginConfigSchema } from "../../src/cti/login-config.js";
 import { hashPassword } from "../../src/cti/password.js";
 import type { ScreenPop } from "../../src/cti/pop.js";
 import { CTI_SUBPROTOCOL } from "../../src/cti/protocol.js";
@@ -16,6 +17,11 @@ import type { AgentChange } from "../../src/queue/types.js";
 
 export const SECRET = "test-session-secret-0123456789-abcdef";
 export const silent = pino({ level: "silent" });
+/**
+ * The login counts of the desks these tests start: three tries for an id from one address, then a minute
+ * (doubling), so no test waits its way past a lock; the rest as configured by default.
+ */
+export const TEST_LOGIN = loginConfigSchema.parse({ agentAddress: { free: 3, delay: 60, maxDelay: 3600 } });
 /** Cheap scrypt cost for tests: the format and the checks are the same. */
 const FAST = { N: 1024, r: 8, p: 1 };
 
@@ -48,7 +54,7 @@ export interface Desk {
 export async function startDesk(redis: Redis, prefix: string, agents: AgentsConfig, opts: { allowedOrigins?: string[]; refuseStates?: boolean; logger?: Logger } = {}): Promise<Desk> {
   const recorded: Recorded = { states: [], outcomes: [], dispositions: [], acks: [] };
   const app = express();
-  app.use(agentRouter({ agents, sessionSecret: SECRET, sessionHours: 1, logger: silent, lockout: { maxFailures: 3, lockSeconds: 60 } }));
+  app.use(agentRouter({ agents, sessionSecret: SECRET, sessionHours: 1, logger: silent, redis, keyPrefix: prefix, policy: TEST_LOGIN }));
   const server = http.createServer(app);
   const hub = createCtiHub({
     server,

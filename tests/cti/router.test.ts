@@ -53,7 +53,7 @@ describe("agent router", () => {
     }
   });
 
-  test("repeated failures lock the agent id, even against the right password", async () => {
+  test("repeated failures lock the agent id from that address, even against the right password", async () => {
     // a success ends any earlier series of failures (the test above left one)
     expect((await login({ agentId: "1002", password: "sam-password" })).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await login({ agentId: "1002", password: `guess-${i}` })).status).toBe(401);

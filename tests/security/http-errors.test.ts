@@ -73,7 +73,7 @@ describe("the HTTP server's last error handler", () => {
     routes.get("/boom-async", async () => {
       throw Object.assign(new Error("teapot"), { status: 418 });
     });
-    server = await serveHttp({ config: { host: "127.0.0.1", port: 0, adminToken: { env: "UNSET" } }, checks: [], routes: [routes], sockets: undefined, log });
+    server = await serveHttp({ config: { host: "127.0.0.1", port: 0, adminToken: { env: "UNSET" }, trustProxy: [] }, checks: [], routes: [routes], sockets: undefined, log });
   });
   afterAll(() => server.stop());
 
