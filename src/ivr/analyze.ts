@@ -1,7 +1,7 @@
 import type { NodeRef } from "./model.js";
 import type { NodeType } from "./schema.js";
 import { shortestCycle, stronglyConnected } from "./scc.js";
-import { closest } from "../lib/yaml-source/suggest.js";
+import { closest, type SuggestBudget } from "../lib/yaml-source/suggest.js";
 
 /**
  * Checks that need the whole set of trees rather than one node: reachability, menus the caller can never
@@ -41,6 +41,8 @@ export interface FlowInput {
   roots: NodeRef[];
   /** Variables some tree sets (tree `vars`, set nodes, gathers, menu options, lookups into a variable). */
   varsSet: ReadonlySet<string>;
+  /** Work left for "did you mean" (shared with the rest of the load). */
+  suggest?: SuggestBudget;
 }
 
 export interface Finding {
@@ -81,6 +83,12 @@ function successorsOf(input: FlowInput): (ref: NodeRef) => NodeRef[] {
   return (ref) => [...new Set((byRef.get(ref)?.edges ?? []).flatMap((e) => (e.to && byRef.has(e.to) ? [e.to] : [])))];
 }
 
+/** At most ten names in a message; a trap of a thousand nodes is named by its first ones. */
+function listed(names: string[], more?: string): string[] {
+  if (names.length <= 10) return names;
+  return [...names.slice(0, 9), more ?? `${(names.length - 9).toLocaleString("en")} more`];
+}
+
 /** Names a node for a message written at `from`: the id in the same file, `file.yaml#id` across files. */
 function nameOf(n: FlowNode, from: FlowNode): string {
   return n.tree === from.tree ? `"${n.id}"` : `"${n.file}#${n.id}"`;
@@ -97,8 +105,8 @@ function unreachable(input: FlowInput): Finding[] {
   const next = successorsOf(input);
   const seen = new Set<NodeRef>(input.roots);
   const queue = [...input.roots];
-  while (queue.length) {
-    for (const s of next(queue.shift()!)) {
+  for (let head = 0; head < queue.length; head++) {
+    for (const s of next(queue[head]!)) {
       if (seen.has(s)) continue;
       seen.add(s);
       queue.push(s);
@@ -141,8 +149,8 @@ function noWayOut(input: FlowInput): Finding[] {
     if (exit) canExit.add(n.ref);
   }
   const queue = [...canExit];
-  while (queue.length) {
-    for (const p of preds.get(queue.shift()!) ?? []) {
+  for (let head = 0; head < queue.length; head++) {
+    for (const p of preds.get(queue[head]!) ?? []) {
       if (canExit.has(p)) continue;
       canExit.add(p);
       queue.push(p);
@@ -165,7 +173,7 @@ function noWayOut(input: FlowInput): Finding[] {
     const innermost = !component.some((r) => next(r).some((s) => !inside.has(s)));
     if (!menu && (!innermost || members.every((m) => m.type && INSTANT.has(m.type)))) continue;
     const at = menu ?? members[0]!;
-    const others = members.filter((m) => m !== at).map((m) => nameOf(m, at));
+    const others = listed(members.filter((m) => m !== at).map((m) => nameOf(m, at)));
     const via = others.length ? ` (through ${others.join(", ")})` : "";
     out.push({
       ref: at.ref,
@@ -192,7 +200,7 @@ function instantLoops(input: FlowInput): Finding[] {
   for (const component of stronglyConnected([...refs], within)) {
     const first = component.map((r) => byRef.get(r)!).sort((a, b) => order.get(a.ref)! - order.get(b.ref)!)[0]!;
     if (component.length === 1 && !within(first.ref).includes(first.ref)) continue;
-    const cycle = shortestCycle(first.ref, within, new Set(component)).map((r) => nameOf(byRef.get(r)!, first));
+    const cycle = listed(shortestCycle(first.ref, within, new Set(component)).map((r) => nameOf(byRef.get(r)!, first)), "...");
     out.push({
       ref: first.ref,
       path: [],
@@ -209,7 +217,7 @@ function unsetVars(input: FlowInput): Finding[] {
   for (const n of input.nodes) {
     for (const r of n.varReads) {
       if (input.varsSet.has(r.name)) continue;
-      const hint = closest(r.name, input.varsSet);
+      const hint = closest(r.name, input.varsSet, input.suggest);
       out.push({
         ref: n.ref,
         path: r.path,

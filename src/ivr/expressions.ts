@@ -51,13 +51,46 @@ export function exprFields(node: unknown): ExprField[] {
 
 export type CompileOutcome = { ok: true; expr: CompiledExpr } | { ok: false; message: string; offset: number | undefined };
 
-export function compileField(field: ExprField): CompileOutcome {
+/** What it takes to compile an expression again (in another thread): its text and what it must give. */
+export interface ExprSource {
+  source: string;
+  expected?: "bool" | "string" | undefined;
+  withValue?: boolean | undefined;
+}
+
+/** Characters an expression may have unless the caller says otherwise (see ivr/limits.ts). */
+const DEFAULT_MAX_CHARS = 2_000;
+
+export function compileField(field: ExprField, maxChars: number = DEFAULT_MAX_CHARS): CompileOutcome {
+  if (field.source.length > maxChars) {
+    return { ok: false, message: `${field.role} is ${field.source.length.toLocaleString("en")} characters long; an expression may have at most ${maxChars.toLocaleString("en")}`, offset: 0 };
+  }
   try {
     return { ok: true, expr: compileCel(field.withValue ? validateEnv : env, field.source, field.expected) };
   } catch (e) {
     const offset = e instanceof CelCompileError ? e.offset : undefined;
     return { ok: false, message: explain((e as Error).message, field), offset };
   }
+}
+
+/**
+ * An expression compiled when it is first evaluated: a set validated in a worker thread comes back as
+ * plain data, and compiling every expression of a big set at once would hold up the calls. Validation
+ * has compiled the same text already; if it failed now, the evaluation fails (the node's error path).
+ */
+export function lazyExpr(e: ExprSource): CompiledExpr {
+  let program: CompiledExpr | undefined;
+  const compiled = (): CompiledExpr => {
+    if (program) return program;
+    const outcome = compileField({ path: [], source: e.source, expected: e.expected, withValue: e.withValue, role: "expression" }, Number.MAX_SAFE_INTEGER);
+    if (!outcome.ok) throw new Error(outcome.message);
+    return (program = outcome.expr);
+  };
+  return {
+    source: e.source,
+    evaluate: (ctx) => compiled().evaluate(ctx),
+    evaluateCel: (celContext) => compiled().evaluateCel(celContext),
+  };
 }
 
 /** The CEL library's messages, reworded for admins. */
@@ -87,6 +120,9 @@ export interface VarRead {
  */
 export function varReads(source: string): VarRead[] {
   const out: VarRead[] = [];
+  // Sticky expressions matched in place: no copy of the rest of the text per word.
+  const wordAt = /[A-Za-z_]\w*/y;
+  const fieldAt = /\s*\.\s*([A-Za-z_]\w*)/y;
   let i = 0;
   let prev = "";
   while (i < source.length) {
@@ -98,9 +134,11 @@ export function varReads(source: string): VarRead[] {
       continue;
     }
     if (/[A-Za-z_]/.test(ch)) {
-      const word = /^[A-Za-z_]\w*/.exec(source.slice(i))![0];
+      wordAt.lastIndex = i;
+      const word = wordAt.exec(source)![0];
       if (word === "vars" && prev !== ".") {
-        const m = /^\s*\.\s*([A-Za-z_]\w*)/.exec(source.slice(i + 4));
+        fieldAt.lastIndex = i + 4;
+        const m = fieldAt.exec(source);
         if (m) out.push({ name: m[1]!, offset: i + 4 + m[0].length - m[1]!.length });
       }
       prev = word;

@@ -1,20 +1,23 @@
 import path from "node:path";
-import { visit } from "yaml";
 import { z } from "zod";
-import type { Diagnostic } from "../lib/yaml-source/diagnostics.js";
+import { clip, type Diagnostic } from "../lib/yaml-source/diagnostics.js";
 import { complexKeyDiagnostics, duplicateKeyDiagnostics } from "../lib/yaml-source/keys.js";
 import { describeIssues, valueName, type SchemaProblem } from "../lib/yaml-source/schema-messages.js";
 import { treePlaces } from "./schema-places.js";
 import { NODE_ID, NODE_TYPES, nodeSchema, treeSchema, type IvrNode, type NodeType } from "./schema.js";
 import { SourceMap } from "../lib/yaml-source/source-map.js";
-import { firstLine, syntaxErrors, syntaxWarnings } from "../lib/yaml-source/syntax.js";
+import { syntaxErrors, syntaxWarnings } from "../lib/yaml-source/syntax.js";
 import { closest } from "../lib/yaml-source/suggest.js";
+import { documentValue } from "../lib/yaml-source/to-js.js";
+import { bytesText, DEFAULT_TREE_LIMITS, limitText, offsetPastBytes, type TreeLimits } from "./limits.js";
 
 /** One file as the loader sees it: a YAML source, checked field by field and node by node. */
 export interface TreeSource {
   /** Path as shown in messages (relative to where the admin ran the command, when possible). */
   file: string;
   text: string;
+  /** Size of the file when only its beginning was read because it is over the size limit. */
+  bytes?: number;
 }
 
 export interface ParsedNode {
@@ -56,7 +59,26 @@ const NODE_SCHEMAS = new Map<string, z.ZodType>(nodeSchema.options.map((o) => [o
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-export function parseTree(source: TreeSource): ParsedTree {
+/** A file too big to read: reported where it crosses the limit, nothing else looked at. */
+function oversized(source: TreeSource, limits: TreeLimits): ParsedTree | undefined {
+  const past = offsetPastBytes(source.text, limits.fileBytes);
+  if (past < 0 && (source.bytes ?? 0) <= limits.fileBytes) return undefined;
+  const before = source.text.slice(0, past < 0 ? source.text.length : past);
+  const lastBreak = before.lastIndexOf("\n");
+  const bytes = source.bytes ?? Buffer.byteLength(source.text);
+  const message = `the file is ${limitText.number(bytes)} bytes, more than the ${bytesText(limits.fileBytes)} a tree file may have (the limit is reached here); split it into several files (gotos work across files)`;
+  return unreadableTree(source, { file: source.file, line: before.split("\n").length, col: before.length - lastBreak, severity: "error", message });
+}
+
+/** A file that is not looked into (too big, or past the directory's limit): nothing is known of its nodes. */
+export function unreadableTree(source: TreeSource, problem: Diagnostic): ParsedTree {
+  const map = new SourceMap(source.file, "");
+  return { source, name: treeName(source.file), map, readable: false, header: undefined, rawVars: {}, declaredStart: undefined, startId: undefined, nodes: [], diagnostics: [problem] };
+}
+
+export function parseTree(source: TreeSource, limits: TreeLimits = DEFAULT_TREE_LIMITS): ParsedTree {
+  const tooBig = oversized(source, limits);
+  if (tooBig) return tooBig;
   const map = new SourceMap(source.file, source.text);
   const diagnostics: Diagnostic[] = [];
   const report = (problem: SchemaProblem) =>
@@ -76,15 +98,14 @@ export function parseTree(source: TreeSource): ParsedTree {
   }
   diagnostics.push(...duplicateKeyDiagnostics(map));
 
-  let raw: unknown;
-  try {
-    raw = map.doc.toJS({ maxAliasCount: 1000 });
-  } catch (err) {
-    // Aliases are resolved only here: `*name` without an earlier `&name`, or aliases nested into a huge value.
-    diagnostics.push(...aliasDiagnostics(map, err as Error));
+  // Aliases are resolved only here: `*name` without an earlier `&name`, or aliases expanding to a huge value.
+  const converted = documentValue(map, limits.yamlValues);
+  if (converted.diagnostics.length) {
+    diagnostics.push(...converted.diagnostics);
     tree.readable = false;
     return tree;
   }
+  const raw = converted.value;
   if (raw === null || raw === undefined) {
     report({ path: [], message: "the file is empty: a tree needs at least `nodes:`" });
     return tree;
@@ -102,10 +123,16 @@ export function parseTree(source: TreeSource): ParsedTree {
   if (!isRecord(raw.nodes)) return tree;
   const ids = Object.keys(raw.nodes);
   if (ids.length === 0) report({ path: ["nodes"], message: "a tree needs at least one node" });
+  if (ids.length > limits.nodesPerTree) {
+    const message = `the tree has ${limitText.number(ids.length)} nodes, more than the ${limitText.number(limits.nodesPerTree)} a tree may have (the limit is reached here); split it into several files (gotos work across files)`;
+    report({ path: ["nodes", ids[limits.nodesPerTree]!], key: true, message });
+    tree.readable = false;
+    return tree;
+  }
   tree.declaredStart = typeof raw.start === "string" ? raw.start : undefined;
   tree.startId = tree.declaredStart ?? ids[0];
   for (const id of ids) {
-    if (!NODE_ID.test(id)) report({ path: ["nodes", id], key: true, message: `node id "${id}" must be lower-case (letters, digits, - and _, starting with a letter)` });
+    if (!NODE_ID.test(id)) report({ path: ["nodes", id], key: true, message: `node id "${clip(id)}" must be lower-case (letters, digits, - and _, starting with a letter)` });
     tree.nodes.push(parseNode(id, raw.nodes[id], report));
   }
   return tree;
@@ -124,25 +151,12 @@ function parseNode(id: string, raw: unknown, report: (p: SchemaProblem) => void)
   }
   const schema = NODE_SCHEMAS.get(String(type));
   if (typeof type !== "string" || !schema) {
-    report({ path: [...at, "type"], message: `unknown node type ${JSON.stringify(type)} (one of: ${NODE_TYPES.join(", ")})${suggestion(String(type), NODE_TYPES)}` });
+    report({ path: [...at, "type"], message: `unknown node type ${JSON.stringify(clip(String(type)))} (one of: ${NODE_TYPES.join(", ")})${suggestion(String(type), NODE_TYPES)}` });
     return { id, type: undefined, raw, node: undefined };
   }
   const result = schema.safeParse(raw);
   if (!result.success) for (const p of describeIssues(result.error.issues, { schema, input: raw, base: at, places: treePlaces })) report(p);
   return { id, type: type as NodeType, raw, node: result.success ? (result.data as IvrNode) : undefined };
-}
-
-function aliasDiagnostics(map: SourceMap, err: Error): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  visit(map.doc, {
-    Alias(_key, node) {
-      if (node.resolve(map.doc) === undefined) {
-        out.push({ file: map.file, ...map.position(node.range?.[0] ?? 0), severity: "error", message: `YAML: alias "*${node.source}" has no anchor "&${node.source}" before it` });
-      }
-    },
-  });
-  if (out.length === 0) out.push({ file: map.file, line: 1, col: 1, severity: "error", message: `YAML: ${firstLine(err.message)}` });
-  return out;
 }
 
 function suggestion(word: string, candidates: readonly string[]): string {

@@ -56,8 +56,8 @@ export function shortestCycle<T extends {}>(from: T, successors: (n: T) => reado
   const parent = new Map<T, T>();
   const queue: T[] = [from];
   const seen = new Set<T>([from]);
-  while (queue.length) {
-    const n = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const n = queue[head]!;
     for (const s of successors(n)) {
       if (!within.has(s)) continue;
       if (s === from) {

@@ -14,3 +14,10 @@ export function formatDiagnostic(d: Diagnostic): string {
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return [...list].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
 }
+
+/** What a file says, as a message repeats it: at most `max` characters, cut in the middle of a long one. */
+export function clip(text: string, max = 80): string {
+  if (text.length <= max) return text;
+  const keep = max - 20;
+  return `${text.slice(0, keep)}... (${(text.length - keep).toLocaleString("en")} more characters)`;
+}

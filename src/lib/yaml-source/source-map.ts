@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 
 export interface Position {
   line: number;
@@ -9,6 +9,8 @@ export interface Position {
 export class SourceMap {
   readonly doc: Document.Parsed;
   private readonly lines = new LineCounter();
+  /** Each mapping's pairs by key, built on first use: locating stays linear in the path, not the file. */
+  private readonly keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
 
   constructor(
     readonly file: string,
@@ -53,8 +55,7 @@ export class SourceMap {
     let keyNode: Node | undefined;
     for (const seg of path) {
       if (isMap(node)) {
-        // The last of duplicate keys wins in the parsed value, so point at the last one too.
-        const pair = node.items.findLast((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = this.pairsOf(node).get(String(seg));
         if (!pair) return { node, keyNode, complete: false };
         keyNode = pair.key as Node;
         node = (pair.value ?? pair.key) as Node;
@@ -66,6 +67,17 @@ export class SourceMap {
       }
     }
     return { node, keyNode, complete: true };
+  }
+
+  private pairsOf(map: YAMLMap): Map<string, Pair> {
+    let pairs = this.keyIndex.get(map);
+    if (!pairs) {
+      pairs = new Map();
+      // The last of duplicate keys wins in the parsed value, so point at the last one too.
+      for (const p of map.items) if (isPair(p) && isScalar(p.key)) pairs.set(String(p.key.value), p);
+      this.keyIndex.set(map, pairs);
+    }
+    return pairs;
   }
 }
 
