@@ -9,7 +9,7 @@ import { openDesk } from "./desk.js";
 import { serveHttp } from "./http.js";
 import { startJobs } from "./jobs.js";
 import { startParts, type RunningParts } from "./lifecycle.js";
-import { openQueue } from "./queue.js";
+import { keepQueue, openQueue } from "./queue.js";
 import { connectRedis } from "./redis.js";
 import { readSettings, type DaemonSettings } from "./settings.js";
 import { connectTelephony, openLinks, type ServerLink } from "./telephony.js";
@@ -60,6 +60,10 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
         log,
       }),
     );
+    // Redis faults: a full Redis shows in /readyz, what it refused is written once it takes writes, and
+    // what it lost in a restart without persistence is written again
+    keepQueue({ redis, queue, config, callers: () => [], notRejoined: () => undefined, emptied: async () => undefined, kick: () => calls.handoff.kick(), log });
+    await redis.watch();
     logReady(config, settings, web.url, [...trees.registry.current.trees.keys()], log);
     return { url: web.url, calls: calls.all, queue, servers: calls.servers, stop: () => stop(parts, log) };
   });

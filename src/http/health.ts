@@ -6,12 +6,14 @@ export interface HealthCheck {
   name: string;
   /** Required checks gate /readyz; optional ones (e.g. AMI) only show up in the report. */
   required: boolean;
-  status(): { ok: boolean; detail?: string };
+  status(): { ok: boolean; detail?: string; metrics?: Record<string, number | boolean> };
 }
 
 /**
  * /healthz: the process is alive and its event loop turns (for restarts by the orchestrator).
- * /readyz: every required dependency is up (for load balancers and the dialplan fallback decision).
+ * /readyz: every required dependency is up (for load balancers and the dialplan fallback decision); a
+ * check that is not says why in its `detail` (e.g. Redis refusing writes, with Redis' own reason), and a
+ * check may carry counters (`metrics`: Redis' failed writes and rebuilds).
  */
 export function healthRouter(checks: () => HealthCheck[], isShuttingDown: () => boolean): Router {
   const router = express.Router();

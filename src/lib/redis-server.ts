@@ -6,25 +6,68 @@ import path from "node:path";
 import { freePort } from "./net.js";
 
 export interface LocalRedis {
+  /** redis://[:password@]host:port: carries the password when there is one, so never log it. */
   url: string;
   port: number;
+  /** The data directory (the append-only file lives here when `appendonly` is on). */
+  dir: string;
+  /** Stops the server (SIGTERM, or SIGKILL for a crash) and keeps the data directory, for restart(). */
+  halt(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** Starts the server again on the same port and directory (what it reloads depends on appendonly). */
+  restart(): Promise<void>;
+  /** Stops the server and removes its data directory. */
   stop(): Promise<void>;
 }
 
+export interface LocalRedisOptions {
+  bin?: string;
+  host?: string;
+  /** Append-only persistence (appendfsync everysec): what was written survives a restart. Default off. */
+  appendonly?: boolean;
+  /** requirepass: clients must authenticate (the url carries it). */
+  password?: string;
+}
+
 /**
- * Starts Debian's redis-server on a free loopback port with no persistence, for tests and the demo.
- * Fails with a clear message when the binary is missing.
+ * Starts Debian's redis-server on a free loopback port, for tests and the demo: without persistence by
+ * default, with the append-only file and a password when asked. Fails with a clear message when the
+ * binary is missing. The password goes to redis-server on its standard input (a config file read from
+ * "-"), never on its command line, where any user of the machine could read it.
  */
-export async function startLocalRedis(opts: { bin?: string; host?: string } = {}): Promise<LocalRedis> {
+export async function startLocalRedis(opts: LocalRedisOptions = {}): Promise<LocalRedis> {
   const host = opts.host ?? "127.0.0.1";
   const bin = opts.bin ?? process.env.REDIS_SERVER_BIN ?? "redis-server";
   const port = await freePort(host);
   const dir = mkdtempSync(path.join(os.tmpdir(), "switchboard-redis-"));
-  const child: ChildProcess = spawn(
-    bin,
-    ["--port", String(port), "--bind", host, "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const args = ["-", "--port", String(port), "--bind", host, "--save", "", "--appendonly", opts.appendonly ? "yes" : "no", "--dir", dir, "--protected-mode", "yes"];
+  let child = await launch(bin, args, opts.password, host, port);
+  const halt = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM") => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const done = new Promise((r) => child.once("exit", r));
+    child.kill(signal);
+    await done;
+  };
+  const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
+  return {
+    url: `redis://${auth}${host}:${port}`,
+    port,
+    dir,
+    halt,
+    async restart() {
+      await halt();
+      child = await launch(bin, args, opts.password, host, port);
+    },
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launch(bin: string, args: string[], password: string | undefined, host: string, port: number): Promise<ChildProcess> {
+  const child: ChildProcess = spawn(bin, args, { stdio: ["pipe", "ignore", "pipe"] });
+  child.stdin?.on("error", () => undefined);
+  child.stdin?.end(password ? `requirepass "${password.replace(/["\\]/g, "\\$&")}"\n` : "");
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<never>((_, reject) => {
@@ -41,18 +84,7 @@ export async function startLocalRedis(opts: { bin?: string; host?: string } = {}
   });
   exited.catch(() => {});
   await Promise.race([waitForPort(host, port, 10_000), exited]);
-  return {
-    url: `redis://${host}:${port}`,
-    port,
-    async stop() {
-      if (child.exitCode === null) {
-        const done = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await done;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return child;
 }
 
 async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {

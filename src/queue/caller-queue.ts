@@ -1,11 +1,12 @@
 import type { Cluster, Redis } from "ioredis";
 import { z } from "zod";
 import { laneSchema, queueSchema, type LaneConfig, type QueueConfig } from "./config.js";
-import { agentStateSchema, deviceStateSchema, type DeviceState } from "./agent-states.js";
+import { agentStateSchema, deviceStateSchema, type AgentState, type DeviceState } from "./agent-states.js";
 import { QueueError, fromScriptError } from "./errors.js";
 import { readEvents, type QueueEvent } from "./events.js";
 import { expectedWait } from "./ewt.js";
 import { QueueKeys } from "./keys.js";
+import { OwedWrites } from "./owed-writes.js";
 import { scriptRunner, type ScriptArg, type ScriptName, type ScriptRunner } from "./scripts.js";
 import { callerScore } from "./scoring.js";
 import { laneBounds, resolveSite, type QueueSettings, type SiteSettings } from "./settings.js";
@@ -29,6 +30,13 @@ import {
   type RequeueOptions,
   type WaitingCaller,
 } from "./types.js";
+
+/** An agent's state in Redis: what a rebuild puts back. */
+export interface AgentRecord {
+  state: AgentState;
+  reason?: string;
+  device: DeviceState;
+}
 
 export interface Clock {
   /** Milliseconds since the epoch (or any monotonic origin shared by everyone using the site). */
@@ -89,6 +97,8 @@ export class CallerQueue {
   private readonly redis: Redis | Cluster;
   private readonly runScript: ScriptRunner;
   private readonly eventsMaxLen: number;
+  /** Releases Redis refused (full, unreachable), replayed by settle() once it takes writes again. */
+  private readonly owed = new OwedWrites();
 
   constructor(opts: CallerQueueOptions) {
     const site = opts.site ?? "main";
@@ -169,7 +179,8 @@ export class CallerQueue {
     if (!q.lanes.includes(req.lane)) {
       throw new QueueError("SBQ_INVALID_INPUT", `lane "${req.lane}" is not a lane of queue ${q.name} (its lanes: ${q.lanes.join(", ")})`);
     }
-    const now = this.clock.now();
+    // a caller put back after Redis lost its data joins as of its first join (never from the future)
+    const now = Math.min(req.joinedAt ?? Infinity, this.clock.now());
     const score = callerScore(now, this.settings.lanes.get(req.lane)!, req.priority);
     const deadline = req.maxWait === undefined ? 0 : Math.round(now + req.maxWait * 1000);
     const reserved = q.reservedLanes.has(req.lane) ? 1 : 0;
@@ -192,19 +203,32 @@ export class CallerQueue {
     return args;
   }
 
-  /** The offered agent picked up: the caller leaves the queue, the agent is on the call. */
+  /**
+   * The offered agent picked up: the caller leaves the queue, the agent is on the call. When Redis
+   * refuses the write, the call layer lets the answer go (the caller waits on): a requeue is owed, so
+   * that the agent is not left ringing once Redis takes writes again.
+   */
   async answered(callId: string, agentId: string): Promise<{ waitMs: number; ringMs: number }> {
     parse(callIdSchema, callId, "callId");
     parse(agentIdSchema, agentId, "agentId");
-    const [waitMs, ringMs] = (await this.run("answered", this.clock.now(), [callId, agentId])) as [string, string];
-    return { waitMs: Number(waitMs), ringMs: Number(ringMs) };
+    try {
+      const [waitMs, ringMs] = (await this.run("answered", this.clock.now(), [callId, agentId])) as [string, string];
+      return { waitMs: Number(waitMs), ringMs: Number(ringMs) };
+    } catch (err) {
+      if (!(err instanceof QueueError)) this.owed.owe(`call:${callId}`, () => this.requeueNow(callId, { agent: "available", reason: "answer not recorded (Redis refused the write)" }));
+      throw err;
+    }
   }
 
   /**
    * The offered agent did not take the call (no answer, busy, originate failed): the caller goes back to
    * its old place, never to the back; the agent becomes available, paused or offline.
    */
-  async requeue(callId: string, options: RequeueOptions = {}): Promise<{ position: number; agentId: string }> {
+  requeue(callId: string, options: RequeueOptions = {}): Promise<{ position: number; agentId: string }> {
+    return this.owed.attempt(`call:${callId}`, () => this.requeueNow(callId, options));
+  }
+
+  private async requeueNow(callId: string, options: RequeueOptions): Promise<{ position: number; agentId: string }> {
     parse(callIdSchema, callId, "callId");
     const opts = parse(requeueOptionsSchema, options, "requeue options");
     const [rank, agentId] = (await this.run("requeue", this.clock.now(), [callId, opts.agent, opts.reason])) as [number, string];
@@ -223,7 +247,7 @@ export class CallerQueue {
 
   private async remove(callId: string, kind: "abandoned" | "timeout"): Promise<{ waitMs: number; agentId?: string } | null> {
     parse(callIdSchema, callId, "callId");
-    const reply = (await this.run("abandon", this.clock.now(), [callId, kind])) as [string, string] | null;
+    const reply = (await this.owed.attempt(`call:${callId}`, () => this.run("abandon", this.clock.now(), [callId, kind]))) as [string, string] | null;
     if (!reply) return null;
     return { waitMs: Number(reply[0]), ...(reply[1] && { agentId: reply[1] }) };
   }
@@ -261,7 +285,9 @@ export class CallerQueue {
     const c = parse(agentChangeSchema, change, "agent state change");
     const reason = c.to === "paused" ? c.reason : "";
     const wrap = c.to === "wrapup" && c.seconds !== undefined ? Math.round(c.seconds * 1000) : "";
-    const [from, to, until] = (await this.run("agent-state", this.clock.now(), [agentId, c.to, reason, wrap])) as [string, string, string];
+    const move = () => this.run("agent-state", this.clock.now(), [agentId, c.to, reason, wrap]);
+    // an end of call Redis refused would leave the agent on the call for good: it is owed
+    const [from, to, until] = (await (c.to === "wrapup" ? this.owed.attempt(`agent:${agentId}`, move) : move())) as [string, string, string];
     return { from, to, ...(until && { wrapUpUntil: Number(until) }) };
   }
 
@@ -269,8 +295,19 @@ export class CallerQueue {
   async deviceState(endpoint: string, device: DeviceState): Promise<{ agentId: string; from: DeviceState; to: DeviceState } | null> {
     parse(endpointSchema, endpoint, "endpoint");
     parse(deviceStateSchema, device, "device state");
-    const reply = (await this.run("device", this.clock.now(), [endpoint, device])) as [string, DeviceState, DeviceState] | null;
+    // only changes are reported: one Redis refused is owed (the latest per phone), else the state stays stale
+    const reply = (await this.owed.attempt(`device:${endpoint}`, () => this.run("device", this.clock.now(), [endpoint, device]))) as [string, DeviceState, DeviceState] | null;
     return reply ? { agentId: reply[0], from: reply[1], to: reply[2] } : null;
+  }
+
+  /** Writes Redis refused that release callers and agents (see OwedWrites): how many are waiting. */
+  get owedWrites(): number {
+    return this.owed.size;
+  }
+
+  /** Replays the owed writes, oldest first (Redis takes writes again); how many were done. */
+  settle(): Promise<number> {
+    return this.owed.settle();
   }
 
   /** Where a caller stands; null when it is not queued. */
@@ -278,7 +315,11 @@ export class CallerQueue {
     parse(callIdSchema, callId, "callId");
     const now = this.clock.now();
     const reply = (await this.run("position", now, [callId])) as (string | number)[] | null;
-    if (!reply) return null;
+    if (!reply) {
+      // a Redis that lost its data (restarted without persistence) knows no caller: not "the caller left"
+      if (!(await this.redis.exists(this.keys.agents))) throw new Error(`queue data missing: Redis has no agents of site ${this.settings.site} (restarted without persistence?)`);
+      return null;
+    }
     const [state, queue, lane, enqueuedAt] = reply as [string, string, string, string];
     const waitMs = now - Number(enqueuedAt);
     if (state === "offered") return { state, queue, lane, agentId: String(reply[4]), waitMs };
@@ -344,6 +385,16 @@ export class CallerQueue {
       callers,
       agents,
     };
+  }
+
+  /** The agents' states as Redis has them now (one read per agent), for a rebuild after Redis lost its data. */
+  async agentRecords(agentIds: readonly string[]): Promise<Map<string, AgentRecord>> {
+    const rows = await Promise.all(agentIds.map((id) => this.redis.hmget(this.keys.agent(id), "state", "reason", "device")));
+    const out = new Map<string, AgentRecord>();
+    rows.forEach(([state, reason, device], i) => {
+      if (state) out.set(agentIds[i]!, { state: state as AgentRecord["state"], ...(reason ? { reason } : {}), device: (device ?? "unknown") as DeviceState });
+    });
+    return out;
   }
 
   /** Events of this site after a stream id (oldest first), for KPIs and audits. */

@@ -29,6 +29,11 @@ export const enqueueRequestSchema = z
     priority: z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY).default(0),
     /** Seconds; after this the caller is timed out by expire() (the IVR goes to onTimeout). */
     maxWait: z.number().positive().max(86_400).optional(),
+    /**
+     * When the caller first joined (ms, the queue's clock), for a caller put back after Redis lost its
+     * data: its score, wait and max-wait deadline count from then, so it gets its old place. Default now.
+     */
+    joinedAt: z.number().int().positive().optional(),
   })
   .strict();
 export type EnqueueRequest = z.input<typeof enqueueRequestSchema>;
