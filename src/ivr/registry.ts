@@ -2,7 +2,9 @@ import { EventEmitter } from "node:events";
 import { watch, type FSWatcher } from "node:fs";
 import type { Logger } from "../lib/logger.js";
 import { formatDiagnostic, type Diagnostic } from "../lib/yaml-source/diagnostics.js";
-import { loadTreeSources, readTreeDir, versionOf, type TreeSource } from "./load.js";
+import { checkTreeDir, checkTreeDirInWorker, type DirCheck, type RunningCheck } from "./check-dir.js";
+import { DEFAULT_TREE_LIMITS, type TreeLimits } from "./limits.js";
+import { hydrateTreeSet } from "./load.js";
 import type { TreeSet } from "./model.js";
 
 /**
@@ -11,12 +13,19 @@ import type { TreeSet } from "./model.js";
  * they started on (`pin`/`unpin`, a plain reference count) so they finish on it even after a reload; an old
  * version is dropped when its last call unpins it. Versions live in this process only: after a restart
  * only the version on disk exists, and `get(oldVersion)` answers undefined.
+ *
+ * Hot reload (`watch`, `reloadInWorker`) validates in a worker thread, so a huge or hostile file never
+ * holds up the calls this thread serves; only the swap happens here. `open` (startup, before any call)
+ * and `reload` validate in this thread, bounded by the tree limits (src/ivr/limits.ts).
  */
 
 export interface RegistryOptions {
   logger?: Logger;
   /** Quiet time after the last file event before reloading, in ms (editors write in several steps). */
   debounceMs?: number;
+  limits?: TreeLimits;
+  /** A reload check that takes longer is stopped and rejected, in ms. */
+  checkTimeoutMs?: number;
 }
 
 export type ReloadOutcome =
@@ -42,22 +51,8 @@ export class TreeLoadError extends Error {
   }
 }
 
-type Attempt = { ok: true; set: TreeSet; warnings: Diagnostic[] } | { ok: false; version: string; diagnostics: Diagnostic[] };
-
-function attempt(dir: string): Attempt {
-  let sources: TreeSource[];
-  try {
-    sources = readTreeDir(dir);
-  } catch (err) {
-    const message = `cannot read the tree directory: ${(err as Error).message}`;
-    return { ok: false, version: `unreadable:${message}`, diagnostics: [{ file: dir, line: 1, col: 1, severity: "error", message }] };
-  }
-  if (sources.length === 0) {
-    return { ok: false, version: "empty", diagnostics: [{ file: dir, line: 1, col: 1, severity: "error", message: "no tree files (.yaml, .yml) in this directory" }] };
-  }
-  const { set, diagnostics } = loadTreeSources(sources);
-  return set ? { ok: true, set, warnings: diagnostics } : { ok: false, version: versionOf(sources), diagnostics };
-}
+/** Errors logged per rejected reload; the event carries them all. */
+const LOGGED_ERRORS = 50;
 
 export class TreeRegistry extends EventEmitter<RegistryEvents> {
   private currentSet: TreeSet;
@@ -70,6 +65,13 @@ export class TreeRegistry extends EventEmitter<RegistryEvents> {
   private closed = false;
   private readonly logger: Logger | undefined;
   private readonly debounceMs: number;
+  private readonly limits: TreeLimits;
+  private readonly checkTimeoutMs: number;
+  /** Checks are numbered as they start; an answer older than one already applied is dropped. */
+  private started = 0;
+  private applied = 0;
+  private inWorker: { check: RunningCheck; outcome: Promise<ReloadOutcome> } | undefined;
+  private again: Promise<ReloadOutcome> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -80,11 +82,13 @@ export class TreeRegistry extends EventEmitter<RegistryEvents> {
     this.currentSet = initial;
     this.logger = opts.logger;
     this.debounceMs = opts.debounceMs ?? 250;
+    this.limits = opts.limits ?? DEFAULT_TREE_LIMITS;
+    this.checkTimeoutMs = opts.checkTimeoutMs ?? 60_000;
   }
 
   /** Loads the directory; throws TreeLoadError when it does not validate. Warnings are logged. */
   static open(dir: string, opts: RegistryOptions = {}): TreeRegistry {
-    const first = attempt(dir);
+    const first = checkTreeDir(dir, opts.limits);
     if (!first.ok) throw new TreeLoadError(dir, first.diagnostics);
     const registry = new TreeRegistry(dir, first.set, opts);
     registry.logger?.info({ dir, version: first.set.version, trees: [...first.set.trees.keys()], warnings: first.warnings.map(formatDiagnostic) }, "IVR trees loaded");
@@ -133,14 +137,46 @@ export class TreeRegistry extends EventEmitter<RegistryEvents> {
     ];
   }
 
-  /** Reads the directory again and swaps the new version in if it validates. */
+  /** Reads the directory again in this thread and swaps the new version in if it validates. */
   reload(): ReloadOutcome {
-    const next = attempt(this.dir);
+    return this.apply(++this.started, checkTreeDir(this.dir, this.limits));
+  }
+
+  /**
+   * The same with the reading and validating done in a worker thread: the event loop keeps serving calls
+   * meanwhile. A reload asked for while one runs is done once more after it (with what is on disk then).
+   */
+  reloadInWorker(): Promise<ReloadOutcome> {
+    if (this.closed) return Promise.resolve(this.unchanged());
+    if (this.inWorker) return (this.again ??= this.inWorker.outcome.then(() => {
+      this.again = undefined;
+      return this.reloadInWorker();
+    }));
+    const seq = ++this.started;
+    const check = checkTreeDirInWorker(this.dir, { limits: this.limits, timeoutMs: this.checkTimeoutMs });
+    const outcome = check.result.then((r) => {
+      this.inWorker = undefined;
+      if (this.closed) return this.unchanged();
+      return this.apply(seq, r.ok ? { ok: true, set: hydrateTreeSet(r.set), warnings: r.warnings } : r);
+    });
+    this.inWorker = { check, outcome };
+    return outcome;
+  }
+
+  private unchanged(): ReloadOutcome {
+    return { status: "unchanged", set: this.currentSet };
+  }
+
+  private apply(seq: number, next: DirCheck<TreeSet>): ReloadOutcome {
+    if (seq < this.applied) return this.unchanged();
+    this.applied = seq;
     if (!next.ok) {
       if (next.version !== this.lastRejected) {
         this.lastRejected = next.version;
+        const errors = next.diagnostics.filter((d) => d.severity === "error");
+        const more = errors.length > LOGGED_ERRORS ? { moreErrors: errors.length - LOGGED_ERRORS } : {};
         this.logger?.warn(
-          { dir: this.dir, running: this.currentSet.version, errors: next.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic) },
+          { dir: this.dir, running: this.currentSet.version, errors: errors.slice(0, LOGGED_ERRORS).map(formatDiagnostic), ...more },
           "IVR tree change rejected; the running version stays",
         );
         this.emit("rejected", { current: this.currentSet, diagnostics: next.diagnostics });
@@ -148,7 +184,7 @@ export class TreeRegistry extends EventEmitter<RegistryEvents> {
       return { status: "rejected", set: this.currentSet, diagnostics: next.diagnostics };
     }
     this.lastRejected = undefined;
-    if (next.set.version === this.currentSet.version) return { status: "unchanged", set: this.currentSet };
+    if (next.set.version === this.currentSet.version) return this.unchanged();
 
     const previous = this.currentSet;
     if (this.currentPins > 0) this.retained.set(previous.version, { set: previous, pins: this.currentPins });
@@ -194,7 +230,7 @@ export class TreeRegistry extends EventEmitter<RegistryEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (!this.closed) this.reload();
+      if (!this.closed) void this.reloadInWorker();
     }, this.debounceMs);
     this.timer.unref();
   }
@@ -206,5 +242,6 @@ export class TreeRegistry extends EventEmitter<RegistryEvents> {
     this.timer = undefined;
     this.watcher?.close();
     this.watcher = undefined;
+    this.inWorker?.check.stop();
   }
 }
