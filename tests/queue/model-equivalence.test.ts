@@ -42,6 +42,14 @@ const skillsArb = fc
   .chain((names) => fc.tuple(...names.map(() => fc.integer({ min: 1, max: 3 }))).map((levels) => Object.fromEntries(names.map((n, i) => [n, levels[i]!]))));
 const queuesArb = fc.subarray([...QUEUE_NAMES], { minLength: 1 });
 const pick = fc.nat({ max: 1000 });
+/** What a caller joins with: enqueue and join alike. */
+const joinerArbs = {
+  queue: fc.constantFrom(...QUEUE_NAMES),
+  lane: fc.constantFrom("express", "standard"),
+  skills: fc.oneof(fc.constant({}), skillsArb),
+  priority: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100 })),
+  maxWait: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+};
 
 const opArb = fc.oneof(
   { weight: 4, arbitrary: fc.record({ k: fc.constant("tick" as const), ms: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20_000 })) }) },
@@ -49,11 +57,7 @@ const opArb = fc.oneof(
     weight: 5,
     arbitrary: fc.record({
       k: fc.constant("enqueue" as const),
-      queue: fc.constantFrom(...QUEUE_NAMES),
-      lane: fc.constantFrom("express", "standard"),
-      skills: fc.oneof(fc.constant({}), skillsArb),
-      priority: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100 })),
-      maxWait: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+      ...joinerArbs,
     }),
   },
   { weight: 5, arbitrary: fc.record({ k: fc.constant("dispatch" as const), queues: fc.oneof(queuesArb, fc.constant(["b", "a"])) }) },
@@ -62,11 +66,7 @@ const opArb = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       k: fc.constant("join" as const),
-      queue: fc.constantFrom(...QUEUE_NAMES),
-      lane: fc.constantFrom("express", "standard"),
-      skills: fc.oneof(fc.constant({}), skillsArb),
-      priority: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100 })),
-      maxWait: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+      ...joinerArbs,
       queues: fc.oneof(queuesArb, fc.constant(["b", "a"])),
       duplicate: fc.boolean(),
     }),

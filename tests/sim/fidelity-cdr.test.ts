@@ -26,8 +26,8 @@ import { DEFAULT_SOUNDS } from "../../src/sim/model/media.js";
 import { compareSessions, loadRecording, type CompareOptions } from "./ami-replay.js";
 import { get, type Msg } from "./ami-test-client.js";
 import { readJsonl, replayWsScenario, type ReplayOutcome, type WsRecord } from "./ari-replay.js";
-import { compareSequences, compareStructure, formatDifferences, IdMap, normalizeChannelName, type Difference } from "./fidelity.js";
-import { wsProblems } from "./replay-compare.js";
+import { compareSequences, formatDifferences, IdMap } from "./fidelity.js";
+import { frameDifferences, wsProblems } from "./replay-compare.js";
 import { AUTO_ANSWER, configureEndpoints, REC_DIALPLAN, SECOND_BATCH } from "./second-batch.js";
 
 const TIME_SCALE = 0.25;
@@ -186,16 +186,7 @@ function frameProblems(out: ReplayOutcome): string[] {
       const [r, a] = [rec.get(subject) ?? [], act.get(subject) ?? []];
       const seq = compareSequences(r.map((f) => String(f.type)), a.map((f) => String(f.type)));
       if (!seq.equal) problems.push(`${conn}, ${subject}:\n${seq.report}`);
-      const diffs: Difference[] = [];
-      r.forEach((f, i) =>
-        diffs.push(
-          ...compareStructure(f, a[i], {
-            values: true,
-            normalizeExpected: (x) => normalizeChannelName(x),
-            normalizeActual: (x) => normalizeChannelName(out.idMap.rewriteToRecorded(x)),
-          }, `${conn} ${subject} [${i}]<${String(f.type)}>`),
-        ),
-      );
+      const diffs = frameDifferences(r, a, out.idMap, `${conn} ${subject} `);
       if (diffs.length) problems.push(formatDifferences(diffs));
     }
   }

@@ -20,7 +20,8 @@ import { DEFAULT_SOUNDS } from "../../src/sim/model/media.js";
 import { compareSessions, loadRecording, type CompareOptions } from "./ami-replay.js";
 import { get, type Msg } from "./ami-test-client.js";
 import { readJsonl, replayWsScenario, type ReplayOutcome, type WsRecord } from "./ari-replay.js";
-import { compareSequences, compareStructure, formatDifferences, IdMap, normalizeChannelName, type Difference } from "./fidelity.js";
+import { compareSequences, compareStructure, formatDifferences, IdMap, normalizeChannelName } from "./fidelity.js";
+import { frameDifferences } from "./replay-compare.js";
 
 const TIME_SCALE = 0.25;
 const FILE = "ws-14-play-and-bridge-during-moh.jsonl";
@@ -95,16 +96,7 @@ function frameProblems(out: ReplayOutcome): string {
     const act = (out.simFrames.get(conn) ?? []).filter(notDevice);
     const seq = compareSequences(types(rec), types(act));
     if (!seq.equal) problems.push(`event order on ${conn}:\n${seq.report}`);
-    const diffs: Difference[] = [];
-    rec.forEach((r, i) =>
-      diffs.push(
-        ...compareStructure(r, act[i], {
-          values: true,
-          normalizeExpected: (s) => normalizeChannelName(s),
-          normalizeActual: (s) => normalizeChannelName(out.idMap.rewriteToRecorded(s)),
-        }, `${conn}[${i}]<${String(r.type)}>`),
-      ),
-    );
+    const diffs = frameDifferences(rec, act, out.idMap, conn);
     if (diffs.length) problems.push(formatDifferences(diffs));
   }
   for (const r of out.responses) {

@@ -11,6 +11,20 @@ const notDevice = (f: Record<string, unknown>): boolean => f.type !== "DeviceSta
 /** A play reply shows "queued" or, when the playback won the race, already "playing". */
 const raceState = (path: string) => (s: string, key: string): string => (key === "state" && /\/play/.test(path) && s === "playing" ? "queued" : s);
 
+/**
+ * Recorded frames against the simulator's, one by one in order: fields and values, channel names
+ * normalised and the simulator's ids mapped to the recorded ones. Paths read `<label>[i]<type>`.
+ */
+export function frameDifferences(recorded: Array<Record<string, unknown>>, actual: Array<Record<string, unknown>>, idMap: IdMap, label: string): Difference[] {
+  return recorded.flatMap((r, i) =>
+    compareStructure(r, actual[i], {
+      values: true,
+      normalizeExpected: (s) => normalizeChannelName(s),
+      normalizeActual: (s) => normalizeChannelName(idMap.rewriteToRecorded(s)),
+    }, `${label}[${i}]<${String(r.type)}>`),
+  );
+}
+
 /** Frames per connection (event order, fields, values after id mapping) and the REST replies. */
 export function wsProblems(out: ReplayOutcome): string[] {
   const problems: string[] = [];
@@ -24,16 +38,7 @@ export function wsProblems(out: ReplayOutcome): string[] {
     // device states are computed asynchronously in Asterisk: their own sequence
     const dev = (fs: Array<Record<string, unknown>>): string => fs.filter((f) => !notDevice(f)).map((f) => JSON.stringify(f.device_state)).join(" ");
     if (dev(recorded) !== dev(actual)) problems.push(`device states on ${conn}: ${dev(actual)}, recorded ${dev(recorded)}`);
-    const diffs: Difference[] = [];
-    rec.forEach((r, i) =>
-      diffs.push(
-        ...compareStructure(r, act[i], {
-          values: true,
-          normalizeExpected: (s) => normalizeChannelName(s),
-          normalizeActual: (s) => normalizeChannelName(out.idMap.rewriteToRecorded(s)),
-        }, `${conn}[${i}]<${String(r.type)}>`),
-      ),
-    );
+    const diffs = frameDifferences(rec, act, out.idMap, conn);
     if (diffs.length) problems.push(`frames on ${conn}:\n${formatDifferences(diffs)}`);
   }
   for (const r of out.responses) {
