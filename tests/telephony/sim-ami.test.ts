@@ -80,6 +80,9 @@ describe("AmiGateway with the simulator", () => {
     expect(newchannels.filter((c) => c.startsWith("Local/s@dtmf-driver"))).toHaveLength(2);
     expect(hangups.every((h) => h.cause === 16)).toBe(true);
     await waitFor("CDRs", () => cdrs.length >= 2, 5000);
+    // nothing left behind: the heartbeat's Ping (every 200 ms) may be in flight at any moment, with its
+    // listener, so the gateway is checked once that one is answered
+    await waitFor("no action in flight", () => gw.diagnostics().pendingActions === 0, 5000);
     expect(gw.diagnostics()).toEqual({ pendingActions: 0, libraryListeners: 0 });
   });
 
