@@ -30,11 +30,13 @@ const QUEUE_TYPES = new Set(["QueueCallerJoin", "QueueCallerLeave", "QueueCaller
 
 describe("SimPbx core", () => {
   it("runs a ringall queue call as in ami-10: both agents rung, agent1 answers, talks, hangs up", async () => {
-    pbx = new SimPbx({ timeScale: 0.02 });
+    // hold and ring times are whole simulated seconds, rounded: at 0.5 only a stall of 250 ms in this
+    // process moves them (at 0.02 a loaded machine's 10 ms did)
+    pbx = new SimPbx({ timeScale: 0.5 });
     const events = record(pbx);
     const h = pbx.originate({ endpoint: "Local/s@queue-entry", context: "caller-hold", exten: "s", callerId: "Queue Caller <5551111>", variables: { AGENT_TALK: "3" }, originateId: "queue-call-1" });
     expect(await h.result).toMatchObject({ success: true, reason: 4 });
-    await until(() => events.some((e) => e.type === "ChannelDestroyed" && e.channel.id === h.channel.id));
+    await until(() => events.some((e) => e.type === "ChannelDestroyed" && e.channel.id === h.channel.id), 30_000);
     const queue = events.filter((e) => QUEUE_TYPES.has(e.type));
     expect(queue.map((e) => e.type)).toEqual(["QueueCallerJoin", "AgentCalled", "AgentCalled", "QueueCallerLeave", "AgentConnect", "AgentComplete"]);
     const connect = queue.find((e) => e.type === "AgentConnect");
