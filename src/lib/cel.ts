@@ -1,9 +1,16 @@
 import { Environment } from "@marcbachmann/cel-js";
+import { DEFAULT_CEL_BUDGET, instrument, staticProblems, withBudget } from "./cel-guard.js";
+
+export { CelBudgetError, DEFAULT_CEL_BUDGET } from "./cel-guard.js";
 
 /**
  * CEL (Common Expression Language) for tree conditions and offer rules: compiled once at load time,
  * no `eval`, no JavaScript in YAML. Integers cross into CEL as `int` (BigInt) and come back as numbers,
  * so `vars.count + 1` and `customer.credit < 5.0` both behave as admins expect.
+ *
+ * Bounded (lib/cel-guard.ts): expressions of at most 2,000 syntax nodes, 64 deep; comprehensions nested at
+ * most two deep; literal `matches` patterns checked for super-linear shapes; every evaluation has a step
+ * budget (past it, CelBudgetError); `matches` runs on RE2 in linear time.
  */
 
 export class CelCompileError extends Error {
@@ -26,7 +33,8 @@ export interface CelProgram {
 
 /** An environment declaring the variables expressions may use; anything else is a compile error. */
 export function celEnvironment(variables: Record<string, "dyn" | "string" | "int" | "double" | "bool" | "map">) {
-  const env = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false });
+  const limits = { maxAstNodes: 2_000, maxDepth: 64, maxListElements: 1_000, maxMapEntries: 1_000, maxCallArguments: 32 };
+  const env = new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false, limits });
   for (const [name, type] of Object.entries(variables)) env.registerVariable(name, type);
   return env;
 }
@@ -38,7 +46,12 @@ function firstLine(message: string): string {
   return message.split("\n")[0]!.trim();
 }
 
-export function compileCel(env: CelEnvironment, source: string, expected?: "bool" | "string"): CelProgram {
+export interface CompileOptions {
+  /** Evaluation steps allowed per evaluation (see lib/cel-guard.ts). */
+  budget?: number;
+}
+
+export function compileCel(env: CelEnvironment, source: string, expected?: "bool" | "string", opts: CompileOptions = {}): CelProgram {
   let program: ReturnType<CelEnvironment["parse"]>;
   try {
     program = env.parse(source);
@@ -53,10 +66,15 @@ export function compileCel(env: CelEnvironment, source: string, expected?: "bool
   if (expected && check.type && check.type !== expected && check.type !== "dyn") {
     throw new CelCompileError(`expression gives ${check.type}, expected ${expected}`, 0);
   }
+  const ast = (program as unknown as { ast: Parameters<typeof instrument>[0] }).ast;
+  const [problem] = staticProblems(ast);
+  if (problem) throw new CelCompileError(problem.message, problem.offset);
+  instrument(ast);
+  const budget = opts.budget ?? DEFAULT_CEL_BUDGET;
   return {
     source,
-    evaluate: (context) => fromCel(program(toCel(context) as Record<string, unknown>)),
-    evaluateCel: (celContext) => fromCel(program(celContext)),
+    evaluate: (context) => withBudget(budget, () => fromCel(program(toCel(context) as Record<string, unknown>))),
+    evaluateCel: (celContext) => withBudget(budget, () => fromCel(program(celContext))),
   };
 }
 
