@@ -12,6 +12,11 @@ export const callsConfigSchema = z
     transferTimeout: z.number().int().positive().max(300).default(30),
     /** What becomes of an agent who let a call ring out. */
     noAnswer: z.enum(["available", "paused", "offline"]).default("paused"),
+    /**
+     * Seconds a caller whose enqueue Redis refuses (full, unreachable) waits with music while it is tried
+     * again every second, before it goes to `fallback`.
+     */
+    enqueueRetryFor: z.number().positive().max(3600).default(120),
     /** Seconds between position / expected-wait announcements while a caller waits (0: only at join). */
     announceEvery: z.number().min(0).max(3600).default(45),
     /** Music-on-hold class while queued. */

@@ -354,6 +354,17 @@ export class CallManager {
     this.feedLater(callId, { type: "queueResult", outcome });
   }
 
+  /** The queue would not take the caller (Redis refused it for too long): to the dialplan fallback. */
+  queueFallback(callId: string, why: string): void {
+    const call = this.calls.get(callId);
+    if (call) void this.run(call, () => this.toFallback(call.session.channelId, why));
+  }
+
+  /** Every live call's session written again (Redis came back without its data). */
+  async saveAll(): Promise<void> {
+    await Promise.all([...this.calls.values()].filter((c) => !c.gone).map((c) => this.deps.store.save(c.session)));
+  }
+
   connected(c: Connected): void {
     const call = this.calls.get(c.callId);
     if (!call) return;

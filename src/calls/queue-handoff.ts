@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../lib/logger.js";
 import type { AgentState } from "../queue/agent-states.js";
-import { QueueError, type CallerQueue, type EnqueueRequest, type JoinResult, type Offer } from "../queue/index.js";
-import type { AriEvent, AriGateway } from "../telephony/index.js";
+import { QueueError, type EnqueueRequest, type JoinResult, type Offer } from "../queue/index.js";
+import type { RejoiningCaller } from "../queue/rebuild.js";
+import { AriServerError, AriUnavailableError, type AriEvent, type AriGateway } from "../telephony/index.js";
 import { onCall } from "./agent-ledger.js";
-import type { CallsConfig } from "./config.js";
-import { TalkClock, type TalkMoment } from "./talk-time.js";
+import type { Connected, HandoffDeps, JoinRequest, Ring, Waiter } from "./handoff-types.js";
+import { TalkClock } from "./talk-time.js";
+
+export type { Connected, HandoffDeps, HandoffHooks, JoinRequest, QueueOutcome } from "./handoff-types.js";
 
 /**
  * The caller's time in the queue, on a live channel: music on hold, position and expected-wait
@@ -23,98 +26,13 @@ import { TalkClock, type TalkMoment } from "./talk-time.js";
  * the music instead of its position.
  */
 
-export type QueueOutcome = "answered" | "timeout" | "empty" | "full";
-
-export interface Connected {
-  callId: string;
-  /** The Asterisk server both legs are on. */
-  serverId: string;
-  agentId: string;
-  agentChannelId: string;
-  bridgeId: string;
-  queue: string;
-  lane: string;
-  waitMs: number;
-}
-
-export interface HandoffHooks {
-  /** The queue's verdict for a caller (on server `serverId`) the IVR is waiting on. */
-  result(callId: string, serverId: string, outcome: QueueOutcome): void;
-  /** Caller and agent are talking (the moment for the screen-pop). */
-  connected(c: Connected): void;
-  /** The conversation is over (either side hung up); the agent is in wrap-up. */
-  ended(c: Connected, by: "caller" | "agent"): void;
-  /** Asterisk's moments of a conversation, for its talk time (talk-time.ts). */
-  talk?(callId: string, m: TalkMoment): void;
-  /** A queue-side change of an agent's state (ringing, on a call, wrap-up, paused after a missed call). */
-  agentStatus?(agentId: string, status: { state: AgentState; reason?: string; wrapUpUntil?: number }): void;
-}
-
-interface Waiter {
-  callId: string;
-  serverId: string;
-  channelId: string;
-  callerNumber: string;
-  callerName: string;
-  queue: string;
-  lane: string;
-  announceTimer?: NodeJS.Timeout;
-  announcement?: string;
-  ringing?: string;
-  /** Music on hold asked for and not stopped since (a play stops it on Asterisk). */
-  music?: boolean;
-  /** An agent answered: nothing may start the music again unless the answer falls through. */
-  connecting?: boolean;
-  /**
-   * Just joined: the first dispatch round decides between ringing at once (music) and the announcement.
-   * The join's reply brings the place (`position`, `ewtMs`) with the round's first decision; when that
-   * offer went to a caller placed before, the rest of the round decides.
-   */
-  joined?: { position?: number; ewtMs?: number | null; fallback: NodeJS.Timeout; announceWhenQueued?: boolean };
-  /**
-   * The caller's media requests (music, announcement, their stops), one after the other: two in flight at
-   * once may reach Asterisk in either order (a stop overtaken by a start leaves the music on in the bridge).
-   */
-  media?: Promise<void>;
-}
-
 /** A join's first dispatch round that takes longer than this (ms) no longer holds back the caller's media. */
 const FIRST_ROUND_MS = 200;
+/** How often an enqueue Redis refused is tried again (ms). */
+const RETRY_MS = 1000;
 
-interface Ring {
-  callId: string;
-  serverId: string;
-  agentId: string;
-  offer: Offer;
-  timer: NodeJS.Timeout;
-  answered: boolean;
-  /** The caller-agent bridge, made while the phone rings (undefined if that failed). */
-  bridge: Promise<string | undefined>;
-}
-
-export interface JoinRequest {
-  callId: string;
-  serverId: string;
-  channelId: string;
-  callerNumber: string;
-  callerName?: string;
-  queue: string;
-  lane?: string;
-  skills: string[];
-  priority: number;
-  maxWaitMs?: number;
-}
-
-export interface HandoffDeps {
-  /** ARI of each Asterisk server, by server id: a caller's agent is rung on the caller's server. */
-  lines: ReadonlyMap<string, AriGateway>;
-  /** The dial string a server uses for an agent's phone (default: the registered endpoint). */
-  dial?(agentId: string, endpoint: string, serverId: string): string;
-  queue: CallerQueue;
-  config: CallsConfig;
-  logger: Logger;
-  hooks: HandoffHooks;
-}
+/** An originate that failed because the PBX could not be reached, did not answer, or is unavailable: not the agent's doing. */
+const pbxDown = (err: unknown): boolean => err instanceof AriUnavailableError || (err instanceof AriServerError && err.status === 503);
 
 const ignore = () => {};
 
@@ -156,6 +74,7 @@ export class QueueHandoff {
   stop(): void {
     clearInterval(this.sweepTimer);
     for (const w of this.waiting.values()) {
+      clearTimeout(w.retry);
       clearTimeout(w.announceTimer);
       clearTimeout(w.joined?.fallback);
     }
@@ -177,22 +96,16 @@ export class QueueHandoff {
 
   async join(req: JoinRequest): Promise<"queued" | "empty" | "full"> {
     const lane = req.lane ?? this.defaultLane(req.queue);
-    const waiter = { callId: req.callId, serverId: req.serverId, channelId: req.channelId, callerNumber: req.callerNumber, callerName: req.callerName ?? "", queue: req.queue, lane };
+    const waiter = { callId: req.callId, serverId: req.serverId, channelId: req.channelId, callerNumber: req.callerNumber, callerName: req.callerName ?? "", queue: req.queue, lane, joinedAt: this.deps.queue.clock.now(), request: req };
     // taken charge of before the place is confirmed: the reply that confirms it may offer the caller
     const mine: Waiter = { ...waiter, joined: { fallback: setTimeout(() => this.firstRoundOver(req.callId), FIRST_ROUND_MS) } };
     this.waiting.set(req.callId, mine);
     let r: JoinResult;
     try {
-      r = await this.enqueueAndDispatch({
-        callId: req.callId,
-        queue: req.queue,
-        lane,
-        skills: req.skills,
-        priority: req.priority,
-        ...(req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 }),
-      });
+      r = await this.enqueueAndDispatch(this.enqueueRequest(req, lane));
     } catch (err) {
       this.forget(mine);
+      if (!(err instanceof QueueError)) return this.joinLater({ ...waiter }, err);
       // the caller has a place already: a daemon killed after joining but before saving the session, whose
       // resumed caller comes back to the queue node. The place it earned is the caller's.
       if (!(err instanceof QueueError && err.code === "SBQ_DUPLICATE_CALL") || (await this.resumeWaiting(waiter)) === "lost") throw err;
@@ -232,6 +145,64 @@ export class QueueHandoff {
   private async enqueueAndDispatch(request: EnqueueRequest): Promise<JoinResult> {
     if (!this.anyLineUp()) return { ...(await this.deps.queue.enqueue(request)), offer: null };
     return this.deps.queue.join(request, { queues: this.queueNames, skip: this.unreachable() });
+  }
+
+  private enqueueRequest(req: JoinRequest, lane: string, joinedAt?: number): EnqueueRequest {
+    const maxWait = req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 };
+    return { callId: req.callId, queue: req.queue, lane, skills: req.skills, priority: req.priority, ...maxWait, ...(joinedAt ? { joinedAt } : {}) };
+  }
+
+  /**
+   * Redis refused the enqueue (full, unreachable): not "nobody staffed". The caller hears music and is
+   * tried again every second, as of its first try (its place among later callers is kept); after
+   * `enqueueRetryFor` it goes to the dialplan fallback.
+   */
+  private joinLater(w: Waiter, err: unknown): "queued" {
+    this.log.error({ err, callId: w.callId, queue: w.queue }, "enqueue refused by Redis: the caller hears music and is tried again");
+    this.waiting.set(w.callId, w);
+    this.startMusic(w);
+    const until = Date.now() + this.deps.config.enqueueRetryFor * 1000;
+    w.retry = setTimeout(() => void this.retryJoin(w, until), RETRY_MS);
+    return "queued";
+  }
+
+  private async retryJoin(w: Waiter, until: number): Promise<void> {
+    if (this.waiting.get(w.callId) !== w) return;
+    w.retry = undefined;
+    try {
+      const r = await this.deps.queue.enqueue(this.enqueueRequest(w.request!, w.lane, w.joinedAt));
+      if (this.waiting.get(w.callId) !== w) return void (await this.deps.queue.abandon(w.callId).catch(ignore));
+      if (r.status !== "queued") return this.timedOut(w.callId, r.status);
+      this.log.warn({ callId: w.callId, queue: w.queue, position: r.position }, "caller queued: Redis took the enqueue it had refused");
+    } catch (err) {
+      // a rebuild after Redis lost its data may have put the caller back already
+      const placed = err instanceof QueueError && err.code === "SBQ_DUPLICATE_CALL";
+      if (!placed && this.waiting.get(w.callId) !== w) return;
+      if (!placed && (err instanceof QueueError || Date.now() >= until)) {
+        this.log.error({ err, callId: w.callId, queue: w.queue, triedForMs: Date.now() - until + this.deps.config.enqueueRetryFor * 1000 }, "the queue would not take the caller: sent to the fallback");
+        this.release(w);
+        return this.deps.hooks.fallback?.(w.callId, w.serverId, "queue unavailable (Redis refused the enqueue)");
+      }
+      if (!placed) return void (w.retry = setTimeout(() => void this.retryJoin(w, until), RETRY_MS));
+    }
+    this.scheduleAnnouncement(w.callId);
+    this.kick();
+  }
+
+  /**
+   * This daemon's callers with a place in the queue, for a rebuild after Redis lost its data: each joins
+   * again as of its first join (callers whose enqueue is being retried join by themselves).
+   */
+  rejoining(): RejoiningCaller[] {
+    const now = this.deps.queue.clock.now();
+    return [...this.waiting.values()]
+      .filter((w) => !w.retry && !w.connecting)
+      .map((w) => ({ callId: w.callId, queue: w.queue, lane: w.lane, skills: w.request?.skills ?? [], priority: w.request?.priority ?? 0, ...(w.request?.maxWaitMs === undefined ? {} : { maxWaitMs: w.request.maxWaitMs }), joinedAt: w.joinedAt ?? now }));
+  }
+
+  /** Callers a rebuild could not put back (nobody staffed for them any more): the tree's onEmpty. */
+  notRejoined(callIds: readonly string[]): void {
+    for (const id of callIds) void this.timedOut(id, "empty");
   }
 
   private anyLineUp(): boolean {
@@ -306,6 +277,7 @@ export class QueueHandoff {
       return undefined;
     });
     if (pos === null) return "lost";
+    if (pos) w = { ...w, joinedAt: this.deps.queue.clock.now() - pos.waitMs };
     if (pos?.state === "offered") {
       await this.deps.queue.requeue(w.callId, { agent: "available", reason: "daemon restarted while ringing" }).catch((err) => this.log.warn({ err, callId: w.callId }, "requeue failed"));
       this.deps.hooks.agentStatus?.(pos.agentId, { state: "available" });
@@ -480,7 +452,8 @@ export class QueueHandoff {
       agentId: offer.agentId,
       offer,
       answered: false,
-      timer: setTimeout(() => void this.notAnswered(channelId, "ring timeout"), ringMs + 5000),
+      // still no reply to the originate by then: the PBX is not answering
+      timer: setTimeout(() => void this.notAnswered(channelId, "ring timeout", !ring.originated), ringMs + 5000),
       bridge: Promise.resolve(undefined),
     };
     this.rings.set(channelId, ring);
@@ -502,15 +475,21 @@ export class QueueHandoff {
     });
     try {
       await originated;
+      ring.originated = true;
     } catch (err) {
-      this.log.warn({ err, callId: offer.callId, agentId: offer.agentId }, "originate to the agent failed");
-      await this.notAnswered(channelId, "originate failed");
+      const down = pbxDown(err);
+      this.log.warn({ err, callId: offer.callId, agentId: offer.agentId }, down ? "originate to the agent failed: the PBX did not answer (not the agent's miss)" : "originate to the agent failed");
+      await this.notAnswered(channelId, down ? "PBX unreachable" : "originate failed", down);
     }
     return true;
   }
 
-  /** The agent did not take the call: the caller goes back to its place, the agent per config. */
-  private async notAnswered(agentChannelId: string, why: string): Promise<void> {
+  /**
+   * The agent did not take the call: the caller goes back to its place, the agent per config; but when
+   * the PBX failed (`pbx`, or its ARI link is down now) the agent stays available, and dispatch waits for
+   * the sweep (a PBX that fails at once is not rung in a loop).
+   */
+  private async notAnswered(agentChannelId: string, why: string, pbx = false): Promise<void> {
     const ring = this.rings.get(agentChannelId);
     if (!ring || ring.answered) return;
     this.rings.delete(agentChannelId);
@@ -522,15 +501,16 @@ export class QueueHandoff {
     if (!w) return;
     // the caller waits on: with the music (normally on since the ring began or the announcement ended)
     if (!w.announcement && !w.connecting) this.startMusic(w);
+    const notTheAgent = pbx || !this.ari(ring.serverId).isConnected;
+    const now = notTheAgent ? "available" : this.deps.config.noAnswer;
     try {
-      const r = await this.deps.queue.requeue(ring.callId, { agent: this.deps.config.noAnswer, reason: why });
-      this.log.info({ callId: ring.callId, agentId: ring.agentId, position: r.position, why, agentNow: this.deps.config.noAnswer }, "agent did not answer; caller keeps its place");
-      const now = this.deps.config.noAnswer;
+      const r = await this.deps.queue.requeue(ring.callId, { agent: now, reason: why });
+      this.log.info({ callId: ring.callId, agentId: ring.agentId, position: r.position, why, agentNow: now }, notTheAgent ? "the PBX failed the ring; caller keeps its place, agent stays available" : "agent did not answer; caller keeps its place");
       this.deps.hooks.agentStatus?.(ring.agentId, now === "paused" ? { state: now, reason: why } : { state: now });
     } catch (err) {
       this.log.warn({ err, callId: ring.callId }, "requeue failed");
     }
-    this.kick();
+    if (!notTheAgent) this.kick();
   }
 
   private async agentAnswered(agentChannelId: string, serverId: string): Promise<void> {
@@ -600,16 +580,17 @@ export class QueueHandoff {
     void ring.bridge.then((id) => (id ? this.ari(ring.serverId).destroyBridge(id).catch(ignore) : undefined));
   }
 
-  private async timedOut(callId: string): Promise<void> {
+  private async timedOut(callId: string, outcome: "timeout" | "empty" | "full" = "timeout"): Promise<void> {
     const w = this.waiting.get(callId);
     if (!w) return;
     this.release(w);
     w.music = false;
     await this.media(w, () => this.ari(w.serverId).stopMoh(w.channelId)).catch(ignore);
-    this.deps.hooks.result(callId, w.serverId, "timeout");
+    this.deps.hooks.result(callId, w.serverId, outcome);
   }
 
   private release(w: Waiter): void {
+    clearTimeout(w.retry);
     clearTimeout(w.announceTimer);
     clearTimeout(w.joined?.fallback);
     w.joined = undefined;

@@ -38,6 +38,8 @@ export interface Calls extends Running {
   handoff: QueueHandoff;
   phones: AgentPhones;
   all: AllCalls;
+  /** Redis came back without its data: the servers and every live call's session are written again. */
+  rewrite(): Promise<void>;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     logger: log,
     hooks: {
       result: (callId, serverId, outcome) => managers.get(serverId)?.queueResult(callId, outcome),
+      fallback: (callId, serverId, why) => managers.get(serverId)?.queueFallback(callId, why),
       connected: (c) => managers.get(c.serverId)?.connected(c),
       ended: (c, by) => {
         if (by === "agent") managers.get(c.serverId)?.agentEnded(c);
@@ -114,6 +117,10 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
         return [...managers.values()].reduce((n, c) => n + c.size, 0);
       },
       list: () => [...managers.values()].flatMap((c) => c.list()),
+    },
+    async rewrite() {
+      await sessions.register([...links.keys()]);
+      await Promise.all([...managers.values()].map((m) => m.saveAll()));
     },
     // new calls go to the dialplan fallback; sessions stay in Redis
     drain: () => managers.forEach((c) => c.drain()),

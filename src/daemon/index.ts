@@ -62,7 +62,16 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     );
     // Redis faults: a full Redis shows in /readyz, what it refused is written once it takes writes, and
     // what it lost in a restart without persistence is written again
-    keepQueue({ redis, queue, config, callers: () => [], notRejoined: () => undefined, emptied: async () => undefined, kick: () => calls.handoff.kick(), log });
+    keepQueue({
+      redis,
+      queue,
+      config,
+      callers: () => calls.handoff.rejoining(),
+      notRejoined: (ids) => calls.handoff.notRejoined(ids),
+      emptied: () => calls.rewrite(),
+      kick: () => calls.handoff.kick(),
+      log,
+    });
     await redis.watch();
     logReady(config, settings, web.url, [...trees.registry.current.trees.keys()], log);
     return { url: web.url, calls: calls.all, queue, servers: calls.servers, stop: () => stop(parts, log) };

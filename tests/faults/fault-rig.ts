@@ -67,3 +67,8 @@ export async function redisReadiness(d: Daemon): Promise<RedisCheck> {
   const c = body.checks.find((x) => x.name === "redis")!;
   return { status: res.status, ok: c.ok, ...(c.detail === undefined ? {} : { detail: c.detail }), ...(c.metrics ? { metrics: c.metrics } : {}) };
 }
+
+/** With FAULT_FIGURES=1, prints a measured figure (docs/reliability.md): `FAULT_FIGURES=1 npx vitest run tests/faults/<file>`. */
+export function figure(what: string, value: number | string): void {
+  if (process.env.FAULT_FIGURES) process.stdout.write(`FIGURE ${what}: ${typeof value === "number" ? `${Math.round(value)} ms` : value}\n`);
+}
