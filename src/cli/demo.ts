@@ -29,10 +29,15 @@ const ARI_USER = "switchboard";
 const ARI_PASSWORD_ENV = "SWITCHBOARD_DEMO_ARI_PASSWORD";
 const SESSION_SECRET_ENV = "SWITCHBOARD_DEMO_SESSION_SECRET";
 
-/** Debian's redis-server, installed with apt-get when missing (as .ci/run does), unless REDIS_URL is set. */
+/**
+ * Debian's redis-server, installed with apt-get when missing (as .ci/run does), unless REDIS_URL is set:
+ * with the append-only file (a restart of redis-server loses nothing) and a password made for this run
+ * (requirepass; the URL that carries it stays in this process and is never logged).
+ */
 async function localRedis(log: Logger): Promise<LocalRedis> {
+  const opts = { appendonly: true, password: randomBytes(24).toString("base64url") };
   try {
-    return await startLocalRedis();
+    return await startLocalRedis(opts);
   } catch (err) {
     if (!/not found/.test((err as Error).message)) throw err;
   }
@@ -41,7 +46,7 @@ async function localRedis(log: Logger): Promise<LocalRedis> {
   const run = (args: string[]) => spawnSync(root ? args[0]! : "sudo", root ? args.slice(1) : ["-n", ...args], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
   const ok = run(["apt-get", "update", "-qq"]).status === 0 && run(["apt-get", "install", "-y", "-qq", "redis-server"]).status === 0;
   if (!ok) throw new Error("could not install redis-server (needs root or passwordless sudo on Debian/Ubuntu): install it yourself, or set REDIS_URL to a running Redis");
-  return startLocalRedis();
+  return startLocalRedis(opts);
 }
 
 /** The config file's settings with the simulator as the Asterisk server and the demo's Redis. */
@@ -70,7 +75,7 @@ export function register(program: Command): void {
     .option("--scenario <file>", "simulator scenario", "src/sim/scenarios/demo.yaml")
     .option("--port <port>", "HTTP port of the daemon (0: any free port)", "8080")
     .option("--log-level <level>", "pino log level", "info")
-    .addHelpText("after", "\nUses REDIS_URL when set; otherwise starts redis-server on a free loopback port (installing Debian's package if missing).\nStop with Ctrl-C.")
+    .addHelpText("after", "\nUses REDIS_URL when set; otherwise starts redis-server on a free loopback port (installing Debian's package if missing), with appendonly yes and a password generated for the run.\nStop with Ctrl-C.")
     .action(async (opts: DemoOptions) => {
       const log = createLogger(opts.logLevel as "info");
       const port = Number(opts.port);
