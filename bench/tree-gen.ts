@@ -57,6 +57,10 @@ nodes:
     cases:
       - when: has(customer.tier) && customer.tier == "gold"
         goto: express
+      - when: has(customer.pattern) && call.callerNumber.matches(customer.pattern)
+        goto: express
+      - when: has(customer.list) && customer.list.exists(x, customer.list.exists(y, x == y - 100000))
+        goto: express
     default: menu
   menu:
     type: menu
