@@ -7,6 +7,7 @@ import { AriServerError, AriUnavailableError, type AriEvent, type AriGateway } f
 import { onCall } from "./agent-ledger.js";
 import type { Connected, HandoffDeps, JoinRequest, Ring, Waiter } from "./handoff-types.js";
 import { TalkClock } from "./talk-time.js";
+import { legCallerId } from "./transfer.js";
 
 export type { Connected, HandoffDeps, HandoffHooks, JoinRequest, QueueOutcome } from "./handoff-types.js";
 
@@ -462,7 +463,7 @@ export class QueueHandoff {
     const originated = this.ari(w.serverId).originate({
       endpoint: this.deps.dial?.(offer.agentId, offer.endpoint, w.serverId) ?? offer.endpoint,
       appArgs: ["agent", offer.callId],
-      callerId: w.callerName ? `"${w.callerName.replace(/["<>]/g, "")}" <${w.callerNumber}>` : w.callerNumber,
+      callerId: legCallerId(w.callerName, w.callerNumber),
       timeoutSeconds: this.deps.config.ringTimeout,
       channelId,
     });
