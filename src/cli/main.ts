@@ -14,6 +14,7 @@ const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./offers.js"),
   () => import("./customers.js"),
   () => import("./agent-password.js"),
+  () => import("./staffing.js"),
   () => import("./schema.js"),
   () => import("./graph.js"),
   () => import("./prompts.js"),
