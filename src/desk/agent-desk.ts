@@ -6,6 +6,7 @@ import type { CustomerView, HistoryEntry } from "../crm/customer.js";
 import type { CrmLookup } from "../crm/lookup.js";
 import type { CustomerStore } from "../crm/store.js";
 import type { CtiHub } from "../cti/hub.js";
+import type { EventLog } from "../events/log.js";
 import { composePop } from "../cti/pop.js";
 import type { AgentStatus, Disposition, OfferOutcome } from "../cti/protocol.js";
 import type { CallState } from "../ivr/engine/index.js";
@@ -18,7 +19,7 @@ import type { OfferRules } from "../offers/load.js";
 import { rankOffers } from "../offers/rank.js";
 import type { RankedOffer } from "../offers/ranked.js";
 import type { DeskCall, DeskStore } from "./store.js";
-import { customerIdOf, reasonOf, unattendedEntry } from "./history.js";
+import { callOutcome, customerIdOf, reasonOf, unattendedEntry } from "./history.js";
 
 /**
  * The agent's side of a call: when caller and agent are connected, the screen-pop (CRM record fetched
@@ -45,6 +46,8 @@ export interface DeskDeps {
   dispositionGraceMs: number;
   /** How often every due entry is looked at (those of daemons that stopped before writing them). */
   sweepIntervalMs: number;
+  /** The site's event stream: calls, handled calls and offers for the KPIs (metrics/). */
+  events?: EventLog;
 }
 
 export class AgentDesk {
@@ -101,6 +104,10 @@ export class AgentDesk {
     };
     await this.deps.store.save(c.callId, desk);
     await this.hub?.pushPop(c.agentId, pop);
+    const at = Date.now();
+    for (const o of offers) {
+      void this.deps.events?.append({ type: "offer", at, callId: c.callId, agentId: c.agentId, queue: c.queue, lane: c.lane, offerId: o.id, outcome: "presented", value: o.value });
+    }
     if (customer && offers.length) {
       await this.deps.caps.recordPresented(customer.id, offers.map((o) => o.id), this.deps.rules, new Date()).catch((err) => this.log.warn({ err }, "offer caps not recorded"));
     }
@@ -137,6 +144,18 @@ export class AgentDesk {
     const offer = d?.offers.find((x) => x.id === o.offerId);
     if (!d || d.agentId !== agentId || !offer) throw Object.assign(new Error("this call or offer is not on your desk"), { code: "SBQ_NOT_FOUND" });
     await this.deps.store.recordOutcome(o.callId, { offer: o.offerId, outcome: o.outcome, ...(o.amount === undefined ? {} : { amount: o.amount }) });
+    void this.deps.events?.append({
+      type: "offer",
+      at: Date.now(),
+      callId: o.callId,
+      agentId,
+      queue: d.queue,
+      lane: d.lane,
+      offerId: offer.id,
+      outcome: o.outcome,
+      value: offer.value,
+      ...(o.outcome === "sold" && { amount: o.amount ?? offer.value }),
+    });
     const agentName = this.deps.config.agents.find((a) => a.id === agentId)?.name;
     const base = {
       occurredAt: new Date().toISOString(),
@@ -165,6 +184,21 @@ export class AgentDesk {
    * other call now, with the path it took and how it ended.
    */
   async ended(call: { session: CallSession; state: CallState }): Promise<void> {
+    const { session, state } = call;
+    const reason = reasonOf(call);
+    void this.deps.events?.append({
+      type: "call",
+      at: Date.now(),
+      callId: session.callId,
+      tree: state.tree,
+      outcome: callOutcome(call),
+      durationMs: Math.max(0, Date.now() - session.startedAt),
+      customerId: customerIdOf(state),
+      reason,
+      queue: session.queue?.queue,
+      lane: session.queue?.lane,
+      agentId: session.agent?.agentId,
+    });
     if (call.session.agent) return this.closeLater(call.session.callId, call.session.queue?.queue);
     const customerId = customerIdOf(call.state);
     if (customerId) void this.write(customerId, unattendedEntry(call, new Date()));
@@ -232,10 +266,23 @@ export class AgentDesk {
       this.log.error({ err, callId }, "call not readable for its history entry");
       return null;
     });
-    if (!taken?.call.customer) return;
+    if (!taken) return;
     const { call: d, outcomes, talk } = taken;
     const talkSeconds = this.talkTime(callId, talk);
-    await this.write(d.customer!.id, {
+    void this.deps.events?.append({
+      type: "handled",
+      at: Date.now(),
+      callId,
+      agentId: d.agentId,
+      queue: d.queue,
+      lane: d.lane,
+      talkMs: talkSeconds === undefined ? undefined : Math.round(talkSeconds * 1000),
+      disposition,
+      customerId: d.customer?.id,
+      reason: d.reason,
+    });
+    if (!d.customer) return;
+    await this.write(d.customer.id, {
       at: d.answeredAt,
       callId,
       lane: d.lane,

@@ -1,5 +1,6 @@
 import type { CallSession } from "../calls/session-store.js";
 import type { HistoryEntry } from "../crm/customer.js";
+import type { CallOutcome } from "../events/schema.js";
 import type { CallState } from "../ivr/engine/index.js";
 import { pathChoices } from "../ivr/engine/transcript.js";
 
@@ -13,6 +14,22 @@ export function reasonOf(call: { session: CallSession; state: CallState }): stri
 export function customerIdOf(state: CallState): string | undefined {
   const id = state.customer?.id;
   return typeof id === "string" && id ? id : undefined;
+}
+
+/** How a call ended, for the KPIs (events/schema.ts). */
+export function callOutcome(call: { session: CallSession; state: CallState }): CallOutcome {
+  if (call.session.agent) return "agent";
+  const o = call.state.outcome;
+  switch (o?.kind) {
+    case "caller-hangup":
+      return call.session.queue ? "abandoned" : "ivr-hangup";
+    case "transfer":
+      return call.session.transfer?.failed ? "fallback" : "transferred";
+    case "error":
+      return "fallback";
+    default:
+      return "ivr-ended";
+  }
 }
 
 /** How a call that never reached an agent ended, in the words the history shows. */

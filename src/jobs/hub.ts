@@ -1,5 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from "bullmq";
 import { z } from "zod";
+import type { EventLog } from "../events/log.js";
 import type { Logger } from "../lib/logger.js";
 import { BACKOFF_TYPE, retryDelayMs } from "./backoff.js";
 import { jobsConfigSchema, type JobsConfig, type WebhookConfig } from "./config.js";
@@ -26,6 +27,8 @@ export interface JobHubOptions {
   env?: Record<string, string | undefined>;
   /** Run delivery workers in this process (default true); false makes a publish/admin-only hub. */
   deliver?: boolean;
+  /** The site's event stream: each delivery and final failure is an event for the KPIs. */
+  events?: EventLog;
 }
 
 /** Why a kind is or is not being delivered by this hub. */
@@ -81,11 +84,13 @@ export class JobHub {
   readonly config: JobsConfig;
   private readonly lanes: Record<JobKind, Lane>;
   private readonly log: Logger | undefined;
+  private readonly events: EventLog | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(opts: JobHubOptions) {
     this.config = jobsConfigSchema.parse(opts.config ?? {});
     this.log = opts.logger?.child({ module: "jobs" });
+    this.events = opts.events;
     const prefix = `${opts.prefix ?? "sb:"}jobs`;
     const env = opts.env ?? process.env;
     const deliver = opts.deliver ?? true;
@@ -218,6 +223,7 @@ export class JobHub {
         try {
           const status = await postDelivery(webhook.url, req, webhook.timeoutMs);
           this.log?.info({ kind, jobId: job.id, attempt, status }, "delivered");
+          void this.events?.append({ type: "job", at: Date.now(), kind, jobId: job.id!, outcome: "delivered", value: valueOf(data.data) });
         } catch (err) {
           const permanent = err instanceof UnrecoverableError;
           const last = permanent || attempt >= (job.opts.attempts ?? attempts);
@@ -225,6 +231,7 @@ export class JobHub {
             { kind, jobId: job.id, attempt, target, reason: (err as Error).message },
             permanent ? "delivery rejected; job failed (retry it from the admin API once fixed)" : last ? "delivery failed on its last attempt; job failed" : "delivery failed; will retry",
           );
+          if (last) void this.events?.append({ type: "job", at: Date.now(), kind, jobId: job.id!, outcome: "failed", value: valueOf(data.data) });
           throw err;
         }
       },
@@ -267,4 +274,12 @@ function toFailedJob(kind: JobKind, j: Job & { id: string }): FailedJob {
     failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : undefined,
     payload: j.data as AnyPayload,
   };
+}
+
+/** What a job is worth for the KPIs: a sale's amount, an upgrade's price, a lead's offer value. */
+function valueOf(p: object): number | undefined {
+  if ("amount" in p && typeof p.amount === "number") return p.amount;
+  if ("price" in p && typeof p.price === "number") return p.price;
+  if ("offer" in p && p.offer && typeof p.offer === "object" && "value" in p.offer && typeof p.offer.value === "number") return p.offer.value;
+  return undefined;
 }

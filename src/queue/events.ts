@@ -57,7 +57,12 @@ export function parseEvent(id: string, flat: readonly string[]): QueueEvent {
   return { ...parsed.data, id };
 }
 
-/** Reads events after a stream id ("0" from the start), oldest first. */
+const QUEUE_TYPES = new Set<string>(queueEventSchema.options.map((o) => o.shape.type.value));
+
+/**
+ * Reads the queue's events after a stream id ("0" from the start), oldest first. The stream is the site's:
+ * entries other capabilities append (calls, offers, surveys: events/schema.ts) are passed over.
+ */
 export async function readEvents(
   redis: Redis | Cluster,
   streamKey: string,
@@ -65,5 +70,5 @@ export async function readEvents(
 ): Promise<QueueEvent[]> {
   const start = opts.after && opts.after !== "0" ? `(${opts.after}` : "-";
   const entries = await redis.xrange(streamKey, start, "+", "COUNT", opts.count ?? 1000);
-  return entries.map(([id, fields]) => parseEvent(id, fields));
+  return entries.filter(([, fields]) => QUEUE_TYPES.has(fields[fields.indexOf("type") + 1] ?? "")).map(([id, fields]) => parseEvent(id, fields));
 }
