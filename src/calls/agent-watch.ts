@@ -30,10 +30,11 @@ export function busyAgents(agents: Iterable<AgentSnapshot>): Suspect[] {
 
 /**
  * Whether a session can still end the agent's part in it: a ring belongs to a caller's session (the queued
- * caller's daemon times it out), a call to the session that has this agent with the caller.
+ * caller's daemon times it out), a call to the session that has this agent with the caller (not one whose
+ * conversation is over while the caller goes on in the tree, e.g. in a post-call survey).
  */
 export function explained(s: Suspect, sessions: readonly CallSession[]): boolean {
-  return s.state === "ringing" ? sessions.length > 0 : sessions.some((x) => x.agent?.agentId === s.agentId);
+  return s.state === "ringing" ? sessions.length > 0 : sessions.some((x) => x.agent?.agentId === s.agentId && x.agent.endedAt === undefined);
 }
 
 export interface AgentWatchDeps {

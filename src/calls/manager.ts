@@ -1,9 +1,11 @@
 import type { CrmLookup, LookupOutcome } from "../crm/lookup.js";
+import type { EventLog } from "../events/log.js";
 import { resume, startCall, step, UnknownTreeError, type CallState, type EngineAction, type EngineEvent, type StepResult } from "../ivr/engine/index.js";
 import type { TreeSet } from "../ivr/model.js";
 import type { TreeRegistry } from "../ivr/registry.js";
 import type { Logger } from "../lib/logger.js";
 import type { AriChannel, AriEvent, AriGateway } from "../telephony/index.js";
+import { agentOfConversation, conversationOver, goesOnAfterAgent, recordSurvey, surveyEvent } from "./after-agent.js";
 import type { CallsConfig } from "./config.js";
 import { callOfAgentLeg, type Connected, type QueueHandoff } from "./queue-handoff.js";
 import { planRecovery, type RecoveryPlan } from "./recovery-plan.js";
@@ -39,6 +41,8 @@ export interface CallManagerDeps {
   config: CallsConfig;
   ivr: { didMap: Record<string, string>; defaultTree: string };
   logger: Logger;
+  /** The site's event stream, for survey answers; without it they are logged only. */
+  events?: EventLog;
   /**
    * Called when the caller is with an agent (screen-pop), and when the call has ended (history): the
    * session is removed only once what `onEnded` keeps is kept, so a crash in between repeats the end.
@@ -100,7 +104,7 @@ export class CallManager {
   private suspend(): void {
     let suspended = 0;
     for (const [id, call] of this.calls) {
-      if (call.session.agent || this.transfers.has(call.session.callId) || this.deps.handoff.isWaiting(call.session.callId)) continue;
+      if (call.session.agent?.channelId || this.transfers.has(call.session.callId) || this.deps.handoff.isWaiting(call.session.callId)) continue;
       call.gone = true;
       for (const t of call.timers.values()) clearTimeout(t);
       call.timers.clear();
@@ -318,6 +322,8 @@ export class CallManager {
       case "hangup":
         await ari.hangup(channelId, { reason: a.reason });
         return;
+      case "survey":
+        return recordSurvey(surveyEvent(call.session, a, Date.now()), this.deps.events, this.log);
     }
   }
 
@@ -368,14 +374,27 @@ export class CallManager {
   connected(c: Connected): void {
     const call = this.calls.get(c.callId);
     if (!call) return;
-    call.session.agent = { agentId: c.agentId, channelId: c.agentChannelId, bridgeId: c.bridgeId, answeredAt: Date.now() };
+    call.session.agent = agentOfConversation(c, Date.now());
     void this.save(call);
     this.deps.onConnected?.({ session: call.session, state: call.state }, c);
   }
 
-  /** The agent hung up on a connected caller: the call is over for the caller too. */
+  /**
+   * The agent hung up on a connected caller: the call is over for the caller too, unless the tree takes
+   * the caller on (`afterAgent`, a survey): then the engine goes on from there, with the caller's channel
+   * still in the app (the hand-off has taken the bridge down).
+   */
   agentEnded(c: Connected): void {
-    this.hangUpCaller(c.callId);
+    const call = this.calls.get(c.callId);
+    if (!call || call.gone || !goesOnAfterAgent(call.set, call.state)) return this.hangUpCaller(c.callId);
+    void this.run(call, async () => {
+      if (call.gone) return;
+      // the answer's step runs before this one (same chain); without a wait for the agent there is no way on
+      if (call.state.waiting?.kind !== "agent") return this.hangUpCaller(c.callId);
+      call.session.agent = conversationOver(call.session.agent, c, Date.now());
+      this.log.info({ callId: c.callId, agentId: c.agentId }, "the agent hung up first; the caller goes on in the tree");
+      await this.apply(call, step(call.set, call.state, { type: "agentEnded" }));
+    });
   }
 
   private hangUpCaller(callId: string): void {

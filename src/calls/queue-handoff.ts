@@ -633,8 +633,10 @@ export class QueueHandoff {
     this.byAgentChannel.delete(c.agentChannelId);
     this.clock.forget(callId);
     if (by === "caller") this.ari(c.serverId).hangup(c.agentChannelId).catch(ignore);
-    if (c.bridgeId) this.ari(c.serverId).destroyBridge(c.bridgeId).catch(ignore);
-    await this.wrapUp(c, this.recovered.delete(callId));
+    // the bridge is gone before the hooks hear of the end: a caller the tree takes on after the agent
+    // (a survey) must not have its prompts played into the bridge it is leaving
+    const unbridged = c.bridgeId ? this.ari(c.serverId).destroyBridge(c.bridgeId).catch(ignore) : undefined;
+    await Promise.all([this.wrapUp(c, this.recovered.delete(callId)), unbridged]);
     this.deps.hooks.ended(c, by);
     this.kick();
   }

@@ -19,7 +19,22 @@ export const sessionSchema = z.object({
   engine: z.custom<CallState>((v) => v !== null && typeof v === "object"),
   /** Set while the caller is in the queue or with an agent. */
   queue: z.object({ queue: z.string(), lane: z.string(), joinedAt: z.number(), reason: z.string().optional() }).optional(),
-  agent: z.object({ agentId: z.string(), channelId: z.string().optional(), bridgeId: z.string().optional(), answeredAt: z.number().optional() }).optional(),
+  /**
+   * Set once the caller is with an agent: the agent's leg and bridge while they talk, whom the caller
+   * talked to (queue and lane too) for as long as the call lasts. `endedAt`: the agent hung up first and
+   * the caller went on in the tree (a post-call survey); the legs are gone from it then.
+   */
+  agent: z
+    .object({
+      agentId: z.string(),
+      channelId: z.string().optional(),
+      bridgeId: z.string().optional(),
+      answeredAt: z.number().optional(),
+      queue: z.string().optional(),
+      lane: z.string().optional(),
+      endedAt: z.number().optional(),
+    })
+    .optional(),
   /**
    * Set when the tree transfers the caller to an endpoint: the target's leg (kept before it is rung),
    * its bridge and answer once bridged, or why it was not reached (the caller then went to the fallback).

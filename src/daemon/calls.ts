@@ -6,6 +6,7 @@ import { QueueHandoff } from "../calls/queue-handoff.js";
 import { SessionDirectory } from "../calls/session-directory.js";
 import type { Config } from "../config/schema.js";
 import type { CrmLookup } from "../crm/lookup.js";
+import type { EventLog } from "../events/log.js";
 import type { TreeRegistry } from "../ivr/registry.js";
 import type { Logger } from "../lib/logger.js";
 import type { CallerQueue } from "../queue/index.js";
@@ -23,6 +24,8 @@ export interface CallsDeps {
   crm: CrmLookup;
   queue: CallerQueue;
   desk: AgentDesk;
+  /** The site's lifecycle event stream (survey answers); without it the answers are logged only. */
+  events?: EventLog;
   log: Logger;
 }
 
@@ -84,6 +87,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
       config: config.calls,
       ivr: config.ivr,
       logger: log.child({ server: id }),
+      events: deps.events,
       onConnected: (call, c) => void deps.desk.connected(call, c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
       onEnded: (call) => deps.desk.ended(call),
     });

@@ -56,8 +56,8 @@ export interface Finding {
   message: string;
 }
 
-/** Nodes the caller waits in (prompt, input, lookup, queue); set, branch and goto run instantly. */
-const INSTANT: ReadonlySet<NodeType> = new Set(["set", "branch", "goto"]);
+/** Nodes the caller waits in (prompt, input, lookup, queue); set, branch, goto and survey run instantly. */
+const INSTANT: ReadonlySet<NodeType> = new Set(["set", "branch", "goto", "survey"]);
 /** Where the IVR ends or hands the caller on. A queue counts: the caller is waiting for an agent. */
 const EXIT: ReadonlySet<NodeType> = new Set(["queue", "transfer", "hangup"]);
 
@@ -200,13 +200,15 @@ function instantLoops(input: FlowInput): Finding[] {
   for (const component of stronglyConnected([...refs], within)) {
     const first = component.map((r) => byRef.get(r)!).sort((a, b) => order.get(a.ref)! - order.get(b.ref)!)[0]!;
     if (component.length === 1 && !within(first.ref).includes(first.ref)) continue;
-    const cycle = listed(shortestCycle(first.ref, within, new Set(component)).map((r) => nameOf(byRef.get(r)!, first)), "...");
+    const refs = shortestCycle(first.ref, within, new Set(component));
+    const cycle = listed(refs.map((r) => nameOf(byRef.get(r)!, first)), "...");
+    const kinds = refs.some((r) => byRef.get(r)!.type === "survey") ? "set, branch, goto and survey" : "set, branch and goto";
     out.push({
       ref: first.ref,
       path: [],
       key: true,
       severity: "error",
-      message: `loop without a pause: ${cycle.join(" -> ")} uses only set, branch and goto nodes, so a call could go round it forever without waiting for the caller (put a play, menu or gather in the loop)`,
+      message: `loop without a pause: ${cycle.join(" -> ")} uses only ${kinds} nodes, so a call could go round it forever without waiting for the caller (put a play, menu or gather in the loop)`,
     });
   }
   return out;

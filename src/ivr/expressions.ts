@@ -2,11 +2,14 @@ import { CelCompileError, celEnvironment, compileCel, type CelEnvironment } from
 import type { CompiledExpr } from "./model.js";
 import { didYouMean } from "../lib/yaml-source/suggest.js";
 
+/** What an expression must give; "score" is a whole number or digits (a survey's answer). */
+export type Expected = "bool" | "string" | "score";
+
 /** A CEL expression inside a node: where it is, what it must produce, and whether `value` is in scope. */
 export interface ExprField {
   path: (string | number)[];
   source: string;
-  expected?: "bool" | "string";
+  expected?: Expected;
   /** Only a gather's `validate` sees `value` (the digits entered). */
   withValue?: boolean;
   /** How the message names the field: `a "when" condition`, `"laneExpr"`... */
@@ -45,6 +48,9 @@ export function exprFields(node: unknown): ExprField[] {
     case "lookup":
       if (typeof node.key === "string") out.push({ path: ["key"], source: node.key, role: '"key"' });
       break;
+    case "survey":
+      if (typeof node.score === "string") out.push({ path: ["score"], source: node.score, expected: "score", role: '"score"' });
+      break;
   }
   return out.filter((f) => f.source.trim() !== "");
 }
@@ -54,7 +60,7 @@ export type CompileOutcome = { ok: true; expr: CompiledExpr } | { ok: false; mes
 /** What it takes to compile an expression again (in another thread): its text and what it must give. */
 export interface ExprSource {
   source: string;
-  expected?: "bool" | "string" | undefined;
+  expected?: Expected | undefined;
   withValue?: boolean | undefined;
 }
 
@@ -65,12 +71,25 @@ export function compileField(field: ExprField, maxChars: number = DEFAULT_MAX_CH
   if (field.source.length > maxChars) {
     return { ok: false, message: `${field.role} is ${field.source.length.toLocaleString("en")} characters long; an expression may have at most ${maxChars.toLocaleString("en")}`, offset: 0 };
   }
+  const environment = field.withValue ? validateEnv : env;
   try {
-    return { ok: true, expr: compileCel(field.withValue ? validateEnv : env, field.source, field.expected) };
+    const expr = compileCel(environment, field.source, field.expected === "score" ? undefined : field.expected);
+    const wrong = field.expected === "score" ? notAScore(environment, field) : undefined;
+    return wrong ? { ok: false, message: wrong, offset: 0 } : { ok: true, expr };
   } catch (e) {
     const offset = e instanceof CelCompileError ? e.offset : undefined;
     return { ok: false, message: explain((e as Error).message, field), offset };
   }
+}
+
+/** CEL types a score can come from: a number, or text such as a gather's digits (checked when the call runs). */
+const SCORE_TYPES = new Set(["int", "uint", "double", "string", "dyn"]);
+
+/** Why an expression that compiled cannot give a score (its static type is a bool, a list...), if it cannot. */
+function notAScore(environment: CelEnvironment, field: ExprField): string | undefined {
+  // compileCel has checked the expression already: parse and check cannot fail here
+  const type = (environment.parse(field.source).check() as { type?: string }).type;
+  return type === undefined || SCORE_TYPES.has(type) ? undefined : `${field.role} must give a whole number (int) or digits (string), this expression gives ${type}`;
 }
 
 /**

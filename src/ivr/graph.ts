@@ -51,7 +51,7 @@ export interface TreeGraph {
 }
 
 /** Choices first, then the normal way on, then the failure paths: dot lays edges out in this order. */
-const EDGE_ORDER = ["options", "cases", "next", "target", "default", "onNotFound", "noInput", "invalid", "onError", "onFail", "onTimeout", "onEmpty", "onFull"];
+const EDGE_ORDER = ["options", "cases", "next", "target", "default", "afterAgent", "onNotFound", "noInput", "invalid", "onError", "onFail", "onTimeout", "onEmpty", "onFull"];
 const FAILURE_FIELDS = new Set(["onFail", "onError", "onNotFound", "onTimeout", "onEmpty", "onFull", "noInput", "invalid"]);
 
 /** The graph of one tree (with stubs for the nodes of other trees it jumps to), or of every tree. */
@@ -152,6 +152,8 @@ export function facts(node: IvrNode): string[] {
       return [...prompts(node.prompt), ...(node.reason !== "normal" ? [`reason ${node.reason}`] : [])];
     case "goto":
       return [];
+    case "survey":
+      return [clip(`score = ${node.score}`), `records 1-${node.scale}`];
   }
 }
 
@@ -163,6 +165,7 @@ const FIELD_LABELS: Record<string, string> = {
   onTimeout: "timeout",
   onEmpty: "no agents",
   onFull: "full",
+  afterAgent: "agent hung up",
   noInput: "no input",
   invalid: "invalid key",
 };
@@ -194,6 +197,7 @@ const TYPE_STYLE: Record<IvrNode["type"], { shape: string; fill: string }> = {
   transfer: { shape: "cds", fill: "#ffccbc" },
   hangup: { shape: "octagon", fill: "#ffcdd2" },
   goto: { shape: "rarrow", fill: "#eeeeee" },
+  survey: { shape: "note", fill: "#fff3e0" },
 };
 const EXPRESS_COLOR = "#e65100";
 const MAYBE_COLOR = "#ffb74d";

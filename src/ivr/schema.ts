@@ -4,7 +4,7 @@ import { z } from "zod";
  * The IVR tree format. One YAML file is one tree (or a fragment other trees `goto` into).
  * Every node has a `type`; linear nodes say where to go `next`. Targets are a node id in the same
  * file or `other.yaml#node` in another file of the same directory.
- * Durations are seconds (decimals allowed). Expressions (`when`, `expr`, `validate`, `laneExpr`, `key`)
+ * Durations are seconds (decimals allowed). Expressions (`when`, `expr`, `validate`, `laneExpr`, `key`, `score`)
  * are CEL over `customer`, `call` and `vars`, compiled when the tree is loaded.
  */
 
@@ -156,10 +156,13 @@ export const queueNode = z
     onTimeout: target,
     onEmpty: target.describe("Where to go when no agent is logged in."),
     onFull: target.optional(),
+    afterAgent: target
+      .optional()
+      .describe("Where the caller goes when the agent hangs up first (a post-call survey); without it, or when the caller hangs up first, the call ends with the conversation."),
   })
   .strict()
   .refine((n) => !(n.lane && n.laneExpr), "give `lane` or `laneExpr`, not both")
-  .describe("Puts the caller in a queue for an agent; `onTimeout`, `onEmpty` and `onFull` are the ways back.");
+  .describe("Puts the caller in a queue for an agent; `onTimeout`, `onEmpty` and `onFull` are the ways back, `afterAgent` the way on after the conversation.");
 
 export const transferNode = z
   .object({
@@ -185,12 +188,23 @@ export const hangupNode = z
   .strict()
   .describe("Optionally plays a prompt, then hangs up.");
 
+export const surveyNode = z
+  .object({
+    type: z.literal("survey"),
+    description,
+    score: celExpr("the caller's answer, a whole number from 1 to `scale`: an int (`int(vars.csat)`) or digits (a gather's variable)."),
+    scale: z.number().int().min(2).max(10).describe("The highest score (the best answer): 5 for \"press 1 to 5\"."),
+    next: target,
+  })
+  .strict()
+  .describe("Records the caller's answer to a post-call survey (the CSAT KPI), then goes to `next`. A score that is not a whole number from 1 to `scale` is not recorded. Instant.");
+
 export const gotoNode = z
   .object({ type: z.literal("goto"), description, target })
   .strict()
   .describe("Jumps to another node, in this file or `other.yaml#node`. Instant.");
 
-export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto"] as const;
+export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto", "survey"] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 export const nodeSchema = z.discriminatedUnion("type", [
@@ -204,6 +218,7 @@ export const nodeSchema = z.discriminatedUnion("type", [
   transferNode,
   hangupNode,
   gotoNode,
+  surveyNode,
 ]);
 
 export const treeSchema = z
@@ -228,4 +243,5 @@ export type QueueNode = z.infer<typeof queueNode>;
 export type TransferNode = z.infer<typeof transferNode>;
 export type HangupNode = z.infer<typeof hangupNode>;
 export type GotoNode = z.infer<typeof gotoNode>;
+export type SurveyNode = z.infer<typeof surveyNode>;
 export type TreeFile = z.infer<typeof treeSchema>;

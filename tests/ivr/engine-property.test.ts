@@ -53,7 +53,9 @@ const node = fc.oneof(
     onTimeout: target,
     onEmpty: target,
     onFull: fc.option(target, { nil: undefined }),
+    afterAgent: fc.option(target, { nil: undefined }),
   }).map(strip),
+  fc.record({ type: fc.constant("survey"), score: fc.constantFrom("vars.n", "int(vars.v)", '"4"', "7"), scale: fc.constant(5), next: target }),
   fc.record({ type: fc.constant("transfer"), endpoint: fc.constant("PJSIP/100") }),
   fc.record({ type: fc.constant("hangup"), prompt: fc.option(fc.constant("sound:bye"), { nil: undefined }) }).map(strip),
   fc.record({ type: fc.constant("goto"), target }),
@@ -80,6 +82,7 @@ function eventFor(state: CallState, p: Pick): EngineEvent {
     default:
       if (!w) return { type: "dtmf", digit: p.digit };
       if (w.kind === "queue") return { type: "queueResult", outcome: p.outcome as "answered" };
+      if (w.kind === "agent") return p.found ? { type: "agentEnded" } : { type: "hangup" };
       if (w.kind === "lookup") {
         return p.kind === 9 ? { type: "timer", id: w.timerId } : { type: "lookupResult", id: w.lookupId, ok: true, found: p.found, data: { tier: "gold" } };
       }

@@ -9,6 +9,7 @@ import { menu } from "./nodes/menu.js";
 import { play } from "./nodes/play.js";
 import { queue } from "./nodes/queue.js";
 import { set } from "./nodes/set.js";
+import { survey } from "./nodes/survey.js";
 import { Run } from "./run.js";
 import type { CallState, EngineEvent, StepResult } from "./types.js";
 
@@ -27,6 +28,7 @@ const handlers: Handlers = {
   transfer,
   hangup,
   goto: { enter: (run, _cn, node) => run.goTo(node.target) },
+  survey,
 };
 const handlerOf = (cn: CompiledNode) => handlers[cn.node.type] as NodeHandler;
 
@@ -88,7 +90,14 @@ export function step(set: TreeSet, state: CallState, event: EngineEvent): StepRe
     return run.result();
   }
   if (event.type === "hangup") {
+    const w = state.waiting;
     run.clearWaiting({ stopPlayback: false });
+    if (w?.kind === "agent") {
+      // the caller ended the conversation: the call ends as answered, exactly as without afterAgent
+      run.note("caller hung up while with the agent");
+      run.end({ kind: "answered", queue: w.queue, ...(w.lane === undefined ? {} : { lane: w.lane }) });
+      return run.result();
+    }
     run.note("caller hung up");
     run.end({ kind: "caller-hangup", at: state.node });
     return run.result();
@@ -119,10 +128,18 @@ export function step(set: TreeSet, state: CallState, event: EngineEvent): StepRe
 /**
  * Picks a call up again after a restart: the node it was at starts over (a caller in a menu hears the menu
  * again, a lookup is made again). A queued call is left as it is: its place is in Redis, not in the engine.
+ * A caller resumed as one in the IVR while the engine waits for its conversation to end has no agent any
+ * more (the driver resumes conversations with their agent): it goes on as after the agent's hangup.
  */
 export function resume(set: TreeSet, state: CallState): StepResult {
   const run = new Run(set, state);
   if (state.status === "ended" || state.status === "queued") return run.result();
+  if (state.waiting?.kind === "agent") {
+    run.note("resumed after a restart with no agent on the line");
+    const cn = run.current;
+    if (cn && handlerOf(cn).on?.(run, cn, cn.node, { type: "agentEnded" })) advance(run);
+    return run.result();
+  }
   run.note("resumed after a restart");
   run.state.waiting = null;
   run.state.digits = "";

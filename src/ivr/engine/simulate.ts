@@ -30,6 +30,11 @@ export interface SimulateOptions {
   lookup?: { found: Record<string, unknown> } | { notFound: true } | { error: string } | { timeout: true };
   /** What the queue does with the caller. */
   queue?: "answered" | "timeout" | "empty" | "full";
+  /**
+   * Who ends the conversation of an answered caller whose queue node goes on `afterAgent`: the caller
+   * (default; the call ends answered, as without afterAgent) or the agent (the tree goes on).
+   */
+  hangsUpFirst?: "caller" | "agent";
   /** Customer already known when the call starts (the prefetch). */
   customer?: Record<string, unknown> | null;
   /** Bound on the number of events, so a tree that keeps asking for input cannot loop forever. */
@@ -74,6 +79,7 @@ export async function simulateCall(
     if (state.status === "ended" || !w) return { state, lines, truncated: false };
     if (w.kind === "playback") feed({ type: "playbackFinished", id: w.playbackId });
     else if (w.kind === "queue") feed({ type: "queueResult", outcome: opts.queue ?? "answered" });
+    else if (w.kind === "agent") feed(opts.hangsUpFirst === "agent" ? { type: "agentEnded" } : { type: "hangup" });
     else if (w.kind === "lookup") {
       if ("timeout" in lookup) feed({ type: "timer", id: w.timerId });
       else if ("error" in lookup) feed({ type: "lookupResult", id: w.lookupId, ok: false, error: lookup.error });

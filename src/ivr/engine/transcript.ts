@@ -22,6 +22,8 @@ function action(a: EngineAction, timers: Map<string, number>): string | null {
       return `transfers to ${a.endpoint ?? `${a.context},${a.extension},${a.priority ?? 1}`}`;
     case "hangup":
       return `hangs up (${a.reason})`;
+    case "survey":
+      return `records the survey answer ${a.score} of ${a.scale}`;
   }
 }
 
@@ -40,6 +42,7 @@ export function transcript(lines: readonly SimLine[]): string[] {
     } else if (l.event.type === "lookupResult") {
       out.push(`    < lookup ${l.event.ok ? (l.event.found ? "found a record" : "found nothing") : `failed: ${l.event.error}`}`);
     } else if (l.event.type === "queueResult") out.push(`    < queue: ${l.event.outcome}`);
+    else if (l.event.type === "agentEnded") out.push("    < the agent hangs up");
   }
   return out;
 }

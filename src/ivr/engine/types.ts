@@ -15,6 +15,8 @@ export type EngineEvent =
   | { type: "lookupResult"; id: string; ok: true; found: boolean; data?: Record<string, unknown> }
   | { type: "lookupResult"; id: string; ok: false; error: string }
   | { type: "queueResult"; outcome: "answered" | "timeout" | "empty" | "full" }
+  /** The agent hung up first on an answered caller whose queue node goes on `afterAgent`. */
+  | { type: "agentEnded" }
   | { type: "hangup" };
 
 export type EngineAction =
@@ -34,7 +36,9 @@ export type EngineAction =
       maxWaitMs?: number;
     }
   | { type: "transfer"; endpoint?: string; context?: string; extension?: string; priority?: number }
-  | { type: "hangup"; reason: HangupNode["reason"] };
+  | { type: "hangup"; reason: HangupNode["reason"] }
+  /** The caller's answer to a post-call survey, a whole number from 1 to `scale`, to be recorded. */
+  | { type: "survey"; score: number; scale: number };
 
 /** One line of "what happened and why", for `switchboard simulate`, logs and the call's IVR path. */
 export interface TraceEntry {
@@ -55,7 +59,9 @@ export type WaitingFor =
   | { kind: "playback"; playbackId: string }
   | { kind: "input"; playbackId?: string; timerId?: string }
   | { kind: "lookup"; lookupId: string; timerId: string }
-  | { kind: "queue"; queue: string; lane?: string };
+  | { kind: "queue"; queue: string; lane?: string }
+  /** Answered, and the queue node goes on `afterAgent`: the IVR waits for the conversation to end. */
+  | { kind: "agent"; queue: string; lane?: string };
 
 export interface CallState {
   callId: string;

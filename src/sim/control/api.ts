@@ -7,6 +7,7 @@ import { PbxError, type BridgeSnapshot, type ChannelSnapshot, type HearingTimeli
 import { AgentPhone, type AgentView } from "../scenario/agent.js";
 import type { CallRecord } from "../scenario/call-record.js";
 import { CallerSession } from "../scenario/caller.js";
+import { dtmfDigits } from "../scenario/caller-spec.js";
 import { ChannelEventRouter } from "../scenario/channel-events.js";
 import { INBOUND_CONTEXT, installInboundDialplan, TRUNK } from "../scenario/inbound-dialplan.js";
 import { agentSpecSchema, type AgentSpecInput } from "../scenario/schema.js";
@@ -72,6 +73,16 @@ export class SimControl {
   getCall(channelId: string): CallRecord | undefined {
     const r = this.live.get(channelId)?.record ?? this.ended.get(channelId);
     return r ? structuredClone(r) : undefined;
+  }
+
+  /**
+   * The caller of a live call presses `digits` now (beyond what its spec's rules press): a key the test
+   * decides on, e.g. only at the second time a prompt is heard. Throws 404 for a call that is not live.
+   */
+  press(channelId: string, digits: string): void {
+    const s = this.live.get(channelId);
+    if (!s) throw new ControlError(404, "Call not found or ended");
+    s.press(parseRequest(dtmfDigits, digits));
   }
 
   /** Resolves once the call has ended (at once when it already has). */

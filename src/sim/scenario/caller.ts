@@ -91,7 +91,8 @@ export class CallerSession {
     this.call.hangup(CAUSE.NORMAL);
   }
 
-  private press(digits: string): void {
+  /** Presses keys now, as the phone's RFC 2833 digits (also what the spec's `dtmf` and `prompts` rules do). */
+  press(digits: string): void {
     if (this.record.phase === "ended") return;
     void this.call.sendDtmf(digits, { gapMs: 0, durationMs: 100 });
   }

@@ -25,10 +25,23 @@ export const queue: NodeHandler<QueueNode> = {
   },
   on(run, _cn, node, event) {
     const w = run.state.waiting;
+    if (w?.kind === "agent") {
+      // the agent hung up first, the caller is still on the line: the tree goes on (a caller who hangs
+      // up first ends the call in step(), as answered)
+      if (event.type !== "agentEnded" || node.afterAgent === undefined) return false;
+      run.state.waiting = null;
+      run.goTo(node.afterAgent, "the agent hung up first; the caller goes on");
+      return true;
+    }
     if (w?.kind !== "queue" || event.type !== "queueResult") return false;
+    const lane = w.lane === undefined ? {} : { lane: w.lane };
     switch (event.outcome) {
       case "answered":
-        run.end({ kind: "answered", queue: w.queue, ...(w.lane === undefined ? {} : { lane: w.lane }) });
+        if (node.afterAgent === undefined) run.end({ kind: "answered", queue: w.queue, ...lane });
+        else {
+          run.note(`answered; if the agent hangs up first the caller goes on to ${node.afterAgent}`);
+          run.wait({ kind: "agent", queue: w.queue, ...lane });
+        }
         break;
       case "timeout":
         run.goTo(node.onTimeout, "waited the queue's maximum");
