@@ -17,6 +17,8 @@ COPY bin ./bin
 COPY src/queue ./src/queue
 # the agent desktop page is served from the source tree (plain HTML/CSS/JS, no build step)
 COPY src/cti/page ./src/cti/page
+# the supervisor's wallboard page, likewise
+COPY src/supervisor/page ./src/supervisor/page
 COPY config ./config
 COPY ivr-trees ./ivr-trees
 # Listen on all interfaces inside the container; publish the port explicitly when running it.

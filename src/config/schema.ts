@@ -7,6 +7,7 @@ import { offersConfigSchema } from "../offers/config.js";
 import { asteriskServerSchema, checkServers, type AsteriskServerConfig } from "../telephony/config.js";
 import { checkQueueLanes, laneSchema, QUEUE_ID, queueSchema, type QueueConfig } from "../queue/config.js";
 import { secretRef } from "../lib/secret-ref.js";
+import { checkSupervisorIds, supervisorsConfigSchema } from "../supervisor/config.js";
 
 export { secretRef };
 
@@ -75,6 +76,8 @@ export const configSchema = z
     lanes: z.record(z.string().regex(QUEUE_ID), laneSchema).default({}),
     queues: z.record(z.string().regex(QUEUE_ID), queueSchema).default({}),
     agents: agentsConfigSchema.default([]),
+    /** Who may open the wallboard (supervisor/config.ts). */
+    supervisors: supervisorsConfigSchema.default([]),
     cti: ctiConfigSchema.prefault({}),
     crm: crmConfigSchema.prefault({}),
     offers: offersConfigSchema.prefault({}),
@@ -86,6 +89,7 @@ export const configSchema = z
     checkQueueLanes(cfg, ctx);
     checkServers(cfg, ctx);
     checkAgents(cfg, ctx);
+    checkSupervisorIds(cfg, ctx);
   });
 
 export type Config = z.infer<typeof configSchema>;

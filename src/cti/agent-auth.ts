@@ -8,7 +8,8 @@ export type AgentLogin = Extract<AgentAuth, { ok: true }>;
 export function sessionAuthenticator(secret: string, agents: ReadonlyMap<string, AgentAccount>, sessionHours: number): (token: string) => AgentAuth {
   const maxLifetime = sessionMs(sessionHours);
   return (token) => {
-    const check = verifySession(secret, token, Date.now(), maxLifetime);
+    // "agent": a supervisor's token, signed with the same secret, is refused here (wrong role)
+    const check = verifySession(secret, token, Date.now(), maxLifetime, "agent");
     if (!check.ok) return { ok: false, reason: `session token refused (${check.reason})` };
     const agent = agents.get(check.claims.sub);
     // an agent removed from the config, or whose password was withdrawn, loses their sessions too

@@ -8,7 +8,7 @@ import { HashGate } from "./hash-gate.js";
 import type { LoginConfig } from "./login-config.js";
 import { LoginThrottle, type Refusal } from "./login-throttle.js";
 import { dummyHash, dummyParams, verifyPassword } from "./password.js";
-import { issueSession } from "./session.js";
+import { issueSession, type SessionRole } from "./session.js";
 
 /**
  * POST /api/agent/login: a password for a session token. In order: the body; a place in the hashing
@@ -16,14 +16,37 @@ import { issueSession } from "./session.js";
  * refused it); the hash, against the agent's or, for an unknown id or one without desktop access, a
  * dummy of the same cost; on success the count taken back and the token issued. Every 429 carries
  * Retry-After and a `reason`: address, agent-address, agent or busy.
+ *
+ * The same machinery logs supervisors in to the wallboard (accountLoginHandler with SUPERVISOR_LOGIN):
+ * their own account list and request field, a token with their role, the same counts in Redis.
  */
 
-export const loginRequestSchema = z
-  .object({
-    agentId: z.string().min(1, "agentId is required").max(128),
-    password: z.string().min(1, "password is required").max(1024),
-  })
-  .strict();
+/** Who logs in: the role their token carries, the request's id field and the word answers and logs use. */
+export interface LoginKind {
+  role: SessionRole;
+  idField: string;
+  noun: string;
+}
+export const AGENT_LOGIN: LoginKind = { role: "agent", idField: "agentId", noun: "agent" };
+export const SUPERVISOR_LOGIN: LoginKind = { role: "supervisor", idField: "supervisorId", noun: "supervisor" };
+
+/** What a login needs of an account; one without `passwordHash` cannot log in. */
+export interface LoginAccount {
+  id: string;
+  name: string;
+  passwordHash?: string | undefined;
+}
+
+/** The body: `{<idField>, password}`, nothing else. */
+const requestSchema = <K extends string>(idField: K) =>
+  z
+    .object({
+      [idField]: z.string().min(1, `${idField} is required`).max(128),
+      password: z.string().min(1, "password is required").max(1024),
+    } as Record<K | "password", z.ZodString>)
+    .strict();
+
+export const loginRequestSchema = requestSchema("agentId");
 
 export interface LoginOptions {
   agents: AgentsConfig;
@@ -38,75 +61,88 @@ export interface LoginOptions {
   clock?: () => number;
   /** The password check (tests may watch or hold it); default verifyPassword. */
   verify?: (password: string, stored: string) => Promise<boolean>;
-  /** The hashing gate (tests watch its load); default one sized by `policy.hashing`. */
+  /** The hashing gate (tests watch its load; the wallboard shares the desktop's); default one sized by `policy.hashing`. */
   hashGate?: HashGate;
 }
 
+/** A login over any account list: agents' or supervisors'. Ids are unique over both, so the counts can be shared. */
+export type AccountLoginOptions = Omit<LoginOptions, "agents"> & { accounts: readonly LoginAccount[]; kind: LoginKind };
+
 type Refused = Refusal | "busy";
 
-const REFUSALS: Record<Refused, string> = {
-  address: "too many failed logins from your address",
-  "agent-address": "too many failed logins for this agent id from your address",
-  agent: "too many failed logins for this agent id",
-  busy: "the server is busy checking other logins",
-};
+function refusals(noun: string): Record<Refused, string> {
+  return {
+    address: "too many failed logins from your address",
+    "agent-address": `too many failed logins for this ${noun} id from your address`,
+    agent: `too many failed logins for this ${noun} id`,
+    busy: "the server is busy checking other logins",
+  };
+}
 
-function refuse(res: Response, reason: Refused, retryAfterMs: number): void {
+function refuse(res: Response, reason: Refused, retryAfterMs: number, noun: string): void {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  res.status(429).set("Retry-After", String(seconds)).json({ error: `${REFUSALS[reason]}; try again in ${seconds} s`, reason, retryAfterSeconds: seconds });
+  res.status(429).set("Retry-After", String(seconds)).json({ error: `${refusals(noun)[reason]}; try again in ${seconds} s`, reason, retryAfterSeconds: seconds });
 }
 
 export function loginHandler(opts: LoginOptions): (req: Request, res: Response) => Promise<void> {
+  const { agents, ...rest } = opts;
+  return accountLoginHandler({ ...rest, accounts: agents, kind: AGENT_LOGIN });
+}
+
+export function accountLoginHandler(opts: AccountLoginOptions): (req: Request, res: Response) => Promise<void> {
+  const { noun, idField } = opts.kind;
   const log = opts.logger.child({ module: "cti" });
-  const agents = new Map(opts.agents.map((a) => [a.id, a]));
+  const accounts = new Map(opts.accounts.map((a) => [a.id, a]));
   const throttle = new LoginThrottle({ redis: opts.redis, keyPrefix: opts.keyPrefix, policy: opts.policy, ...(opts.clock ? { clock: opts.clock } : {}) });
   const gate = opts.hashGate ?? new HashGate(opts.policy.hashing.concurrent, opts.policy.hashing.queued);
   const verify = opts.verify ?? verifyPassword;
-  const dummy = dummyHash(dummyParams(opts.agents.map((a) => a.passwordHash)));
+  const dummy = dummyHash(dummyParams(opts.accounts.map((a) => a.passwordHash)));
+  const schema = requestSchema(idField);
   // an id typed into the password field must not end up in the log: unknown ids are not logged
-  const shown = (agentId: string) => (agents.has(agentId) ? agentId : "(unknown)");
+  const shown = (id: string) => ({ [idField]: accounts.has(id) ? id : "(unknown)" });
 
   return async (req, res) => {
-    const parsed = loginRequestSchema.safeParse(req.body);
+    const parsed = schema.safeParse(req.body);
     if (!parsed.success) {
       res.status(400).json({ error: "invalid login request", details: parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`) });
       return;
     }
-    const { agentId, password } = parsed.data;
+    const body: Record<string, string> = parsed.data;
+    const [id, password] = [body[idField] ?? "", body.password ?? ""]; // both there: the schema requires them
     const address = addressKey(req.ip ?? req.socket.remoteAddress);
     let ticket = gate.enter();
-    if (!ticket && (await throttle.known(agentId, address).catch(() => false))) ticket = gate.enter(true);
+    if (!ticket && (await throttle.known(id, address).catch(() => false))) ticket = gate.enter(true);
     if (!ticket) {
-      log.warn({ agentId: shown(agentId), address, ...gate.load() }, "agent login refused: busy hashing other logins");
-      return refuse(res, "busy", 1000);
+      log.warn({ ...shown(id), address, ...gate.load() }, `${noun} login refused: busy hashing other logins`);
+      return refuse(res, "busy", 1000, noun);
     }
     let admission;
     try {
-      admission = await throttle.admit(agentId, address);
+      admission = await throttle.admit(id, address);
     } catch (err) {
       ticket.cancel();
-      log.error({ err: (err as Error).message }, "agent login not checked: Redis failed");
+      log.error({ err: (err as Error).message }, `${noun} login not checked: Redis failed`);
       res.status(503).set("Retry-After", "5").json({ error: "logins cannot be checked right now; try again in 5 s" });
       return;
     }
     if (!admission.ok) {
       ticket.cancel();
-      log.warn({ agentId: shown(agentId), address, reason: admission.reason }, "agent login refused: too many failures");
-      return refuse(res, admission.reason, admission.retryAfterMs);
+      log.warn({ ...shown(id), address, reason: admission.reason }, `${noun} login refused: too many failures`);
+      return refuse(res, admission.reason, admission.retryAfterMs, noun);
     }
-    const agent = agents.get(agentId);
+    const account = accounts.get(id);
     const fallback = await dummy; // awaited for every id alike
-    const stored = agent?.passwordHash ?? fallback;
+    const stored = account?.passwordHash ?? fallback;
     const ok = await ticket.run(() => verify(password, stored), admission.known);
-    if (!agent?.passwordHash || !ok) {
-      log.warn({ agentId: shown(agentId), address }, "agent login failed");
-      res.status(401).json({ error: "unknown agent id or wrong password" });
+    if (!account?.passwordHash || !ok) {
+      log.warn({ ...shown(id), address }, `${noun} login failed`);
+      res.status(401).json({ error: `unknown ${noun} id or wrong password` });
       return;
     }
     // the attempt stays counted as a failure if this fails: never more lenient than the counts
-    await throttle.succeeded(agentId, address, admission.known).catch((err: unknown) => log.error({ err: (err as Error).message }, "agent login: taking its count back failed"));
-    const { token, claims } = issueSession(opts.sessionSecret, agent.id, { hours: opts.sessionHours });
-    log.info({ agentId, address }, "agent logged in");
-    res.json({ token, agent: { id: agent.id, name: agent.name }, expiresAt: claims.exp });
+    await throttle.succeeded(id, address, admission.known).catch((err: unknown) => log.error({ err: (err as Error).message }, `${noun} login: taking its count back failed`));
+    const { token, claims } = issueSession(opts.sessionSecret, account.id, { hours: opts.sessionHours, role: opts.kind.role });
+    log.info({ [idField]: id, address }, `${noun} logged in`);
+    res.json({ token, [opts.kind.role]: { id: account.id, name: account.name }, expiresAt: claims.exp });
   };
 }

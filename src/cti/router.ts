@@ -43,7 +43,8 @@ const STATIC: Record<string, string> = Object.fromEntries(
   ["agent.js", "dom.js", "format.js", "session.js", "socket.js", "state.js", "pop.js", "offer.js", "disposition.js", "agent.css", "icon.svg"].map((f) => [`/agent/${f}`, f]),
 );
 
-function secureHeaders(res: Response): void {
+/** Every answer of the page's routes (the wallboard's too): no sniffing, no referrer, no caching. */
+export function secureHeaders(res: Response): void {
   res.set({ "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store" });
 }
 
