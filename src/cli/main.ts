@@ -15,6 +15,7 @@ const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./customers.js"),
   () => import("./agent-password.js"),
   () => import("./staffing.js"),
+  () => import("./report.js"),
   () => import("./schema.js"),
   () => import("./graph.js"),
   () => import("./prompts.js"),

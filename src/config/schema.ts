@@ -3,6 +3,7 @@ import { callsConfigSchema } from "../calls/config.js";
 import { crmConfigSchema } from "../crm/config.js";
 import { agentsConfigSchema, ctiConfigSchema, type AgentsConfig } from "../cti/config.js";
 import { jobsConfigSchema } from "../jobs/config.js";
+import { metricsConfigSchema } from "../metrics/config.js";
 import { offersConfigSchema } from "../offers/config.js";
 import { asteriskServerSchema, checkServers, type AsteriskServerConfig } from "../telephony/config.js";
 import { checkQueueLanes, laneSchema, QUEUE_ID, queueSchema, type QueueConfig } from "../queue/config.js";
@@ -83,6 +84,7 @@ export const configSchema = z
     offers: offersConfigSchema.prefault({}),
     jobs: jobsConfigSchema.prefault({}),
     calls: callsConfigSchema.prefault({}),
+    metrics: metricsConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

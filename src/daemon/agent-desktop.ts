@@ -3,6 +3,7 @@ import type http from "node:http";
 import type { Redis } from "ioredis";
 import type { QueueHandoff } from "../calls/queue-handoff.js";
 import type { Config } from "../config/schema.js";
+import type { HashGate } from "../cti/hash-gate.js";
 import { createCtiHub } from "../cti/hub.js";
 import { agentRouter } from "../cti/router.js";
 import type { Logger } from "../lib/logger.js";
@@ -18,6 +19,8 @@ export interface AgentDesktopDeps {
   queue: CallerQueue;
   handoff: Pick<QueueHandoff, "kick">;
   desk: AgentDesk;
+  /** Password hashing shared with the supervisors' login: one bound on the daemon's hashing work. */
+  hashGate: HashGate;
   log: Logger;
 }
 
@@ -44,6 +47,7 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
       redis: deps.redis,
       keyPrefix: config.redis.keyPrefix,
       policy: config.cti.login,
+      hashGate: deps.hashGate,
     }),
     sockets: (server) => startParts(log, async (parts) => {
       const hub = createCtiHub({

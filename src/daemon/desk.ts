@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
 import { AgentDesk } from "../desk/agent-desk.js";
 import { DeskStore } from "../desk/store.js";
+import type { EventLog } from "../events/log.js";
 import type { JobHub } from "../jobs/index.js";
 import type { Logger } from "../lib/logger.js";
 import { OfferCaps } from "../offers/caps.js";
@@ -9,7 +10,7 @@ import type { OfferRules } from "../offers/load.js";
 import type { Crm } from "./crm.js";
 
 /** The desk on the daemon's Redis: desk records and offer caps under its key prefix; due history entries taken up at once. */
-export function openDesk(deps: { config: Config; redis: Redis; crm: Crm; jobs: JobHub; rules: OfferRules; logger: Logger }): AgentDesk {
+export function openDesk(deps: { config: Config; redis: Redis; crm: Crm; jobs: JobHub; rules: OfferRules; events: EventLog; logger: Logger }): AgentDesk {
   const { config, redis, crm } = deps;
   const desk = new AgentDesk({
     config,
@@ -22,6 +23,7 @@ export function openDesk(deps: { config: Config; redis: Redis; crm: Crm; jobs: J
     logger: deps.logger,
     dispositionGraceMs: config.cti.dispositionGrace * 1000,
     sweepIntervalMs: config.calls.recoveryInterval * 1000,
+    events: deps.events,
   });
   desk.start();
   return desk;

@@ -1,7 +1,11 @@
 import type { Config } from "../config/schema.js";
+import { EventLog } from "../events/log.js";
 import { adminRouter } from "../http/admin.js";
+import { metricsRouter } from "../http/metrics.js";
 import type { Logger } from "../lib/logger.js";
+import type { Metrics } from "../metrics/index.js";
 import type { CallerQueue } from "../queue/index.js";
+import { HashGate } from "../cti/hash-gate.js";
 import { agentDesktop } from "./agent-desktop.js";
 import { startCalls, type AllCalls } from "./calls.js";
 import { openCrm } from "./crm.js";
@@ -9,9 +13,11 @@ import { openDesk } from "./desk.js";
 import { serveHttp } from "./http.js";
 import { startJobs } from "./jobs.js";
 import { startParts, type RunningParts } from "./lifecycle.js";
+import { openMetrics } from "./metrics.js";
 import { keepQueue, openQueue } from "./queue.js";
 import { connectRedis } from "./redis.js";
 import { readSettings, type DaemonSettings } from "./settings.js";
+import { supervisorDesk } from "./supervisor.js";
 import { connectTelephony, openLinks, type ServerLink } from "./telephony.js";
 import { openTrees } from "./trees.js";
 
@@ -22,6 +28,9 @@ import { openTrees } from "./trees.js";
  */
 
 export { DaemonConfigError } from "./settings.js";
+
+/** Entries the site's event stream keeps (approximate trim, as the queue scripts trim it). */
+const EVENTS_MAX_LEN = 1_000_000;
 export type { ServerLink } from "./telephony.js";
 
 export interface Daemon {
@@ -30,6 +39,8 @@ export interface Daemon {
   /** Live calls on all servers. */
   readonly calls: AllCalls;
   readonly queue: CallerQueue;
+  /** KPIs: the folding consumer, reports, Prometheus and the wallboard's feed. */
+  readonly metrics: Metrics;
   /** By `asterisk[].id`, in config order. */
   readonly servers: ReadonlyMap<string, ServerLink>;
   /** SIGTERM: stop taking calls (the dialplan fallback takes new ones), keep sessions in Redis, close. */
@@ -42,24 +53,36 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
   const settings = readSettings(config, env, log);
   return startParts(log, async (parts) => {
     const redis = parts.add(await connectRedis(config.redis, log));
+    const queue = await openQueue(config, redis.client);
+    // every capability's lifecycle events go to the site's one stream, beside the queue's own
+    const events = new EventLog(redis.client, queue.keys.events, EVENTS_MAX_LEN, log);
     const trees = parts.add(openTrees(config.ivr, log));
     const crm = openCrm(config, redis.client, env, log);
-    const jobs = parts.add(await startJobs(config, env, log));
-    const desk = parts.add(openDesk({ config, redis: redis.client, crm, jobs: jobs.hub, rules: settings.offerRules, logger: log }));
-    const queue = await openQueue(config, redis.client);
+    const jobs = parts.add(await startJobs(config, env, log, events));
+    const desk = parts.add(openDesk({ config, redis: redis.client, crm, jobs: jobs.hub, rules: settings.offerRules, events, logger: log }));
+    const metrics = parts.add(openMetrics({ config, redis: redis.client, queue, jobs: jobs.hub, log }));
     const links = openLinks(settings.gateways);
-    const calls = parts.add(await startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, log }));
+    const calls = parts.add(await startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, events, log }));
     const telephony = parts.add(await connectTelephony({ servers: calls.servers, handoff: calls.handoff, phones: calls.phones, queue, desk, config: config.calls, log }));
-    const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, desk, log });
+    const hashGate = new HashGate(config.cti.login.hashing.concurrent, config.cti.login.hashing.queued);
+    const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, desk, hashGate, log });
+    const supervisors = supervisorDesk({ config, sessionSecret: settings.sessionSecret, redis: redis.client, feed: metrics.wallboard, hashGate, log });
     const web = parts.add(
       await serveHttp({
         config: config.http,
         checks: [...telephony.checks, ...redis.checks],
-        routes: [["/admin", adminRouter({ token: settings.adminToken, queue, calls: calls.all, registry: trees.registry, jobs: jobs.hub })], desktop.routes],
+        routes: [
+          metricsRouter({ enabled: config.metrics.prometheus.enabled, token: settings.metricsToken, prometheus: metrics.prometheus }),
+          ["/admin", adminRouter({ token: settings.adminToken, queue, calls: calls.all, registry: trees.registry, jobs: jobs.hub, kpis: { report: metrics.report, wallboard: metrics.wallboard, timeZone: config.metrics.timeZone } })],
+          desktop.routes,
+          supervisors.routes,
+        ],
         sockets: desktop.sockets,
         log,
       }),
     );
+    // added after the server: its streams end before the server closes (they would hold the close up)
+    parts.add(supervisors);
     // Redis faults: a full Redis shows in /readyz, what it refused is written once it takes writes, and
     // what it lost in a restart without persistence is written again
     keepQueue({
@@ -74,7 +97,7 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     });
     await redis.watch();
     logReady(config, settings, web.url, [...trees.registry.current.trees.keys()], log);
-    return { url: web.url, calls: calls.all, queue, servers: calls.servers, stop: () => stop(parts, log) };
+    return { url: web.url, calls: calls.all, queue, metrics, servers: calls.servers, stop: () => stop(parts, log) };
   });
 }
 

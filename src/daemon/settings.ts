@@ -23,6 +23,8 @@ export interface DaemonSettings {
   adminToken: string | undefined;
   /** Without it the agent desktop stays off (as the admin API does without its token). */
   sessionSecret: string | undefined;
+  /** Bearer token of /metrics; without it /metrics answers 503. */
+  metricsToken: string | undefined;
   offerRules: OfferRules;
 }
 
@@ -39,5 +41,6 @@ export function readSettings(config: Config, env: NodeJS.ProcessEnv, log: Logger
   const sessionSecret = env[config.cti.sessionSecret.env] ? sessionSecretFrom(config.cti, env) : undefined;
   const offers = loadOffers(config.offers.rules);
   if (!offers.ok) throw new DaemonConfigError(`offer rules do not validate:\n${offers.diagnostics.map(formatDiagnostic).join("\n")}`);
-  return { gateways, homeServer: first.id, adminToken, sessionSecret, offerRules: offers.rules };
+  const metricsToken = env[config.metrics.prometheus.token.env] || undefined;
+  return { gateways, homeServer: first.id, adminToken, sessionSecret, metricsToken, offerRules: offers.rules };
 }

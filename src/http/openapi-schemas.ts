@@ -1,0 +1,326 @@
+import { z } from "zod";
+import type { CallManager } from "../calls/manager.js";
+import type { TreeRegistry } from "../ivr/registry.js";
+import { expressUpgradePayloadSchema, historyPayloadSchema, JOB_KINDS, leadPayloadSchema, salePayloadSchema, type FailedJob, type JobKind, type KindCounts, type RetryResult } from "../jobs/index.js";
+import type { Kpis } from "../metrics/kpis.js";
+import type { Report } from "../metrics/report.js";
+import { REPORT_BY } from "../metrics/report.js";
+import type { Scorecard } from "../metrics/scorecard.js";
+import { SL_FORMULAS, type SlFormulaId } from "../metrics/service-level.js";
+import type { StaffingResult } from "../metrics/staffing/erlang.js";
+import { queueBoardSchema } from "../metrics/wallboard-snapshot.js";
+import { agentStateSchema, deviceStateSchema } from "../queue/agent-states.js";
+import type { AgentSnapshot, LaneSummary, QueueStatus, WaitingCaller } from "../queue/types.js";
+
+/**
+ * The admin API's answers as zod schemas: the OpenAPI document (openapi.ts) is converted from them, the
+ * routes check their envelopes against them (`satisfies`), and the tests parse real answers with them.
+ * Where the answer's type lives elsewhere as a TS interface, a compile-time check at the bottom keeps
+ * the two from drifting apart. Each schema here is registered under its component name.
+ */
+export const adminSchemas = z.registry<{ id: string }>();
+const named = <S extends z.ZodType>(id: string, schema: S): S => {
+  adminSchemas.add(schema, { id });
+  return schema;
+};
+
+const epochMs = z.number().describe("epoch milliseconds");
+const count = z.number().int().min(0);
+const share = z.number().nullable().describe("a share from 0 to 1; null when there is nothing to divide by yet");
+
+export const errorSchema = named("Error", z.object({ error: z.string().describe("what was wrong, in words; never a stack trace") }).describe("An error answer."));
+
+// ---- queues ----
+
+export const waitingCallerSchema = named(
+  "WaitingCaller",
+  z.object({
+    callId: z.string(),
+    lane: z.string(),
+    laneName: z.string().describe("the lane's display name"),
+    position: z.number().int().min(1).describe("1-based place in the queue"),
+    waitMs: z.number(),
+    priority: z.number().int(),
+    skills: z.record(z.string(), z.number()).describe("skills the caller needs, with the minimum level"),
+    requeues: count.describe("times offered to an agent and put back"),
+    ewtMs: z.number().nullable().describe("expected wait; null when nobody is staffed"),
+  }),
+);
+
+export const agentSnapshotSchema = named(
+  "AgentSnapshot",
+  z.object({
+    agentId: z.string(),
+    endpoint: z.string(),
+    state: agentStateSchema,
+    forMs: z.number().describe("time in this state"),
+    device: deviceStateSchema,
+    pauseReason: z.string().optional(),
+    skills: z.record(z.string(), z.number()),
+    queues: z.array(z.string()),
+    callId: z.string().optional().describe("the call it is ringing for, talking on or wrapping up"),
+    wrapUpEndsInMs: z.number().optional(),
+    idleMs: z.number().optional().describe("idle time, for available agents (longest idle is offered first)"),
+  }),
+);
+
+export const laneSummarySchema = named(
+  "LaneSummary",
+  z.object({
+    lane: z.string(),
+    laneName: z.string(),
+    waiting: count,
+    oldestWaitMs: z.number(),
+    sla: z.object({ seconds: z.number(), percent: z.number() }),
+    overtakeWindowMs: z.number().describe("only callers arriving less than this after one of the lane's callers can overtake it"),
+  }),
+);
+
+export const queueStatusSchema = named(
+  "QueueStatus",
+  z.object({
+    queue: z.string(),
+    displayName: z.string(),
+    at: epochMs,
+    waiting: count,
+    idleAgents: count,
+    staffedAgents: count,
+    handleTimeMs: z.number(),
+    handled: count,
+    lanes: z.array(laneSummarySchema),
+    callers: z.array(waitingCallerSchema).describe("in queue order; at most 200 per queue in the list, 1000 for one queue"),
+    agents: z.array(agentSnapshotSchema),
+  }),
+);
+
+export const queuesResponseSchema = named("QueueList", z.object({ queues: z.array(queueStatusSchema) }));
+
+// ---- calls and trees ----
+
+export const liveCallSchema = named(
+  "LiveCall",
+  z.object({
+    callId: z.string(),
+    serverId: z.string().describe("the Asterisk server (asterisk[].id) the call is on"),
+    tree: z.string(),
+    node: z.string(),
+    status: z.string().describe("the IVR's state of the call: running, waiting, queued or ended"),
+    callerNumber: z.string(),
+    startedAt: epochMs,
+  }),
+);
+export const callsResponseSchema = named("CallList", z.object({ calls: z.array(liveCallSchema) }));
+
+export const treesResponseSchema = named(
+  "TreeVersions",
+  z.object({
+    versions: z.array(z.object({ version: z.string(), pins: count.describe("calls still running on this version"), current: z.boolean() })),
+    trees: z.array(z.string()).describe("the current version's tree names"),
+  }),
+);
+export const reloadedSchema = named("TreesReloaded", z.object({ status: z.enum(["updated", "unchanged"]), version: z.string() }));
+export const reloadRejectedSchema = named(
+  "TreesRejected",
+  z.object({
+    status: z.literal("rejected"),
+    running: z.string().describe("the version that keeps running"),
+    errors: z.array(z.string()).describe("file:line:col diagnostics"),
+  }),
+);
+
+// ---- jobs ----
+
+export const jobKindSchema = named("JobKind", z.enum(JOB_KINDS as [JobKind, ...JobKind[]]));
+export const jobsQuerySchema = z.object({ kind: jobKindSchema });
+
+export const kindCountsSchema = named(
+  "JobKindCounts",
+  z.object({
+    status: z.enum(["delivering", "no-webhook", "no-secret", "not-delivering-here"]).describe("why the kind is or is not being delivered by this daemon"),
+    waiting: count,
+    active: count,
+    delayed: count.describe("waiting out a backoff before the next attempt"),
+    failed: count,
+    completed: count,
+  }),
+);
+export const jobCountsResponseSchema = named("JobCounts", z.object({ kinds: z.record(jobKindSchema, kindCountsSchema) }));
+
+const payloadSchema = z.union([
+  named("LeadPayload", leadPayloadSchema),
+  named("SalePayload", salePayloadSchema),
+  named("ExpressUpgradePayload", expressUpgradePayloadSchema),
+  named("HistoryPayload", historyPayloadSchema),
+]);
+
+export const failedJobSchema = named(
+  "FailedJob",
+  z.object({
+    id: z.string(),
+    kind: jobKindSchema,
+    reason: z.string(),
+    attemptsMade: count,
+    createdAt: z.string().describe("ISO date-time"),
+    failedAt: z.string().optional().describe("ISO date-time"),
+    payload: payloadSchema.describe("the job's payload, as published (lead, sale, express-upgrade or history)"),
+  }),
+);
+export const failedJobsResponseSchema = named("FailedJobList", z.object({ failed: z.array(failedJobSchema).describe("newest first, at most 50") }));
+export const retriedAllSchema = named("RetriedCount", z.object({ retried: count.describe("jobs put back in line") }));
+export const retryResultSchema = named("RetryResult", z.object({ result: z.enum(["retried", "not-found", "not-failed"]) }));
+
+// ---- reports and staffing ----
+
+const slFormulaSchema = z.enum(Object.keys(SL_FORMULAS) as [SlFormulaId, ...SlFormulaId[]]);
+const ms = z.number().nullable();
+
+export const kpisSchema = named(
+  "Kpis",
+  z.object({
+    offered: count,
+    answered: count,
+    abandoned: count,
+    abandonedShort: count,
+    timedOut: count,
+    refused: count,
+    answerRate: share,
+    abandonRate: share,
+    abandonRateExShort: share,
+    asaMs: ms,
+    maxWaitMs: z.number(),
+    serviceLevel: share.describe("by the configured formula (serviceLevelFormula)"),
+    serviceLevels: z.record(slFormulaSchema, share).describe("by every formula"),
+    handled: count,
+    ahtMs: ms,
+    talkMs: ms,
+    holdMs: ms,
+    wrapupMs: ms,
+    occupancy: share,
+    staffedHours: z.number(),
+    noAnswerRate: share,
+    calls: count,
+    transferRate: share,
+    contacts: count,
+    repeats: count,
+    fcr: share,
+    surveys: count,
+    csat: share,
+    csatAverage: z.number().nullable(),
+    offersPresented: count,
+    offersInterested: count,
+    offersSold: count,
+    offersDeclined: count,
+    conversion: share,
+    revenue: z.number(),
+    leadValue: z.number(),
+    revenuePerCall: z.number().nullable(),
+    revenuePerAgentHour: z.number().nullable(),
+    leadsDelivered: count,
+    leadsFailed: count,
+    salesDelivered: count,
+    expressSold: count,
+    expressRevenue: z.number(),
+  }),
+);
+
+export const scorecardSchema = named(
+  "Scorecard",
+  z.object({
+    quality: z.number().nullable(),
+    revenue: z.number().nullable(),
+    score: z.number().nullable(),
+    flags: z.array(z.string()),
+  }),
+);
+
+export const reportSchema = named(
+  "Report",
+  z.object({
+    from: z.string().describe("ISO date-time"),
+    to: z.string().describe("ISO date-time"),
+    by: z.enum(REPORT_BY),
+    timeZone: z.string(),
+    resolution: z.enum(["interval", "day"]).describe("which periods were read: 15-minute intervals or whole days"),
+    serviceLevelFormula: slFormulaSchema,
+    rows: z.array(z.object({ key: z.string(), kpis: kpisSchema, scorecard: scorecardSchema.optional().describe("by=agent only") })),
+    total: kpisSchema,
+  }),
+);
+
+export const staffingNowSchema = named(
+  "StaffingNow",
+  z.object({
+    at: z.string().describe("ISO date-time"),
+    queues: z.array(queueBoardSchema.pick({ queue: true, staffed: true, needed: true, waiting: true })),
+  }),
+);
+
+export const staffingResultSchema = named(
+  "StaffingResult",
+  z.object({
+    agents: count.describe("agents to schedule: agents on the phones grossed up for shrinkage"),
+    agentsOnPhones: count,
+    trafficErlangs: z.number(),
+    model: z.enum(["erlang-c", "erlang-a"]),
+    waitProbability: z.number(),
+    serviceLevel: z.number(),
+    asa: z.number().describe("average speed of answer, seconds"),
+    occupancy: z.number(),
+    abandonRate: z.number().optional().describe("Erlang A only"),
+  }),
+);
+
+// ---- the document itself ----
+
+export const openApiDocumentSchema = named(
+  "OpenApiDocument",
+  z.object({
+    openapi: z.string().regex(/^3\.1\.\d+$/),
+    info: z.object({ title: z.string(), version: z.string(), description: z.string().optional() }),
+    servers: z.array(z.object({ url: z.string(), description: z.string().optional() })),
+    security: z.array(z.record(z.string(), z.array(z.string()))),
+    tags: z.array(z.object({ name: z.string(), description: z.string() })),
+    paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+    components: z.record(z.string(), z.record(z.string(), z.unknown())),
+  }),
+);
+
+export type ErrorBody = z.infer<typeof errorSchema>;
+export type QueuesResponse = z.infer<typeof queuesResponseSchema>;
+export type CallsResponse = z.infer<typeof callsResponseSchema>;
+export type TreesResponse = z.infer<typeof treesResponseSchema>;
+export type Reloaded = z.infer<typeof reloadedSchema>;
+export type ReloadRejected = z.infer<typeof reloadRejectedSchema>;
+export type JobCountsResponse = z.infer<typeof jobCountsResponseSchema>;
+export type FailedJobsResponse = z.infer<typeof failedJobsResponseSchema>;
+export type RetriedAll = z.infer<typeof retriedAllSchema>;
+export type RetryResultBody = z.infer<typeof retryResultSchema>;
+export type StaffingNow = z.infer<typeof staffingNowSchema>;
+
+// ---- the schemas above against the types the answers are built from ----
+
+/** A value as JSON carries it: a property that may be undefined may be missing (JSON.stringify drops it). */
+type Json<T> = T extends readonly (infer U)[]
+  ? Json<U>[]
+  : T extends object
+    ? { [K in keyof T as undefined extends T[K] ? never : K]: Json<T[K]> } & { [K in keyof T as undefined extends T[K] ? K : never]?: Json<Exclude<T[K], undefined>> }
+    : T;
+/** Each assignable to the other: the schema neither leaves out a field the code sends nor promises one it does not. */
+type Same<A, B> = [Json<A>] extends [Json<B>] ? ([Json<B>] extends [Json<A>] ? true : false) : false;
+type Holds<T extends true> = T;
+
+export type SchemasMatchTheCode = [
+  Holds<Same<QueueStatus, z.infer<typeof queueStatusSchema>>>,
+  Holds<Same<WaitingCaller, z.infer<typeof waitingCallerSchema>>>,
+  Holds<Same<AgentSnapshot, z.infer<typeof agentSnapshotSchema>>>,
+  Holds<Same<LaneSummary, z.infer<typeof laneSummarySchema>>>,
+  Holds<Same<ReturnType<CallManager["list"]>[number], z.infer<typeof liveCallSchema>>>,
+  Holds<Same<ReturnType<TreeRegistry["versions"]>, TreesResponse["versions"]>>,
+  Holds<Same<KindCounts, z.infer<typeof kindCountsSchema>>>,
+  Holds<Same<FailedJob, z.infer<typeof failedJobSchema>>>,
+  Holds<Same<RetryResult, RetryResultBody["result"]>>,
+  Holds<Same<Kpis, z.infer<typeof kpisSchema>>>,
+  Holds<Same<Scorecard, z.infer<typeof scorecardSchema>>>,
+  Holds<Same<Report, z.infer<typeof reportSchema>>>,
+  Holds<Same<StaffingResult, z.infer<typeof staffingResultSchema>>>,
+];

@@ -1,0 +1,296 @@
+/**
+ * The admin API's OpenAPI document against the server: every route the admin router has is in the
+ * document and nothing else is; a real daemon's answers (simulator, redis-server, real sockets) have the
+ * documented status and match the documented schemas, with and without the token; malformed requests get
+ * the documented 400; and the document is OpenAPI 3.1 in shape.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { z } from "zod";
+import { serveHttp, type HttpServer } from "../../src/daemon/http.js";
+import { adminRouter } from "../../src/http/admin.js";
+import { operations } from "../../src/http/openapi-operations.js";
+import { errorSchema, openApiDocumentSchema } from "../../src/http/openapi-schemas.js";
+import { createLogger } from "../../src/lib/logger.js";
+import { ADMIN, stopAll } from "../calls/harness.js";
+import { routerRoutes, startRig, type Rig } from "./openapi-rig.js";
+
+// the document is walked as plain JSON: any keeps the walking readable, the schemas check the content
+type Json = Record<string, any>;
+interface Op {
+  path: string;
+  method: string;
+  op: Json;
+}
+
+let rig: Rig;
+let doc: Json;
+const auth = { authorization: `Bearer ${ADMIN}` };
+
+beforeAll(async () => {
+  rig = await startRig();
+  const res = await fetch(`${rig.url}/admin/openapi.json`, { headers: auth });
+  expect(res.status).toBe(200);
+  doc = (await res.json()) as Json;
+}, 60_000);
+afterAll(async () => {
+  await rig?.stop();
+  await stopAll();
+});
+
+const opsOf = (d: Json): Op[] => Object.entries(d.paths as Json).flatMap(([path, item]) => Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json })));
+const params = (op: Json, where: string): Json[] => ((op.parameters ?? []) as Json[]).filter((p) => p.in === where);
+
+/** The operation's URL with its example path parameters and required query parameters filled in. */
+function urlOf({ path, op }: Op, query: Record<string, string | number> = {}): string {
+  let p = path;
+  for (const param of params(op, "path")) p = p.replace(`{${param.name}}`, encodeURIComponent(String(param.example)));
+  const q = new URLSearchParams();
+  for (const param of params(op, "query")) if (param.required) q.set(param.name, String(param.example));
+  for (const [k, v] of Object.entries(query)) q.set(k, String(v));
+  const server = (doc.servers as Json[])[0]!.url as string;
+  return `${rig.url}${server}${p}${q.size ? `?${q}` : ""}`;
+}
+
+/** What `#/a/b` points at in the document. */
+function resolve(pointer: string): unknown {
+  expect(pointer.startsWith("#/"), pointer).toBe(true);
+  return pointer
+    .slice(2)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Json)[key] : undefined), doc);
+}
+
+/** An operation's documented response for a status, with a $ref followed. */
+function documented(op: Json, status: number): Json | undefined {
+  const r = (op.responses as Json)[String(status)] as Json | undefined;
+  return r?.$ref ? (resolve(r.$ref as string) as Json) : r;
+}
+
+function schemaFor(operationId: string, status: number): z.ZodType {
+  const op = operations.find((o) => o.operationId === operationId)!;
+  const shared = status === 401 || status === 503 || status === 500;
+  const schema = shared ? errorSchema : op.responses[status]?.json;
+  expect(schema, `${operationId} ${status}`).toBeDefined();
+  return schema!;
+}
+
+/** The body matches the schema, and has nothing the schema leaves out (parsing strips unknown fields). */
+function expectMatches(schema: z.ZodType, body: unknown, what: string): void {
+  const parsed = schema.safeParse(body);
+  expect(parsed.success ? undefined : parsed.error.issues, what).toBeUndefined();
+  expect(parsed.data, `${what}: fields the schema does not describe`).toEqual(body);
+}
+
+/** Calls an operation and holds its answer against the document: status documented, media type, body schema. */
+async function call(o: Op, opts: { query?: Record<string, string | number>; headers?: Record<string, string> } = {}) {
+  const res = await fetch(urlOf(o, opts.query), { method: o.method.toUpperCase(), headers: opts.headers ?? auth });
+  const what = `${o.method.toUpperCase()} ${o.path} -> ${res.status}`;
+  const response = documented(o.op, res.status);
+  expect(response, `${what} is not documented`).toBeDefined();
+  const type = (res.headers.get("content-type") ?? "").split(";")[0]!;
+  expect(Object.keys((response!.content ?? {}) as Json), what).toContain(type);
+  const text = await res.text();
+  if (type === "application/json") expectMatches(schemaFor(o.op.operationId as string, res.status), JSON.parse(text), what);
+  return { status: res.status, type, text, headers: res.headers, json: () => JSON.parse(text) as Json };
+}
+
+const op = (operationId: string): Op => opsOf(doc).find((o) => o.op.operationId === operationId)!;
+
+describe("the document and the router", () => {
+  test("every route of the admin router is documented with its method, and every documented operation is a route", () => {
+    const routes = routerRoutes().sort();
+    const ops = opsOf(doc).map((o) => `${o.method.toUpperCase()} ${o.path}`).sort();
+    expect(routes).toContain("GET /openapi.json");
+    expect(routes.length).toBeGreaterThanOrEqual(13);
+    expect(ops).toEqual(routes);
+  });
+
+  test("the served document is the one built from the table", () => {
+    expectMatches(openApiDocumentSchema, doc, "the document");
+    expect(doc.info).toMatchObject({ title: "Switchboard admin API", version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+  });
+});
+
+describe("the document is OpenAPI 3.1 in shape", () => {
+  test("version, relative server, bearer security on every operation", () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect((doc.servers as Json[])[0]!.url).toMatch(/^\//);
+    expect(doc.components.securitySchemes.adminToken).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
+    for (const o of opsOf(doc)) {
+      expect(o.op.security ?? doc.security, o.op.operationId).toEqual([{ adminToken: [] }]);
+      expect(documented(o.op, 401), o.op.operationId).toBeDefined();
+      expect(documented(o.op, 503), o.op.operationId).toBeDefined();
+    }
+  });
+
+  test("every $ref resolves", () => {
+    const refs: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === "object") {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === "$ref") refs.push(v as string);
+          else walk(v);
+        }
+      }
+    };
+    walk(doc);
+    expect(refs.length).toBeGreaterThan(20);
+    for (const r of refs) expect(resolve(r), r).toBeDefined();
+  });
+
+  test("operation ids are there and unique; every response has a description", () => {
+    const ids = opsOf(doc).map((o) => o.op.operationId as string);
+    expect(ids.every((id) => typeof id === "string" && id.length > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const o of opsOf(doc)) {
+      for (const status of Object.keys(o.op.responses as Json)) {
+        expect(status, o.op.operationId).toMatch(/^[1-5]\d\d$/);
+        expect(documented(o.op, Number(status))!.description, `${o.op.operationId} ${status}`).toEqual(expect.any(String));
+      }
+    }
+  });
+
+  test("path templates and path parameters agree; every parameter has a schema", () => {
+    for (const o of opsOf(doc)) {
+      const inPath = [...o.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+      expect(params(o.op, "path").map((p) => p.name).sort(), o.path).toEqual(inPath);
+      for (const p of params(o.op, "path")) expect(p.required, `${o.path} ${p.name}`).toBe(true);
+      for (const p of (o.op.parameters ?? []) as Json[]) expect(p.schema, `${o.path} ${p.name}`).toEqual(expect.objectContaining({}));
+    }
+  });
+
+  test("the query parameters named in the brief are there, with their enums", () => {
+    const q = (id: string) => Object.fromEntries(params(op(id).op, "query").map((p) => [p.name, p]));
+    const reports = q("getReport");
+    expect(Object.keys(reports).sort()).toEqual(["by", "format", "from", "to"]);
+    expect(reports.from).toMatchObject({ required: true });
+    expect(reports.by.schema.enum).toEqual(["site", "queue", "lane", "queue-lane", "agent", "offer", "interval", "day"]);
+    expect(reports.format.schema.enum).toEqual(["json", "csv", "table"]);
+    expect(Object.keys(q("calculateStaffing")).sort()).toEqual(["aht", "calls", "interval", "patience", "shrinkage", "target"]);
+    expect(q("listFailedJobs").kind.schema.enum).toEqual(["lead", "sale", "express-upgrade", "history"]);
+    expect(Object.keys(documented(op("getReport").op, 200)!.content as Json).sort()).toEqual(["application/json", "text/csv", "text/plain"]);
+  });
+});
+
+describe("the daemon answers as documented", () => {
+  test("every GET, called with its examples and the token, answers a documented status with a body of the documented schema", async () => {
+    const gets = opsOf(doc).filter((o) => o.method === "get");
+    expect(gets.length).toBeGreaterThanOrEqual(9);
+    for (const o of gets) {
+      const a = await call(o);
+      expect(a.status, `${o.path}: ${a.text}`).toBe(200);
+    }
+  });
+
+  test("the lists have something in them, so the item schemas are checked too", async () => {
+    const queue = (await call(op("getQueue"))).json();
+    expect(queue.callers).toHaveLength(1);
+    expect(queue.agents).toEqual(expect.arrayContaining([expect.objectContaining({ agentId: "a2", state: "paused", pauseReason: "training" })]));
+    expect((await call(op("listCalls"))).json().calls).toHaveLength(1);
+    const failed = (await call(op("listFailedJobs"))).json().failed as Json[];
+    expect(failed).toEqual([expect.objectContaining({ id: rig.failedJob, kind: "lead" })]);
+  });
+
+  test("reports by every grouping and in every format", async () => {
+    const report = op("getReport");
+    for (const by of report.op.parameters.find((p: Json) => p.name === "by").schema.enum as string[]) {
+      expect((await call(report, { query: { by } })).status, by).toBe(200);
+    }
+    const csv = await call(report, { query: { format: "csv" } });
+    expect(csv).toMatchObject({ status: 200, type: "text/csv" });
+    expect(csv.text.split("\n")[0]).toMatch(/^queue,offered,answered,/);
+    const table = await call(report, { query: { format: "table" } });
+    expect(table).toMatchObject({ status: 200, type: "text/plain" });
+    expect(table.text).toMatch(/^Report /);
+  });
+
+  test("staffing with Erlang C and with Erlang A", async () => {
+    const c = (await call(op("calculateStaffing"), { query: { shrinkage: 0 } })).json();
+    expect(c).toMatchObject({ model: "erlang-c", agents: 14, agentsOnPhones: 14 });
+    const a = (await call(op("calculateStaffing"), { query: { shrinkage: 0.3, patience: 120 } })).json();
+    expect(a).toMatchObject({ model: "erlang-a", agents: 18, agentsOnPhones: 12, abandonRate: expect.any(Number) });
+  });
+
+  test("the POST operations: reload, retry all, retry one (202, 409, 404)", async () => {
+    expect((await call(op("reloadTrees"))).json()).toMatchObject({ status: "unchanged" });
+    expect((await call(op("retryFailedJobs"), { query: { kind: "sale" } })).json()).toEqual({ retried: 0 });
+    const retry = op("retryJob");
+    rig.webhook.respond = () => ({ status: 200 });
+    const id = { ...retry, path: retry.path.replace("{id}", rig.failedJob) };
+    expect((await call(id)).json()).toEqual({ result: "retried" });
+    // back in line (or delivered by now): not in the failed list either way
+    expect(await call(id)).toMatchObject({ status: 409 });
+    expect(await call(retry)).toMatchObject({ status: 404 }); // the example id is no job
+    expect((await call({ ...op("getQueue"), path: "/queues/nope" })).json()).toEqual({ error: 'no queue named "nope"' });
+  });
+
+  test("without the token (or with a wrong one) every operation is the documented 401, before any validation", async () => {
+    for (const o of opsOf(doc)) {
+      for (const headers of [{}, { authorization: "Bearer not-the-token" }] as Record<string, string>[]) {
+        const a = await call(o, { headers });
+        expect(a.status, o.path).toBe(401);
+        expect(a.headers.get("www-authenticate")).toMatch(/^Bearer realm="switchboard-admin"/);
+        expect(a.json().error).toMatch(/^(missing bearer token|invalid token)$/);
+      }
+    }
+  });
+});
+
+describe("malformed requests", () => {
+  const expectReason = (a: { status: number; text: string; json: () => Json }, pattern: RegExp) => {
+    expect(a.status).toBe(400);
+    expect(Object.keys(a.json())).toEqual(["error"]);
+    expect(a.json().error).toMatch(pattern);
+    expect(a.text).not.toMatch(/\bat\s+\S+\s*\(|node_modules|\/src\/|ZodError|<html/);
+  };
+
+  test("a bad `by`, a missing `from`, an unknown parameter: the documented 400 with the reason", async () => {
+    const report = op("getReport");
+    expectReason(await call(report, { query: { by: "weekday" } }), /^by: /);
+    expectReason(await call({ ...report, op: { ...report.op, parameters: [] } }), /from/);
+    expectReason(await call(report, { query: { from: "yesterday" } }), /not a date/);
+    expectReason(await call(report, { query: { from: "today", to: "2020-01-01" } }), /to must be after from/);
+    expectReason(await call(report, { query: { colour: "red" } }), /colour/);
+  });
+
+  test("a bad `target` and other figures for staffing: the documented 400 with the reason", async () => {
+    const staffing = op("calculateStaffing");
+    expectReason(await call(staffing, { query: { target: "80" } }), /target is <percent>\/<seconds>/);
+    expectReason(await call(staffing, { query: { target: "100/20" } }), /percent/);
+    expectReason(await call(staffing, { query: { calls: "many" } }), /calls must be a number/);
+    expectReason(await call(staffing, { query: { shrinkage: 1 } }), /shrinkage/);
+  });
+
+  test("a bad job kind: the documented 400", async () => {
+    expectReason(await call(op("listFailedJobs"), { query: { kind: "invoice" } }), /kind must be one of/);
+    expectReason(await call(op("retryFailedJobs"), { query: { kind: "" } }), /kind must be one of/);
+  });
+});
+
+describe("without an admin token configured", () => {
+  let server: HttpServer;
+  beforeAll(async () => {
+    const stub = {} as never;
+    const log = createLogger("silent");
+    server = await serveHttp({
+      config: { host: "127.0.0.1", port: 0, adminToken: { env: "UNSET" }, trustProxy: [] },
+      checks: [],
+      routes: [["/admin", adminRouter({ token: undefined, queue: stub, calls: stub, registry: stub, jobs: stub, kpis: stub })]],
+      sockets: undefined,
+      log,
+    });
+  });
+  afterAll(() => server.stop());
+
+  test("every operation is the documented 503", async () => {
+    for (const o of opsOf(doc)) {
+      const url = urlOf(o).replace(rig.url, server.url);
+      const res = await fetch(url, { method: o.method.toUpperCase(), headers: auth });
+      expect(res.status, o.path).toBe(503);
+      expect(documented(o.op, 503)).toBeDefined();
+      expectMatches(errorSchema, await res.json(), o.path);
+    }
+  });
+});
