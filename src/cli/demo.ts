@@ -28,6 +28,9 @@ interface DemoOptions {
 const ARI_USER = "switchboard";
 const ARI_PASSWORD_ENV = "SWITCHBOARD_DEMO_ARI_PASSWORD";
 const SESSION_SECRET_ENV = "SWITCHBOARD_DEMO_SESSION_SECRET";
+const ADMIN_TOKEN_ENV = "SWITCHBOARD_DEMO_ADMIN_TOKEN";
+const METRICS_TOKEN_ENV = "SWITCHBOARD_DEMO_METRICS_TOKEN";
+const SUPERVISOR = "sup-demo";
 
 /**
  * Debian's redis-server, installed with apt-get when missing (as .ci/run does), unless REDIS_URL is set:
@@ -50,12 +53,14 @@ async function localRedis(log: Logger): Promise<LocalRedis> {
 }
 
 /** The config file's settings with the simulator as the Asterisk server and the demo's Redis. */
-function demoConfig(base: Config, sim: Simulator, redisUrl: string, app: string, port: number, passwordHash: string): Config {
+function demoConfig(base: Config, sim: Simulator, redisUrl: string, app: string, port: number, passwordHash: string, supervisorHash: string): Config {
   return configSchema.parse({
     ...base,
     agents: base.agents.map((a) => ({ ...a, passwordHash })),
+    supervisors: [...base.supervisors, { id: SUPERVISOR, name: "Demo Supervisor", passwordHash: supervisorHash }],
     cti: { ...base.cti, sessionSecret: { env: SESSION_SECRET_ENV } },
-    http: { ...base.http, host: "127.0.0.1", port },
+    http: { ...base.http, host: "127.0.0.1", port, adminToken: { env: ADMIN_TOKEN_ENV } },
+    metrics: { ...base.metrics, prometheus: { ...base.metrics.prometheus, token: { env: METRICS_TOKEN_ENV } } },
     redis: { ...base.redis, url: redisUrl },
     asterisk: [
       {
@@ -100,9 +105,13 @@ export function register(program: Command): void {
         stops.push(() => sim.stop());
         // one desktop password for every demo agent, new each run, shown on the terminal (never logged)
         const agentPassword = randomBytes(6).toString("base64url");
-        const config = demoConfig(base, sim, process.env.REDIS_URL ?? redis!.url, scenario.app, port, await hashPassword(agentPassword));
+        const supervisorPassword = randomBytes(6).toString("base64url");
+        const config = demoConfig(base, sim, process.env.REDIS_URL ?? redis!.url, scenario.app, port, await hashPassword(agentPassword), await hashPassword(supervisorPassword));
         const sessionSecret = randomBytes(32).toString("base64url");
-        daemon = await startDaemon(config, { logger: log, env: { ...process.env, [ARI_PASSWORD_ENV]: password, [SESSION_SECRET_ENV]: sessionSecret } });
+        const adminToken = randomBytes(18).toString("base64url");
+        const metricsToken = randomBytes(18).toString("base64url");
+        const secrets = { [ARI_PASSWORD_ENV]: password, [SESSION_SECRET_ENV]: sessionSecret, [ADMIN_TOKEN_ENV]: adminToken, [METRICS_TOKEN_ENV]: metricsToken };
+        daemon = await startDaemon(config, { logger: log, env: { ...process.env, ...secrets } });
         const runner = new ScenarioRunner(sim.control, scenario);
         runner.start();
         stops.push(async () => runner.stop());
@@ -111,7 +120,10 @@ export function register(program: Command): void {
         const first = config.agents.find((a) => a.autoAvailable) ?? config.agents[0];
         process.stderr.write(
           `\nAgent desktop: ${daemon.url}/agent\n  log in as agent ${first?.id ?? "(none configured)"} with password ${agentPassword}\n` +
-            `  (its synthetic phone answers the calls it is offered, and each one pops on the page)\n\n`,
+            `  (its synthetic phone answers the calls it is offered, and each one pops on the page)\n` +
+            `Wallboard:     ${daemon.url}/wallboard\n  log in as supervisor ${SUPERVISOR} with password ${supervisorPassword}\n` +
+            `Reports:       curl -H 'Authorization: Bearer ${adminToken}' '${daemon.url}/admin/reports?from=today&by=queue&format=table'\n` +
+            `Prometheus:    curl -H 'Authorization: Bearer ${metricsToken}' ${daemon.url}/metrics\n\n`,
         );
         log.info({ daemon: daemon.url, agentDesktop: `${daemon.url}/agent`, health: `${daemon.url}/readyz`, admin: `${daemon.url}/admin/queues`, ari: sim.ariUrl, plannedCalls: runner.arrivals.length, scenario: opts.scenario }, "demo running: synthetic callers are dialing in (Ctrl-C to stop)");
       } catch (err) {
