@@ -132,22 +132,24 @@ export class MetricsStore {
 
   /** Applies one folded batch and acknowledges its entries; NotLeaderError when the lease was lost. */
   async apply(token: string, ids: readonly string[], delta: Delta, agents: ReadonlyMap<string, AgentTrack>, contacts: ReadonlyMap<string, LastContact>, fcrWindowMs: number): Promise<number> {
-    const args: (string | number)[] = [token, GROUP, this.channel, ids.length, ...ids];
+    // built by push, never by spreading a large array into a call (V8 caps a call's arguments)
+    const args: (string | number)[] = [token, GROUP, this.channel, ids.length];
+    for (const id of ids) args.push(id);
     const expiries = new Map<string, number>();
-    const sums: (string | number)[] = [];
-    for (const [key, fields] of delta.sums) {
-      const full = this.base + key;
-      expiries.set(full, this.expiry(key));
-      for (const [field, n] of fields) sums.push(full, field, n);
+    // a section of (key, field, value) triples, counted first: the sums, then the maxima
+    for (const part of [delta.sums, delta.maxes]) {
+      const at = args.push(0) - 1;
+      let n = 0;
+      for (const [key, fields] of part) {
+        const full = this.base + key;
+        expiries.set(full, this.expiry(key));
+        for (const [field, v] of fields) {
+          args.push(full, field, v);
+          n++;
+        }
+      }
+      args[at] = n;
     }
-    args.push(sums.length / 3, ...sums);
-    const maxes: (string | number)[] = [];
-    for (const [key, fields] of delta.maxes) {
-      const full = this.base + key;
-      expiries.set(full, this.expiry(key));
-      for (const [field, n] of fields) maxes.push(full, field, n);
-    }
-    args.push(maxes.length / 3, ...maxes);
     args.push(agents.size);
     for (const [id, t] of agents) args.push(id, JSON.stringify(t));
     args.push(contacts.size);
