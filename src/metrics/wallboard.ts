@@ -104,17 +104,21 @@ export class Wallboard implements WallboardFeed {
     };
   }
 
-  /** Agents the last hour's load needs on the phones (Erlang C, the queue's strictest lane target). */
+  /**
+   * Agents the last hour's load needs on the phones (Erlang C, the queue's strictest lane target). The
+   * load is the callers who joined (arrivals), not those whose wait ended: a queue that is falling behind
+   * would otherwise look lighter than it is.
+   */
   private needed(queue: string, lastHour: Counters[], lanes: readonly string[]): number | null {
-    const offered = lastHour.reduce((n, c) => n + (c.offered ?? 0), 0);
-    if (offered === 0) return null;
+    const arrived = lastHour.reduce((n, c) => n + (c.joined ?? 0), 0);
+    if (arrived === 0) return null;
     const k = kpisOf(sumCounters(lastHour), this.d.formula);
     const q = this.d.site.queues.get(queue)!;
     const ahtSeconds = (k.ahtMs ?? q.defaultHandleTimeMs) / 1000;
     const targets = lanes.map((l) => this.d.site.lanes.get(l)!.sla);
     const strictest = targets.reduce((a, b) => (b.ms < a.ms ? b : a));
     try {
-      return agentsNeeded({ callsPerInterval: offered / lastHour.length, intervalSeconds: INTERVAL_MS / 1000, ahtSeconds, target: { percent: Math.min(99.9, strictest.percent), seconds: strictest.ms / 1000 } }).agentsOnPhones;
+      return agentsNeeded({ callsPerInterval: arrived / lastHour.length, intervalSeconds: INTERVAL_MS / 1000, ahtSeconds, target: { percent: Math.min(99.9, strictest.percent), seconds: strictest.ms / 1000 } }).agentsOnPhones;
     } catch {
       return null;
     }

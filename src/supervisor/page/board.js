@@ -15,7 +15,7 @@ function site(s) {
     siteTile("revenue", "Revenue today", money(t.revenue, s.revenue.currency), `${t.sold} sold`),
     siteTile("conversion", "Conversion today", percent(t.conversion), `${t.sold} sold of ${t.presented} offers`),
     siteTile("leads", "Leads today", String(t.leads), null),
-    siteTile("formula", "Service level counts", s.serviceLevelFormula.label, null),
+    siteTile("formula", "Service level formula", s.serviceLevelFormula.label, null),
   ];
 }
 
