@@ -86,13 +86,17 @@ export class MetricsConsumer {
           }
         }
         await this.step();
+        if (this.failing) this.log.info("metrics: folding again");
+        this.failing = false;
       } catch (err) {
         if (!this.running) return;
         if (err instanceof NotLeaderError) {
           this.log.warn("metrics: another daemon took over folding");
           this.follow();
         } else {
-          this.log.warn({ err }, "metrics: folding paused; retried");
+          // once per outage, not once a second while Redis is away
+          if (!this.failing) this.log.warn({ err }, "metrics: folding paused; retried every second");
+          this.failing = true;
           // what was read and not applied stays pending for this consumer: read it again first
           this.pendingFirst = true;
           await sleep(IDLE_RETRY_MS);
@@ -102,6 +106,7 @@ export class MetricsConsumer {
   }
 
   private pendingFirst = true;
+  private failing = false;
 
   /** Takes the lease if it is free: loads the fold's state and claims what other consumers left pending. */
   private async lead(): Promise<boolean> {
