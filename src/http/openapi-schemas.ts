@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { CallManager } from "../calls/manager.js";
 import type { TreeRegistry } from "../ivr/registry.js";
 import { expressUpgradePayloadSchema, historyPayloadSchema, JOB_KINDS, leadPayloadSchema, salePayloadSchema, type FailedJob, type JobKind, type KindCounts, type RetryResult } from "../jobs/index.js";
-import type { Kpis } from "../metrics/kpis.js";
+import { kpisSchema as metricsKpisSchema } from "../metrics/kpis.js";
 import type { Report } from "../metrics/report.js";
 import { REPORT_BY } from "../metrics/report.js";
 import type { Scorecard } from "../metrics/scorecard.js";
@@ -174,54 +174,7 @@ export const retryResultSchema = named("RetryResult", z.object({ result: z.enum(
 const slFormulaSchema = z.enum(Object.keys(SL_FORMULAS) as [SlFormulaId, ...SlFormulaId[]]);
 const ms = z.number().nullable();
 
-export const kpisSchema = named(
-  "Kpis",
-  z.object({
-    offered: count,
-    answered: count,
-    abandoned: count,
-    abandonedShort: count,
-    timedOut: count,
-    refused: count,
-    answerRate: share,
-    abandonRate: share,
-    abandonRateExShort: share,
-    asaMs: ms,
-    maxWaitMs: z.number(),
-    serviceLevel: share.describe("by the configured formula (serviceLevelFormula)"),
-    serviceLevels: z.record(slFormulaSchema, share).describe("by every formula"),
-    handled: count,
-    ahtMs: ms,
-    talkMs: ms,
-    holdMs: ms,
-    wrapupMs: ms,
-    occupancy: share,
-    staffedHours: z.number(),
-    noAnswerRate: share,
-    calls: count,
-    transferRate: share,
-    contacts: count,
-    repeats: count,
-    fcr: share,
-    surveys: count,
-    csat: share,
-    csatAverage: z.number().nullable(),
-    offersPresented: count,
-    offersInterested: count,
-    offersSold: count,
-    offersDeclined: count,
-    conversion: share,
-    revenue: z.number(),
-    leadValue: z.number(),
-    revenuePerCall: z.number().nullable(),
-    revenuePerAgentHour: z.number().nullable(),
-    leadsDelivered: count,
-    leadsFailed: count,
-    salesDelivered: count,
-    expressSold: count,
-    expressRevenue: z.number(),
-  }),
-);
+export const kpisSchema = named("Kpis", metricsKpisSchema);
 
 export const scorecardSchema = named(
   "Scorecard",
@@ -319,7 +272,6 @@ export type SchemasMatchTheCode = [
   Holds<Same<KindCounts, z.infer<typeof kindCountsSchema>>>,
   Holds<Same<FailedJob, z.infer<typeof failedJobSchema>>>,
   Holds<Same<RetryResult, RetryResultBody["result"]>>,
-  Holds<Same<Kpis, z.infer<typeof kpisSchema>>>,
   Holds<Same<Scorecard, z.infer<typeof scorecardSchema>>>,
   Holds<Same<Report, z.infer<typeof reportSchema>>>,
   Holds<Same<StaffingResult, z.infer<typeof staffingResultSchema>>>,

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { allServiceLevels, SL_FORMULAS, type SlFormulaId } from "./service-level.js";
 
 /**
@@ -8,56 +9,66 @@ export type Counters = Readonly<Record<string, number>>;
 
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
 
-export interface Kpis {
+const count = z.number().int().min(0);
+const share = z.number().nullable().describe("a share from 0 to 1; null when there is nothing to divide by yet");
+const ms = z.number().nullable();
+
+/** The KPIs of one row of a report (docs/kpis.md defines each); the admin API's OpenAPI document uses this schema. */
+export const kpisSchema = z.object({
   // service
-  offered: number;
-  answered: number;
-  abandoned: number;
-  abandonedShort: number;
-  timedOut: number;
-  refused: number;
-  answerRate: number | null;
-  abandonRate: number | null;
+  offered: count,
+  answered: count,
+  abandoned: count,
+  abandonedShort: count,
+  timedOut: count,
+  refused: count,
+  answerRate: share,
+  abandonRate: share,
   /** Abandons after the short-abandon threshold among callers who waited that long. */
-  abandonRateExShort: number | null;
-  asaMs: number | null;
-  maxWaitMs: number;
-  serviceLevel: number | null;
-  serviceLevels: Record<SlFormulaId, number | null>;
+  abandonRateExShort: share,
+  asaMs: ms,
+  maxWaitMs: z.number(),
+  /** Mean patience (total wait of every caller / abandons): what Erlang A needs; null before the first abandon. */
+  patienceMs: ms,
+  serviceLevel: share.describe("by the configured formula (serviceLevelFormula)"),
+  serviceLevels: z.record(z.enum(Object.keys(SL_FORMULAS) as [SlFormulaId, ...SlFormulaId[]]), share).describe("by every formula"),
   // handling
-  handled: number;
-  ahtMs: number | null;
-  talkMs: number | null;
-  holdMs: number | null;
-  wrapupMs: number | null;
-  occupancy: number | null;
-  staffedHours: number;
-  noAnswerRate: number | null;
-  calls: number;
-  transferRate: number | null;
+  handled: count,
+  ahtMs: ms,
+  talkMs: ms,
+  holdMs: ms,
+  wrapupMs: ms,
+  occupancy: share,
+  staffedHours: z.number(),
+  noAnswerRate: share,
+  calls: count,
+  transferRate: share,
   // quality
-  contacts: number;
-  repeats: number;
-  fcr: number | null;
-  surveys: number;
-  csat: number | null;
-  csatAverage: number | null;
+  contacts: count,
+  repeats: count,
+  fcr: share,
+  surveys: count,
+  csat: share,
+  csatAverage: z.number().nullable(),
   // revenue
-  offersPresented: number;
-  offersInterested: number;
-  offersSold: number;
-  offersDeclined: number;
-  conversion: number | null;
-  revenue: number;
-  leadValue: number;
-  revenuePerCall: number | null;
-  revenuePerAgentHour: number | null;
-  leadsDelivered: number;
-  leadsFailed: number;
-  salesDelivered: number;
-  expressSold: number;
-  expressRevenue: number;
-}
+  offersPresented: count,
+  offersInterested: count,
+  offersSold: count,
+  offersDeclined: count,
+  conversion: share,
+  revenue: z.number(),
+  /** Leads handed to sales: offers marked interested. */
+  leadsSent: count,
+  leadValue: z.number(),
+  revenuePerCall: z.number().nullable(),
+  revenuePerAgentHour: z.number().nullable(),
+  leadsDelivered: count,
+  leadsFailed: count,
+  salesDelivered: count,
+  expressSold: count,
+  expressRevenue: z.number(),
+});
+export type Kpis = z.infer<typeof kpisSchema>;
 
 export function kpisOf(c: Counters, formula: SlFormulaId): Kpis {
   const n = (k: string) => c[k] ?? 0;
@@ -86,6 +97,8 @@ export function kpisOf(c: Counters, formula: SlFormulaId): Kpis {
     abandonRateExShort: ratio(abandoned - abandonedShort, offered - abandonedShort),
     asaMs: ratio(n("waitAnsweredMs"), answered),
     maxWaitMs: n("maxWaitMs"),
+    // the maximum-likelihood mean of exponential patience: every waiting second over the abandons
+    patienceMs: ratio(n("waitAllMs"), abandoned),
     serviceLevel: SL_FORMULAS[formula].compute(sl),
     serviceLevels: allServiceLevels(sl),
     handled,
@@ -110,6 +123,7 @@ export function kpisOf(c: Counters, formula: SlFormulaId): Kpis {
     offersDeclined: n("offers.declined"),
     conversion: ratio(n("offers.sold"), presented),
     revenue,
+    leadsSent: n("offers.interested"),
     leadValue: n("leadValue"),
     revenuePerCall: ratio(revenue, handled),
     revenuePerAgentHour: staffedHours > 0 ? revenue / staffedHours : null,

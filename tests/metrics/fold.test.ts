@@ -91,6 +91,8 @@ describe("service", () => {
     expect(day.abandonRateExShort).toBeCloseTo(2 / 6);
     expect(day.asaMs).toBeCloseTo(((10 + 30 + 100) * S) / 3);
     expect(day.maxWaitMs).toBe(600 * S);
+    // patience: every waiting second (answered, abandoned, timed out) over the 3 abandons
+    expect(day.patienceMs).toBeCloseTo(((10 + 30 + 3 + 15 + 200 + 600 + 100) * S) / 3);
     expect(day.serviceLevels["abandons-for"]).toBeCloseTo(4 / 7);
     const interval = kpisOf(counters(out.delta, "i", "all", "*"), "abandons-against");
     expect(interval).toEqual(day);
@@ -207,6 +209,7 @@ describe("quality and revenue", () => {
     expect(site.conversion).toBeCloseTo(1 / 3);
     expect(site.revenue).toBe(12);
     expect(site.leadValue).toBe(30);
+    expect(site.leadsSent).toBe(1);
     expect(site.revenuePerCall).toBe(12);
     expect([site.leadsDelivered, site.leadsFailed]).toEqual([1, 1]);
     expect(kpisOf(counters(out.delta, "d", "o", "o1"), "abandons-against").conversion).toBe(1);
