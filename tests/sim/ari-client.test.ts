@@ -95,7 +95,11 @@ describe("ari-client against the simulator", () => {
       expect(caller.state).toBe("Down");
       await waitFor(() => seen.includes("end:true"));
       expect(playbackDone).toBe(true);
-      expect(seen).toEqual(["start:inbound|5551234:Ring", "finished:done", "dtmf:1", "dtmf:2", "dtmf:#", "end:true"]);
+      // the playback's end and the first key race on a loaded machine (both are timed in simulated time):
+      // the keys keep their order, and the playback ends before the call does
+      expect(seen.filter((s) => !s.startsWith("finished"))).toEqual(["start:inbound|5551234:Ring", "dtmf:1", "dtmf:2", "dtmf:#", "end:true"]);
+      expect(seen.indexOf("finished:done")).toBeGreaterThan(0);
+      expect(seen.indexOf("finished:done")).toBeLessThan(seen.indexOf("end:true"));
       await expect(client.channels.get({ channelId: stasisChannel!.id })).rejects.toThrow('{"message":"Channel not found"}');
     } finally {
       client.removeListener("StasisStart", onStart);
