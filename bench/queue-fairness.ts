@@ -13,6 +13,14 @@
  * (src/queue/model.ts), which tests/queue/model-equivalence.test.ts checks against the Lua on Redis.
  * At the end a prefix of one run is replayed through the real Lua scripts on a real Redis with the same
  * virtual clock, and every decision is compared.
+ *
+ * Then admission control in the loop (bench/queue/admission.ts, docs/express-fairness.md): subscribers
+ * (express whatever happens) and standard callers who buy express when offered, with the upgrade offered
+ * always or only when src/queue/admission.ts admits, at 85/90/95% and in the express surge; a prefix is
+ * replayed through CallerQueue.admission on Redis.
+ *
+ *   [--subscribers 0.05] [--take 0.2] [--max-share 0.25]   the callers and the cap
+ *   [--admission-only | --orderings-only]                    one half of the run
  */
 import { Redis } from "ioredis";
 import { loadConfig } from "../src/config/load.js";
@@ -23,6 +31,7 @@ import { QueueModel } from "../src/queue/model.js";
 import { resolveSite } from "../src/queue/settings.js";
 import { laneStats, longestStarvation, simulate, type Engine, type LaneStats, type Scenario, type Served } from "./queue/sim.js";
 import { arg } from "./args.js";
+import { admissionReplay, admissionScenario, type AdmissionBench } from "./queue/admission.js";
 
 const CALLS = arg("calls", 100_000, "number");
 const SEED = arg("seed", 1, "number");
@@ -31,6 +40,11 @@ const AGENTS = 50;
 const HANDLE_S = 180;
 const EXPRESS_SHARE = 0.15;
 const STRICT_HEAD_START_S = 86_400;
+const SUBSCRIBERS = arg("subscribers", 0.05, "number");
+const TAKE_RATE = arg("take", 0.2, "number");
+const MAX_SHARE = arg("max-share", 0.25, "positive number");
+const ORDERINGS = !process.argv.includes("--admission-only");
+const ADMISSION = !process.argv.includes("--orderings-only");
 
 const cfg = loadConfig("config/switchboard.yaml", {});
 if (!cfg.lanes.express || !cfg.lanes.standard) throw new Error("config/switchboard.yaml must define lanes express and standard");
@@ -165,16 +179,12 @@ async function replayOnRedis(s: Scenario): Promise<void> {
 }
 
 const started = Date.now();
-console.log(`queue fairness (virtual time; lanes from config/switchboard.yaml: express head start ${express.headStart} s, SLA ${express.sla.percent}% in ${express.sla.seconds} s; standard head start ${standard.headStart} s, SLA ${standard.sla.percent}% in ${standard.sla.seconds} s)`);
-for (const occupancy of [0.85, 0.9, 0.95]) {
-  await runScenario(`occupancy ${occupancy * 100}%`, { agents: AGENTS, handleTimeS: HANDLE_S, occupancy, expressShare: EXPRESS_SHARE, calls: CALLS, warmup: 1000, seed: SEED }, true);
-}
-{
-  // the surge sits in the middle of the run: steady callers keep arriving before, during and after it
+/** The surge sits in the middle of the run: steady callers keep arriving before, during and after it. */
+function surgeScenario(): Scenario {
   const occupancy = 0.85;
   const calls = Math.min(CALLS, 20_000);
   const midS = calls / ((occupancy * AGENTS) / HANDLE_S) / 2;
-  await runScenario(`express surge: occupancy 85%, plus one hour in which extra express callers alone arrive at 110% of capacity`, {
+  return {
     agents: AGENTS,
     handleTimeS: HANDLE_S,
     occupancy,
@@ -183,9 +193,23 @@ for (const occupancy of [0.85, 0.9, 0.95]) {
     warmup: 1000,
     seed: SEED,
     surge: { atS: Math.round(midS), forS: 3600, expressLoad: 1.1 },
-  }, false);
+  };
 }
-if (REPLAY > 0) {
-  await replayOnRedis({ agents: AGENTS, handleTimeS: HANDLE_S, occupancy: 0.95, expressShare: EXPRESS_SHARE, calls: REPLAY, warmup: 0, seed: SEED });
+const steady = (occupancy: number, calls = CALLS): Scenario => ({ agents: AGENTS, handleTimeS: HANDLE_S, occupancy, expressShare: EXPRESS_SHARE, calls, warmup: 1000, seed: SEED });
+
+if (ORDERINGS) {
+  console.log(`queue fairness (virtual time; lanes from config/switchboard.yaml: express head start ${express.headStart} s, SLA ${express.sla.percent}% in ${express.sla.seconds} s; standard head start ${standard.headStart} s, SLA ${standard.sla.percent}% in ${standard.sla.seconds} s)`);
+  for (const occupancy of [0.85, 0.9, 0.95]) await runScenario(`occupancy ${occupancy * 100}%`, steady(occupancy), true);
+  await runScenario(`express surge: occupancy 85%, plus one hour in which extra express callers alone arrive at 110% of capacity`, surgeScenario(), false);
+  if (REPLAY > 0) await replayOnRedis({ ...steady(0.95, REPLAY), warmup: 0 });
+}
+
+if (ADMISSION) {
+  const bench: AdmissionBench = { express, standard, agents: AGENTS, handleTimeS: HANDLE_S, subscriberShare: SUBSCRIBERS, takeRate: TAKE_RATE, maxShare: MAX_SHARE };
+  const mix = { subscriberShare: SUBSCRIBERS, takeRate: TAKE_RATE };
+  console.log(`\n\nadmission control (virtual time; the upgrade to express is offered always, or only when src/queue/admission.ts admits on the simulated queue's state)`);
+  for (const occupancy of [0.85, 0.9, 0.95]) await admissionScenario(bench, `occupancy ${occupancy * 100}%`, { ...steady(occupancy), mix });
+  await admissionScenario(bench, `express surge: occupancy 85%, plus one hour in which extra subscribers alone arrive at 110% of capacity`, { ...surgeScenario(), mix });
+  if (REPLAY > 0 && !(await admissionReplay(bench, { ...steady(0.95, REPLAY), warmup: 0, mix }))) process.exitCode = 1;
 }
 console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -31,7 +31,23 @@ export interface Scenario {
   seed: number;
   /** Optional surge: from `atS` for `forS` seconds express callers alone arrive at `expressLoad` x capacity. */
   surge?: { atS: number; forS: number; expressLoad: number };
+  /**
+   * Callers by kind instead of `expressShare` (the admission benchmark): subscribers are express whatever
+   * happens; each other caller would buy express if offered with probability `takeRate`, drawn up front so
+   * every policy faces the same callers. Surge callers are subscribers.
+   */
+  mix?: { subscriberShare: number; takeRate: number };
 }
+
+/** Who arrives. Without `mix`, `subscriber` means an express caller (expressShare). */
+export interface Caller {
+  subscriber: boolean;
+  wouldBuy: boolean;
+  surge: boolean;
+}
+
+/** The lane a caller joins (a policy: offers, admission control, credits); default: subscribers express. */
+export type Route = (callId: string, caller: Caller) => string | Promise<string>;
 
 export interface Served {
   callId: string;
@@ -82,7 +98,7 @@ class Timeline<T> {
   }
 }
 
-type Ev = { kind: "arrive"; lane: string } | { kind: "free"; agentId: string; callId: string };
+type Ev = { kind: "arrive"; caller: Caller } | { kind: "free"; agentId: string; callId: string };
 
 const START_MS = 1_700_000_000_000;
 
@@ -90,7 +106,7 @@ const START_MS = 1_700_000_000_000;
  * Runs the scenario; `clock.t` is moved to each event's time (ms). Returns every served caller in the
  * order calls started. Time runs until `calls` callers have arrived and all of them were served.
  */
-export async function simulate(engine: Engine, clock: { t: number }, s: Scenario, queue = "q"): Promise<Served[]> {
+export async function simulate(engine: Engine, clock: { t: number }, s: Scenario, queue = "q", route?: Route): Promise<Served[]> {
   const arrivals = new SeededRandom(s.seed);
   const handles = new SeededRandom(s.seed ^ 0x5bd1e995);
   const ratePerS = (s.occupancy * s.agents) / s.handleTimeS;
@@ -110,12 +126,16 @@ export async function simulate(engine: Engine, clock: { t: number }, s: Scenario
   let t = 0;
   for (let i = 0; i < s.calls; i++) {
     t += arrivals.exponential(1 / ratePerS);
-    timeline.push(t, { kind: "arrive", lane: arrivals.chance(s.expressShare) ? "express" : "standard" });
+    // without a mix, exactly one draw per caller as before, so earlier figures replay unchanged
+    const caller = s.mix
+      ? { subscriber: arrivals.chance(s.mix.subscriberShare), wouldBuy: arrivals.chance(s.mix.takeRate), surge: false }
+      : { subscriber: arrivals.chance(s.expressShare), wouldBuy: false, surge: false };
+    timeline.push(t, { kind: "arrive", caller });
   }
   if (s.surge) {
     const surgeRate = s.surge.expressLoad * capacityPerS;
     for (let u = s.surge.atS + arrivals.exponential(1 / surgeRate); u < s.surge.atS + s.surge.forS; u += arrivals.exponential(1 / surgeRate)) {
-      timeline.push(u, { kind: "arrive", lane: "express" });
+      timeline.push(u, { kind: "arrive", caller: { subscriber: true, wouldBuy: false, surge: true } });
     }
   }
 
@@ -135,7 +155,8 @@ export async function simulate(engine: Engine, clock: { t: number }, s: Scenario
     clock.t = START_MS + Math.round(ev.t * 1000);
     if (ev.v.kind === "arrive") {
       const callId = `c${seq++}`;
-      const r = await engine.enqueue({ callId, queue, lane: ev.v.lane });
+      const lane = route ? await route(callId, ev.v.caller) : ev.v.caller.subscriber ? "express" : "standard";
+      const r = await engine.enqueue({ callId, queue, lane });
       if (r.status !== "queued") throw new Error(`simulation: caller ${callId} was refused (${r.status})`);
       arrivedAt.set(callId, ev.t);
     } else {

@@ -1,11 +1,12 @@
 import type { Cluster, Redis } from "ioredis";
 import { z } from "zod";
+import { ADMISSION_READ_LIMIT, admissionState, admissionWithoutState, decideAdmission } from "./admission.js";
 import { laneSchema, queueSchema, type LaneConfig, type QueueConfig } from "./config.js";
 import { agentStateSchema, deviceStateSchema, type AgentState, type DeviceState } from "./agent-states.js";
 import { QueueError, fromScriptError } from "./errors.js";
 import { readEvents, type QueueEvent } from "./events.js";
 import { expectedWait } from "./ewt.js";
-import { QueueKeys } from "./keys.js";
+import { QueueKeys, laneOfMember } from "./keys.js";
 import { OwedWrites } from "./owed-writes.js";
 import { scriptRunner, type ScriptArg, type ScriptName, type ScriptRunner } from "./scripts.js";
 import { callerScore } from "./scoring.js";
@@ -256,6 +257,36 @@ export class CallerQueue {
   async expire(queue: string, limit = 100): Promise<string[]> {
     const q = this.queue(queue);
     return (await this.run("expire", this.clock.now(), [q.name, limit])) as string[];
+  }
+
+  /**
+   * May a caller be offered (and join) `lane` of `queue` by upgrade now? One read of the queue's state
+   * (admission.lua, nothing written), then the pure decision of admission.ts: the share cap, the forecast
+   * at the lane's SLA percentile, the other lanes' bound. A queue without admission config admits
+   * ("no admission control"), and so does a lane other than the one it controls.
+   */
+  async admission(queue: string, lane: string): Promise<{ admit: boolean; reason: string; forecastWaitMs: number | null }> {
+    const q = this.settings.queues.get(queue);
+    if (!q) {
+      throw new QueueError("SBQ_INVALID_INPUT", `unknown queue "${queue}" in site ${this.settings.site} (known: ${[...this.settings.queues.keys()].join(", ") || "none"})`);
+    }
+    if (!q.lanes.includes(lane)) throw new QueueError("SBQ_INVALID_INPUT", `lane "${lane}" is not a lane of queue ${q.name} (its lanes: ${q.lanes.join(", ")})`);
+    const early = admissionWithoutState(q.admission, lane);
+    if (early) return early;
+    const now = this.clock.now();
+    // without priority boosts a score is join time minus the lane's head start: no need to read (and format) it
+    const lanes = q.lanes.map((name) => this.settings.lanes.get(name)!);
+    const withScores = lanes.some((l) => l.priorityBoostMs > 0);
+    const headStart = new Map(lanes.map((l) => [l.name, l.headStartMs]));
+    const [total, idle, staffed, aht, flat] = (await this.run("admission", now, [q.name, ADMISSION_READ_LIMIT, withScores ? 1 : 0])) as [number, number, number, string, string[]];
+    const waiting: { lane: string; enqueuedAt: number; score: number }[] = [];
+    const step = withScores ? 2 : 1;
+    for (let i = 0; i + step - 1 < flat.length; i += step) {
+      const c = laneOfMember(flat[i]!);
+      waiting.push({ ...c, score: withScores ? Number(flat[i + 1]) : c.enqueuedAt - (headStart.get(c.lane) ?? 0) });
+    }
+    const read = { waitingTotal: total, idle, staffed, ahtMs: aht === "" ? null : Number(aht), waiting };
+    return decideAdmission(admissionState(this.settings, q.name, read, now), q.admission, lane);
   }
 
   /** Registers an agent (starts offline) or updates its endpoint, skills and queues. */

@@ -21,6 +21,21 @@ export const laneSchema = z
   })
   .strict();
 
+/**
+ * Admission control (docs/queue.md): the lane whose promise is sold (its SLA) is offered, and joined by
+ * upgrade, only while the forecast says the promise can be kept and the other lanes keep their bound.
+ */
+export const admissionSchema = z
+  .object({
+    /** The lane whose promise is sold: one of the queue's lanes. */
+    lane: z.string().regex(QUEUE_ID).default("express"),
+    /** At most this share of the waiting callers (counting the one admitted) may be in `lane`. */
+    maxShare: z.number().gt(0).max(1).default(0.25),
+    /** false keeps the settings but admits everyone ("no admission control"). */
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
 export const queueSchema = z
   .object({
     displayName: z.string().min(1).optional(),
@@ -45,6 +60,8 @@ export const queueSchema = z
       .object({ share: z.number().min(0).max(1), lanes: z.array(z.string().regex(QUEUE_ID)).min(1) })
       .strict()
       .optional(),
+    /** Offer (and admit) upgrades to `admission.lane` only when its promise can be kept. Unset: no control. */
+    admission: admissionSchema.optional(),
     /** Dispatch looks this far down the waiting list for a caller the free agents can serve (skills). */
     scanDepth: z.number().int().min(1).max(10_000).default(100),
     /** ...and at this many longest-idle agents for each such caller. */
@@ -54,6 +71,7 @@ export const queueSchema = z
 
 export type LaneConfig = z.infer<typeof laneSchema>;
 export type QueueConfig = z.infer<typeof queueSchema>;
+export type AdmissionConfig = z.infer<typeof admissionSchema>;
 
 export function checkQueueLanes(
   cfg: { lanes: Record<string, LaneConfig>; queues: Record<string, QueueConfig> },
@@ -70,5 +88,12 @@ export function checkQueueLanes(
         ctx.addIssue({ code: "custom", path: ["queues", name, "reserve", "lanes", i], message: `lane "${lane}" is not one of this queue's lanes` });
       }
     });
+    if (q.admission && !q.lanes.includes(q.admission.lane)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["queues", name, "admission", "lane"],
+        message: `admission lane "${q.admission.lane}" is not one of this queue's lanes (${q.lanes.join(", ")}): name the lane whose promise is sold`,
+      });
+    }
   }
 }

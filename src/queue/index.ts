@@ -3,7 +3,16 @@ export { CallerQueue, systemClock, type CallerQueueOptions, type Clock } from ".
 export * from "./types.js";
 export { QueueError, type QueueErrorCode } from "./errors.js";
 export { parseEvent, readEvents, queueEventSchema, type QueueEvent, type QueueEventType } from "./events.js";
-export { expectedWait, nextHandleTime, type EwtInput } from "./ewt.js";
+export { expectedWait, nextHandleTime, waitQuantile, type EwtInput } from "./ewt.js";
+export {
+  ADMISSION_READ_LIMIT,
+  admissionState,
+  admissionStateSchema,
+  decideAdmission,
+  type AdmissionDecision,
+  type AdmissionRead,
+  type AdmissionState,
+} from "./admission.js";
 export { callerScore, compareRanked, laneFromConfig, mayOvertake, overtakeWindowMs, type Lane } from "./scoring.js";
 export { laneBounds, resolveSite, type QueueSettings, type SiteSettings } from "./settings.js";
 export {

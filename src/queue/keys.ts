@@ -66,6 +66,12 @@ export function waitingMember(
   return [String(seq).padStart(15, "0"), c.reserved ? 1 : 0, c.needs, c.lane, c.enqueuedAt, c.requeues, c.deadline ? 1 : 0, callId].join("|");
 }
 
+/** The lane and join time a waiting-set member carries (admission reads them without the callers' hashes). */
+export function laneOfMember(member: string): { lane: string; enqueuedAt: number } {
+  const parts = member.split("|", 5);
+  return { lane: parts[3] ?? "", enqueuedAt: Number(parts[4]) };
+}
+
 export function callIdOfMember(member: string): string {
   return member.slice(member.lastIndexOf("|") + 1);
 }

@@ -1,5 +1,6 @@
 import { TRANSITIONS, isDispatchable, isStaffed, transitionError, type AgentState, type DeviceState } from "./agent-states.js";
 import type { Clock } from "./caller-queue.js";
+import type { AdmissionRead } from "./admission.js";
 import { QueueError } from "./errors.js";
 import { expectedWait, nextHandleTime } from "./ewt.js";
 import { WRAPUP_BATCH } from "./scripts.js";
@@ -419,6 +420,18 @@ export class QueueModel {
       reservedWaiting: q.reservedWaiting,
       busyOther: q.busyOther,
       ahtMs: q.ahtMs,
+    };
+  }
+
+  /** As admission.lua: what admission control reads, without promoting ended wrap-ups (nothing changes). */
+  admissionRead(queue: string, limit: number): AdmissionRead {
+    const q = this.q(queue);
+    return {
+      waitingTotal: q.waiting.length,
+      idle: q.idle.length,
+      staffed: q.staffed.size,
+      ahtMs: q.ahtMs,
+      waiting: q.waiting.slice(0, limit).map((c) => ({ lane: c.lane, enqueuedAt: c.enqueuedAt, score: c.score })),
     };
   }
 

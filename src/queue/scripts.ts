@@ -38,6 +38,7 @@ export const SCRIPT_NAMES = [
   "agent-remove",
   "position",
   "status",
+  "admission",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -1,4 +1,4 @@
-import type { LaneConfig, QueueConfig } from "./config.js";
+import type { AdmissionConfig, LaneConfig, QueueConfig } from "./config.js";
 import { laneFromConfig, overtakeWindowMs, type Lane } from "./scoring.js";
 
 /** One queue's configuration in the units the scripts use (ms), resolved against the lanes. */
@@ -15,6 +15,8 @@ export interface QueueSettings {
   defaultHandleTimeMs: number;
   scanDepth: number;
   agentScan: number;
+  /** Admission control of upgrades to one lane; null when the queue has none configured. */
+  admission: AdmissionConfig | null;
 }
 
 export interface SiteSettings {
@@ -38,6 +40,9 @@ export function resolveSite(site: string, lanes: Record<string, LaneConfig>, que
     for (const lane of q.reserve?.lanes ?? []) {
       if (!q.lanes.includes(lane)) throw new Error(`queue ${name}: reserved lane "${lane}" is not one of its lanes`);
     }
+    if (q.admission && !q.lanes.includes(q.admission.lane)) {
+      throw new Error(`queue ${name}: admission lane "${q.admission.lane}" is not one of its lanes`);
+    }
     queueMap.set(name, {
       name,
       displayName: q.displayName ?? name,
@@ -50,6 +55,7 @@ export function resolveSite(site: string, lanes: Record<string, LaneConfig>, que
       defaultHandleTimeMs: Math.round(q.defaultHandleTime * 1000),
       scanDepth: q.scanDepth,
       agentScan: q.agentScan,
+      admission: q.admission ?? null,
     });
   }
   return { site, lanes: laneMap, queues: queueMap };
