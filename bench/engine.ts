@@ -58,6 +58,8 @@ function nextEvent(s: Session, i: number): EngineEvent {
   if (w.kind === "playback") return { type: "playbackFinished", id: w.playbackId };
   if (w.kind === "queue") return { type: "queueResult", outcome: i % 7 === 0 ? "timeout" : "answered" };
   if (w.kind === "agent") return i % 2 === 0 ? { type: "agentEnded" } : { type: "hangup" };
+  // an admission node waits like a lookup: the queue's answer, open on every other call
+  if (w.kind === "lookup" && set!.nodes.get(s.state.node)?.node.type === "admission") return { type: "admissionResult", id: w.lookupId, admit: i % 2 === 0, reason: "bench" };
   if (w.kind === "lookup") return i % 2 === 0 ? { type: "lookupResult", id: w.lookupId, ok: true, found: true, data: CUSTOMER } : { type: "lookupResult", id: w.lookupId, ok: true, found: false };
   if (w.playbackId) return { type: "playbackFinished", id: w.playbackId };
   if (s.pending.length === 0) s.pending = [...(s.journey[s.token++] ?? "")];

@@ -7,6 +7,7 @@ import type { Logger } from "../lib/logger.js";
 import type { AriChannel, AriEvent, AriGateway } from "../telephony/index.js";
 import { agentOfConversation, conversationOver, goesOnAfterAgent, recordSurvey, surveyEvent } from "./after-agent.js";
 import type { CallsConfig } from "./config.js";
+import type { ExpressDriver } from "./express-driver.js";
 import { callOfAgentLeg, type Connected, type QueueHandoff } from "./queue-handoff.js";
 import { planRecovery, type RecoveryPlan } from "./recovery-plan.js";
 import type { CallSession, SessionStore } from "./session-store.js";
@@ -43,6 +44,8 @@ export interface CallManagerDeps {
   logger: Logger;
   /** The site's event stream, for survey answers; without it they are logged only. */
   events?: EventLog;
+  /** The express lane as a product (terms, admission, billing); without it nothing is sold. */
+  express?: ExpressDriver;
   /**
    * Called when the caller is with an agent (screen-pop), and when the call has ended (history): the
    * session is removed only once what `onEnded` keeps is kept, so a crash in between repeats the end.
@@ -181,13 +184,15 @@ export class CallManager {
     const tree = named || (this.deps.ivr.didMap[did] ?? this.deps.ivr.defaultTree);
     const set = this.deps.registry.pin();
     const info = { callId, callerNumber, callerName: channel.caller.name, did };
+    const sales = this.deps.express?.terms(callerNumber);
+    const opts = sales ? { sales } : {};
     let first: StepResult;
     try {
-      first = startCall(set, tree, info);
+      first = startCall(set, tree, info, opts);
     } catch (err) {
       if (!(err instanceof UnknownTreeError)) throw err;
       this.log.warn({ callId, tree, fallback: this.deps.ivr.defaultTree }, "no such IVR tree; using the default tree");
-      first = startCall(set, this.deps.ivr.defaultTree, info);
+      first = startCall(set, this.deps.ivr.defaultTree, info, opts);
     }
     const call: LiveCall = {
       session: { callId, serverId: this.deps.ari.serverId, channelId: channel.id, startedAt: Date.now(), engine: first.state },
@@ -240,6 +245,7 @@ export class CallManager {
   private async apply(call: LiveCall, r: StepResult): Promise<void> {
     call.state = r.state;
     call.session.engine = r.state;
+    this.deps.express?.keep(call.session, r, Date.now());
     if (r.trace.length) this.log.debug({ callId: call.session.callId, trace: r.trace }, "ivr");
     // a step that plays is saved before the prompt is asked for, so that after a crash the session names
     // the playback that may still be on the channel (recovery stops it); no other action changes a
@@ -324,6 +330,18 @@ export class CallManager {
         return;
       case "survey":
         return recordSurvey(surveyEvent(call.session, a, Date.now()), this.deps.events, this.log);
+      case "admission": {
+        const express = this.deps.express;
+        const answer = express ? express.admission(a) : Promise.resolve<EngineEvent>({ type: "admissionResult", id: a.id, admit: false, reason: "nothing sold on this daemon" });
+        void answer.then((e) => this.feedLater(callId, e));
+        return;
+      }
+      case "purchase":
+        // the consent (kept in apply) is saved before it is billed: a crash in between bills it on recovery
+        if (!this.deps.express) return this.log.error({ callId, action: a }, "consent to a purchase on a daemon that sells nothing; not billed");
+        await this.save(call);
+        if (await this.deps.express.bill(call.session)) await this.save(call);
+        return;
     }
   }
 
@@ -449,6 +467,8 @@ export class CallManager {
       this.deps.registry.unpin(call.set.version);
       this.deps.crm?.forget(call.session.callId);
       this.log.info({ callId: call.session.callId, outcome: call.state.outcome, path: call.state.path.filter((p) => p.choice).map((p) => `${p.node}=${p.label ?? p.choice}`) }, "call ended");
+      // a consent whose job could not be published yet gets its last try while the session exists
+      await this.deps.express?.bill(call.session);
       await this.deps.onEnded?.({ session: call.session, state: call.state });
       await this.deps.store.remove(call.session).catch(ignore);
     });
@@ -539,6 +559,8 @@ export class CallManager {
 
   private async carryOut(call: LiveCall, plan: RecoveryPlan): Promise<void> {
     const { callId, channelId } = call.session;
+    // the old daemon may have died between keeping a consent and billing it: bill it (again: once is once)
+    if (await this.deps.express?.bill(call.session, { again: true })) await this.save(call);
     switch (plan.kind) {
       case "gone":
         if (call.state.status === "queued") await this.deps.handoff.abandon(callId);

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { lookupOutcomeSchema, type LookupOutcome } from "../crm/lookup.js";
 import type { CallState } from "../ivr/engine/index.js";
+import { consentSchema } from "./express-sale.js";
 
 /**
  * Live calls in Redis: one JSON document per call plus a per-server index, so a restarted daemon (or
@@ -42,6 +43,8 @@ export const sessionSchema = z.object({
   transfer: z
     .object({ endpoint: z.string(), channelId: z.string(), bridgeId: z.string().optional(), answeredAt: z.number().optional(), failed: z.string().optional() })
     .optional(),
+  /** What the caller agreed to pay for in the IVR (express-sale.ts), kept until billed and beyond, as evidence. */
+  consents: z.array(consentSchema).optional(),
 });
 export type CallSession = z.infer<typeof sessionSchema>;
 

@@ -3,6 +3,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parse as parseYaml } from "yaml";
+import { saleTermsFor } from "../calls/express-sale.js";
+import { loadConfig } from "../config/load.js";
+import type { ExpressConfig } from "../crm/express-config.js";
+import { expressStatus, type ExpressFacts } from "../crm/express.js";
 import { formatDiagnostic } from "../lib/yaml-source/diagnostics.js";
 import { simulateCall, scriptedKeys, type KeySource, type SimulateOptions } from "../ivr/engine/simulate.js";
 import { outcomeText, pathChoices, transcript } from "../ivr/engine/transcript.js";
@@ -19,6 +23,8 @@ interface Opts {
   interactive?: boolean;
   lookup: "found" | "not-found" | "error" | "timeout";
   queue: "answered" | "timeout" | "empty" | "full";
+  admission: "open" | "closed" | "timeout";
+  config: string;
   json?: boolean;
 }
 
@@ -58,6 +64,23 @@ function interactiveKeys(): KeySource & { close(): void } {
   };
 }
 
+/** The daemon's express rule and upgrade terms (config `express`), as a call on the daemon would get them. */
+function readExpress(file: string): ExpressConfig {
+  try {
+    return loadConfig(file).express;
+  } catch (err) {
+    throw new UsageError(`--config: ${(err as Error).message}`);
+  }
+}
+
+/** The record as the daemon's lookup gives it to trees: `express` and `expressReason` by the config's rule. */
+function withExpress(record: Record<string, unknown>, express: ExpressConfig): Record<string, unknown> {
+  const facts: ExpressFacts = { express: record.express === true, tier: typeof record.tier === "string" ? record.tier : "standard", subscription: record.subscription as ExpressFacts["subscription"] };
+  const status = expressStatus(facts, express, new Date());
+  const { expressReason: _old, ...rest } = record;
+  return { ...rest, express: status.express, ...(status.reason ? { expressReason: status.reason } : {}) };
+}
+
 function lookupAnswer(opts: Opts, customer: Record<string, unknown> | undefined): SimulateOptions["lookup"] {
   if (opts.lookup === "error") return { error: "simulated CRM failure" };
   if (opts.lookup === "timeout") return { timeout: true };
@@ -78,16 +101,20 @@ export function register(program: Command): void {
     .option("--interactive", "ask for the keys at each input instead")
     .addOption(new Option("--lookup <result>", "what lookups answer").choices(["found", "not-found", "error", "timeout"]).default("found"))
     .addOption(new Option("--queue <result>", "what the queue does with the caller").choices(["answered", "timeout", "empty", "full"]).default("answered"))
+    .addOption(new Option("--admission <answer>", "what the queue answers an admission node").choices(["open", "closed", "timeout"]).default("open"))
+    .option("-c, --config <file>", "daemon config: the express rule for --customer and the upgrade's terms", "config/switchboard.yaml")
     .option("--json", "print the final state and every step as JSON")
-    .addHelpText("after", '\nExamples:\n  switchboard simulate main --input "9,1,12345678#"\n  switchboard simulate main --customer \'{"tier":"gold"}\'\n  switchboard simulate ivr-trees/main.yaml --lookup timeout --queue empty')
+    .addHelpText("after", '\nExamples:\n  switchboard simulate main --input "9,1,12345678#"\n  switchboard simulate main --customer \'{"tier":"gold"}\'\n  switchboard simulate main --lookup not-found --admission closed --input 9\n  switchboard simulate ivr-trees/main.yaml --lookup timeout --queue empty')
     .action(async (tree: string, opts: Opts) => {
       let keys: KeySource & { close?(): void };
       let customer: Record<string, unknown> | undefined;
       let target: { file: string; name: string };
+      let express: ExpressConfig;
       try {
         if (opts.input !== undefined && opts.interactive) throw new UsageError("give --input or --interactive, not both");
         keys = opts.interactive ? interactiveKeys() : scriptedKeys(opts.input ?? "");
-        customer = opts.customer === undefined ? undefined : readCustomer(opts.customer);
+        express = readExpress(opts.config);
+        customer = opts.customer === undefined ? undefined : withExpress(readCustomer(opts.customer), express);
         target = resolveTree(tree, opts.dir);
       } catch (err) {
         process.stderr.write(`switchboard simulate: ${(err as Error).message}\n`);
@@ -103,7 +130,8 @@ export function register(program: Command): void {
       }
       const call = { callId: "simulated", callerNumber: opts.caller, ...(opts.did ? { did: opts.did } : {}) };
       try {
-        const result = await simulateCall(set, target.name, call, keys, { lookup: lookupAnswer(opts, customer), queue: opts.queue });
+        const sales = saleTermsFor(express, opts.caller);
+        const result = await simulateCall(set, target.name, call, keys, { lookup: lookupAnswer(opts, customer), queue: opts.queue, admission: opts.admission, ...(sales ? { sales } : {}) });
         if (opts.json) {
           const { state } = result;
           process.stdout.write(`${JSON.stringify({ outcome: state.outcome ?? null, node: state.node, vars: state.vars, path: state.path, truncated: result.truncated, steps: result.lines }, null, 2)}\n`);

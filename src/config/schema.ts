@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { callsConfigSchema } from "../calls/config.js";
 import { crmConfigSchema } from "../crm/config.js";
+import { expressConfigSchema } from "../crm/express-config.js";
 import { agentsConfigSchema, ctiConfigSchema, type AgentsConfig } from "../cti/config.js";
 import { jobsConfigSchema } from "../jobs/config.js";
 import { metricsConfigSchema } from "../metrics/config.js";
@@ -81,6 +82,8 @@ export const configSchema = z
     supervisors: supervisorsConfigSchema.default([]),
     cti: ctiConfigSchema.prefault({}),
     crm: crmConfigSchema.prefault({}),
+    /** Who is express (tiers, subscriptions' time zone) and the one-off upgrade's terms (docs/express.md). */
+    express: expressConfigSchema.prefault({}),
     offers: offersConfigSchema.prefault({}),
     jobs: jobsConfigSchema.prefault({}),
     calls: callsConfigSchema.prefault({}),

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { expressStatus } from "./express.js";
+import { NO_EXPRESS_CONFIG, type ExpressConfig } from "./express-config.js";
 
 /**
  * The customer record every CRM adapter returns. IVR trees and offer rules read it through CEL as
@@ -46,6 +48,12 @@ export const historyEntrySchema = z
   })
   .strict();
 
+/** A subscription running from one calendar day to another, both included (docs/express.md). */
+const periodSchema = z
+  .object({ from: isoDate, to: isoDate })
+  .strict()
+  .refine((p) => p.from <= p.to, { message: "must not end (to) before it starts (from)", path: ["to"] });
+
 export const customerSchema = z
   .object({
     id: z.string().min(1),
@@ -55,8 +63,13 @@ export const customerSchema = z
     email: z.string().optional(),
     language: z.string().default("en"),
     tier: z.enum(["standard", "silver", "gold", "platinum"]).default("standard"),
-    /** Holds an express-lane subscription. */
+    /**
+     * As stored: holds an express-lane subscription without dates (the older way to say it). What trees
+     * see as `customer.express` is computed (express.ts): dates, tiers and upgrades included.
+     */
     express: z.boolean().default(false),
+    /** Subscriptions with dates; `express` entitles the caller to the express lane from `from` to `to`. */
+    subscription: z.object({ express: periodSchema.optional() }).strict().optional(),
     accountNumber: z.string().optional(),
     contractEnds: isoDate.optional(),
     prepaid: z.object({ balance: z.number(), currency: z.string().default("EUR") }).strict().optional(),
@@ -76,12 +89,16 @@ const daysUntil = (date: string, now: Date) =>
 
 /**
  * What trees and offers see: the record plus facts derived from it at lookup time, so CEL rules stay
- * simple comparisons (`customer.contractEndsInDays <= 30`) instead of date arithmetic.
+ * simple comparisons (`customer.contractEndsInDays <= 30`) instead of date arithmetic. `express` is the
+ * entitlement on the day of `now` (the call's time) under the config's rule, `expressReason` says why.
  */
-export function enrichCustomer(c: Customer, now: Date) {
+export function enrichCustomer(c: Customer, now: Date, express: Pick<ExpressConfig, "timeZone" | "tiers"> = NO_EXPRESS_CONFIG) {
   const waits = c.history.map((h) => h.waitSeconds).filter((w): w is number => w !== undefined);
+  const entitled = expressStatus(c, express, now);
   return {
     ...c,
+    express: entitled.express,
+    ...(entitled.reason === undefined ? {} : { expressReason: entitled.reason }),
     // Absent facts stay absent (not undefined) so CEL's has() and JSON persistence agree.
     ...(c.contractEnds === undefined ? {} : { contractEndsInDays: daysUntil(c.contractEnds, now) }),
     products: c.products.map((p) => ({

@@ -18,7 +18,7 @@ import type { CustomerStore } from "./store.js";
 const fileSchema = z.object({ customers: z.array(customerSchema) }).strict();
 const RELATIVE = /^(today|[+-]\d{1,5}d)$/;
 /** Fields holding dates; only these take relative dates (a customer may well be named "today"). */
-const DATE_FIELDS = new Set(["contractEnds", "purchased", "warrantyEnds", "at"]);
+const DATE_FIELDS = new Set(["contractEnds", "purchased", "warrantyEnds", "at", "from", "to"]);
 export const HISTORY_CAP = 50;
 const DAY_MS = 86_400_000;
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Logger } from "../lib/logger.js";
 import { customerSchema, enrichCustomer, type CustomerView } from "./customer.js";
+import type { ExpressConfig } from "./express-config.js";
 import { normalizePhone, type CustomerStore } from "./store.js";
 
 /** A view is the record plus derived facts: the record's own fields must still be valid. */
@@ -24,7 +25,8 @@ export class CrmLookup {
 
   constructor(
     private readonly store: CustomerStore,
-    private readonly opts: { timeoutMs: number; logger: Logger; now?: () => Date },
+    /** `express`: the entitlement rule (config `express`); without it only the stored flag counts. */
+    private readonly opts: { timeoutMs: number; logger: Logger; now?: () => Date; express?: Pick<ExpressConfig, "timeZone" | "tiers"> },
   ) {}
 
   async lookup(phone: string): Promise<LookupOutcome> {
@@ -41,7 +43,7 @@ export class CrmLookup {
     // Promise.resolve().then also turns a store that throws synchronously into a rejected promise.
     const found = Promise.resolve()
       .then(() => this.store.findByPhone(phone, controller.signal))
-      .then((c): LookupOutcome => (c ? { status: "found", customer: enrichCustomer(c, this.opts.now?.() ?? new Date()) } : { status: "not-found" }))
+      .then((c): LookupOutcome => (c ? { status: "found", customer: enrichCustomer(c, this.opts.now?.() ?? new Date(), this.opts.express) } : { status: "not-found" }))
       .catch((err: unknown): LookupOutcome => ({ status: "error", error: `${this.store.name} CRM: ${err instanceof Error ? err.message : String(err)}` }));
     const outcome = await Promise.race([found, timeout]);
     clearTimeout(timer);

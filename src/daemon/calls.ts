@@ -1,12 +1,14 @@
 import type { Redis } from "ioredis";
 import { AgentPhones } from "../calls/agent-phones.js";
 import { AgentWatch } from "../calls/agent-watch.js";
+import { ExpressDriver } from "../calls/express-driver.js";
 import { CallManager } from "../calls/manager.js";
 import { QueueHandoff } from "../calls/queue-handoff.js";
 import { SessionDirectory } from "../calls/session-directory.js";
 import type { Config } from "../config/schema.js";
 import type { CrmLookup } from "../crm/lookup.js";
 import type { EventLog } from "../events/log.js";
+import type { JobHub } from "../jobs/index.js";
 import type { TreeRegistry } from "../ivr/registry.js";
 import type { Logger } from "../lib/logger.js";
 import type { CallerQueue } from "../queue/index.js";
@@ -26,6 +28,8 @@ export interface CallsDeps {
   desk: AgentDesk;
   /** The site's lifecycle event stream (survey answers); without it the answers are logged only. */
   events?: EventLog;
+  /** Where the express upgrade's billing jobs go; without it consents are kept and logged, not billed. */
+  jobs?: JobHub;
   log: Logger;
 }
 
@@ -74,6 +78,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
       talk: (callId, m) => deps.desk.talk(callId, m),
     },
   });
+  const express = new ExpressDriver({ config: config.express, ...(deps.jobs ? { jobs: deps.jobs } : {}), queue: deps.queue, logger: log });
   const sessions = new SessionDirectory(deps.redis, config.redis.keyPrefix);
   await sessions.register([...links.keys()]);
   const servers = new Map<string, ServerLink>();
@@ -88,6 +93,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
       ivr: config.ivr,
       logger: log.child({ server: id }),
       events: deps.events,
+      express,
       onConnected: (call, c) => void deps.desk.connected(call, c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
       onEnded: (call) => deps.desk.ended(call),
     });

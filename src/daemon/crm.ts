@@ -13,5 +13,5 @@ export interface Crm {
 
 export function openCrm(config: Config, redis: Redis, env: NodeJS.ProcessEnv, log: Logger): Crm {
   const customers = createCustomerStore(config.crm, { redis, keyPrefix: config.redis.keyPrefix, logger: log, env });
-  return { customers, lookup: new CrmLookup(customers, { timeoutMs: config.crm.timeoutMs, logger: log }) };
+  return { customers, lookup: new CrmLookup(customers, { timeoutMs: config.crm.timeoutMs, logger: log, express: config.express }) };
 }

@@ -62,7 +62,7 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     const desk = parts.add(openDesk({ config, redis: redis.client, crm, jobs: jobs.hub, rules: settings.offerRules, events, logger: log }));
     const metrics = parts.add(openMetrics({ config, redis: redis.client, queue, jobs: jobs.hub, log }));
     const links = openLinks(settings.gateways);
-    const calls = parts.add(await startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, events, log }));
+    const calls = parts.add(await startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, events, jobs: jobs.hub, log }));
     const telephony = parts.add(await connectTelephony({ servers: calls.servers, handoff: calls.handoff, phones: calls.phones, queue, desk, config: config.calls, log }));
     const hashGate = new HashGate(config.cti.login.hashing.concurrent, config.cti.login.hashing.queued);
     const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, desk, hashGate, log });

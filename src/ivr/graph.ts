@@ -51,8 +51,8 @@ export interface TreeGraph {
 }
 
 /** Choices first, then the normal way on, then the failure paths: dot lays edges out in this order. */
-const EDGE_ORDER = ["options", "cases", "next", "target", "default", "afterAgent", "onNotFound", "noInput", "invalid", "onError", "onFail", "onTimeout", "onEmpty", "onFull"];
-const FAILURE_FIELDS = new Set(["onFail", "onError", "onNotFound", "onTimeout", "onEmpty", "onFull", "noInput", "invalid"]);
+const EDGE_ORDER = ["options", "cases", "open", "next", "target", "default", "afterAgent", "onNotFound", "noInput", "invalid", "declined", "closed", "unavailable", "onError", "onFail", "onTimeout", "onEmpty", "onFull"];
+const FAILURE_FIELDS = new Set(["onFail", "onError", "onNotFound", "onTimeout", "onEmpty", "onFull", "noInput", "invalid", "closed", "unavailable"]);
 
 /** The graph of one tree (with stubs for the nodes of other trees it jumps to), or of every tree. */
 export function buildGraph(set: TreeSet, tree?: string): TreeGraph {
@@ -154,6 +154,10 @@ export function facts(node: IvrNode): string[] {
       return [];
     case "survey":
       return [clip(`score = ${node.score}`), `records 1-${node.scale}`];
+    case "admission":
+      return [`asks ${node.queue}, lane ${node.lane}`, `${node.timeout}s, else closed`];
+    case "purchase":
+      return [`sells ${node.product} (price from config)`, ...prompts(node.prompt), `wait ${node.timeout}s`];
   }
 }
 
@@ -168,6 +172,10 @@ const FIELD_LABELS: Record<string, string> = {
   afterAgent: "agent hung up",
   noInput: "no input",
   invalid: "invalid key",
+  open: "open",
+  closed: "closed",
+  declined: "declined",
+  unavailable: "not for sale",
 };
 
 export function edgeLabel(node: IvrNode, t: TargetField): string {
@@ -181,6 +189,7 @@ export function edgeLabel(node: IvrNode, t: TargetField): string {
     return c.label ?? clip(c.when, 30);
   }
   if (node.type === "lookup" && field === "next") return "found";
+  if (node.type === "purchase" && field === "next") return "accepted";
   return FIELD_LABELS[String(field)] ?? "";
 }
 
@@ -198,6 +207,8 @@ const TYPE_STYLE: Record<IvrNode["type"], { shape: string; fill: string }> = {
   hangup: { shape: "octagon", fill: "#ffcdd2" },
   goto: { shape: "rarrow", fill: "#eeeeee" },
   survey: { shape: "note", fill: "#fff3e0" },
+  admission: { shape: "component", fill: "#ede7f6" },
+  purchase: { shape: "box", fill: "#ffe0b2" },
 };
 const EXPRESS_COLOR = "#e65100";
 const MAYBE_COLOR = "#ffb74d";

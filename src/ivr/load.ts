@@ -258,7 +258,7 @@ function resolveTarget(target: string, tree: ParsedTree, ctx: LinkContext): { re
   return { ref: `${other.name}#${node}` };
 }
 
-/** Variables a node assigns: set nodes, a gather's variable, menu option `set`s, a lookup `into` a variable. */
+/** Variables a node assigns: set nodes, a gather's variable, menu option and purchase `set`s, a lookup `into` a variable. */
 function varsWritten(body: Record<string, unknown>): string[] {
   const keys = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : []);
   switch (body.type) {
@@ -266,6 +266,8 @@ function varsWritten(body: Record<string, unknown>): string[] {
       return [...keys(body.vars), ...keys(body.expr)];
     case "gather":
       return typeof body.variable === "string" ? [body.variable] : [];
+    case "purchase":
+      return keys(body.set);
     case "menu":
       return Object.values((body.options as Record<string, unknown> | undefined) ?? {}).flatMap((o) => keys((o as { set?: unknown } | null)?.set));
     case "lookup":

@@ -199,12 +199,45 @@ export const surveyNode = z
   .strict()
   .describe("Records the caller's answer to a post-call survey (the CSAT KPI), then goes to `next`. A score that is not a whole number from 1 to `scale` is not recorded. Instant.");
 
+export const admissionNode = z
+  .object({
+    type: z.literal("admission"),
+    description,
+    queue: id().describe("The queue the caller would join."),
+    lane: id().describe("The lane whose promise is in question, e.g. express."),
+    timeout: seconds("Take `closed` when the queue has not answered within this long.").default(2),
+    open: target.describe("Where to go when the queue can keep the lane's promise to a caller joining now."),
+    closed: target.describe("Where to go when it cannot, or cannot tell (no answer in time, an error)."),
+  })
+  .strict()
+  .describe("Asks the queue whether a caller joining `lane` of `queue` now would be served as the lane promises (the express lane's answer time), then goes to `open` or `closed`. Offer a paid lane only when it is open.");
+
+/** Products a purchase node can sell: the daemon knows how to bill each and what it grants. */
+export const PRODUCTS = ["express-upgrade"] as const;
+
+export const purchaseNode = z
+  .object({
+    type: z.literal("purchase"),
+    description,
+    product: z.enum(PRODUCTS).describe("What is sold; its price, currency, confirm key and prompt version come from the daemon's config (`express.upgrade`), never from the tree."),
+    prompt: prompt.describe("What the caller is offered, up to the price: the price itself is read out after it."),
+    confirmPrompt: prompt.describe("After the price, before the confirm key is read out: e.g. \"To agree to this charge, press\"."),
+    declinePrompt: prompt.optional().describe("After the confirm key: e.g. \"To go back without paying, press any other key.\""),
+    timeout: seconds("How long to wait for the key after the prompt; silence declines.").default(6),
+    set: z.record(varName, z.union([z.string(), z.number(), z.boolean()])).optional().describe("Variables to set when the caller accepts (literal values)."),
+    next: target.describe("Where to go once the caller has accepted (the consent is recorded and billed)."),
+    declined: target.describe("Where to go on any other key or silence: nothing is charged."),
+    unavailable: target.optional().describe("Where to go when the daemon sells no such product (no terms in its config); default: `declined`."),
+  })
+  .strict()
+  .describe("Sells a product in the call: reads the price from the daemon's config back to the caller, then takes only the confirm key as consent. Any other key, silence or a hangup charges nothing.");
+
 export const gotoNode = z
   .object({ type: z.literal("goto"), description, target })
   .strict()
   .describe("Jumps to another node, in this file or `other.yaml#node`. Instant.");
 
-export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto", "survey"] as const;
+export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto", "survey", "admission", "purchase"] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 export const nodeSchema = z.discriminatedUnion("type", [
@@ -219,6 +252,8 @@ export const nodeSchema = z.discriminatedUnion("type", [
   hangupNode,
   gotoNode,
   surveyNode,
+  admissionNode,
+  purchaseNode,
 ]);
 
 export const treeSchema = z
@@ -244,4 +279,6 @@ export type TransferNode = z.infer<typeof transferNode>;
 export type HangupNode = z.infer<typeof hangupNode>;
 export type GotoNode = z.infer<typeof gotoNode>;
 export type SurveyNode = z.infer<typeof surveyNode>;
+export type AdmissionNode = z.infer<typeof admissionNode>;
+export type PurchaseNode = z.infer<typeof purchaseNode>;
 export type TreeFile = z.infer<typeof treeSchema>;

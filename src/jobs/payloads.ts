@@ -31,7 +31,10 @@ export const leadPayloadSchema = z
 /** An agent sold an offer in the call: billing/CRM books it. */
 export const salePayloadSchema = leadPayloadSchema.extend({ amount: money, currency }).strict();
 
-/** A caller accepted the paid express lane in the IVR; the consent is the evidence billing keeps. */
+/**
+ * A caller accepted the paid express lane in the IVR; the consent is the evidence billing keeps. One per
+ * call: the idempotency key is the call id. `occurredAt` is when the caller pressed the confirm key.
+ */
 export const expressUpgradePayloadSchema = z
   .object({
     idempotencyKey,
@@ -45,6 +48,8 @@ export const expressUpgradePayloadSchema = z
       .object({
         /** Key(s) the caller pressed to accept. */
         digits: z.string().regex(/^[0-9*#]+$/),
+        /** Names the wording of the offer the caller heard (config `express.upgrade.promptVersion`). */
+        promptVersion: z.string().min(1).max(40),
         /** IVR tree and node whose prompt stated the price. */
         tree: z.string().min(1).optional(),
         node: z.string().min(1).optional(),

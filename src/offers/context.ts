@@ -46,6 +46,8 @@ type TypeName = keyof typeof TYPES;
  */
 const TYPES = {
   Prepaid: { balance: "double", currency: "string" },
+  Period: { from: "string", to: "string" },
+  Subscriptions: { express: "Period" },
   Product: {
     sku: "string",
     name: "string",
@@ -83,6 +85,8 @@ const TYPES = {
     language: "string",
     tier: "string",
     express: "bool",
+    expressReason: "string",
+    subscription: "Subscriptions",
     accountNumber: "string",
     contractEnds: "string",
     contractEndsInDays: "int",

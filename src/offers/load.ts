@@ -41,7 +41,7 @@ export function loadOffers(path: string): LoadOffersResult {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-const ALL_FIELDS = [...new Set((["Customer", "Product", "Call", "Prepaid", "HistoryEntry", "HistoryOffer", "PathStep"] as const).flatMap(celFields))];
+const ALL_FIELDS = [...new Set((["Customer", "Product", "Call", "Prepaid", "Period", "HistoryEntry", "HistoryOffer", "PathStep"] as const).flatMap(celFields))];
 
 /** Pure: checks YAML, fields, ids and every CEL expression (placeholders too), reporting each problem where it is. */
 export function parseOffers(file: string, text: string): LoadOffersResult {

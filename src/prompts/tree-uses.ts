@@ -6,8 +6,10 @@ import { usesOfMedia, type SoundUse } from "./sound-use.js";
 /**
  * Every prompt of a tree file, read from the YAML as written so each use has its line, also in trees
  * that do not validate (`switchboard validate` is where their problems are told). Prompts are the
- * `prompt` fields of nodes: play, menu, gather, transfer, hangup, and the noInput / invalid retries.
+ * `prompt` fields of nodes: play, menu, gather, transfer, hangup, and the noInput / invalid retries, and
+ * the other `...Prompt` fields (a purchase node's `confirmPrompt` and `declinePrompt`).
  */
+const PROMPT_KEY = /^(?:prompt|[a-z][A-Za-z]*Prompt)$/;
 export function treeSoundUses(source: TreeSource): SoundUse[] {
   const map = new SourceMap(source.file, source.text);
   const nodes = map.nodeAt(["nodes"]);
@@ -18,7 +20,7 @@ export function treeSoundUses(source: TreeSource): SoundUse[] {
     const where = `node ${String(pair.key.value)}`;
     visit(pair.value as Node, {
       Pair(_key, p) {
-        if (!isPair(p) || !isScalar(p.key) || p.key.value !== "prompt") return;
+        if (!isPair(p) || !isScalar(p.key) || typeof p.key.value !== "string" || !PROMPT_KEY.test(p.key.value)) return;
         const items = isSeq(p.value) ? p.value.items : [p.value];
         for (const item of items) {
           if (!isScalar(item) || typeof item.value !== "string") continue;

@@ -5,6 +5,7 @@ import { readTreeDir } from "../ivr/load.js";
 import { SourceMap } from "../lib/yaml-source/source-map.js";
 import { announcementSoundUses } from "./announcement-uses.js";
 import { dialplanSoundUses } from "./dialplan-uses.js";
+import { expressSoundUses } from "./express-uses.js";
 import type { SoundUse } from "./sound-use.js";
 import { treeSoundUses } from "./tree-uses.js";
 
@@ -36,9 +37,9 @@ function treeUses(dir: string): SoundUse[] {
 function configUses(file: string | undefined): SoundUse[] {
   if (file !== undefined && !existsSync(file)) throw new MissingInputError(`${file}: no such config file`);
   const shown = file ?? DEFAULT_CONFIG;
-  const { prompts } = loadConfig(file).calls;
+  const config = loadConfig(file);
   const map = existsSync(shown) ? new SourceMap(shown, readFileSync(shown, "utf8")) : undefined;
-  return announcementSoundUses(prompts, map ? shown : "built-in defaults", map);
+  return [...announcementSoundUses(config.calls.prompts, map ? shown : "built-in defaults", map), ...expressSoundUses(config.express, map ? shown : "built-in defaults", map)];
 }
 
 function dialplanUses(where: string): SoundUse[] {

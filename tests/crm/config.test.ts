@@ -53,7 +53,7 @@ describe("crm config", () => {
     test("store redis reads customers under the daemon's key prefix", async () => {
       await new RedisCustomerStore(redis, env.prefix).seed(loadCustomersFile("config/customers.yaml", NOW));
       const store = createCustomerStore(crmConfigSchema.parse({ store: "redis" }), { redis, keyPrefix: env.prefix, logger, env: {} });
-      expect((await store.findByPhone("5551005"))?.express).toBe(true);
+      expect((await store.findByPhone("5551005"))?.subscription?.express?.to).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     });
   });
 });

@@ -52,7 +52,7 @@ describe("switchboard validate", () => {
     const r = run("validate", "tests/ivr/broken/unknown-type.yaml");
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe(
-      'tests/ivr/broken/unknown-type.yaml:7:11: error: unknown node type "mneu" (one of: play, menu, gather, branch, set, lookup, queue, transfer, hangup, goto, survey); did you mean "menu"?',
+      'tests/ivr/broken/unknown-type.yaml:7:11: error: unknown node type "mneu" (one of: play, menu, gather, branch, set, lookup, queue, transfer, hangup, goto, survey, admission, purchase); did you mean "menu"?',
     );
     expect(lines).toHaveLength(3 + 2); // three problems, the summary, the note about the other broken files
     expect(lines[3]).toBe("1 file checked: 3 errors, 0 warnings");
@@ -129,10 +129,22 @@ describe("switchboard simulate", () => {
     const r = run("simulate", "main", "--lookup", "not-found", "--input", "9,1,12345678#");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("caller presses 9");
-    expect(r.stdout).toContain("key 9 (express upgrade) -> main#upgrade-offer");
+    expect(r.stdout).toContain("key 9 (express upgrade) -> express-upgrade#offer");
+    // the price comes from config/switchboard.yaml (express.upgrade), read back before the confirm key
+    expect(r.stdout).toContain("plays sound:switchboard/express-offer, number:1, sound:switchboard/currency-eur, number:99, sound:switchboard/currency-eur-cents\n");
+    expect(r.stdout).toContain("plays sound:switchboard/express-confirm, digits:1, sound:switchboard/express-decline (a key interrupts)");
+    expect(r.stdout).toContain("records the caller's consent to express-upgrade at 1.99 EUR (key 1, prompt v1) and bills it");
     expect(r.stdout).toMatch(/enqueues in support, lane express/);
     expect(r.stdout).toContain("Result: answered by an agent of support (lane express)");
-    expect(r.stdout).toContain("upgrade-offer=accepted");
+    expect(r.stdout).toContain("quote=accepted 1.99 EUR, key 1, prompt v1");
+  });
+
+  test("--admission closed: the upgrade is not offered, the caller is back at the menu", () => {
+    const r = run("simulate", "main", "--lookup", "not-found", "--admission", "closed", "--input", "9,0");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("offer=closed (simulated: closed)");
+    expect(r.stdout).not.toContain("express-offer");
+    expect(r.stdout).toContain("Result: transferred to switchboard-operator,0");
   });
 
   test("--customer feeds the lookup; --json prints the outcome and the path", () => {
@@ -140,7 +152,8 @@ describe("switchboard simulate", () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { outcome: unknown; path: Array<{ node: string; label?: string }> };
     expect(out.outcome).toEqual({ kind: "answered", queue: "support", lane: "express" });
-    expect(out.path.find((p) => p.node === "main#express-check")?.label).toBe("gold tier");
+    // the config's rule (express.tiers: [gold]) makes the record express, as the daemon's lookup would
+    expect(out.path.find((p) => p.node === "main#express-check")?.label).toBe("express customer");
   });
 
   test("silence and a failing CRM end with the operator transfer; bad keys are a usage error", () => {

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { startCall, step, type CallState, type EngineAction, type EngineEvent, type StepResult } from "../../src/ivr/engine/index.js";
+import { startCall, step, type CallState, type EngineAction, type EngineEvent, type SaleTerms, type StepResult } from "../../src/ivr/engine/index.js";
 import { loadTreeSources } from "../../src/ivr/load.js";
 import type { TreeSet } from "../../src/ivr/model.js";
 
@@ -19,9 +19,9 @@ export class TestCall {
   constructor(
     readonly set: TreeSet,
     tree = "main",
-    opts: { callerNumber?: string; customer?: Record<string, unknown> | null } = {},
+    opts: { callerNumber?: string; customer?: Record<string, unknown> | null; sales?: Record<string, SaleTerms> } = {},
   ) {
-    const r = startCall(set, tree, { callId: "c-1", callerNumber: opts.callerNumber ?? "5551001" }, opts.customer === undefined ? {} : { customer: opts.customer });
+    const r = startCall(set, tree, { callId: "c-1", callerNumber: opts.callerNumber ?? "5551001" }, { ...(opts.customer === undefined ? {} : { customer: opts.customer }), ...(opts.sales ? { sales: opts.sales } : {}) });
     this.state = r.state;
     this.actions = r.actions;
     this.trace = r.trace.map((t) => t.message);

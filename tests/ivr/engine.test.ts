@@ -2,7 +2,18 @@ import { describe, expect, test } from "vitest";
 import { resume, startCall, UnknownTreeError } from "../../src/ivr/engine/index.js";
 import { scriptedKeys, simulateCall } from "../../src/ivr/engine/simulate.js";
 import { loadTreeSources, readTreeDir } from "../../src/ivr/load.js";
+import type { SaleTerms } from "../../src/ivr/engine/index.js";
 import { TestCall, trees } from "./engine-harness.js";
+
+/** The upgrade's terms as the daemon gives them from config/switchboard.yaml. */
+const UPGRADE: SaleTerms = {
+  price: 1.99,
+  currency: "EUR",
+  confirmKey: "1",
+  promptVersion: "v1",
+  priceMedia: ["number:1", "sound:switchboard/currency-eur", "number:99", "sound:switchboard/currency-eur-cents"],
+  grants: { express: true, expressReason: "upgrade bought in this call" },
+};
 
 const MENU = `
 nodes:
@@ -415,18 +426,35 @@ describe("the call as a whole", () => {
     expect(resume(queued.set, queued.state).actions).toEqual([]);
   });
 
-  test("the shipped main tree: a gold customer skips the menu into the express lane", async () => {
+  test("the shipped main tree: a customer the lookup says is express (a gold tier, here) skips the menu into the express lane", async () => {
     const { set } = loadTreeSources(readTreeDir("ivr-trees"));
-    const { state } = await simulateCall(set!, "main", { callId: "c", callerNumber: "5551005" }, scriptedKeys(""), { lookup: { found: { tier: "gold" } } });
+    const found = { tier: "gold", express: true, expressReason: "tier gold" };
+    const { state } = await simulateCall(set!, "main", { callId: "c", callerNumber: "5551005" }, scriptedKeys(""), { lookup: { found } });
     expect(state.outcome).toEqual({ kind: "answered", queue: "support", lane: "express" });
     expect(state.path.some((p) => p.type === "menu")).toBe(false);
+    // the tree repeats no rule: a gold record the lookup did not call express hears the menu
+    const plain = await simulateCall(set!, "main", { callId: "c", callerNumber: "5551005" }, scriptedKeys(""), { lookup: { found: { tier: "gold", express: false } }, queue: "empty" });
+    expect(plain.state.path.some((p) => p.node === "main#main-menu")).toBe(true);
   });
 
   test("the shipped main tree: the paid upgrade records consent and queues the caller as express", async () => {
     const { set } = loadTreeSources(readTreeDir("ivr-trees"));
-    const { state } = await simulateCall(set!, "main", { callId: "c", callerNumber: "5559999" }, scriptedKeys("9,1,12345678#"), { lookup: { notFound: true } });
+    const { state, lines } = await simulateCall(set!, "main", { callId: "c", callerNumber: "5559999" }, scriptedKeys("9,1,12345678#"), { lookup: { notFound: true }, sales: { "express-upgrade": UPGRADE } });
     expect(state.vars).toMatchObject({ expressConsent: true, account: "12345678" });
+    expect(state.customer).toMatchObject({ express: true, expressReason: "upgrade bought in this call" });
     expect(state.outcome).toEqual({ kind: "answered", queue: "support", lane: "express" });
+    const purchases = lines.flatMap((l) => (l.kind === "action" && l.action.type === "purchase" ? [l.action] : []));
+    expect(purchases).toEqual([{ type: "purchase", product: "express-upgrade", price: 1.99, currency: "EUR", digits: "1", promptVersion: "v1", node: "express-upgrade#quote" }]);
+  });
+
+  test("the shipped main tree: with the queue closed to express, the upgrade is not offered and the caller is back at the menu", async () => {
+    const { set } = loadTreeSources(readTreeDir("ivr-trees"));
+    const { state, lines } = await simulateCall(set!, "main", { callId: "c", callerNumber: "5559999" }, scriptedKeys("9,2,12345678#"), { lookup: { notFound: true }, admission: "closed", sales: { "express-upgrade": UPGRADE } });
+    const played = lines.flatMap((l) => (l.kind === "action" && l.action.type === "play" ? l.action.media : []));
+    expect(played).toContain("sound:switchboard/express-unavailable");
+    expect(played).not.toContain("sound:switchboard/express-offer");
+    expect(lines.some((l) => l.kind === "action" && l.action.type === "purchase")).toBe(false);
+    expect(state.outcome).toEqual({ kind: "answered", queue: "support", lane: "standard" });
   });
 
   test("the shipped main tree: a caller who never presses anything reaches the operator", async () => {

@@ -72,7 +72,10 @@ describe("graph model", () => {
     expect(g.nodes.filter((n) => n.tree === "retention")).toHaveLength(1);
     expect(node(g, "main#welcome")).toMatchObject({ start: true, express: "yes" });
     expect(node(g, "main#express-queue")!.facts).toEqual(["queue support", "lane express", "max wait 300s"]);
-    expect(edge(g, "main#express-check", "main#express-welcome")!.label).toBe("express subscriber");
+    expect(edge(g, "main#express-check", "main#express-welcome")!.label).toBe("express customer");
+    // the paid upgrade is a fragment of its own: one stub, reached from key 9
+    expect(node(g, "express-upgrade#offer")).toMatchObject({ external: true });
+    expect(edge(g, "main#main-menu", "express-upgrade#offer")!.label).toBe("9: express upgrade");
     expect(edge(g, "main#main-menu", "main#operator")!.express).toBeUndefined();
   });
 

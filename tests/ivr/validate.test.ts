@@ -58,9 +58,14 @@ describe("example trees", () => {
     const { set } = loadTreeSources(readTreeDir(examplesDir));
     expect(set!.trees.get("main")!.start).toBe("main#welcome");
     expect(set!.nodes.get("main#save-desk")!.node).toMatchObject({ type: "goto", target: "retention#start" });
-    expect(set!.nodes.get("main#main-menu")!.node).toMatchObject({ options: { "1": { goto: "main#billing-menu" } } });
+    expect(set!.nodes.get("main#main-menu")!.node).toMatchObject({ options: { "1": { goto: "main#billing-menu" }, "9": { goto: "express-upgrade#offer" } } });
+    expect(set!.nodes.get("express-upgrade#offer")!.node).toMatchObject({ type: "admission", open: "express-upgrade#quote", closed: "express-upgrade#unavailable" });
+    expect(set!.nodes.get("express-upgrade#thanks")!.node).toMatchObject({ next: "main#support-account" });
     const branch = set!.nodes.get("main#express-check")!;
-    expect(branch.exprs["cases.1.when"]!.evaluate({ customer: { tier: "gold" }, call: { callId: "c", callerNumber: "1" }, vars: {} })).toBe(true);
+    // who is express is the CRM lookup's to say (customer.express); the tree only reads it
+    const when = (customer: Record<string, unknown>) => branch.exprs["cases.0.when"]!.evaluate({ customer, call: { callId: "c", callerNumber: "1" }, vars: {} });
+    expect(when({ express: true, expressReason: "tier gold" })).toBe(true);
+    expect(when({ tier: "gold", express: false })).toBe(false);
   });
 });
 

@@ -83,9 +83,21 @@ describe("ids, payloads, config", () => {
         customer: { phone: "+4930999" },
         price: 1.99,
         currency: "EUR",
-        consent: { digits: "9", tree: "main", node: "offer-express" },
+        consent: { digits: "9", promptVersion: "v1", tree: "main", node: "offer-express" },
       }).success,
     ).toBe(true);
+    // the consent names the wording the caller heard
+    expect(
+      payloadSchemas["express-upgrade"].safeParse({
+        idempotencyKey: "c1",
+        occurredAt: "2026-03-02T10:00:00Z",
+        callId: "c1",
+        customer: { phone: "+4930999" },
+        price: 1.99,
+        currency: "EUR",
+        consent: { digits: "1" },
+      }).success,
+    ).toBe(false);
     expect(
       payloadSchemas.history.safeParse({
         idempotencyKey: "c1:history",

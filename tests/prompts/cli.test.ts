@@ -32,10 +32,10 @@ describe("switchboard prompts list", () => {
   test("names each sound with the file:line that plays it and where it comes from", () => {
     const r = run(["list"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^switchboard\/welcome +catalogue +ivr-trees\/main\.yaml:13$/m);
+    expect(r.stdout).toMatch(/^switchboard\/welcome +catalogue +ivr-trees\/main\.yaml:14$/m);
     expect(r.stdout).toMatch(/^switchboard\/after-hours +catalogue +ivr-trees\/main\.yaml:\d+ dialplan\/extensions\.conf:44,51$/m);
     expect(r.stdout).toMatch(/^queue-thereare +core +config\/switchboard\.yaml:\d+$/m);
-    expect(r.stdout).toMatch(/^\d+ sounds used: 27 in the catalogue \(en\), \d+ Asterisk core sounds, 0 without a text$/m);
+    expect(r.stdout).toMatch(/^\d+ sounds used: 33 in the catalogue \(en\), \d+ Asterisk core sounds, 0 without a text$/m);
   });
 
   test("--format json: the queue announcements come from the config's calls section, with its defaults", () => {
@@ -89,7 +89,7 @@ describe("switchboard prompts check", () => {
     writeFileSync(path.join(dir, "en/switchboard/welcome.mp3"), ""); // not a format Asterisk plays
     const missing = run(["check", "--sounds", dir]);
     expect(missing.code).toBe(1);
-    expect(missing.stdout).toMatch(/^missing +switchboard\/welcome +catalogue +ivr-trees\/main\.yaml:13$/m);
+    expect(missing.stdout).toMatch(/^missing +switchboard\/welcome +catalogue +ivr-trees\/main\.yaml:14$/m);
     expect(missing.stdout).toContain("1 missing");
     expect(missing.stdout).toContain("switchboard prompts synth --out");
   });

@@ -1,5 +1,6 @@
 import type { CallInfo, CompiledNode, TreeSet } from "../model.js";
 import type { IvrNode, NodeType } from "../schema.js";
+import { admission } from "./nodes/admission.js";
 import { branch } from "./nodes/branch.js";
 import { hangup, transfer } from "./nodes/finish.js";
 import { gather } from "./nodes/gather.js";
@@ -7,11 +8,12 @@ import type { NodeHandler } from "./nodes/handler.js";
 import { lookup } from "./nodes/lookup.js";
 import { menu } from "./nodes/menu.js";
 import { play } from "./nodes/play.js";
+import { purchase } from "./nodes/purchase.js";
 import { queue } from "./nodes/queue.js";
 import { set } from "./nodes/set.js";
 import { survey } from "./nodes/survey.js";
 import { Run } from "./run.js";
-import type { CallState, EngineEvent, StepResult } from "./types.js";
+import type { CallState, EngineEvent, SaleTerms, StepResult } from "./types.js";
 
 export * from "./types.js";
 export { MAX_HOPS, MAX_PATH } from "./run.js";
@@ -29,6 +31,8 @@ const handlers: Handlers = {
   hangup,
   goto: { enter: (run, _cn, node) => run.goTo(node.target) },
   survey,
+  admission,
+  purchase,
 };
 const handlerOf = (cn: CompiledNode) => handlers[cn.node.type] as NodeHandler;
 
@@ -52,6 +56,8 @@ export class UnknownTreeError extends Error {
 export interface StartOptions {
   /** A customer record already known (the CRM prefetch finished before the call reached the tree). */
   customer?: Record<string, unknown> | null;
+  /** What purchase nodes may sell in this call, by product, from the daemon's config (see SaleTerms). */
+  sales?: Record<string, SaleTerms>;
 }
 
 /** A new call at the start of `treeName`: the first actions (usually a greeting) and the initial state. */
@@ -71,6 +77,7 @@ export function startCall(set: TreeSet, treeName: string, call: CallInfo, opts: 
     call,
     customer: opts.customer ?? null,
     vars: { ...tree.vars },
+    ...(opts.sales && Object.keys(opts.sales).length ? { sales: opts.sales } : {}),
     path: [],
   };
   const run = new Run(set, state);
@@ -155,6 +162,7 @@ function describe(e: EngineEvent): string {
     case "playbackFinished":
     case "timer":
     case "lookupResult":
+    case "admissionResult":
       return `${e.type} ${e.id}`;
     default:
       return e.type;

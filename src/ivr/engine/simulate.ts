@@ -1,6 +1,6 @@
 import type { CallInfo, TreeSet } from "../model.js";
 import { startCall, step } from "./index.js";
-import type { CallState, EngineAction, EngineEvent, StepResult } from "./types.js";
+import type { CallState, EngineAction, EngineEvent, SaleTerms, StepResult } from "./types.js";
 
 /**
  * Drives the engine the way a call would, without a PBX: prompts play out, keys come from a script (or a
@@ -37,6 +37,10 @@ export interface SimulateOptions {
   hangsUpFirst?: "caller" | "agent";
   /** Customer already known when the call starts (the prefetch). */
   customer?: Record<string, unknown> | null;
+  /** What admission nodes hear from the queue (default: open), or `timeout` for no answer. */
+  admission?: "open" | "closed" | "timeout";
+  /** What purchase nodes may sell, as the daemon would give them from its config; none: nothing is for sale. */
+  sales?: Record<string, SaleTerms>;
   /** Bound on the number of events, so a tree that keeps asking for input cannot loop forever. */
   maxEvents?: number;
 }
@@ -66,7 +70,7 @@ export async function simulateCall(
     for (const a of r.actions) lines.push({ kind: "action", action: a });
     return r.state;
   };
-  let state = take(startCall(set, tree, call, opts.customer === undefined ? {} : { customer: opts.customer }));
+  let state = take(startCall(set, tree, call, { ...(opts.customer === undefined ? {} : { customer: opts.customer }), ...(opts.sales ? { sales: opts.sales } : {}) }));
   const feed = (event: EngineEvent) => {
     lines.push({ kind: "event", event });
     state = take(step(set, state, event));
@@ -80,7 +84,11 @@ export async function simulateCall(
     if (w.kind === "playback") feed({ type: "playbackFinished", id: w.playbackId });
     else if (w.kind === "queue") feed({ type: "queueResult", outcome: opts.queue ?? "answered" });
     else if (w.kind === "agent") feed(opts.hangsUpFirst === "agent" ? { type: "agentEnded" } : { type: "hangup" });
-    else if (w.kind === "lookup") {
+    else if (w.kind === "lookup" && set.nodes.get(state.node)?.node.type === "admission") {
+      const answer = opts.admission ?? "open";
+      if (answer === "timeout") feed({ type: "timer", id: w.timerId });
+      else feed({ type: "admissionResult", id: w.lookupId, admit: answer === "open", reason: `simulated: ${answer}` });
+    } else if (w.kind === "lookup") {
       if ("timeout" in lookup) feed({ type: "timer", id: w.timerId });
       else if ("error" in lookup) feed({ type: "lookupResult", id: w.lookupId, ok: false, error: lookup.error });
       else if ("found" in lookup) feed({ type: "lookupResult", id: w.lookupId, ok: true, found: true, data: lookup.found });

@@ -24,6 +24,10 @@ function action(a: EngineAction, timers: Map<string, number>): string | null {
       return `hangs up (${a.reason})`;
     case "survey":
       return `records the survey answer ${a.score} of ${a.scale}`;
+    case "admission":
+      return `asks the ${a.queue} queue whether the ${a.lane} lane admits a caller now`;
+    case "purchase":
+      return `records the caller's consent to ${a.product} at ${a.price.toFixed(2)} ${a.currency} (key ${a.digits}, prompt ${a.promptVersion}) and bills it`;
   }
 }
 
@@ -42,6 +46,7 @@ export function transcript(lines: readonly SimLine[]): string[] {
     } else if (l.event.type === "lookupResult") {
       out.push(`    < lookup ${l.event.ok ? (l.event.found ? "found a record" : "found nothing") : `failed: ${l.event.error}`}`);
     } else if (l.event.type === "queueResult") out.push(`    < queue: ${l.event.outcome}`);
+    else if (l.event.type === "admissionResult") out.push(`    < queue ${l.event.admit ? "admits" : "does not admit"}: ${l.event.reason}`);
     else if (l.event.type === "agentEnded") out.push("    < the agent hangs up");
   }
   return out;

@@ -7,6 +7,25 @@ import type { HangupNode } from "../schema.js";
  * events. States are plain JSON so a session can be persisted in Redis and resumed by another process.
  */
 
+/**
+ * What a purchase node may sell in this call, and on which terms. The driver puts them on the call when
+ * it starts, from the daemon's config (the engine reads no config and no tree carries a price): the price
+ * a caller hears is the one recorded with their consent, even if the config changes while they listen.
+ */
+export interface SaleTerms {
+  price: number;
+  /** ISO 4217, e.g. EUR. */
+  currency: string;
+  /** The one key that accepts; any other key, or silence, declines. */
+  confirmKey: string;
+  /** Names the wording the caller heard; recorded with the consent. */
+  promptVersion: string;
+  /** How the price is said: `number:` URIs and the currency's words. */
+  priceMedia: string[];
+  /** Fields the caller's record (`customer`) takes once they accept, e.g. express: true. */
+  grants?: Record<string, unknown>;
+}
+
 export type EngineEvent =
   | { type: "start" }
   | { type: "dtmf"; digit: string }
@@ -17,6 +36,8 @@ export type EngineEvent =
   | { type: "queueResult"; outcome: "answered" | "timeout" | "empty" | "full" }
   /** The agent hung up first on an answered caller whose queue node goes on `afterAgent`. */
   | { type: "agentEnded" }
+  /** The queue's answer to an admission node: can it keep the lane's promise to a caller joining now? */
+  | { type: "admissionResult"; id: string; admit: boolean; reason: string }
   | { type: "hangup" };
 
 export type EngineAction =
@@ -38,7 +59,14 @@ export type EngineAction =
   | { type: "transfer"; endpoint?: string; context?: string; extension?: string; priority?: number }
   | { type: "hangup"; reason: HangupNode["reason"] }
   /** The caller's answer to a post-call survey, a whole number from 1 to `scale`, to be recorded. */
-  | { type: "survey"; score: number; scale: number };
+  | { type: "survey"; score: number; scale: number }
+  /** Ask the queue whether a caller joining `lane` of `queue` now would be served as the lane promises. */
+  | { type: "admission"; id: string; queue: string; lane: string }
+  /**
+   * The caller accepted a charge: the driver records the consent and bills it. `node` stated the price
+   * (`price` `currency`, worded as `promptVersion`); `digits` is what the caller pressed to accept.
+   */
+  | { type: "purchase"; product: string; price: number; currency: string; digits: string; promptVersion: string; node: NodeRef };
 
 /** One line of "what happened and why", for `switchboard simulate`, logs and the call's IVR path. */
 export interface TraceEntry {
@@ -58,6 +86,7 @@ export interface PathEntry {
 export type WaitingFor =
   | { kind: "playback"; playbackId: string }
   | { kind: "input"; playbackId?: string; timerId?: string }
+  /** Waiting for an answer from outside: a lookup, or the queue's answer to an admission node (`lookupId` then is its id). */
   | { kind: "lookup"; lookupId: string; timerId: string }
   | { kind: "queue"; queue: string; lane?: string }
   /** Answered, and the queue node goes on `afterAgent`: the IVR waits for the conversation to end. */
@@ -80,6 +109,10 @@ export interface CallState {
   call: CallInfo;
   customer: Record<string, unknown> | null;
   vars: Record<string, unknown>;
+  /** What this call may sell, by product (see SaleTerms); absent: nothing is for sale. */
+  sales?: Record<string, SaleTerms>;
+  /** Products the caller has accepted in this call: never offered, nor charged, twice. */
+  purchased?: string[];
   path: PathEntry[];
   /** Set when status is "ended": what the call finished with. */
   outcome?:
