@@ -1,11 +1,15 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, readSecret } from "../src/config/load.js";
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function tmpFile(name: string, text: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "sb-config-"));
+  dirs.push(dir);
   const file = path.join(dir, name);
   writeFileSync(file, text);
   return file;

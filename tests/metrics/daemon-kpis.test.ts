@@ -3,7 +3,7 @@
  * API's report, the `switchboard report` verb and Prometheus' /metrics (behind its token).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
@@ -53,6 +53,7 @@ test("two calls from one customer about one reason and a hang-up in the menu: re
   const dir = mkdtempSync(join(tmpdir(), "sb-report-"));
   writeFileSync(join(dir, "c.yaml"), `redis: { url: "${s.config.redis.url}", keyPrefix: "${s.config.redis.keyPrefix}" }\n`);
   const cli = spawnSync(process.execPath, ["bin/switchboard.js", "report", "--from", "today", "--by", "site", "--format", "json", "-c", join(dir, "c.yaml")], { encoding: "utf8" });
+  rmSync(dir, { recursive: true, force: true });
   expect(cli.stderr).toBe("");
   expect(JSON.parse(cli.stdout).total).toMatchObject({ answered: 2, handled: 2, repeats: 1 });
 
