@@ -38,6 +38,21 @@ export const expressUpgradeConfigSchema = z
   })
   .strict();
 
+/** The credit note's amount when `express.credit` is not configured. */
+export const DEFAULT_CREDIT_AMOUNT = 1;
+
+export const expressCreditConfigSchema = z
+  .object({
+    /** In the upgrade's currency (else `metrics.currency`); 0 issues no credit notes. */
+    amount: z
+      .number()
+      .min(0)
+      .max(10_000)
+      .refine((p) => Math.abs(Math.round(p * 100) - p * 100) < 1e-6, "must be an amount in whole cents, such as 1.00")
+      .default(DEFAULT_CREDIT_AMOUNT),
+  })
+  .strict();
+
 export const expressConfigSchema = z
   .object({
     /** The calendar subscriptions' `from` and `to` dates are days of (both included). */
@@ -46,6 +61,11 @@ export const expressConfigSchema = z
     tiers: z.array(z.enum(TIERS)).default([]),
     /** Without it the upgrade is not sold: the tree's purchase node takes its `unavailable` way. */
     upgrade: expressUpgradeConfigSchema.optional(),
+    /**
+     * The credit note a subscriber (or tier customer) gets when the express lane's promise is broken
+     * (answered after the lane's SLA). Without it: DEFAULT_CREDIT_AMOUNT. One-off buyers get their price back.
+     */
+    credit: expressCreditConfigSchema.optional(),
   })
   .strict();
 

@@ -11,7 +11,7 @@ import { composePop } from "../cti/pop.js";
 import type { AgentStatus, Disposition, OfferOutcome } from "../cti/protocol.js";
 import type { CallState } from "../ivr/engine/index.js";
 import { pathChoices } from "../ivr/engine/transcript.js";
-import type { JobHub } from "../jobs/index.js";
+import type { ExpressCreditPayload, JobHub } from "../jobs/index.js";
 import type { Logger } from "../lib/logger.js";
 import type { OfferCaps } from "../offers/caps.js";
 import { offerCallSchema } from "../offers/context.js";
@@ -19,6 +19,7 @@ import type { OfferRules } from "../offers/load.js";
 import { rankOffers } from "../offers/rank.js";
 import type { RankedOffer } from "../offers/ranked.js";
 import type { DeskCall, DeskStore } from "./store.js";
+import { creditFor } from "./express-credit.js";
 import { callOutcome, customerIdOf, reasonOf, unattendedEntry } from "./history.js";
 
 /**
@@ -90,6 +91,7 @@ export class AgentDesk {
       waitMs: c.waitMs,
       offers,
     });
+    const credit = creditFor({ config, callId: c.callId, queue: c.queue, lane: c.lane, waitMs: c.waitMs, callerNumber: call.state.call.callerNumber, consents: call.session.consents, customer, at: new Date() });
     const desk: DeskCall = {
       agentId: c.agentId,
       callerNumber: call.state.call.callerNumber,
@@ -101,9 +103,12 @@ export class AgentDesk {
       ...(reason ? { reason } : {}),
       path: pathChoices(call.state.path),
       answeredAt: new Date().toISOString(),
+      ...(credit ? { credit: { kind: credit.kind, amount: credit.amount, currency: credit.currency } } : {}),
     };
     await this.deps.store.save(c.callId, desk);
     await this.hub?.pushPop(c.agentId, pop);
+    // after the pop: the agent's screen does not wait for the billing queue
+    if (credit) await this.credit(credit);
     const at = Date.now();
     for (const o of offers) {
       void this.deps.events?.append({ type: "offer", at, callId: c.callId, agentId: c.agentId, queue: c.queue, lane: c.lane, offerId: o.id, outcome: "presented", value: o.value });
@@ -112,6 +117,16 @@ export class AgentDesk {
       await this.deps.caps.recordPresented(customer.id, offers.map((o) => o.id), this.deps.rules, new Date()).catch((err) => this.log.warn({ err }, "offer caps not recorded"));
     }
     this.log.info({ callId: c.callId, agentId: c.agentId, customer: customer?.id ?? null, offers: offers.map((o) => o.id) }, "screen-pop pushed");
+  }
+
+  /** The express promise was broken: one credit job per call (published again, it is the same job). Never throws. */
+  private async credit(p: ExpressCreditPayload): Promise<void> {
+    try {
+      const { id } = await this.deps.jobs.publish("express-credit", p);
+      this.log.info({ callId: p.callId, jobId: id, kind: p.kind, amount: p.amount, currency: p.currency, waitSeconds: p.waitSeconds, slaSeconds: p.slaSeconds }, "express promise broken; credit job published");
+    } catch (err) {
+      this.log.error({ err, callId: p.callId }, "express promise broken but the credit job was not published");
+    }
   }
 
   private async rank(customer: CustomerView, call: { session: CallSession; state: CallState }, c: Connected, reason: string | undefined): Promise<RankedOffer[]> {
@@ -295,6 +310,7 @@ export class AgentDesk {
       path: d.path,
       ...(notes ? { notes } : {}),
       ...(outcomes.length ? { offers: outcomes } : {}),
+      ...(d.credit ? { credit: d.credit } : {}),
     });
   }
 

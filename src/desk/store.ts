@@ -25,6 +25,8 @@ export const deskCallSchema = z
     reason: z.string().optional(),
     path: z.array(z.string()),
     answeredAt: z.string(),
+    /** The express credit published when the caller was answered after the lane's SLA. */
+    credit: historyEntrySchema.shape.credit,
   })
   .strict();
 export type DeskCall = z.infer<typeof deskCallSchema>;

@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from "express";
 import type { CallManager } from "../calls/manager.js";
 import type { TreeRegistry } from "../ivr/registry.js";
 import { formatDiagnostic } from "../lib/yaml-source/diagnostics.js";
-import { isJobKind, type JobHub } from "../jobs/index.js";
+import { isJobKind, JOB_KINDS, type JobHub } from "../jobs/index.js";
 import type { CallerQueue } from "../queue/index.js";
 import { requireBearer } from "./auth.js";
 import { openApiDocument } from "./openapi.js";
@@ -56,7 +56,7 @@ export function adminRouter(deps: { token: string | undefined; queue: CallerQueu
   const kindOf = (req: Request, res: Response): string | undefined => {
     const kind = String(req.query.kind ?? "");
     if (isJobKind(kind)) return kind;
-    res.status(400).json({ error: `kind must be one of lead, sale, express-upgrade, history (got "${kind}")` } satisfies ErrorBody);
+    res.status(400).json({ error: `kind must be one of ${JOB_KINDS.join(", ")} (got "${kind}")` } satisfies ErrorBody);
     return undefined;
   };
   router.get("/jobs/failed", async (req: Request, res: Response) => {

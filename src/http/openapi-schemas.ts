@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallManager } from "../calls/manager.js";
 import type { TreeRegistry } from "../ivr/registry.js";
-import { expressUpgradePayloadSchema, historyPayloadSchema, JOB_KINDS, leadPayloadSchema, salePayloadSchema, type FailedJob, type JobKind, type KindCounts, type RetryResult } from "../jobs/index.js";
+import { expressCreditPayloadSchema, expressUpgradePayloadSchema, historyPayloadSchema, JOB_KINDS, leadPayloadSchema, salePayloadSchema, type FailedJob, type JobKind, type KindCounts, type RetryResult } from "../jobs/index.js";
 import { kpisSchema as metricsKpisSchema } from "../metrics/kpis.js";
 import type { Report } from "../metrics/report.js";
 import { REPORT_BY } from "../metrics/report.js";
@@ -150,6 +150,7 @@ const payloadSchema = z.union([
   named("LeadPayload", leadPayloadSchema),
   named("SalePayload", salePayloadSchema),
   named("ExpressUpgradePayload", expressUpgradePayloadSchema),
+  named("ExpressCreditPayload", expressCreditPayloadSchema),
   named("HistoryPayload", historyPayloadSchema),
 ]);
 
@@ -162,7 +163,7 @@ export const failedJobSchema = named(
     attemptsMade: count,
     createdAt: z.string().describe("ISO date-time"),
     failedAt: z.string().optional().describe("ISO date-time"),
-    payload: payloadSchema.describe("the job's payload, as published (lead, sale, express-upgrade or history)"),
+    payload: payloadSchema.describe("the job's payload, as published (lead, sale, express-upgrade, express-credit or history)"),
   }),
 );
 export const failedJobsResponseSchema = named("FailedJobList", z.object({ failed: z.array(failedJobSchema).describe("newest first, at most 50") }));

@@ -16,7 +16,7 @@ export const webhookSchema = z
 export const jobsConfigSchema = z
   .object({
     /**
-     * Where each kind goes: leads to sales, sales and express-upgrade billing to billing/CRM, history
+     * Where each kind goes: leads to sales, sales, express-upgrade billing and express-credit refunds/credit notes to billing/CRM, history
      * write-back to the CRM. A missing entry leaves that kind's jobs waiting until one is configured.
      */
     webhooks: z

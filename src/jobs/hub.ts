@@ -76,7 +76,7 @@ interface Lane {
 }
 
 /**
- * Durable hand-off of leads, sales, express-upgrade billing and history write-back to webhooks.
+ * Durable hand-off of leads, sales, express-upgrade billing, express credits and history write-back to webhooks.
  * One BullMQ queue per kind, so a kind without a webhook simply accumulates jobs until one is configured
  * while the others flow; each job's id derives from its idempotency key, so publishing twice is one job.
  */

@@ -2,6 +2,7 @@ export { jobsConfigSchema, webhookSchema, type JobsConfig, type WebhookConfig } 
 export {
   JOB_KINDS,
   WEBHOOK_FOR,
+  expressCreditPayloadSchema,
   expressUpgradePayloadSchema,
   historyPayloadSchema,
   isJobKind,
@@ -10,6 +11,7 @@ export {
   payloadSchemas,
   salePayloadSchema,
   type AnyPayload,
+  type ExpressCreditPayload,
   type ExpressUpgradePayload,
   type HistoryPayload,
   type JobKind,

@@ -58,6 +58,25 @@ export const expressUpgradePayloadSchema = z
   })
   .strict();
 
+/**
+ * The express promise was broken: an entitled caller of the express lane waited longer than the lane's
+ * SLA before an agent answered. One per call (idempotency key `<callId>:credit`). A one-off buyer is
+ * refunded the price they paid; a subscriber (or tier customer) gets a credit note of the configured amount.
+ */
+export const expressCreditPayloadSchema = z
+  .object({
+    idempotencyKey,
+    occurredAt,
+    callId: z.string().min(1),
+    customer: z.object({ id: z.string().min(1).optional(), name: z.string().min(1).optional(), phone: z.string().min(1) }).strict(),
+    waitSeconds: z.number().min(0),
+    slaSeconds: z.number().min(0),
+    amount: money,
+    currency,
+    kind: z.enum(["refund", "credit-note"]),
+  })
+  .strict();
+
 /** The call's entry for the customer's history, written back to the CRM. */
 export const historyPayloadSchema = z
   .object({ idempotencyKey, occurredAt, customerId: z.string().min(1), entry: historyEntrySchema })
@@ -67,6 +86,7 @@ export const payloadSchemas = {
   lead: leadPayloadSchema,
   sale: salePayloadSchema,
   "express-upgrade": expressUpgradePayloadSchema,
+  "express-credit": expressCreditPayloadSchema,
   history: historyPayloadSchema,
 } as const;
 
@@ -75,15 +95,17 @@ export const JOB_KINDS = Object.keys(payloadSchemas) as JobKind[];
 export type LeadPayload = z.infer<typeof leadPayloadSchema>;
 export type SalePayload = z.infer<typeof salePayloadSchema>;
 export type ExpressUpgradePayload = z.infer<typeof expressUpgradePayloadSchema>;
+export type ExpressCreditPayload = z.infer<typeof expressCreditPayloadSchema>;
 export type HistoryPayload = z.infer<typeof historyPayloadSchema>;
 export type PayloadOf<K extends JobKind> = z.infer<(typeof payloadSchemas)[K]>;
 export type AnyPayload = PayloadOf<JobKind>;
 
-/** Which configured webhook receives each kind: express upgrades are billed like sales. */
+/** Which configured webhook receives each kind: express upgrades and their credits are billed like sales. */
 export const WEBHOOK_FOR = {
   lead: "leads",
   sale: "sales",
   "express-upgrade": "sales",
+  "express-credit": "sales",
   history: "history",
 } as const satisfies Record<JobKind, "leads" | "sales" | "history">;
 

@@ -67,6 +67,9 @@ export const kpisSchema = z.object({
   salesDelivered: count,
   expressSold: count,
   expressRevenue: z.number(),
+  /** Express credits (refunds and credit notes for a broken express promise) delivered to billing. */
+  creditsIssued: count,
+  creditValue: z.number(),
 });
 export type Kpis = z.infer<typeof kpisSchema>;
 
@@ -132,6 +135,8 @@ export function kpisOf(c: Counters, formula: SlFormulaId): Kpis {
     salesDelivered: n("jobs.sale.delivered"),
     expressSold: n("jobs.express-upgrade.delivered"),
     expressRevenue: n("jobs.express-upgrade.delivered.value"),
+    creditsIssued: n("jobs.express-credit.delivered"),
+    creditValue: n("jobs.express-credit.delivered.value"),
   };
 }
 

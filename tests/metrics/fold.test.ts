@@ -199,6 +199,9 @@ describe("quality and revenue", () => {
       ev({ type: "handled", at: T0, callId: "c1", agentId: "a1", queue: "support", lane: "express", talkMs: 60 * S, disposition: "sold" }),
       ev({ type: "job", at: T0, kind: "lead", jobId: "j1", outcome: "delivered", value: 30 }),
       ev({ type: "job", at: T0, kind: "lead", jobId: "j2", outcome: "failed", value: 10 }),
+      ev({ type: "job", at: T0, kind: "express-credit", jobId: "j3", outcome: "delivered", value: 1 }),
+      ev({ type: "job", at: T0, kind: "express-credit", jobId: "j4", outcome: "delivered", value: 1.99 }),
+      ev({ type: "job", at: T0, kind: "express-credit", jobId: "j5", outcome: "failed", value: 5 }),
     ];
     const out = fold(events, settings, EMPTY);
     const site = kpisOf(counters(out.delta, "d", "all", "*"), "abandons-against");
@@ -212,6 +215,9 @@ describe("quality and revenue", () => {
     expect(site.leadsSent).toBe(1);
     expect(site.revenuePerCall).toBe(12);
     expect([site.leadsDelivered, site.leadsFailed]).toEqual([1, 1]);
+    // express credits: only the delivered ones count, valued at their amounts
+    expect(site.creditsIssued).toBe(2);
+    expect(site.creditValue).toBeCloseTo(2.99);
     expect(kpisOf(counters(out.delta, "d", "o", "o1"), "abandons-against").conversion).toBe(1);
     expect(kpisOf(counters(out.delta, "d", "a", "a1"), "abandons-against").csat).toBeCloseTo(1 / 2);
   });

@@ -1,0 +1,138 @@
+/**
+ * The express promise, broken and kept, end to end: the PBX simulator over real ARI/AMI sockets, a real
+ * redis-server, the shipped trees (an express subscriber goes straight to the support queue's express
+ * lane), the demo customers in the Redis CRM store and a real signed-webhook receiver for billing. A
+ * subscriber answered after the lane's SLA gets one express-credit job (a credit note of the configured
+ * amount); one answered within it gets none. Every wait is for a condition, never for a length of time.
+ */
+import { afterEach, describe, expect, test } from "vitest";
+import { loadCustomersFile } from "../../src/crm/file-store.js";
+import { RedisCustomerStore } from "../../src/crm/redis-store.js";
+import type { Daemon } from "../../src/daemon/index.js";
+import { jobIdFor, verifySignature, type DeliveryBody, type ExpressCreditPayload, type KindCounts } from "../../src/jobs/index.js";
+import { fastRetries, WebhookServer } from "../jobs/helpers.js";
+import { creditFor, type CreditFacts } from "../../src/desk/express-credit.js";
+import { ADMIN, daemon, setup, stopAll, waitFor } from "./harness.js";
+
+const SECRET = "whsec-express-credit-test-9a2f";
+const A1 = { id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true };
+/** c-1005 (5551005): express by subscription in the demo customers. */
+const EVA = { id: "c-1005", phone: "5551005" };
+
+const servers: WebhookServer[] = [];
+afterEach(async () => {
+  await stopAll();
+  for (const w of servers.splice(0)) await w.stop();
+}, 60_000);
+
+/** The simulator, Redis with the demo customers, a billing receiver and the daemon; the express lane's SLA as given. */
+async function rig(slaSeconds: number) {
+  const hook = await WebhookServer.reservePort();
+  servers.push(hook);
+  await hook.start();
+  const jobs = { ...fastRetries, webhooks: { sales: { url: hook.url, secretEnv: "TEST_SALES_SECRET" } } };
+  const s = await setup([A1], {}, { crm: { store: "redis" }, cti: { dispositionGrace: 0.3 }, jobs });
+  s.config.lanes.express!.sla = { seconds: slaSeconds, percent: 80 };
+  s.config.express.credit = { amount: 2.5 };
+  const customers = new RedisCustomerStore(s.redis.client(), s.redis.prefix);
+  await customers.seed(loadCustomersFile("config/customers.yaml", new Date()));
+  s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 5 });
+  const d = await daemon(s, { TEST_SALES_SECRET: SECRET });
+  await waitFor("a1 to be available", async () => (await d.queue.status("support")).agents.some((a) => a.state === "available" && a.device === "registered"));
+  return { s, d, hook, customers };
+}
+
+const credits = (hook: WebhookServer) =>
+  hook.received.filter((r) => r.status === 200 && r.headers["x-switchboard-event"] === "express-credit").map((r) => JSON.parse(r.raw) as DeliveryBody);
+
+async function creditJobs(d: Daemon): Promise<KindCounts> {
+  const res = await fetch(`${d.url}/admin/jobs`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  return ((await res.json()) as { kinds: Record<string, KindCounts> }).kinds["express-credit"]!;
+}
+
+describe("a broken express promise is credited", () => {
+  test("a subscriber answered after the express lane's SLA: one express-credit job, a credit note of the configured amount", async () => {
+    const { s, d, hook, customers } = await rig(0.5);
+    // a1's phone is busy with another call: the caller has to wait
+    s.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
+    await waitFor("a1's phone in use", async () => (await d.queue.status("support")).agents.some((a) => a.device === "in_use"));
+    const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
+    await waitFor(
+      "the caller waiting in the express lane past its SLA",
+      async () => (await d.queue.status("support")).callers.find((w) => w.callId === channelId && w.lane === "express" && w.waitMs > 1000),
+      30_000,
+    );
+    s.sim.pbx.setDeviceState("PJSIP/1001", "NOT_INUSE");
+    await waitFor("the caller answered", async () => (await d.queue.events()).some((e) => e.type === "answered" && e.callId === channelId), 30_000);
+
+    const [body] = await waitFor("the credit's delivery", () => (credits(hook).length ? credits(hook) : undefined), 30_000);
+    const data = body!.data as ExpressCreditPayload;
+    expect(data).toEqual({
+      idempotencyKey: `${channelId}:credit`,
+      occurredAt: expect.any(String),
+      callId: channelId,
+      customer: { id: EVA.id, name: "Eva Lindqvist", phone: EVA.phone },
+      waitSeconds: expect.any(Number),
+      slaSeconds: 0.5,
+      amount: 2.5,
+      currency: "EUR",
+      kind: "credit-note",
+    });
+    expect(data.waitSeconds).toBeGreaterThan(0.5);
+    expect(body!.delivery).toBe(jobIdFor("express-credit", `${channelId}:credit`));
+    const r = hook.received.find((x) => x.headers["x-switchboard-event"] === "express-credit")!;
+    expect(verifySignature(r.raw, r.headers["x-switchboard-signature"] as string, SECRET)).toBe(true);
+
+    // the call's history entry says what the caller was credited
+    await s.sim.control.waitForEnd(channelId);
+    const entry = await waitFor("Eva's history entry", async () => (await customers.findById(EVA.id))?.history.find((h) => h.callId === channelId), 30_000);
+    expect(entry.lane).toBe("express");
+    expect(entry.credit).toEqual({ kind: "credit-note", amount: 2.5, currency: "EUR" });
+    // exactly one
+    expect(await creditJobs(d)).toMatchObject({ completed: 1, waiting: 0, delayed: 0, failed: 0 });
+    expect(credits(hook)).toHaveLength(1);
+  }, 90_000);
+
+  test("a subscriber answered within the SLA: no credit", async () => {
+    const { s, d, hook, customers } = await rig(20);
+    const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
+    await waitFor("the caller answered", async () => (await d.queue.events()).some((e) => e.type === "answered" && e.callId === channelId), 30_000);
+    await s.sim.control.waitForEnd(channelId);
+    // the entry is written after the answer, where a credit would have been published
+    const entry = await waitFor("Eva's history entry", async () => (await customers.findById(EVA.id))?.history.find((h) => h.callId === channelId), 30_000);
+    expect(entry.lane).toBe("express");
+    expect(entry.waitSeconds).toBeLessThan(20);
+    expect(entry.credit).toBeUndefined();
+    const c = await creditJobs(d);
+    expect(c.waiting + c.active + c.delayed + c.failed + c.completed).toBe(0);
+    expect(credits(hook)).toHaveLength(0);
+  }, 90_000);
+});
+
+describe("creditFor (pure)", () => {
+  const config = {
+    lanes: { express: { displayName: "E", headStart: 0, priorityBoost: 0, sla: { seconds: 20, percent: 80 } }, vip: { displayName: "V", headStart: 0, priorityBoost: 0, sla: { seconds: 10, percent: 80 } } },
+    queues: { support: {}, sales: { admission: { lane: "vip", maxShare: 0.25, enabled: true } } },
+    express: { timeZone: "UTC", tiers: [], upgrade: { price: 1.99, currency: "USD", confirmKey: "1", promptVersion: "v1" } },
+    metrics: { currency: "EUR" },
+  } as unknown as CreditFacts["config"];
+  const consent = { product: "express-upgrade", price: 1.99, currency: "USD", digits: "1", promptVersion: "v1", at: 0, callId: "c1", tree: "t", node: "n", customer: { phone: "555" } };
+  const facts = (f: Partial<CreditFacts>): CreditFacts => ({
+    config, callId: "c1", queue: "support", lane: "express", waitMs: 25_000, callerNumber: "555", consents: undefined,
+    customer: { id: "c-1", name: "N", express: true }, at: new Date(0), ...f,
+  });
+
+  test("a subscriber past the SLA: a credit note of the default amount in the upgrade's currency", () => {
+    expect(creditFor(facts({}))).toMatchObject({ kind: "credit-note", amount: 1, currency: "USD", slaSeconds: 20, waitSeconds: 25, idempotencyKey: "c1:credit" });
+  });
+  test("a one-off buyer past the SLA: the price they paid back", () => {
+    expect(creditFor(facts({ consents: [consent], customer: null }))).toMatchObject({ kind: "refund", amount: 1.99, currency: "USD", customer: { phone: "555" } });
+  });
+  test("no credit: within the SLA, not entitled, not the express lane, another queue's sold lane", () => {
+    expect(creditFor(facts({ waitMs: 20_000 }))).toBeUndefined();
+    expect(creditFor(facts({ customer: { id: "c-1", name: "N", express: false } }))).toBeUndefined();
+    expect(creditFor(facts({ lane: "standard" }))).toBeUndefined();
+    expect(creditFor(facts({ queue: "sales" }))).toBeUndefined();
+    expect(creditFor(facts({ queue: "sales", lane: "vip", waitMs: 11_000 }))).toMatchObject({ slaSeconds: 10 });
+  });
+});
