@@ -215,8 +215,22 @@ export class AgentDesk {
       agentId: session.agent?.agentId,
     });
     if (call.session.agent) return this.closeLater(call.session.callId, call.session.queue?.queue);
+    const credit = await this.abandonCredit(call);
     const customerId = customerIdOf(call.state);
-    if (customerId) void this.write(customerId, unattendedEntry(call, new Date()));
+    if (customerId) void this.write(customerId, { ...unattendedEntry(call, new Date()), ...(credit ? { credit: { kind: credit.kind, amount: credit.amount, currency: credit.currency } } : {}) });
+  }
+
+  /** A caller who gave up in the express lane after its SLA: the promise was broken all the same. */
+  private async abandonCredit(call: { session: CallSession; state: CallState }): Promise<ExpressCreditPayload | undefined> {
+    const q = call.session.queue;
+    if (!q || callOutcome(call) !== "abandoned") return undefined;
+    // the record the tree saw (the lookup itself is gone with the call)
+    const c = call.state.customer;
+    const customer = c && typeof c.id === "string" ? { id: c.id, name: typeof c.name === "string" ? c.name : c.id, express: c.express === true } : null;
+    const at = new Date();
+    const credit = creditFor({ config: this.deps.config, callId: call.session.callId, queue: q.queue, lane: q.lane, waitMs: at.getTime() - q.joinedAt, callerNumber: call.state.call.callerNumber, consents: call.session.consents, customer, at });
+    if (credit) await this.credit(credit);
+    return credit;
   }
 
   /**

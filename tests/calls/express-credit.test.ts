@@ -93,6 +93,24 @@ describe("a broken express promise is credited", () => {
     expect(credits(hook)).toHaveLength(1);
   }, 90_000);
 
+  test("a subscriber who gives up in the express lane after its SLA is credited too", async () => {
+    const { s, d, hook, customers } = await rig(0.5);
+    s.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
+    await waitFor("a1's phone in use", async () => (await d.queue.status("support")).agents.some((a) => a.device === "in_use"));
+    const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
+    await waitFor(
+      "the caller waiting in the express lane past its SLA",
+      async () => (await d.queue.status("support")).callers.find((w) => w.callId === channelId && w.lane === "express" && w.waitMs > 1000),
+      30_000,
+    );
+    s.sim.pbx.hangup(channelId);
+    const [body] = await waitFor("the credit's delivery", () => (credits(hook).length ? credits(hook) : undefined), 30_000);
+    expect(body!.data).toMatchObject({ callId: channelId, kind: "credit-note", amount: 2.5, slaSeconds: 0.5 });
+    const entry = await waitFor("Eva's history entry", async () => (await customers.findById(EVA.id))?.history.find((h) => h.callId === channelId), 30_000);
+    expect(entry).toMatchObject({ disposition: "abandoned in queue", credit: { kind: "credit-note", amount: 2.5, currency: "EUR" } });
+    expect(credits(hook)).toHaveLength(1);
+  }, 90_000);
+
   test("a subscriber answered within the SLA: no credit", async () => {
     const { s, d, hook, customers } = await rig(20);
     const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
