@@ -29,7 +29,7 @@ import { startLocalRedis } from "../src/lib/redis-server.js";
 import { CallerQueue } from "../src/queue/index.js";
 import { QueueModel } from "../src/queue/model.js";
 import { resolveSite } from "../src/queue/settings.js";
-import { laneStats, longestStarvation, simulate, type Engine, type LaneStats, type Scenario, type Served } from "./queue/sim.js";
+import { engineOf, laneStats, longestStarvation, simulate, type Engine, type LaneStats, type Scenario, type Served } from "./queue/sim.js";
 import { arg } from "./args.js";
 import { admissionReplay, admissionScenario, type AdmissionBench } from "./queue/admission.js";
 
@@ -72,13 +72,7 @@ function modelEngine(p: Policy, clock: { t: number }): { engine: Engine; model: 
   const queues = Object.fromEntries(Object.entries(queueConfig(p)).map(([n, q]) => [n, queueSchema.parse(q)]));
   const settings = resolveSite("main", p.lanes, queues);
   const model = new QueueModel(settings, { now: () => clock.t });
-  const engine: Engine = {
-    enqueue: async (r) => model.enqueue(r),
-    dispatch: async (q) => model.dispatch(q),
-    answered: async (c, a) => model.answered(c, a),
-    agentState: async (a, ch) => model.agentState(a, ch),
-    registerAgent: async (pr) => model.registerAgent(pr),
-  };
+  const engine = engineOf(model);
   return { engine, model };
 }
 

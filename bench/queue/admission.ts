@@ -5,7 +5,7 @@ import { CallerQueue } from "../../src/queue/index.js";
 import { QueueModel } from "../../src/queue/model.js";
 import { resolveSite } from "../../src/queue/settings.js";
 import { startLocalRedis } from "../../src/lib/redis-server.js";
-import { laneStats, simulate, type Engine, type LaneStats, type Route, type Scenario, type Served } from "./sim.js";
+import { engineOf, laneStats, simulate, type LaneStats, type Route, type Scenario, type Served } from "./sim.js";
 
 /**
  * Admission control in the loop (docs/express-fairness.md). Callers are subscribers (express whatever
@@ -59,13 +59,7 @@ function modelEngine(lanes: Record<string, LaneConfig>, b: AdmissionBench, clock
   const qs = Object.fromEntries(Object.entries(queues(b)).map(([n, q]) => [n, queueSchema.parse(q)]));
   const settings = resolveSite("main", lanes, qs);
   const model = new QueueModel(settings, { now: () => clock.t });
-  const engine: Engine = {
-    enqueue: async (r) => model.enqueue(r),
-    dispatch: async (q) => model.dispatch(q),
-    answered: async (c, a) => model.answered(c, a),
-    agentState: async (a, ch) => model.agentState(a, ch),
-    registerAgent: async (pr) => model.registerAgent(pr),
-  };
+  const engine = engineOf(model);
   // the decision a daemon would make at this moment, on what admission.lua would read
   const decide = async () => decideAdmission(admissionState(settings, "q", model.admissionRead("q", ADMISSION_READ_LIMIT), clock.t), settings.queues.get("q")!.admission);
   return { engine, decide };

@@ -1,3 +1,4 @@
+import type { QueueModel } from "../../src/queue/model.js";
 import { SeededRandom } from "../../src/lib/seeded-random.js";
 import type { EnqueueResult, Offer } from "../../src/queue/index.js";
 
@@ -17,6 +18,17 @@ export interface Engine {
   answered(callId: string, agentId: string): Promise<unknown>;
   agentState(agentId: string, change: { to: "wrapup"; seconds: number } | { to: "available" }): Promise<unknown>;
   registerAgent(p: { agentId: string; endpoint: string; queues: string[] }): Promise<unknown>;
+}
+
+/** The in-memory twin of the queue's scripts as an engine. */
+export function engineOf(model: QueueModel): Engine {
+  return {
+    enqueue: async (r) => model.enqueue(r),
+    dispatch: async (q) => model.dispatch(q),
+    answered: async (c, a) => model.answered(c, a),
+    agentState: async (a, ch) => model.agentState(a, ch),
+    registerAgent: async (pr) => model.registerAgent(pr),
+  };
 }
 
 export interface Scenario {

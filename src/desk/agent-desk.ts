@@ -19,7 +19,7 @@ import type { OfferRules } from "../offers/load.js";
 import { rankOffers } from "../offers/rank.js";
 import type { RankedOffer } from "../offers/ranked.js";
 import type { DeskCall, DeskStore } from "./store.js";
-import { creditFor } from "./express-credit.js";
+import { creditFor, creditRecord } from "./express-credit.js";
 import { callOutcome, customerIdOf, reasonOf, unattendedEntry } from "./history.js";
 
 /**
@@ -103,7 +103,7 @@ export class AgentDesk {
       ...(reason ? { reason } : {}),
       path: pathChoices(call.state.path),
       answeredAt: new Date().toISOString(),
-      ...(credit ? { credit: { kind: credit.kind, amount: credit.amount, currency: credit.currency } } : {}),
+      ...(credit ? { credit: creditRecord(credit) } : {}),
     };
     await this.deps.store.save(c.callId, desk);
     await this.hub?.pushPop(c.agentId, pop);
@@ -201,6 +201,7 @@ export class AgentDesk {
   async ended(call: { session: CallSession; state: CallState }): Promise<void> {
     const { session, state } = call;
     const reason = reasonOf(call);
+    const customerId = customerIdOf(state);
     void this.deps.events?.append({
       type: "call",
       at: Date.now(),
@@ -208,7 +209,7 @@ export class AgentDesk {
       tree: state.tree,
       outcome: callOutcome(call),
       durationMs: Math.max(0, Date.now() - session.startedAt),
-      customerId: customerIdOf(state),
+      customerId,
       reason,
       queue: session.queue?.queue,
       lane: session.queue?.lane,
@@ -216,8 +217,7 @@ export class AgentDesk {
     });
     if (call.session.agent) return this.closeLater(call.session.callId, call.session.queue?.queue);
     const credit = await this.abandonCredit(call);
-    const customerId = customerIdOf(call.state);
-    if (customerId) void this.write(customerId, { ...unattendedEntry(call, new Date()), ...(credit ? { credit: { kind: credit.kind, amount: credit.amount, currency: credit.currency } } : {}) });
+    if (customerId) void this.write(customerId, { ...unattendedEntry(call, new Date()), ...(credit ? { credit: creditRecord(credit) } : {}) });
   }
 
   /** A caller who gave up in the express lane after its SLA: the promise was broken all the same. */

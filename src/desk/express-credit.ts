@@ -51,3 +51,6 @@ export function creditFor(f: CreditFacts): ExpressCreditPayload | undefined {
     kind: "credit-note",
   };
 }
+
+/** What the history entry and the desk keep of a credit. */
+export const creditRecord = (p: ExpressCreditPayload): { kind: ExpressCreditPayload["kind"]; amount: number; currency: string } => ({ kind: p.kind, amount: p.amount, currency: p.currency });

@@ -50,18 +50,23 @@ async function creditJobs(d: Daemon): Promise<KindCounts> {
   return ((await res.json()) as { kinds: Record<string, KindCounts> }).kinds["express-credit"]!;
 }
 
+/** Eva calls while a1's phone is busy with another call, and waits in the express lane past its SLA (0.5 s). */
+async function waitingPastSla(s: Awaited<ReturnType<typeof rig>>["s"], d: Daemon): Promise<string> {
+  s.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
+  await waitFor("a1's phone in use", async () => (await d.queue.status("support")).agents.some((a) => a.device === "in_use"));
+  const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
+  await waitFor(
+    "the caller waiting in the express lane past its SLA",
+    async () => (await d.queue.status("support")).callers.find((w) => w.callId === channelId && w.lane === "express" && w.waitMs > 1000),
+    30_000,
+  );
+  return channelId;
+}
+
 describe("a broken express promise is credited", () => {
   test("a subscriber answered after the express lane's SLA: one express-credit job, a credit note of the configured amount", async () => {
     const { s, d, hook, customers } = await rig(0.5);
-    // a1's phone is busy with another call: the caller has to wait
-    s.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
-    await waitFor("a1's phone in use", async () => (await d.queue.status("support")).agents.some((a) => a.device === "in_use"));
-    const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
-    await waitFor(
-      "the caller waiting in the express lane past its SLA",
-      async () => (await d.queue.status("support")).callers.find((w) => w.callId === channelId && w.lane === "express" && w.waitMs > 1000),
-      30_000,
-    );
+    const channelId = await waitingPastSla(s, d);
     s.sim.pbx.setDeviceState("PJSIP/1001", "NOT_INUSE");
     await waitFor("the caller answered", async () => (await d.queue.events()).some((e) => e.type === "answered" && e.callId === channelId), 30_000);
 
@@ -95,14 +100,7 @@ describe("a broken express promise is credited", () => {
 
   test("a subscriber who gives up in the express lane after its SLA is credited too", async () => {
     const { s, d, hook, customers } = await rig(0.5);
-    s.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
-    await waitFor("a1's phone in use", async () => (await d.queue.status("support")).agents.some((a) => a.device === "in_use"));
-    const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
-    await waitFor(
-      "the caller waiting in the express lane past its SLA",
-      async () => (await d.queue.status("support")).callers.find((w) => w.callId === channelId && w.lane === "express" && w.waitMs > 1000),
-      30_000,
-    );
+    const channelId = await waitingPastSla(s, d);
     s.sim.pbx.hangup(channelId);
     const [body] = await waitFor("the credit's delivery", () => (credits(hook).length ? credits(hook) : undefined), 30_000);
     expect(body!.data).toMatchObject({ callId: channelId, kind: "credit-note", amount: 2.5, slaSeconds: 0.5 });
