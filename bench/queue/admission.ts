@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
-import { ADMISSION_READ_LIMIT, admissionState, decideAdmission, type AdmissionDecision } from "../../src/queue/admission.js";
-import { queueSchema, type LaneConfig } from "../../src/queue/config.js";
+import { ADMISSION_READ_LIMIT, admissionState, decideAdmission, overflows, type AdmissionDecision } from "../../src/queue/admission.js";
+import { admissionSchema, queueSchema, type LaneConfig } from "../../src/queue/config.js";
 import { CallerQueue } from "../../src/queue/index.js";
 import { QueueModel } from "../../src/queue/model.js";
 import { resolveSite } from "../../src/queue/settings.js";
@@ -65,14 +65,17 @@ function modelEngine(lanes: Record<string, LaneConfig>, b: AdmissionBench, clock
   return { engine, decide };
 }
 
-const kindOf = (d: AdmissionDecision): string =>
-  d.reason.startsWith("express full") ? "share cap" : d.reason.startsWith("forecast") ? "forecast" : d.reason.includes(" bound:") ? "bound" : "other";
+/** The "credit" policy is the daemon's admission.overflow "standard" (QueueHandoff.placement). */
+const OVERFLOW = admissionSchema.parse({ overflow: "standard" });
+
+const KIND: Partial<Record<AdmissionDecision["check"], string>> = { share: "share cap", forecast: "forecast", bound: "bound" };
+const kindOf = (d: AdmissionDecision): string => KIND[d.check] ?? "other";
 
 /** The policy as a router: which lane each arriving caller joins; counts offers, sales and credits (after warmup). */
 function router(policy: PolicyName, decide: () => Promise<AdmissionDecision>, tally: Tally, warmup: number, log?: string[]): Route {
-  const refused = (d: AdmissionDecision, counted: boolean, ignore: string[] = []) => {
+  const refused = (d: AdmissionDecision, counted: boolean, moves = (x: AdmissionDecision) => !x.admit) => {
     log?.push(`${d.admit} ${d.reason}`);
-    if (d.admit || ignore.includes(kindOf(d))) return false;
+    if (!moves(d)) return false;
     if (counted) tally.refusals[kindOf(d)] = (tally.refusals[kindOf(d)] ?? 0) + 1;
     return true;
   };
@@ -80,8 +83,8 @@ function router(policy: PolicyName, decide: () => Promise<AdmissionDecision>, ta
     const counted = Number(callId.slice(1)) >= warmup;
     if (caller.subscriber) {
       if (counted) tally.subscribers += 1;
-      // a subscriber has paid already: only a promise that cannot be kept moves them, not the cap on sales
-      if (policy !== "credit" || !refused(await decide(), counted, ["share cap"])) return "express";
+      // a subscriber has paid already: only a promise that cannot be kept moves them (the daemon's rule), not the cap on sales
+      if (policy !== "credit" || !refused(await decide(), counted, (d) => overflows(OVERFLOW, d))) return "express";
       if (counted) tally.credited += 1;
       return "standard";
     }

@@ -182,6 +182,7 @@ export async function simulate(engine: Engine, clock: { t: number }, s: Scenario
 
 export interface LaneStats {
   n: number;
+  mean: number;
   p50: number;
   p90: number;
   max: number;
@@ -216,6 +217,7 @@ export function laneStats(waits: number[], slaS: number): LaneStats {
   const sorted = [...waits].sort((a, b) => a - b);
   return {
     n: sorted.length,
+    mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : Number.NaN,
     p50: quantile(sorted, 0.5),
     p90: quantile(sorted, 0.9),
     max: sorted.at(-1) ?? Number.NaN,

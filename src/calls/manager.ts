@@ -299,6 +299,7 @@ export class CallManager {
         void this.lookup(call, a);
         return;
       case "enqueue": {
+        const placed = await this.deps.handoff.placement(a.queue, a.lane);
         const verdict = await this.deps.handoff
           .join({
             callId,
@@ -307,7 +308,7 @@ export class CallManager {
             callerNumber: call.callerNumber,
             callerName: call.callerName,
             queue: a.queue,
-            ...(a.lane === undefined ? {} : { lane: a.lane }),
+            lane: placed.lane,
             skills: a.skills,
             priority: a.priority,
             ...(a.maxWaitMs === undefined ? {} : { maxWaitMs: a.maxWaitMs }),
@@ -316,7 +317,9 @@ export class CallManager {
             this.log.error({ err, callId, queue: a.queue }, "enqueue failed; treating the queue as unavailable");
             return "empty" as const;
           });
-        if (verdict === "queued") call.session.queue = { queue: a.queue, lane: a.lane ?? this.deps.handoff.defaultLane(a.queue), joinedAt: Date.now(), ...(a.reason ? { reason: a.reason } : {}) };
+        if (verdict === "queued") {
+          call.session.queue = { queue: a.queue, lane: placed.lane, joinedAt: Date.now(), ...(a.reason ? { reason: a.reason } : {}), ...(placed.promised ? { promised: placed.promised } : {}) };
+        }
         else this.feedLater(callId, { type: "queueResult", outcome: verdict });
         return;
       }
@@ -375,6 +378,8 @@ export class CallManager {
 
   /** Queue verdicts come back into the engine through here (wired by the daemon). */
   queueResult(callId: string, outcome: "answered" | "timeout" | "empty" | "full"): void {
+    const q = this.calls.get(callId)?.session.queue;
+    if (q && outcome === "timeout") q.leftAt ??= Date.now();
     this.feedLater(callId, { type: "queueResult", outcome });
   }
 

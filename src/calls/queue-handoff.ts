@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../lib/logger.js";
 import type { AgentState } from "../queue/agent-states.js";
-import { QueueError, type EnqueueRequest, type JoinResult, type Offer } from "../queue/index.js";
+import { overflows, QueueError, type EnqueueRequest, type JoinResult, type Offer } from "../queue/index.js";
 import type { RejoiningCaller } from "../queue/rebuild.js";
 import { AriServerError, AriUnavailableError, type AriEvent, type AriGateway } from "../telephony/index.js";
 import { onCall } from "./agent-ledger.js";
@@ -89,6 +89,27 @@ export class QueueHandoff {
   defaultLane(queue: string): string {
     const lanes = this.deps.queue.queue(queue).lanes;
     return lanes[lanes.length - 1]!;
+  }
+
+  /**
+   * The lane a caller joins: the one the tree named, unless it is the lane the queue sells and its promise
+   * cannot be kept now (the forecast or a bound refuses; admission.overflow "standard"): then the queue's
+   * last lane, with the lane it was promised and why (a credit is owed, desk/express-credit.ts). A queue
+   * that cannot be asked keeps the lane.
+   */
+  async placement(queue: string, lane: string | undefined): Promise<{ lane: string; promised?: { lane: string; reason: string } }> {
+    const chosen = lane ?? this.defaultLane(queue);
+    const control = this.deps.queue.queue(queue).admission;
+    if (!control?.enabled || control.overflow !== "standard" || chosen !== control.lane) return { lane: chosen };
+    const d = await this.deps.queue.admission(queue, chosen).catch((err: unknown) => {
+      this.log.warn({ err, queue, lane: chosen }, "admission not answered at join; the caller keeps its lane");
+      return null;
+    });
+    if (!d || !overflows(control, d)) return { lane: chosen };
+    const standard = this.defaultLane(queue);
+    if (standard === chosen) return { lane: chosen };
+    this.log.warn({ queue, lane: chosen, to: standard, reason: d.reason }, "promise cannot be kept: the caller joins the standard lane, owed a credit");
+    return { lane: standard, promised: { lane: chosen, reason: d.reason } };
   }
 
   isWaiting(callId: string): boolean {

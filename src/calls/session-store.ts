@@ -19,7 +19,18 @@ export const sessionSchema = z.object({
   /** Engine state (plain JSON by design). */
   engine: z.custom<CallState>((v) => v !== null && typeof v === "object"),
   /** Set while the caller is in the queue or with an agent. */
-  queue: z.object({ queue: z.string(), lane: z.string(), joinedAt: z.number(), reason: z.string().optional() }).optional(),
+  queue: z
+    .object({
+      queue: z.string(),
+      lane: z.string(),
+      joinedAt: z.number(),
+      reason: z.string().optional(),
+      /** The lane the caller was entitled to and was moved out of at join (its promise could not be kept), and why. */
+      promised: z.object({ lane: z.string(), reason: z.string() }).optional(),
+      /** When the caller left the queue without an agent (its maximum wait ran out, its place was lost). */
+      leftAt: z.number().optional(),
+    })
+    .optional(),
   /**
    * Set once the caller is with an agent: the agent's leg and bridge while they talk, whom the caller
    * talked to (queue and lane too) for as long as the call lasts. `endedAt`: the agent hung up first and

@@ -14,6 +14,7 @@ interface ReportOptions {
   from: string;
   to: string;
   by: string;
+  queue?: string;
   format: string;
 }
 
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .requiredOption("--from <when>", "start: YYYY-MM-DD (the day's start in metrics.timeZone), an ISO date-time, today or now")
     .option("--to <when>", "end: YYYY-MM-DD (through that day), an ISO date-time, today or now", "now")
     .option("--by <what>", `grouping: ${REPORT_BY.join(", ")}`, "queue")
+    .option("--queue <queue>", "with --by day or interval: that queue's rows instead of the site's")
     .option("--format <format>", "table, csv or json", "table")
     .option("-c, --config <file>", "config file naming redis.url, redis.keyPrefix and the metrics section", "config/switchboard.yaml")
     .addHelpText("after", "\nThe URL of a Redis with a password comes from the environment: SWITCHBOARD__REDIS__URL. Definitions: docs/kpis.md.")
@@ -56,7 +58,7 @@ export function register(program: Command): void {
           throw new Error(`cannot reach Redis: ${(connectError ?? (err as Error)).message}`);
         }
         const store = new MetricsStore(redis, new QueueKeys(config.redis.keyPrefix, "main").base, { intervalMs: m.retention.intervalDays * 86_400_000, dayMs: m.retention.dayDays * 86_400_000 });
-        const report = await runReport(store, { timeZone: m.timeZone, formula: m.serviceLevelFormula, intervalRetentionMs: m.retention.intervalDays * 86_400_000 }, { from, to, by: opts.by as (typeof REPORT_BY)[number] });
+        const report = await runReport(store, { timeZone: m.timeZone, formula: m.serviceLevelFormula, intervalRetentionMs: m.retention.intervalDays * 86_400_000 }, { from, to, by: opts.by as (typeof REPORT_BY)[number], ...(opts.queue ? { queue: opts.queue } : {}) });
         process.stdout.write(formatReport(report, opts.format as "table"));
       } catch (err) {
         fail((err as Error).message);

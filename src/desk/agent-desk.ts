@@ -91,7 +91,7 @@ export class AgentDesk {
       waitMs: c.waitMs,
       offers,
     });
-    const credit = creditFor({ config, callId: c.callId, queue: c.queue, lane: c.lane, waitMs: c.waitMs, callerNumber: call.state.call.callerNumber, consents: call.session.consents, customer, at: new Date() });
+    const credit = creditFor({ config, callId: c.callId, queue: c.queue, lane: c.lane, promisedLane: call.session.queue?.promised?.lane, waitMs: c.waitMs, callerNumber: call.state.call.callerNumber, consents: call.session.consents, customer, at: new Date() });
     const desk: DeskCall = {
       agentId: c.agentId,
       callerNumber: call.state.call.callerNumber,
@@ -220,15 +220,18 @@ export class AgentDesk {
     if (customerId) void this.write(customerId, { ...unattendedEntry(call, new Date()), ...(credit ? { credit: creditRecord(credit) } : {}) });
   }
 
-  /** A caller who gave up in the express lane after its SLA: the promise was broken all the same. */
+  /**
+   * A caller who gave up in the express lane, or whose maximum wait ran out, after its SLA (or who was
+   * moved out of it at join): the promise was broken all the same.
+   */
   private async abandonCredit(call: { session: CallSession; state: CallState }): Promise<ExpressCreditPayload | undefined> {
     const q = call.session.queue;
-    if (!q || callOutcome(call) !== "abandoned") return undefined;
+    if (!q || (q.leftAt === undefined && callOutcome(call) !== "abandoned")) return undefined;
     // the record the tree saw (the lookup itself is gone with the call)
     const c = call.state.customer;
     const customer = c && typeof c.id === "string" ? { id: c.id, name: typeof c.name === "string" ? c.name : c.id, express: c.express === true } : null;
     const at = new Date();
-    const credit = creditFor({ config: this.deps.config, callId: call.session.callId, queue: q.queue, lane: q.lane, waitMs: at.getTime() - q.joinedAt, callerNumber: call.state.call.callerNumber, consents: call.session.consents, customer, at });
+    const credit = creditFor({ config: this.deps.config, callId: call.session.callId, queue: q.queue, lane: q.lane, promisedLane: q.promised?.lane, waitMs: (q.leftAt ?? at.getTime()) - q.joinedAt, callerNumber: call.state.call.callerNumber, consents: call.session.consents, customer, at });
     if (credit) await this.credit(credit);
     return credit;
   }

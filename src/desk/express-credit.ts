@@ -15,6 +15,8 @@ export interface CreditFacts {
   callId: string;
   queue: string;
   lane: string;
+  /** The lane the caller was entitled to and was moved out of at join (its promise could not be kept then). */
+  promisedLane?: string | undefined;
   waitMs: number;
   callerNumber: string;
   /** The call's consents (session), the one-off upgrade's among them when the caller bought it. */
@@ -30,14 +32,27 @@ export function expressLaneOf(config: Pick<Config, "queues">, queue: string): st
   return config.queues[queue]?.admission?.lane ?? "express";
 }
 
-/** The credit owed for this answer, or undefined when the promise was kept or the caller is not entitled. */
+/**
+ * The credit owed, or undefined when the promise was kept or the caller is not entitled. Broken: answered
+ * (or left) after the lane's SLA, or moved to the standard lane at join because it could not be kept.
+ */
 export function creditFor(f: CreditFacts): ExpressCreditPayload | undefined {
   const { config } = f;
-  if (f.lane !== expressLaneOf(config, f.queue)) return undefined;
-  const slaSeconds = config.lanes[f.lane]?.sla.seconds;
-  if (slaSeconds === undefined || f.waitMs <= slaSeconds * 1000) return undefined;
+  const sold = expressLaneOf(config, f.queue);
+  const moved = f.promisedLane === sold;
+  if (f.lane !== sold && !moved) return undefined;
+  const slaSeconds = config.lanes[sold]?.sla.seconds;
+  if (slaSeconds === undefined || (!moved && f.waitMs <= slaSeconds * 1000)) return undefined;
   const bought = f.consents?.find((c) => c.product === "express-upgrade");
-  const base = { idempotencyKey: `${f.callId}:credit`, occurredAt: f.at.toISOString(), callId: f.callId, waitSeconds: Math.round(f.waitMs / 100) / 10, slaSeconds };
+  const base = {
+    idempotencyKey: `${f.callId}:credit`,
+    occurredAt: f.at.toISOString(),
+    callId: f.callId,
+    queue: f.queue,
+    broken: moved ? ("moved to standard" as const) : ("late" as const),
+    waitSeconds: Math.round(f.waitMs / 100) / 10,
+    slaSeconds,
+  };
   if (bought) return { ...base, customer: bought.customer, amount: bought.price, currency: bought.currency, kind: "refund" };
   if (f.customer?.express !== true) return undefined;
   const amount = config.express.credit?.amount ?? DEFAULT_CREDIT_AMOUNT;

@@ -27,7 +27,7 @@ const SPECS: Record<string, Record<string, Kind>> = {
   call: { at: "num", callId: "str", tree: "opt", outcome: enumOf(callOutcomeSchema.options), durationMs: "num", customerId: "opt", reason: "opt", queue: "opt", lane: "opt", agentId: "opt" },
   handled: { at: "num", callId: "str", agentId: "str", queue: "str", lane: "str", talkMs: "optNum", holdMs: "optNum", disposition: "str", customerId: "opt", reason: "opt" },
   offer: { at: "num", callId: "str", agentId: "str", queue: "str", lane: "str", offerId: "str", outcome: enumOf(offerOutcomeSchema.options), value: "num", amount: "optNum" },
-  job: { at: "num", kind: "str", jobId: "str", outcome: enumOf(["queued", "delivered", "failed"]), value: "optNum" },
+  job: { at: "num", kind: "str", jobId: "str", outcome: enumOf(["queued", "delivered", "failed"]), value: "optNum", queue: "opt" },
   survey: { at: "num", callId: "str", score: "num", scale: "num", agentId: "opt", queue: "opt", lane: "opt" },
 };
 

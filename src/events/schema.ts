@@ -67,7 +67,7 @@ export const lifecycleEventSchema = z.discriminatedUnion("type", [
     amount: optionalNum,
   }),
   /** A background job's fate: queued (published), delivered, failed for good. */
-  z.object({ type: z.literal("job"), at: num, kind: z.string(), jobId: z.string(), outcome: z.enum(["queued", "delivered", "failed"]), value: optionalNum }),
+  z.object({ type: z.literal("job"), at: num, kind: z.string(), jobId: z.string(), outcome: z.enum(["queued", "delivered", "failed"]), value: optionalNum, queue: optional }),
   /** A caller's answer to the post-call survey. */
   z.object({
     type: z.literal("survey"),

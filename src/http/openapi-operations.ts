@@ -180,6 +180,7 @@ export const operations: OperationDoc[] = [
       from: { description: "Start: `YYYY-MM-DD` (the day's start in the site's time zone), an ISO date-time, `today` or `now`.", example: "today" },
       to: { description: "End, as `from`; a date means the end of that day.", example: "now" },
       by: { description: "How rows are grouped.", example: "queue" },
+      queue: { description: "With `by=day` or `by=interval`: the rows of this queue instead of the whole site's (its express KPIs per day, for example).", example: "support" },
       format: { description: "`json` (application/json), `csv` (text/csv) or `table` (text/plain, for a terminal).", example: "json" },
     }),
     responses: {

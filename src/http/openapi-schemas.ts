@@ -193,6 +193,7 @@ export const reportSchema = named(
     from: z.string().describe("ISO date-time"),
     to: z.string().describe("ISO date-time"),
     by: z.enum(REPORT_BY),
+    queue: z.string().optional().describe("the queue the rows are of (by day or interval); absent: the whole site"),
     timeZone: z.string(),
     resolution: z.enum(["interval", "day"]).describe("which periods were read: 15-minute intervals or whole days"),
     serviceLevelFormula: slFormulaSchema,

@@ -21,6 +21,7 @@ export const reportParams = z
     from: z.string({ error: FROM_REQUIRED }).min(1, FROM_REQUIRED),
     to: z.string().default("now"),
     by: z.enum(REPORT_BY).default("queue"),
+    queue: z.string().min(1).max(64).optional().describe("with by=day or by=interval: that queue's rows (e.g. its express KPIs per day)"),
     format: z.enum(["json", "csv", "table"]).default("json"),
   })
   .strict();
@@ -64,7 +65,7 @@ export function reportRoutes(router: Router, deps: ReportDeps): void {
     if (to <= from) return void res.status(400).json({ error: "to must be after from" });
     let report: Report;
     try {
-      report = await deps.report({ from, to, by: p.data.by });
+      report = await deps.report({ from, to, by: p.data.by, ...(p.data.queue === undefined ? {} : { queue: p.data.queue }) });
     } catch (err) {
       if (err instanceof z.ZodError) return void res.status(400).json({ error: firstIssue(err) });
       if (/intervals are kept/.test((err as Error).message)) return void res.status(400).json({ error: (err as Error).message });

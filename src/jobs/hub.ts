@@ -223,7 +223,7 @@ export class JobHub {
         try {
           const status = await postDelivery(webhook.url, req, webhook.timeoutMs);
           this.log?.info({ kind, jobId: job.id, attempt, status }, "delivered");
-          void this.events?.append({ type: "job", at: Date.now(), kind, jobId: job.id!, outcome: "delivered", value: valueOf(data.data) });
+          void this.events?.append({ type: "job", at: Date.now(), kind, jobId: job.id!, outcome: "delivered", value: valueOf(data.data), queue: queueOf(data.data) });
         } catch (err) {
           const permanent = err instanceof UnrecoverableError;
           const last = permanent || attempt >= (job.opts.attempts ?? attempts);
@@ -231,7 +231,7 @@ export class JobHub {
             { kind, jobId: job.id, attempt, target, reason: (err as Error).message },
             permanent ? "delivery rejected; job failed (retry it from the admin API once fixed)" : last ? "delivery failed on its last attempt; job failed" : "delivery failed; will retry",
           );
-          if (last) void this.events?.append({ type: "job", at: Date.now(), kind, jobId: job.id!, outcome: "failed", value: valueOf(data.data) });
+          if (last) void this.events?.append({ type: "job", at: Date.now(), kind, jobId: job.id!, outcome: "failed", value: valueOf(data.data), queue: queueOf(data.data) });
           throw err;
         }
       },
@@ -275,6 +275,9 @@ function toFailedJob(kind: JobKind, j: Job & { id: string }): FailedJob {
     payload: j.data as AnyPayload,
   };
 }
+
+/** The queue a job belongs to, when its payload names one (per-queue KPIs). */
+const queueOf = (p: object): string | undefined => ("queue" in p && typeof p.queue === "string" ? p.queue : undefined);
 
 /** What a job is worth for the KPIs: a sale's amount, an upgrade's price, a lead's offer value. */
 function valueOf(p: object): number | undefined {

@@ -68,6 +68,10 @@ export const expressCreditPayloadSchema = z
     idempotencyKey,
     occurredAt,
     callId: z.string().min(1),
+    /** The queue whose express lane broke its promise (per-queue KPIs). */
+    queue: z.string().min(1).optional(),
+    /** How: answered or gave up after the SLA ("late"), or put in the standard lane at join because it could not be kept. */
+    broken: z.enum(["late", "moved to standard"]).optional(),
     customer: z.object({ id: z.string().min(1).optional(), name: z.string().min(1).optional(), phone: z.string().min(1) }).strict(),
     waitSeconds: z.number().min(0),
     slaSeconds: z.number().min(0),

@@ -17,6 +17,8 @@ export interface FoldSettings {
   fcrWindowMs: number;
   csatSatisfiedShare: number;
   dayOf(ms: number): string;
+  /** Each queue's sold lane (its admission lane); a queue not named sells "express". */
+  soldLanes?: ReadonlyMap<string, string>;
 }
 
 /** An agent's state and since when; the queue and lane of its last call (where its wrap-up belongs). */
@@ -173,8 +175,9 @@ class Folding {
         return;
       }
       case "job": {
-        this.add(e.at, [["all", "*"]], `jobs.${e.kind}.${e.outcome}`, 1);
-        if (e.value !== undefined) this.add(e.at, [["all", "*"]], `jobs.${e.kind}.${e.outcome}.value`, e.value);
+        const dims: [Dim, string][] = e.queue ? [["all", "*"], ["q", e.queue]] : [["all", "*"]];
+        this.add(e.at, dims, `jobs.${e.kind}.${e.outcome}`, 1);
+        if (e.value !== undefined) this.add(e.at, dims, `jobs.${e.kind}.${e.outcome}.value`, e.value);
         return;
       }
       case "survey": {
@@ -196,6 +199,7 @@ class Folding {
     this.add(e.at, dims, "waitAllMs", e.waitMs);
     if (e.waitMs <= (this.s.slMs.get(e.lane) ?? 0)) this.add(e.at, dims, "answeredWithin", 1);
     this.max(e.at, dims, "maxWaitMs", e.waitMs);
+    this.soldOrNot(e, dims);
     this.add(e.at, [["a", e.agentId]], "answered", 1);
     this.add(e.at, [["a", e.agentId]], "ringMs", e.ringMs);
     this.move(e.agentId, "oncall", e.at, { queue: e.queue, lane: e.lane });
@@ -207,6 +211,7 @@ class Folding {
     this.add(e.at, dims, e.type, 1);
     this.add(e.at, dims, "waitAllMs", e.waitMs);
     this.max(e.at, dims, "maxWaitMs", e.waitMs);
+    this.soldOrNot(e, dims);
     if (e.type === "abandoned") {
       this.add(e.at, dims, "waitAbandonedMs", e.waitMs);
       if (e.waitMs <= (this.s.slMs.get(e.lane) ?? 0)) this.add(e.at, dims, "abandonedWithin", 1);
@@ -214,6 +219,22 @@ class Folding {
     }
     // a caller who left while an agent's phone rang frees that agent
     if (e.agentId && this.track(e.agentId)?.state === "ringing") this.move(e.agentId, "available", e.at);
+  }
+
+  /**
+   * The sold lane's promise (kept: answered within its SLA; not due: left within it) and the other lanes'
+   * answered waits: the express KPIs and their fairness cost (docs/kpis.md).
+   */
+  private soldOrNot(e: Extract<SiteEvent, { type: "answered" | "abandoned" | "timeout" }>, dims: [Dim, string][]): void {
+    const within = e.waitMs <= (this.s.slMs.get(e.lane) ?? 0);
+    if (e.lane === (this.s.soldLanes?.get(e.queue) ?? "express")) {
+      this.add(e.at, dims, "express.offered", 1);
+      if (within && e.type === "answered") this.add(e.at, dims, "express.kept", 1);
+      if (within && e.type === "abandoned") this.add(e.at, dims, "express.leftWithin", 1);
+    } else if (e.type === "answered") {
+      this.add(e.at, dims, "standard.answered", 1);
+      this.add(e.at, dims, "standard.waitAnsweredMs", e.waitMs);
+    }
   }
 
   private call(e: Extract<SiteEvent, { type: "call" }>): void {

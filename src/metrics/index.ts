@@ -42,6 +42,9 @@ export interface Metrics {
 /** Site settings' service-level targets by lane, in ms. */
 const slTargets = (site: SiteSettings) => new Map([...site.lanes].map(([name, l]) => [name, l.sla.ms]));
 
+/** Each queue's sold lane: its admission lane (desk/express-credit.ts reads the config the same way). */
+const soldLanes = (site: SiteSettings) => new Map([...site.queues.values()].map((q) => [q.name, q.admission?.lane ?? "express"]));
+
 export function startMetrics(d: MetricsDeps): Metrics {
   const { config } = d;
   const dayOf = dayFormatter(config.timeZone);
@@ -63,7 +66,7 @@ export function startMetrics(d: MetricsDeps): Metrics {
   consumer = new MetricsConsumer({
     redis: d.redis,
     store,
-    settings: { slMs: slTargets(d.site), shortAbandonMs: config.shortAbandonSeconds * 1000, fcrWindowMs: config.fcrWindowDays * 86_400_000, csatSatisfiedShare: config.csatSatisfiedShare, dayOf },
+    settings: { slMs: slTargets(d.site), soldLanes: soldLanes(d.site), shortAbandonMs: config.shortAbandonSeconds * 1000, fcrWindowMs: config.fcrWindowDays * 86_400_000, csatSatisfiedShare: config.csatSatisfiedShare, dayOf },
     fcrWindowMs: config.fcrWindowDays * 86_400_000,
     logger: d.logger,
     onApplied: (events) => prometheus.observe(events),

@@ -70,6 +70,13 @@ export const kpisSchema = z.object({
   /** Express credits (refunds and credit notes for a broken express promise) delivered to billing. */
   creditsIssued: count,
   creditValue: z.number(),
+  // the express promise and what it costs the others
+  expressOffered: count,
+  /** Sold-lane callers answered within its SLA, of those whose SLA came due (answered, timed out, or left after it). */
+  expressPromiseKept: share,
+  standardAsaMs: ms,
+  /** Standard callers' mean answered wait minus every caller's: what serving express first costs them (docs/kpis.md). */
+  fairnessCostMs: ms,
 });
 export type Kpis = z.infer<typeof kpisSchema>;
 
@@ -137,6 +144,22 @@ export function kpisOf(c: Counters, formula: SlFormulaId): Kpis {
     expressRevenue: n("jobs.express-upgrade.delivered.value"),
     creditsIssued: n("jobs.express-credit.delivered"),
     creditValue: n("jobs.express-credit.delivered.value"),
+    ...expressKpis(n, ratio(n("waitAnsweredMs"), answered)),
+  };
+}
+
+/**
+ * A work-conserving queue's mean wait does not depend on the order callers are served in (the
+ * conservation law), so every caller's ASA is what standard callers would have waited without a sold
+ * lane; the difference is the fairness cost.
+ */
+function expressKpis(n: (k: string) => number, asaMs: number | null): Pick<Kpis, "expressOffered" | "expressPromiseKept" | "standardAsaMs" | "fairnessCostMs"> {
+  const standardAsaMs = ratio(n("standard.waitAnsweredMs"), n("standard.answered"));
+  return {
+    expressOffered: n("express.offered"),
+    expressPromiseKept: ratio(n("express.kept"), n("express.offered") - n("express.leftWithin")),
+    standardAsaMs,
+    fairnessCostMs: standardAsaMs === null || asaMs === null ? null : standardAsaMs - asaMs,
   };
 }
 

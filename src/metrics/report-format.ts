@@ -37,6 +37,13 @@ function columns(report: Report): Column[] {
     { name: "revenue", value: (k) => money(k.revenue) },
     { name: "revenue/agent h", value: (k) => money(k.revenuePerAgentHour) },
     { name: "leads value", value: (k) => money(k.leadValue) },
+    { name: "express sold", value: (k) => int(k.expressSold) },
+    { name: "express revenue", value: (k) => money(k.expressRevenue) },
+    { name: "express promise kept", value: (k) => pct(k.expressPromiseKept) },
+    { name: "credits", value: (k) => int(k.creditsIssued) },
+    { name: "credit value", value: (k) => money(k.creditValue) },
+    { name: "standard ASA s", value: (k) => sec(k.standardAsaMs) },
+    { name: "fairness cost s", value: (k) => sec(k.fairnessCostMs) },
   ];
   if (report.by === "agent") {
     cols.push(
@@ -70,6 +77,6 @@ export function formatReport(report: Report, format: "table" | "csv" | "json"): 
   const head = rows[0]!;
   const width = Math.max(...head.map((h) => h.length));
   const blocks = rows.slice(1).map((r) => [`${head[0]}: ${r[0]}`, ...head.slice(1).map((h, i) => `  ${h.padEnd(width)}  ${r[i + 1] || "-"}`)].join("\n"));
-  const title = `Report ${report.from} .. ${report.to} (${report.timeZone}), by ${report.by}, from ${report.resolution === "interval" ? "15-minute intervals" : "days"}`;
+  const title = `Report ${report.from} .. ${report.to} (${report.timeZone}), by ${report.by}${report.queue ? ` of queue ${report.queue}` : ""}, from ${report.resolution === "interval" ? "15-minute intervals" : "days"}`;
   return `${title}\n\n${blocks.join("\n\n")}\n`;
 }

@@ -16,7 +16,10 @@ export const reportQuerySchema = z
     from: z.number().int(),
     to: z.number().int(),
     by: z.enum(REPORT_BY).default("queue"),
+    /** With `by` day or interval: that queue's rows instead of the whole site's (e.g. its express KPIs per day). */
+    queue: z.string().min(1).max(64).optional(),
   })
+  .refine((q) => q.queue === undefined || q.by === "day" || q.by === "interval", { message: "`queue` narrows a report by day or interval", path: ["queue"] })
   .refine((q) => q.to > q.from, { message: "`to` must be after `from`", path: ["to"] })
   .refine((q) => q.to - q.from <= 400 * 86_400_000, { message: "a report covers at most 400 days", path: ["to"] });
 export type ReportQuery = z.input<typeof reportQuerySchema>;
@@ -31,6 +34,8 @@ export interface Report {
   from: string;
   to: string;
   by: (typeof REPORT_BY)[number];
+  /** The queue the rows are of (by day or interval); absent: the whole site. */
+  queue?: string;
   timeZone: string;
   /** Which periods were read: 15-minute intervals or whole days. */
   resolution: "interval" | "day";
@@ -65,7 +70,7 @@ export async function runReport(store: MetricsStore, s: ReportSettings, query: R
     const per = q.by === "day" && byInterval ? groupByDay(periods, dayOf) : periods.map((p) => [String(p.period), [p]] as const);
     rows = [];
     for (const [key, ps] of per) {
-      const counters = (await store.read(ps, "all")).get("*");
+      const counters = q.queue === undefined ? (await store.read(ps, "all")).get("*") : (await store.read(ps, "q")).get(q.queue);
       if (counters) rows.push({ key: q.by === "interval" ? new Date(Number(key)).toISOString() : key, kpis: kpisOf(counters, s.formula) });
     }
   } else {
@@ -81,6 +86,7 @@ export async function runReport(store: MetricsStore, s: ReportSettings, query: R
     from: new Date(q.from).toISOString(),
     to: new Date(q.to).toISOString(),
     by: q.by,
+    ...(q.queue === undefined ? {} : { queue: q.queue }),
     timeZone: s.timeZone,
     resolution: byInterval ? "interval" : "day",
     serviceLevelFormula: s.formula,

@@ -53,6 +53,13 @@ export const queueBoardSchema = z.object({
     abandonRate: ratio,
     asaMs: z.number().min(0).nullable(),
     serviceLevel: ratio,
+    /** The sold lane today (docs/kpis.md, "Express"): callers, promise kept, credits, and what it cost standard callers. */
+    express: z.object({
+      offered: z.number().int().min(0),
+      promiseKept: ratio,
+      credits: z.number().int().min(0),
+      fairnessCostMs: z.number().nullable(),
+    }),
   }),
   lanes: z.array(laneBoardSchema),
   /** The last hours, oldest first. */

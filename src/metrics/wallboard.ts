@@ -88,7 +88,15 @@ export class Wallboard implements WallboardFeed {
         agents: a,
         staffed: a.available + a.ringing + a.oncall + a.wrapup,
         needed: this.needed(q.name, series.slice(-LOAD_INTERVALS).map((m) => m.get(q.name) ?? {}), q.lanes),
-        today: { offered: k.offered, answered: k.answered, abandoned: k.abandoned, abandonRate: k.abandonRate, asaMs: k.asaMs, serviceLevel: k.serviceLevel },
+        today: {
+          offered: k.offered,
+          answered: k.answered,
+          abandoned: k.abandoned,
+          abandonRate: k.abandonRate,
+          asaMs: k.asaMs,
+          serviceLevel: k.serviceLevel,
+          express: { offered: k.expressOffered, promiseKept: k.expressPromiseKept, credits: k.creditsIssued, fairnessCostMs: k.fairnessCostMs },
+        },
         lanes,
         history,
       };

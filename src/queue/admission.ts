@@ -40,8 +40,12 @@ export const admissionStateSchema = z.object({
 });
 export type AdmissionState = z.infer<typeof admissionStateSchema>;
 
+/** Which check decided: none ran ("open"), or the one that refused. */
+export const ADMISSION_CHECKS = ["open", "staff", "share", "forecast", "bound", "admitted"] as const;
+
 export const admissionDecisionSchema = z.object({
   admit: z.boolean(),
+  check: z.enum(ADMISSION_CHECKS),
   /** Why, in the admin's words. */
   reason: z.string(),
   /** The forecast wait (ms, at the lane's SLA percentile) of one more caller of the lane; null when none was made. */
@@ -78,7 +82,7 @@ export function admissionState(site: SiteSettings, queue: string, read: Admissio
   };
 }
 
-const open = (reason: string): AdmissionDecision => ({ admit: true, reason, forecastWaitMs: null });
+const open = (reason: string): AdmissionDecision => ({ admit: true, check: "open", reason, forecastWaitMs: null });
 
 /** The decision when no state is needed (no control for this queue or lane); null when it must be read. */
 export function admissionWithoutState(settings: AdmissionConfig | null | undefined, lane: string): AdmissionDecision | null {
@@ -86,6 +90,15 @@ export function admissionWithoutState(settings: AdmissionConfig | null | undefin
   if (!settings.enabled) return open("no admission control (switched off in this queue's config)");
   if (lane !== settings.lane) return open(`no admission control for lane ${lane} (this queue controls ${settings.lane})`);
   return null;
+}
+
+/**
+ * Whether an entitled caller about to join the sold lane joins standard instead, owed a credit
+ * (admission.overflow "standard"): only when the forecast or a bound says the promise cannot be kept;
+ * the cap on sales does not apply to those who have paid already.
+ */
+export function overflows(settings: AdmissionConfig | null | undefined, d: AdmissionDecision): boolean {
+  return !!settings?.enabled && settings.overflow === "standard" && !d.admit && (d.check === "forecast" || d.check === "bound");
 }
 
 /** Seconds for people: one decimal below 100 s ("20.4 s", "41 s"). */
@@ -114,7 +127,7 @@ export function decideAdmission(state: AdmissionState, settings: AdmissionConfig
   const { maxShare } = settings!;
   const target = state.lanes.find((l) => l.name === lane);
   if (!target) throw new RangeError(`decideAdmission: lane ${lane} is not one of the queue's lanes`);
-  const refuse = (reason: string, forecastWaitMs: number | null): AdmissionDecision => ({ admit: false, reason, forecastWaitMs });
+  const refuse = (check: AdmissionDecision["check"], reason: string, forecastWaitMs: number | null): AdmissionDecision => ({ admit: false, check, reason, forecastWaitMs });
 
   const newScore = -target.headStartMs;
   const unread = Math.max(0, state.waitingTotal - state.waiting.length);
@@ -130,14 +143,15 @@ export function decideAdmission(state: AdmissionState, settings: AdmissionConfig
     }
   }
   const forecast = forecastWait(state, target.sla.percent, ahead, isReserved(lane) ? aheadReserved : null);
-  if (forecast === null) return refuse(`nobody staffed: no ${lane} wait can be forecast, so none is promised`, null);
+  if (forecast === null) return refuse("staff", `nobody staffed: no ${lane} wait can be forecast, so none is promised`, null);
 
   const total = Math.max(state.waitingTotal, state.waiting.length);
   const allowed = Math.max(1, Math.floor(maxShare * (total + 1) + 1e-9));
-  if (mine + 1 > allowed) return refuse(`${lane} full: ${mine} of ${total} waiting are ${lane} (cap ${percentOf(maxShare)})`, forecast);
+  if (mine + 1 > allowed) return refuse("share", `${lane} full: ${mine} of ${total} waiting are ${lane} (cap ${percentOf(maxShare)})`, forecast);
 
   if (forecast > target.sla.ms) {
     return refuse(
+      "forecast",
       `forecast ${lane} wait ${secs(forecast)} s > ${secs(target.sla.ms)} s target (${ordinal(forecastPercent(target.sla.percent))} percentile: ` +
         `${ahead} ahead, ${state.idleAgents} of ${state.staffedAgents} agents free, handle time ${secs(state.handleTimeMs)} s)`,
       forecast,
@@ -147,6 +161,7 @@ export function decideAdmission(state: AdmissionState, settings: AdmissionConfig
   const breach = boundBreach(state, newScore);
   if (breach) {
     return refuse(
+      "bound",
       `${breach.lane} bound: the longest ${breach.lane} wait would pass its bound (a caller waiting ${secs(breach.waitMs)} s would wait ` +
         `${secs(breach.extraMs)} s longer than at its first-come place; the head start allows ${secs(breach.windowMs)} s)`,
       forecast,
@@ -154,6 +169,7 @@ export function decideAdmission(state: AdmissionState, settings: AdmissionConfig
   }
   return {
     admit: true,
+    check: "admitted",
     reason:
       `forecast ${lane} wait ${secs(forecast)} s <= ${secs(target.sla.ms)} s target; ${mine + 1} of ${total + 1} waiting would be ${lane} ` +
       `(cap ${percentOf(maxShare)}); every caller it passes stays within its bound`,

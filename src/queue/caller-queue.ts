@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
 import { z } from "zod";
-import { ADMISSION_READ_LIMIT, admissionState, admissionWithoutState, decideAdmission } from "./admission.js";
+import { ADMISSION_READ_LIMIT, admissionState, admissionWithoutState, decideAdmission, type AdmissionDecision } from "./admission.js";
 import { laneSchema, queueSchema, type LaneConfig, type QueueConfig } from "./config.js";
 import { agentStateSchema, deviceStateSchema, type AgentState, type DeviceState } from "./agent-states.js";
 import { QueueError, fromScriptError } from "./errors.js";
@@ -265,7 +265,7 @@ export class CallerQueue {
    * at the lane's SLA percentile, the other lanes' bound. A queue without admission config admits
    * ("no admission control"), and so does a lane other than the one it controls.
    */
-  async admission(queue: string, lane: string): Promise<{ admit: boolean; reason: string; forecastWaitMs: number | null }> {
+  async admission(queue: string, lane: string): Promise<AdmissionDecision> {
     const q = this.settings.queues.get(queue);
     if (!q) {
       throw new QueueError("SBQ_INVALID_INPUT", `unknown queue "${queue}" in site ${this.settings.site} (known: ${[...this.settings.queues.keys()].join(", ") || "none"})`);

@@ -33,6 +33,13 @@ export const admissionSchema = z
     maxShare: z.number().gt(0).max(1).default(0.25),
     /** false keeps the settings but admits everyone ("no admission control"). */
     enabled: z.boolean().default(true),
+    /**
+     * An entitled caller (subscriber, tier, buyer) about to join `lane` when its promise cannot be kept
+     * (the forecast or a bound refuses; the cap on sales does not apply to them): "standard" puts them in
+     * the queue's last lane, owed a credit, so a surge of entitled callers cannot sink the lane for all of
+     * them; "none" keeps them in `lane` whatever the wait.
+     */
+    overflow: z.enum(["standard", "none"]).default("standard"),
   })
   .strict();
 

@@ -8,6 +8,7 @@ export {
   ADMISSION_READ_LIMIT,
   admissionState,
   admissionStateSchema,
+  overflows,
   decideAdmission,
   type AdmissionDecision,
   type AdmissionRead,

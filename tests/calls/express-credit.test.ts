@@ -5,6 +5,9 @@
  * subscriber answered after the lane's SLA gets one express-credit job (a credit note of the configured
  * amount); one answered within it gets none. Every wait is for a condition, never for a length of time.
  */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { loadCustomersFile } from "../../src/crm/file-store.js";
 import { RedisCustomerStore } from "../../src/crm/redis-store.js";
@@ -20,20 +23,40 @@ const A1 = { id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["supp
 const EVA = { id: "c-1005", phone: "5551005" };
 
 const servers: WebhookServer[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   await stopAll();
   for (const w of servers.splice(0)) await w.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }, 60_000);
 
-/** The simulator, Redis with the demo customers, a billing receiver and the daemon; the express lane's SLA as given. */
-async function rig(slaSeconds: number) {
+/** The shipped trees with the express queue node's maximum wait cut to `seconds`. */
+function shortExpressWait(seconds: number): Record<string, unknown> {
+  const dir = mkdtempSync(path.join(tmpdir(), "switchboard-credit-"));
+  dirs.push(dir);
+  const trees = path.join(dir, "ivr-trees");
+  cpSync("ivr-trees", trees, { recursive: true });
+  const main = path.join(trees, "main.yaml");
+  const text = readFileSync(main, "utf8");
+  const cut = text.replace(/(lane: express\n\s+reason: express customer\n\s+)maxWait: \d+/, `$1maxWait: ${seconds}`);
+  if (cut === text) throw new Error("main.yaml's express queue node has changed: update the test");
+  writeFileSync(main, cut);
+  return { ivr: { treesDir: trees, defaultTree: "main", watch: false, didMap: { "800": "main" } } };
+}
+
+/**
+ * The simulator, Redis with the demo customers, a billing receiver and the daemon; the express lane's SLA
+ * as given. `overflow` "none" keeps an entitled caller in the express lane however long the wait.
+ */
+async function rig(slaSeconds: number, overflow: "none" | "standard" = "none", extra: Record<string, unknown> = {}) {
   const hook = await WebhookServer.reservePort();
   servers.push(hook);
   await hook.start();
   const jobs = { ...fastRetries, webhooks: { sales: { url: hook.url, secretEnv: "TEST_SALES_SECRET" } } };
-  const s = await setup([A1], {}, { crm: { store: "redis" }, cti: { dispositionGrace: 0.3 }, jobs });
+  const s = await setup([A1], {}, { crm: { store: "redis" }, cti: { dispositionGrace: 0.3 }, jobs, ...extra });
   s.config.lanes.express!.sla = { seconds: slaSeconds, percent: 80 };
   s.config.express.credit = { amount: 2.5 };
+  s.config.queues.support!.admission = { lane: "express", maxShare: 0.25, enabled: true, overflow };
   const customers = new RedisCustomerStore(s.redis.client(), s.redis.prefix);
   await customers.seed(loadCustomersFile("config/customers.yaml", new Date()));
   s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 5 });
@@ -76,6 +99,8 @@ describe("a broken express promise is credited", () => {
       idempotencyKey: `${channelId}:credit`,
       occurredAt: expect.any(String),
       callId: channelId,
+      queue: "support",
+      broken: "late",
       customer: { id: EVA.id, name: "Eva Lindqvist", phone: EVA.phone },
       waitSeconds: expect.any(Number),
       slaSeconds: 0.5,
@@ -106,6 +131,39 @@ describe("a broken express promise is credited", () => {
     expect(body!.data).toMatchObject({ callId: channelId, kind: "credit-note", amount: 2.5, slaSeconds: 0.5 });
     const entry = await waitFor("Eva's history entry", async () => (await customers.findById(EVA.id))?.history.find((h) => h.callId === channelId), 30_000);
     expect(entry).toMatchObject({ disposition: "abandoned in queue", credit: { kind: "credit-note", amount: 2.5, currency: "EUR" } });
+    expect(credits(hook)).toHaveLength(1);
+  }, 90_000);
+
+  test("a subscriber whose maximum wait in the express lane runs out after its SLA is credited for the time in the queue", async () => {
+    const { s, d, hook, customers } = await rig(0.5, "none", shortExpressWait(2));
+    s.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
+    await waitFor("a1's phone in use", async () => (await d.queue.status("support")).agents.some((a) => a.device === "in_use"));
+    const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
+    await waitFor("the caller's maximum wait to run out", async () => (await d.queue.events()).some((e) => e.type === "timeout" && e.callId === channelId), 30_000);
+    const [body] = await waitFor("the credit's delivery", () => (credits(hook).length ? credits(hook) : undefined), 30_000);
+    const data = body!.data as ExpressCreditPayload;
+    expect(data).toMatchObject({ callId: channelId, queue: "support", broken: "late", kind: "credit-note", amount: 2.5 });
+    // the wait is the time in the queue (2 s), not the call's length after it left
+    expect(data.waitSeconds).toBeGreaterThanOrEqual(2);
+    expect(data.waitSeconds).toBeLessThan(10);
+    const entry = await waitFor("Eva's history entry", async () => (await customers.findById(EVA.id))?.history.find((h) => h.callId === channelId), 30_000);
+    expect(entry.credit).toEqual({ kind: "credit-note", amount: 2.5, currency: "EUR" });
+    expect(credits(hook)).toHaveLength(1);
+  }, 90_000);
+
+  test("a subscriber whose promise cannot be kept at join waits in the standard lane and is credited when answered", async () => {
+    const { s, d, hook, customers } = await rig(0.5, "standard");
+    // a1 busy: the forecast (one agent, the queue's handle time) is far past a 0.5 s SLA
+    s.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
+    await waitFor("a1's phone in use", async () => (await d.queue.status("support")).agents.some((a) => a.device === "in_use"));
+    const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
+    await waitFor("the caller waiting in the standard lane", async () => (await d.queue.status("support")).callers.find((w) => w.callId === channelId && w.lane === "standard"), 30_000);
+    s.sim.pbx.setDeviceState("PJSIP/1001", "NOT_INUSE");
+    const [body] = await waitFor("the credit's delivery", () => (credits(hook).length ? credits(hook) : undefined), 30_000);
+    expect(body!.data).toMatchObject({ callId: channelId, queue: "support", broken: "moved to standard", kind: "credit-note", amount: 2.5, slaSeconds: 0.5 });
+    await s.sim.control.waitForEnd(channelId);
+    const entry = await waitFor("Eva's history entry", async () => (await customers.findById(EVA.id))?.history.find((h) => h.callId === channelId), 30_000);
+    expect(entry).toMatchObject({ lane: "standard", credit: { kind: "credit-note", amount: 2.5, currency: "EUR" } });
     expect(credits(hook)).toHaveLength(1);
   }, 90_000);
 
@@ -143,6 +201,11 @@ describe("creditFor (pure)", () => {
   });
   test("a one-off buyer past the SLA: the price they paid back", () => {
     expect(creditFor(facts({ consents: [consent], customer: null }))).toMatchObject({ kind: "refund", amount: 1.99, currency: "USD", customer: { phone: "555" } });
+  });
+  test("moved to standard at join: a credit whatever the wait, for the entitled only", () => {
+    expect(creditFor(facts({ lane: "standard", promisedLane: "express", waitMs: 1_000 }))).toMatchObject({ kind: "credit-note", broken: "moved to standard", waitSeconds: 1 });
+    expect(creditFor(facts({ lane: "standard", promisedLane: "express", customer: { id: "c-1", name: "N", express: false } }))).toBeUndefined();
+    expect(creditFor(facts({ lane: "standard", promisedLane: "vip" }))).toBeUndefined();
   });
   test("no credit: within the SLA, not entitled, not the express lane, another queue's sold lane", () => {
     expect(creditFor(facts({ waitMs: 20_000 }))).toBeUndefined();

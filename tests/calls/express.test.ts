@@ -38,7 +38,7 @@ afterEach(async () => {
 
 /** Admission control on the support queue's express lane (docs/queue.md): no agent staffed, no offer. */
 function controlExpress(config: Config): void {
-  config.queues.support!.admission = { lane: "express", maxShare: 0.25, enabled: true };
+  config.queues.support!.admission = { lane: "express", maxShare: 0.25, enabled: true, overflow: "standard" };
 }
 
 /** The simulator, Redis with the demo customers, a billing receiver (up unless told) and the daemon. */

@@ -164,7 +164,7 @@ describe("the document is OpenAPI 3.1 in shape", () => {
   test("the query parameters named in the brief are there, with their enums", () => {
     const q = (id: string) => Object.fromEntries(params(op(id).op, "query").map((p) => [p.name, p]));
     const reports = q("getReport");
-    expect(Object.keys(reports).sort()).toEqual(["by", "format", "from", "to"]);
+    expect(Object.keys(reports).sort()).toEqual(["by", "format", "from", "queue", "to"]);
     expect(reports.from).toMatchObject({ required: true });
     expect(reports.by.schema.enum).toEqual(["site", "queue", "lane", "queue-lane", "agent", "offer", "interval", "day"]);
     expect(reports.format.schema.enum).toEqual(["json", "csv", "table"]);

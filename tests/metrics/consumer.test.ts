@@ -94,6 +94,12 @@ test("a stream of real queue events and lifecycle events folds into the report's
   expect(k.asaMs).toBe(6_000);
   expect(k.revenue).toBe(25);
   expect(k.conversion).toBe(1);
+  // one queue's rows by day: its express promise (3 express callers, each answered in 6 s of 20) and the day's key
+  const byDay = await runReport(r.store, { timeZone: "UTC", formula: "abandons-against", intervalRetentionMs: 35 * 86_400_000 }, { from: Date.now() - 3_600_000, to: Date.now() + 3_600_000, by: "day", queue: "support" });
+  expect(byDay.queue).toBe("support");
+  expect(byDay.rows.map((row) => [row.key, row.kpis.expressOffered, row.kpis.expressPromiseKept])).toEqual([[dayFormatter("UTC")(Date.now()), 3, 1]]);
+  const none = await runReport(r.store, { timeZone: "UTC", formula: "abandons-against", intervalRetentionMs: 35 * 86_400_000 }, { from: Date.now() - 3_600_000, to: Date.now() + 3_600_000, by: "day", queue: "nope" });
+  expect(none.rows).toEqual([]);
 });
 
 test("restart: a new consumer folds only what came after; nothing counted twice", async () => {

@@ -82,6 +82,32 @@ describe("service", () => {
     expect(std.refused).toBe(1);
   });
 
+  test("express: the promise kept among callers whose SLA came due; standard callers' ASA and the fairness cost", () => {
+    const k = kpisOf(counters(out.delta, "d", "q", "support"), "abandons-against");
+    // express: c1 answered in 10 s (kept), c2 in 30 s (broken); c3 and c4 left within 20 s (not due)
+    expect(k.expressOffered).toBe(4);
+    expect(k.expressPromiseKept).toBeCloseTo(1 / 2);
+    // standard: only c7 was answered (100 s); every answered caller waited (10 + 30 + 100) / 3 s
+    expect(k.standardAsaMs).toBe(100 * S);
+    expect(k.fairnessCostMs).toBeCloseTo(100 * S - ((10 + 30 + 100) * S) / 3);
+    // a queue whose sold lane is another: its express callers are standard ones
+    const vip = fold(events, { ...settings, soldLanes: new Map([["support", "vip"]]) }, EMPTY);
+    const v = kpisOf(counters(vip.delta, "d", "q", "support"), "abandons-against");
+    expect(v.expressOffered).toBe(0);
+    expect(v.expressPromiseKept).toBeNull();
+    expect(v.fairnessCostMs).toBe(0);
+  });
+
+  test("credits and upgrades count for the queue their job names, and for the site", () => {
+    const jobs = [
+      ev({ type: "job", at: T0, kind: "express-credit", jobId: "j1", outcome: "delivered", value: 2.5, queue: "support" }),
+      ev({ type: "job", at: T0, kind: "express-credit", jobId: "j2", outcome: "delivered", value: 1 }),
+    ];
+    const f = fold(jobs, settings, EMPTY);
+    expect(kpisOf(counters(f.delta, "d", "q", "support"), "abandons-against")).toMatchObject({ creditsIssued: 1, creditValue: 2.5 });
+    expect(kpisOf(counters(f.delta, "d", "all", "*"), "abandons-against")).toMatchObject({ creditsIssued: 2, creditValue: 3.5 });
+  });
+
   test("site: answer and abandon rates, ASA, longest wait; the interval and the day agree", () => {
     const day = kpisOf(counters(out.delta, "d", "all", "*"), "abandons-against");
     expect(day.offered).toBe(7);

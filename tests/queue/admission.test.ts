@@ -67,6 +67,7 @@ describe("admission decision", () => {
     const d = decideAdmission(state(times(4, "standard", 10)), CONTROL);
     expect(d).toEqual({
       admit: true,
+      check: "admitted",
       reason: "forecast express wait 5.8 s <= 20 s target; 1 of 5 waiting would be express (cap 25%); every caller it passes stays within its bound",
       forecastWaitMs: 5794,
     });
@@ -76,6 +77,7 @@ describe("admission decision", () => {
     const d = decideAdmission(state([...times(12, "express", 1), ...times(28, "standard", 1)], { idleAgents: 20 }), CONTROL);
     expect(d.admit).toBe(false);
     expect(d.reason).toBe("express full: 12 of 40 waiting are express (cap 25%)");
+    expect(d.check).toBe("share");
     // the only express caller is never refused by the cap: one of one waiting is 100%
     expect(decideAdmission(state([]), CONTROL).admit).toBe(true);
   });
@@ -86,6 +88,7 @@ describe("admission decision", () => {
     expect(d.admit).toBe(false);
     expect(d.reason).toMatch(/^forecast express wait 32.7 s > 20 s target \(80th percentile: 6 ahead, 0 of 50 agents free, handle time 180 s\)$/);
     expect(d.forecastWaitMs).toBe(Math.round(freeUpsQuantile(7, 80) * 3600));
+    expect(d.check).toBe("forecast");
     // standard callers older than the head start are placed ahead of a new express caller too
     expect(decideAdmission(state(times(8, "standard", 400)), CONTROL).reason).toMatch(/^forecast express wait .* 8 ahead/);
   });
@@ -100,13 +103,14 @@ describe("admission decision", () => {
       "standard bound: the longest standard wait would pass its bound (a caller waiting 2 s would wait 10.8 s longer than at its first-come place; the head start allows 5 s)",
     );
     expect(d.forecastWaitMs).toBe(Math.round(freeUpsQuantile(2, 80) * 3600));
+    expect(d.check).toBe("bound");
     // with the head start of 300 s the same queue admits
     expect(decideAdmission(state([["standard", 2], ["express", 1]]), { ...CONTROL, maxShare: 0.9 }).admit).toBe(true);
   });
 
   it("admits without a forecast when the queue has no admission control, or it is off, or another lane is asked about", () => {
     const busy = state(times(40, "express", 1));
-    expect(decideAdmission(busy, undefined, "express")).toEqual({ admit: true, reason: "no admission control", forecastWaitMs: null });
+    expect(decideAdmission(busy, undefined, "express")).toEqual({ admit: true, check: "open", reason: "no admission control", forecastWaitMs: null });
     expect(decideAdmission(busy, { ...CONTROL, enabled: false })).toMatchObject({ admit: true, forecastWaitMs: null });
     expect(decideAdmission(busy, CONTROL, "standard")).toMatchObject({ admit: true, reason: "no admission control for lane standard (this queue controls express)" });
   });
@@ -167,8 +171,8 @@ describe("admission decision", () => {
 describe("config", () => {
   const base = { lanes: { express: { displayName: "E", headStart: 300, sla: { seconds: 20, percent: 80 } }, standard: { displayName: "S", sla: { seconds: 120, percent: 80 } } } };
 
-  it("defaults an admission object to express, 25%, on; a queue without one has none", () => {
-    expect(queueSchema.parse({ lanes: ["express", "standard"], admission: {} }).admission).toEqual({ lane: "express", maxShare: 0.25, enabled: true });
+  it("defaults an admission object to express, 25%, on, overflowing to standard; a queue without one has none", () => {
+    expect(queueSchema.parse({ lanes: ["express", "standard"], admission: {} }).admission).toEqual({ lane: "express", maxShare: 0.25, enabled: true, overflow: "standard" });
     expect(queueSchema.parse({ lanes: ["express", "standard"] }).admission).toBeUndefined();
     expect(configSchema.safeParse({ ...base, queues: { q: { lanes: ["express", "standard"], admission: { maxShare: 0.1 } } } }).success).toBe(true);
   });
@@ -216,7 +220,7 @@ describe("CallerQueue.admission on Redis", () => {
   it("says so when the queue has no admission control, and refuses unknown queues and lanes as invalid input", async () => {
     const { cq, clock } = makeQueue(redis, env.prefix, { queues: controlled });
     await staff(cq, clock, [{ id: "a1", queues: ["support", "plain"] }]);
-    expect(await cq.admission("plain", "express")).toEqual({ admit: true, reason: "no admission control", forecastWaitMs: null });
+    expect(await cq.admission("plain", "express")).toEqual({ admit: true, check: "open", reason: "no admission control", forecastWaitMs: null });
     const code = (p: Promise<unknown>) => p.then(() => "none", (e: unknown) => (e instanceof QueueError ? e.code : String(e)));
     expect(await code(cq.admission("nope", "express"))).toBe("SBQ_INVALID_INPUT");
     expect(await code(cq.admission("support", "gold"))).toBe("SBQ_INVALID_INPUT");

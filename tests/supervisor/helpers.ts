@@ -52,7 +52,7 @@ export function sampleSnapshot(): WallboardSnapshot {
         agents: { available: 4, ringing: 1, oncall: 6, wrapup: 2, paused: 1, offline: 3 },
         staffed: 13,
         needed: 15,
-        today: { offered: 412, answered: 389, abandoned: 23, abandonRate: 23 / 412, asaMs: 18_000, serviceLevel: 0.82 },
+        today: { offered: 412, answered: 389, abandoned: 23, abandonRate: 23 / 412, asaMs: 18_000, serviceLevel: 0.82, express: { offered: 82, promiseKept: 0.93, credits: 4, fairnessCostMs: 3_400 } },
         lanes: [
           { lane: "standard", displayName: "Standard", waiting: 2, longestWaitMs: 65_000, sla: { seconds: 60, percent: 80 }, offeredToday: 330, serviceLevelToday: 0.79 },
           { lane: "express", displayName: "Express", waiting: 1, longestWaitMs: 12_000, sla: { seconds: 20, percent: 90 }, offeredToday: 82, serviceLevelToday: 0.93 },
@@ -67,7 +67,7 @@ export function sampleSnapshot(): WallboardSnapshot {
         agents: { available: 3, ringing: 0, oncall: 2, wrapup: 0, paused: 0, offline: 1 },
         staffed: 5,
         needed: 4,
-        today: { offered: 120, answered: 117, abandoned: 3, abandonRate: 3 / 120, asaMs: 9_000, serviceLevel: 0.95 },
+        today: { offered: 120, answered: 117, abandoned: 3, abandonRate: 3 / 120, asaMs: 9_000, serviceLevel: 0.95, express: { offered: 0, promiseKept: null, credits: 0, fairnessCostMs: 0 } },
         lanes: [
           { lane: "standard", displayName: "Standard", waiting: 0, longestWaitMs: 0, sla: { seconds: 30, percent: 80 }, offeredToday: 100, serviceLevelToday: 0.96 },
           { lane: "vip", displayName: "VIP", waiting: 0, longestWaitMs: 0, sla: { seconds: 15, percent: 90 }, offeredToday: 20, serviceLevelToday: 0.9 },

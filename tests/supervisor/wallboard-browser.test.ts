@@ -103,6 +103,10 @@ describe.skipIf(!hasChromium)("wallboard in Chromium", () => {
     expect(await text(page, '[data-queue="support"] [data-key="abandon"] .value')).toBe("6%");
     expect(await text(page, '[data-queue="support"] [data-key="abandon"] .note')).toBe("23 of 412 calls");
     expect(await text(page, '[data-queue="support"] [data-key="asa"] .value')).toBe("00:18");
+    expect(await text(page, '[data-queue="support"] [data-key="express"] .value')).toBe("93%");
+    expect(await text(page, '[data-queue="support"] [data-key="express"] .note')).toBe("4 credits; standard callers wait 3 s longer");
+    // a queue nobody called in its sold lane today shows no express tile
+    expect(await page.locator('[data-queue="sales"] [data-key="express"]').count()).toBe(0);
     expect(await page.locator('[data-queue="support"] .agents li').allTextContents()).toEqual(["4 Available", "1 Ringing", "6 On call", "2 Wrap-up", "1 Paused"]);
     expect(await text(page, '[data-queue="support"] tr[data-lane="standard"]')).toBe("Standard 2 01:05 Over target 79% Near target 80% in 60 s 330");
     expect(await text(page, '[data-queue="support"] tr[data-lane="express"]')).toBe("Express 1 00:12 Within target 93% On target 90% in 20 s 82");

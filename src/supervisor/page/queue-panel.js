@@ -45,7 +45,16 @@ function tiles(q, target) {
     tile("staff", "Staffed / needed", `${q.staffed} / ${q.needed ?? "–"}`, staff),
     tile("abandon", "Abandoned", percent(q.today.abandonRate), { status: "none", text: `${q.today.abandoned} of ${q.today.offered} calls`, glyph: false }),
     tile("asa", "Avg. speed of answer", mmss(q.today.asaMs), { status: "none", text: `${q.today.answered} answered`, glyph: false }),
+    q.today.express.offered > 0 ? tile("express", "Express promise kept", percent(q.today.express.promiseKept), { status: "none", text: expressNote(q.today.express), glyph: false }) : null,
   );
+}
+
+/** What the sold lane cost today: credits paid and the standard callers' extra wait. */
+function expressNote(x) {
+  const credits = `${x.credits} ${x.credits === 1 ? "credit" : "credits"}`;
+  if (x.fairnessCostMs === null) return credits;
+  const s = Math.round(x.fairnessCostMs / 1000);
+  return `${credits}; standard callers wait ${s > 0 ? `${s} s longer` : s < 0 ? `${-s} s less` : "no longer"}`;
 }
 
 function agents(q) {
