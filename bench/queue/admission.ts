@@ -61,7 +61,7 @@ function modelEngine(lanes: Record<string, LaneConfig>, b: AdmissionBench, clock
   const model = new QueueModel(settings, { now: () => clock.t });
   const engine = engineOf(model);
   // the decision a daemon would make at this moment, on what admission.lua would read
-  const decide = async () => decideAdmission(admissionState(settings, "q", model.admissionRead("q", ADMISSION_READ_LIMIT), clock.t), settings.queues.get("q")!.admission);
+  const decide = async (entitled = false) => decideAdmission(admissionState(settings, "q", model.admissionRead("q", ADMISSION_READ_LIMIT), clock.t), settings.queues.get("q")!.admission, "express", entitled);
   return { engine, decide };
 }
 
@@ -72,7 +72,7 @@ const KIND: Partial<Record<AdmissionDecision["check"], string>> = { share: "shar
 const kindOf = (d: AdmissionDecision): string => KIND[d.check] ?? "other";
 
 /** The policy as a router: which lane each arriving caller joins; counts offers, sales and credits (after warmup). */
-function router(policy: PolicyName, decide: () => Promise<AdmissionDecision>, tally: Tally, warmup: number, log?: string[]): Route {
+function router(policy: PolicyName, decide: (entitled?: boolean) => Promise<AdmissionDecision>, tally: Tally, warmup: number, log?: string[]): Route {
   const refused = (d: AdmissionDecision, counted: boolean, moves = (x: AdmissionDecision) => !x.admit) => {
     log?.push(`${d.admit} ${d.reason}`);
     if (!moves(d)) return false;
@@ -84,7 +84,7 @@ function router(policy: PolicyName, decide: () => Promise<AdmissionDecision>, ta
     if (caller.subscriber) {
       if (counted) tally.subscribers += 1;
       // a subscriber has paid already: only a promise that cannot be kept moves them (the daemon's rule), not the cap on sales
-      if (policy !== "credit" || !refused(await decide(), counted, (d) => overflows(OVERFLOW, d))) return "express";
+      if (policy !== "credit" || !refused(await decide(true), counted, (d) => overflows(OVERFLOW, d))) return "express";
       if (counted) tally.credited += 1;
       return "standard";
     }
@@ -175,7 +175,7 @@ export async function admissionReplay(b: AdmissionBench, s: Scenario): Promise<b
     const rclock = { t: 0 };
     const cq = new CallerQueue({ redis, keyPrefix: `bench:admit:${process.pid}:${Date.now()}:`, clock: { now: () => rclock.t }, lanes, queues: queues(b) });
     const fromRedisLog: string[] = [];
-    const fromRedis = await simulate(cq, rclock, s, "q", router("credit", () => cq.admission("q", "express"), newTally(), 0, fromRedisLog));
+    const fromRedis = await simulate(cq, rclock, s, "q", router("credit", (entitled) => cq.admission("q", "express", entitled), newTally(), 0, fromRedisLog));
     const sameDecisions = fromModelLog.length === fromRedisLog.length && fromModelLog.every((d, i) => d === fromRedisLog[i]);
     const sameCalls = fromModel.length === fromRedis.length && fromModel.every((m, i) => m.callId === fromRedis[i]!.callId && m.agentId === fromRedis[i]!.agentId && m.waitS === fromRedis[i]!.waitS);
     const refused = fromRedisLog.filter((d) => d.startsWith("false")).length;

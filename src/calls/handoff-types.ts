@@ -7,7 +7,7 @@ import type { TalkMoment } from "./talk-time.js";
 
 /** The queue hand-off's interface (queue-handoff.ts) and the state it keeps per caller and per ring. */
 
-export type QueueOutcome = "answered" | "timeout" | "empty" | "full";
+export type QueueOutcome = "answered" | "timeout" | "empty" | "full" | "callback";
 
 export interface Connected {
   callId: string;
@@ -34,6 +34,14 @@ export interface HandoffHooks {
   fallback?(callId: string, serverId: string, why: string): void;
   /** A queue-side change of an agent's state (ringing, on a call, wrap-up, paused after a missed call). */
   agentStatus?(agentId: string, status: { state: AgentState; reason?: string; wrapUpUntil?: number }): void;
+  /** The call-back offer to append to an announcement (queue, expected wait), or none. */
+  callbackOffer?(queue: string, ewtMs: number | null): string[] | undefined;
+  /** The key that takes the call-back offer. */
+  callbackKey?(): string;
+  /** An offer for a caller that is a call back (not ours to ring otherwise): true when the call back took it. */
+  callback?(offer: Offer): Promise<boolean>;
+  /** Call backs whose place is kept but whose next attempt is not due: dispatch passes them over. */
+  notDue?(): readonly string[];
 }
 
 export interface Waiter {
@@ -57,6 +65,10 @@ export interface Waiter {
   music?: boolean;
   /** An agent answered: nothing may start the music again unless the answer falls through. */
   connecting?: boolean;
+  /** Heard the call-back offer (its key is taken from then on). */
+  callbackOffered?: boolean;
+  /** Pressed the call-back key: the place is held while the tree books the call back (dispatch passes it over). */
+  held?: boolean;
   /**
    * Just joined: the first dispatch round decides between ringing at once (music) and the announcement.
    * The join's reply brings the place (`position`, `ewtMs`) with the round's first decision; when that
@@ -94,6 +106,8 @@ export interface JoinRequest {
   skills: string[];
   priority: number;
   maxWaitMs?: number;
+  /** The tree's queue node offers call backs (its `onCallback`). */
+  callback?: boolean;
 }
 
 export interface HandoffDeps {

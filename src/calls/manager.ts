@@ -8,6 +8,7 @@ import type { AriChannel, AriEvent, AriGateway } from "../telephony/index.js";
 import { agentOfConversation, conversationOver, goesOnAfterAgent, recordSurvey, surveyEvent } from "./after-agent.js";
 import type { CallsConfig } from "./config.js";
 import type { ExpressDriver } from "./express-driver.js";
+import type { QueueOutcome } from "./handoff-types.js";
 import { callOfAgentLeg, type Connected, type QueueHandoff } from "./queue-handoff.js";
 import { planRecovery, type RecoveryPlan } from "./recovery-plan.js";
 import type { CallSession, SessionStore } from "./session-store.js";
@@ -312,6 +313,7 @@ export class CallManager {
             skills: a.skills,
             priority: a.priority,
             ...(a.maxWaitMs === undefined ? {} : { maxWaitMs: a.maxWaitMs }),
+            ...(a.callback ? { callback: true } : {}),
           })
           .catch((err) => {
             this.log.error({ err, callId, queue: a.queue }, "enqueue failed; treating the queue as unavailable");
@@ -377,7 +379,7 @@ export class CallManager {
   }
 
   /** Queue verdicts come back into the engine through here (wired by the daemon). */
-  queueResult(callId: string, outcome: "answered" | "timeout" | "empty" | "full"): void {
+  queueResult(callId: string, outcome: QueueOutcome): void {
     const q = this.calls.get(callId)?.session.queue;
     if (q && outcome === "timeout") q.leftAt ??= Date.now();
     this.feedLater(callId, { type: "queueResult", outcome });

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../lib/logger.js";
 import type { AgentState } from "../queue/agent-states.js";
-import { overflows, QueueError, type EnqueueRequest, type JoinResult, type Offer } from "../queue/index.js";
+import { QueueError, type EnqueueRequest, type JoinResult, type Offer } from "../queue/index.js";
 import type { RejoiningCaller } from "../queue/rebuild.js";
 import { AriServerError, AriUnavailableError, type AriEvent, type AriGateway } from "../telephony/index.js";
 import { onCall } from "./agent-ledger.js";
+import { HoldMedia } from "./hold-media.js";
+import { placeCaller, type Placement } from "./placement.js";
 import type { Connected, HandoffDeps, JoinRequest, Ring, Waiter } from "./handoff-types.js";
 import { TalkClock } from "./talk-time.js";
 import { legCallerId } from "./transfer.js";
@@ -55,7 +57,18 @@ export class QueueHandoff {
   private readonly queueNames: string[];
   private readonly clock: TalkClock;
 
+  private readonly hold: HoldMedia;
+
   constructor(private readonly deps: HandoffDeps) {
+    this.hold = new HoldMedia({
+      waiting: this.waiting,
+      ari: (serverId) => this.ari(serverId),
+      queue: deps.queue,
+      config: deps.config,
+      hooks: deps.hooks,
+      log: deps.logger.child({ component: "queue-handoff" }),
+      timedOut: (callId) => this.timedOut(callId),
+    });
     this.log = deps.logger.child({ component: "queue-handoff" });
     this.queueNames = [...deps.queue.settings.queues.keys()];
     this.clock = new TalkClock(callOfAgentLeg, (callId, m) => deps.hooks.talk?.(callId, m));
@@ -91,25 +104,9 @@ export class QueueHandoff {
     return lanes[lanes.length - 1]!;
   }
 
-  /**
-   * The lane a caller joins: the one the tree named, unless it is the lane the queue sells and its promise
-   * cannot be kept now (the forecast or a bound refuses; admission.overflow "standard"): then the queue's
-   * last lane, with the lane it was promised and why (a credit is owed, desk/express-credit.ts). A queue
-   * that cannot be asked keeps the lane.
-   */
-  async placement(queue: string, lane: string | undefined): Promise<{ lane: string; promised?: { lane: string; reason: string } }> {
-    const chosen = lane ?? this.defaultLane(queue);
-    const control = this.deps.queue.queue(queue).admission;
-    if (!control?.enabled || control.overflow !== "standard" || chosen !== control.lane) return { lane: chosen };
-    const d = await this.deps.queue.admission(queue, chosen).catch((err: unknown) => {
-      this.log.warn({ err, queue, lane: chosen }, "admission not answered at join; the caller keeps its lane");
-      return null;
-    });
-    if (!d || !overflows(control, d)) return { lane: chosen };
-    const standard = this.defaultLane(queue);
-    if (standard === chosen) return { lane: chosen };
-    this.log.warn({ queue, lane: chosen, to: standard, reason: d.reason }, "promise cannot be kept: the caller joins the standard lane, owed a credit");
-    return { lane: standard, promised: { lane: chosen, reason: d.reason } };
+  /** The lane a caller joins (placement.ts): the sold lane only while its promise can be kept. */
+  placement(queue: string, lane: string | undefined): Promise<Placement> {
+    return placeCaller(this.deps.queue, this.log, queue, lane ?? this.defaultLane(queue), this.defaultLane(queue));
   }
 
   isWaiting(callId: string): boolean {
@@ -156,7 +153,7 @@ export class QueueHandoff {
       // this one, the dispatch round that follows decides (another agent may be free for this caller).
       if (!offer || offer.callId === req.callId || joined.announceWhenQueued) this.firstRoundOver(req.callId);
     }
-    this.scheduleAnnouncement(req.callId);
+    this.hold.schedule(req.callId);
     return "queued";
   }
 
@@ -166,7 +163,7 @@ export class QueueHandoff {
    */
   private async enqueueAndDispatch(request: EnqueueRequest): Promise<JoinResult> {
     if (!this.anyLineUp()) return { ...(await this.deps.queue.enqueue(request)), offer: null };
-    return this.deps.queue.join(request, { queues: this.queueNames, skip: this.unreachable() });
+    return this.deps.queue.join(request, { queues: this.queueNames, skip: this.passedOver() });
   }
 
   private enqueueRequest(req: JoinRequest, lane: string, joinedAt?: number): EnqueueRequest {
@@ -182,7 +179,7 @@ export class QueueHandoff {
   private joinLater(w: Waiter, err: unknown): "queued" {
     this.log.error({ err, callId: w.callId, queue: w.queue }, "enqueue refused by Redis: the caller hears music and is tried again");
     this.waiting.set(w.callId, w);
-    this.startMusic(w);
+    this.hold.startMusic(w);
     const until = Date.now() + this.deps.config.enqueueRetryFor * 1000;
     w.retry = setTimeout(() => void this.retryJoin(w, until), RETRY_MS);
     return "queued";
@@ -207,7 +204,7 @@ export class QueueHandoff {
       }
       if (!placed) return void (w.retry = setTimeout(() => void this.retryJoin(w, until), RETRY_MS));
     }
-    this.scheduleAnnouncement(w.callId);
+    this.hold.schedule(w.callId);
     this.kick();
   }
 
@@ -250,11 +247,11 @@ export class QueueHandoff {
     clearTimeout(fallback);
     if (w.ringing || w.connecting) {
       w.joined = undefined;
-      this.startMusic(w);
+      this.hold.startMusic(w);
     } else if (position === undefined) w.joined.announceWhenQueued = true;
     else {
       w.joined = undefined;
-      void this.announce(callId, position, ewtMs ?? null);
+      void this.hold.announce(callId, position, ewtMs ?? null);
     }
   }
 
@@ -263,29 +260,12 @@ export class QueueHandoff {
     for (const [callId, w] of this.waiting) if (w.joined) this.firstRoundOver(callId);
   }
 
-  /** Runs a media request of the caller's after the ones before it (see `Waiter.media`). */
-  private media(w: Waiter, op: () => Promise<unknown>): Promise<void> {
-    const next = (w.media ?? Promise.resolve()).then(op).then(ignore);
-    w.media = next.catch(ignore);
-    return next;
-  }
-
-  /** Music on hold, unless it is on already. */
-  private startMusic(w: Waiter): void {
-    if (w.music) return;
-    w.music = true;
-    this.media(w, () => this.ari(w.serverId).startMoh(w.channelId, this.deps.config.mohClass)).catch((err) => {
-      w.music = false;
-      this.log.debug({ err, callId: w.callId }, "music on hold did not start");
-    });
-  }
-
   /** Takes charge of a caller whose place is already in Redis (a restart). */
   adopt(w: Omit<Waiter, "announceTimer">): void {
     const mine: Waiter = { ...w };
     this.waiting.set(w.callId, mine);
-    this.startMusic(mine);
-    this.scheduleAnnouncement(w.callId);
+    this.hold.startMusic(mine);
+    this.hold.schedule(w.callId);
   }
 
   /**
@@ -340,64 +320,10 @@ export class QueueHandoff {
     return this.finish(callId, "agent");
   }
 
-  private scheduleAnnouncement(callId: string): void {
-    const w = this.waiting.get(callId);
-    const every = this.deps.config.announceEvery;
-    if (!w || every <= 0) return;
-    clearTimeout(w.announceTimer);
-    w.announceTimer = setTimeout(() => void this.periodic(callId), every * 1000);
-  }
-
-  private async periodic(callId: string): Promise<void> {
-    const w = this.waiting.get(callId);
-    if (!w || w.ringing || w.connecting || w.joined) return this.scheduleAnnouncement(callId);
-    const pos = await this.deps.queue.position(callId).catch(() => undefined);
-    if (pos === undefined) return this.scheduleAnnouncement(callId);
-    if (pos === null) {
-      // another daemon's sweep timed the caller out: same path as our own sweep
-      return this.timedOut(callId);
-    }
-    if (pos.state === "waiting") await this.announce(callId, pos.position, pos.ewtMs);
-    this.scheduleAnnouncement(callId);
-  }
-
-  /**
-   * Position and expected wait, in a pause of the music: the play itself stops the music (for good, on
-   * Asterisk), and its PlaybackFinished starts it again.
-   */
-  private async announce(callId: string, position: number, ewtMs: number | null): Promise<void> {
-    const w = this.waiting.get(callId);
-    if (!w || w.ringing || w.connecting) return;
-    const p = this.deps.config.prompts;
-    const media = [p.position, `number:${Math.max(0, position - 1)}`, p.callersAhead];
-    if (ewtMs !== null && ewtMs > 0) media.push(p.waitAbout, `number:${Math.max(1, Math.ceil(ewtMs / 60_000))}`, p.minutes);
-    // the call id in the playback id routes its PlaybackFinished straight to this caller (ids never hold "~")
-    const playbackId = `sbq-${callId}~${randomUUID()}`;
-    w.announcement = playbackId;
-    w.music = false;
-    try {
-      await this.media(w, () => this.ari(w.serverId).play(w.channelId, media, { playbackId }));
-    } catch (err) {
-      if (w.announcement === playbackId) w.announcement = undefined;
-      this.log.debug({ err, callId }, "announcement not played");
-      if (this.waiting.get(callId) === w && !w.connecting) this.startMusic(w);
-    }
-  }
-
   /** Routes the ARI events (of server `serverId`) that concern queue hand-off; true when the event was ours. */
   handle(e: AriEvent, serverId: string): boolean {
     this.clock.observe(e);
-    if (e.type === "PlaybackFinished") {
-      const m = /^sbq-(.+)~/.exec(e.playback.id);
-      if (!m) return false;
-      const w = this.waiting.get(m[1]!);
-      if (w?.announcement === e.playback.id) {
-        w.announcement = undefined;
-        // the play stopped the music for good: it comes back now, also while an agent's phone rings
-        if (!w.connecting) this.startMusic(w);
-      }
-      return true;
-    }
+    if (this.hold.handle(e)) return true;
     if (e.type === "StasisStart" && e.args[0] === "agent") {
       void this.agentAnswered(e.channel.id, serverId);
       return true;
@@ -416,6 +342,17 @@ export class QueueHandoff {
     return false;
   }
 
+  /**
+   * A held caller's place becomes a call back: the caller is no longer ours to ring (nor to abandon when
+   * they hang up); the place stays in the queue as it is. Undefined when the caller holds no place here.
+   */
+  handOver(callId: string): Waiter | undefined {
+    const w = this.waiting.get(callId);
+    if (!w?.held) return undefined;
+    this.release(w);
+    return w;
+  }
+
   /** Runs dispatch until no more matches; calls that overlap are merged into one more round. */
   kick(): void {
     // without ARI no agent can be rung: an offer now would only count as a missed call against the
@@ -432,7 +369,7 @@ export class QueueHandoff {
         // the callers who joined before this round: it decides whether they are rung at once
         const deciding = [...this.waiting.values()].filter((w) => w.joined).map((w) => w.callId);
         try {
-          const next = () => this.deps.queue.dispatch(this.queueNames, this.unreachable());
+          const next = () => this.deps.queue.dispatch(this.queueNames, this.passedOver());
           for (let offer = await next(); offer; offer = await next()) {
             const rung = this.ring(offer);
             // the agent's phone is being originated: now the caller's music
@@ -450,6 +387,15 @@ export class QueueHandoff {
     });
   }
 
+  /**
+   * Callers dispatch passes over, keeping their place: ours on a server whose ARI link is down, ours
+   * booking a call back, and call backs not due yet (the hook's).
+   */
+  private passedOver(): string[] {
+    const held = [...this.waiting.values()].filter((w) => w.held).map((w) => w.callId);
+    return [...this.unreachable(), ...held, ...(this.deps.hooks.notDue?.() ?? [])];
+  }
+
   /** Our callers on a server whose ARI link is down. */
   private unreachable(): string[] {
     const down = [...this.deps.lines].filter(([, ari]) => !ari.isConnected).map(([id]) => id);
@@ -461,6 +407,8 @@ export class QueueHandoff {
   private async ring(offer: Offer): Promise<boolean> {
     const w = this.waiting.get(offer.callId);
     if (!w) {
+      // a call back (its caller hung up long ago): the agent is rung first, then the customer dialled
+      if (await this.deps.hooks.callback?.(offer)) return true;
       // a caller held by another daemon (shared Redis): put it back untouched, its owner will dispatch it
       await this.deps.queue.requeue(offer.callId, { agent: "available", reason: "caller on another daemon" }).catch(ignore);
       return false;
@@ -522,7 +470,7 @@ export class QueueHandoff {
     this.ari(ring.serverId).hangup(agentChannelId).catch(ignore);
     if (!w) return;
     // the caller waits on: with the music (normally on since the ring began or the announcement ended)
-    if (!w.announcement && !w.connecting) this.startMusic(w);
+    if (!w.announcement && !w.connecting) this.hold.startMusic(w);
     const notTheAgent = pbx || !this.ari(ring.serverId).isConnected;
     const now = notTheAgent ? "available" : this.deps.config.noAnswer;
     try {
@@ -553,7 +501,7 @@ export class QueueHandoff {
     w.music = false;
     const silenced = Promise.all([
       announcement ? this.ari(w.serverId).stopPlayback(announcement).catch(ignore) : undefined,
-      this.media(w, () => this.ari(w.serverId).stopMoh(w.channelId)).catch(ignore),
+      this.hold.media(w, () => this.ari(w.serverId).stopMoh(w.channelId)).catch(ignore),
     ]);
     let waitMs: number;
     try {
@@ -564,7 +512,7 @@ export class QueueHandoff {
       this.ari(w.serverId).hangup(agentChannelId).catch(ignore);
       // a caller still waiting gets the hold music back
       w.connecting = false;
-      if (this.waiting.get(ring.callId) === w) void silenced.then(() => this.startMusic(w));
+      if (this.waiting.get(ring.callId) === w) void silenced.then(() => this.hold.startMusic(w));
       return;
     }
     this.waiting.delete(ring.callId);
@@ -607,7 +555,7 @@ export class QueueHandoff {
     if (!w) return;
     this.release(w);
     w.music = false;
-    await this.media(w, () => this.ari(w.serverId).stopMoh(w.channelId)).catch(ignore);
+    await this.hold.media(w, () => this.ari(w.serverId).stopMoh(w.channelId)).catch(ignore);
     this.deps.hooks.result(callId, w.serverId, outcome);
   }
 

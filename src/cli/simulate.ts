@@ -22,7 +22,7 @@ interface Opts {
   input?: string;
   interactive?: boolean;
   lookup: "found" | "not-found" | "error" | "timeout";
-  queue: "answered" | "timeout" | "empty" | "full";
+  queue: "answered" | "timeout" | "empty" | "full" | "callback";
   admission: "open" | "closed" | "timeout";
   config: string;
   json?: boolean;
@@ -100,7 +100,7 @@ export function register(program: Command): void {
     .option("--input <keys>", 'keys the caller presses, one group per input: "9,1,12345678#"; "." is silence')
     .option("--interactive", "ask for the keys at each input instead")
     .addOption(new Option("--lookup <result>", "what lookups answer").choices(["found", "not-found", "error", "timeout"]).default("found"))
-    .addOption(new Option("--queue <result>", "what the queue does with the caller").choices(["answered", "timeout", "empty", "full"]).default("answered"))
+    .addOption(new Option("--queue <result>", "what the queue does with the caller").choices(["answered", "timeout", "empty", "full", "callback"]).default("answered"))
     .addOption(new Option("--admission <answer>", "what the queue answers an admission node").choices(["open", "closed", "timeout"]).default("open"))
     .option("-c, --config <file>", "daemon config: the express rule for --customer and the upgrade's terms", "config/switchboard.yaml")
     .option("--json", "print the final state and every step as JSON")

@@ -51,7 +51,7 @@ export interface TreeGraph {
 }
 
 /** Choices first, then the normal way on, then the failure paths: dot lays edges out in this order. */
-const EDGE_ORDER = ["options", "cases", "open", "next", "target", "default", "afterAgent", "onNotFound", "noInput", "invalid", "declined", "closed", "unavailable", "onError", "onFail", "onTimeout", "onEmpty", "onFull"];
+const EDGE_ORDER = ["options", "cases", "open", "next", "target", "default", "afterAgent", "onCallback", "onNotFound", "noInput", "invalid", "declined", "closed", "unavailable", "onError", "onFail", "onTimeout", "onEmpty", "onFull"];
 const FAILURE_FIELDS = new Set(["onFail", "onError", "onNotFound", "onTimeout", "onEmpty", "onFull", "noInput", "invalid", "closed", "unavailable"]);
 
 /** The graph of one tree (with stubs for the nodes of other trees it jumps to), or of every tree. */
@@ -158,6 +158,8 @@ export function facts(node: IvrNode): string[] {
       return [`asks ${node.queue}, lane ${node.lane}`, `${node.timeout}s, else closed`];
     case "purchase":
       return [`sells ${node.product} (price from config)`, ...prompts(node.prompt), `wait ${node.timeout}s`];
+    case "callback":
+      return [clip(`call back ${node.number}`), `${node.timeout}s, else error`];
   }
 }
 
@@ -170,6 +172,7 @@ const FIELD_LABELS: Record<string, string> = {
   onEmpty: "no agents",
   onFull: "full",
   afterAgent: "agent hung up",
+  onCallback: "call back",
   noInput: "no input",
   invalid: "invalid key",
   open: "open",
@@ -209,6 +212,7 @@ const TYPE_STYLE: Record<IvrNode["type"], { shape: string; fill: string }> = {
   survey: { shape: "note", fill: "#fff3e0" },
   admission: { shape: "component", fill: "#ede7f6" },
   purchase: { shape: "box", fill: "#ffe0b2" },
+  callback: { shape: "component", fill: "#e0f2f1" },
 };
 const EXPRESS_COLOR = "#e65100";
 const MAYBE_COLOR = "#ffb74d";

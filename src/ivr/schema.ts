@@ -156,6 +156,9 @@ export const queueNode = z
     onTimeout: target,
     onEmpty: target.describe("Where to go when no agent is logged in."),
     onFull: target.optional(),
+    onCallback: target
+      .optional()
+      .describe("Offers the caller a call back, keeping their place, once the expected wait passes the queue's `callbacks.offerAfter` (docs/callbacks.md); the caller who presses the key goes here (a `callback` node takes the number). Without it no call back is offered."),
     afterAgent: target
       .optional()
       .describe("Where the caller goes when the agent hangs up first (a post-call survey); without it, or when the caller hangs up first, the call ends with the conversation."),
@@ -232,12 +235,24 @@ export const purchaseNode = z
   .strict()
   .describe("Sells a product in the call: reads the price from the daemon's config back to the caller, then takes only the confirm key as consent. Any other key, silence or a hangup charges nothing.");
 
+export const callbackNode = z
+  .object({
+    type: z.literal("callback"),
+    description,
+    number: celExpr("the number to call back, as digits (`call.callerNumber`, or a gather's variable).").default("call.callerNumber"),
+    timeout: seconds("Take `onError` when the queue has not answered within this long.").default(3),
+    next: target.describe("Where to go once the call back is booked: thank the caller and hang up; their place in the queue is kept."),
+    onError: target.describe("Where to go when it cannot be booked (no number, the place is gone, no answer in time): back to the queue node keeps the place."),
+  })
+  .strict()
+  .describe("Books a call back at the caller's place in the queue they came from (its `onCallback`), on `number`; the caller may then hang up.");
+
 export const gotoNode = z
   .object({ type: z.literal("goto"), description, target })
   .strict()
   .describe("Jumps to another node, in this file or `other.yaml#node`. Instant.");
 
-export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto", "survey", "admission", "purchase"] as const;
+export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto", "survey", "admission", "purchase", "callback"] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 export const nodeSchema = z.discriminatedUnion("type", [
@@ -254,6 +269,7 @@ export const nodeSchema = z.discriminatedUnion("type", [
   surveyNode,
   admissionNode,
   purchaseNode,
+  callbackNode,
 ]);
 
 export const treeSchema = z
@@ -281,4 +297,5 @@ export type GotoNode = z.infer<typeof gotoNode>;
 export type SurveyNode = z.infer<typeof surveyNode>;
 export type AdmissionNode = z.infer<typeof admissionNode>;
 export type PurchaseNode = z.infer<typeof purchaseNode>;
+export type CallbackNode = z.infer<typeof callbackNode>;
 export type TreeFile = z.infer<typeof treeSchema>;

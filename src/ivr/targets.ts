@@ -6,7 +6,7 @@ export interface TargetField {
   value: string;
 }
 
-const SIMPLE_FIELDS = ["next", "onFail", "onError", "onNotFound", "onTimeout", "onEmpty", "onFull", "afterAgent", "default", "target", "open", "closed", "declined", "unavailable"] as const;
+const SIMPLE_FIELDS = ["next", "onFail", "onError", "onNotFound", "onTimeout", "onEmpty", "onFull", "afterAgent", "onCallback", "default", "target", "open", "closed", "declined", "unavailable"] as const;
 
 /** Every outgoing edge of a node, in a stable order. */
 export function targetsOf(node: IvrNode): TargetField[] {

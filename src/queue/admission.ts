@@ -50,6 +50,8 @@ export const admissionDecisionSchema = z.object({
   reason: z.string(),
   /** The forecast wait (ms, at the lane's SLA percentile) of one more caller of the lane; null when none was made. */
   forecastWaitMs: z.number().int().min(0).nullable(),
+  /** Callers of the lane waiting now; null when the queue was not read. */
+  laneWaiting: z.number().int().min(0).nullable(),
 });
 export type AdmissionDecision = z.infer<typeof admissionDecisionSchema>;
 
@@ -82,7 +84,7 @@ export function admissionState(site: SiteSettings, queue: string, read: Admissio
   };
 }
 
-const open = (reason: string): AdmissionDecision => ({ admit: true, check: "open", reason, forecastWaitMs: null });
+const open = (reason: string): AdmissionDecision => ({ admit: true, check: "open", reason, forecastWaitMs: null, laneWaiting: null });
 
 /** The decision when no state is needed (no control for this queue or lane); null when it must be read. */
 export function admissionWithoutState(settings: AdmissionConfig | null | undefined, lane: string): AdmissionDecision | null {
@@ -94,11 +96,13 @@ export function admissionWithoutState(settings: AdmissionConfig | null | undefin
 
 /**
  * Whether an entitled caller about to join the sold lane joins standard instead, owed a credit
- * (admission.overflow "standard"): only when the forecast or a bound says the promise cannot be kept;
- * the cap on sales does not apply to those who have paid already.
+ * (admission.overflow "standard"): only when the forecast or a bound says the promise cannot be kept
+ * and callers of the lane already wait (the lane is what is full: the first of its callers is served
+ * next whatever the forecast, and would only wait longer in standard). The cap on sales does not apply
+ * to those who have paid already.
  */
 export function overflows(settings: AdmissionConfig | null | undefined, d: AdmissionDecision): boolean {
-  return !!settings?.enabled && settings.overflow === "standard" && !d.admit && (d.check === "forecast" || d.check === "bound");
+  return !!settings?.enabled && settings.overflow === "standard" && !d.admit && (d.check === "forecast" || d.check === "bound") && (d.laneWaiting ?? 0) > 0;
 }
 
 /** Seconds for people: one decimal below 100 s ("20.4 s", "41 s"). */
@@ -120,23 +124,23 @@ const relScore = (c: { waitMs: number; headStartMs: number }): number => -(c.wai
 /**
  * Decides whether one more caller may join `lane` (default: the lane the settings control) by upgrade.
  * The caller would join now at priority 0: placed after every waiting caller whose score is not higher.
+ * `entitled`: the caller has the lane already (subscriber, tier, buyer): the cap on sales is not theirs.
  */
-export function decideAdmission(state: AdmissionState, settings: AdmissionConfig | null | undefined, lane = settings?.lane ?? ""): AdmissionDecision {
+export function decideAdmission(state: AdmissionState, settings: AdmissionConfig | null | undefined, lane = settings?.lane ?? "", entitled = false): AdmissionDecision {
   const early = admissionWithoutState(settings, lane);
   if (early) return early;
   const { maxShare } = settings!;
   const target = state.lanes.find((l) => l.name === lane);
   if (!target) throw new RangeError(`decideAdmission: lane ${lane} is not one of the queue's lanes`);
-  const refuse = (check: AdmissionDecision["check"], reason: string, forecastWaitMs: number | null): AdmissionDecision => ({ admit: false, check, reason, forecastWaitMs });
+  const refuse = (check: AdmissionDecision["check"], reason: string, forecastWaitMs: number | null): AdmissionDecision => ({ admit: false, check, reason, forecastWaitMs, laneWaiting: mine });
 
   const newScore = -target.headStartMs;
+  const mine = state.waiting.filter((c) => c.lane === lane).length;
   const unread = Math.max(0, state.waitingTotal - state.waiting.length);
   const isReserved = (l: string) => state.reserve !== null && state.reserve.share > 0 && state.reserve.lanes.includes(l);
   let ahead = unread;
   let aheadReserved = unread;
-  let mine = 0;
   for (const c of state.waiting) {
-    if (c.lane === lane) mine += 1;
     if (relScore(c) <= newScore) {
       ahead += 1;
       if (isReserved(c.lane)) aheadReserved += 1;
@@ -147,7 +151,7 @@ export function decideAdmission(state: AdmissionState, settings: AdmissionConfig
 
   const total = Math.max(state.waitingTotal, state.waiting.length);
   const allowed = Math.max(1, Math.floor(maxShare * (total + 1) + 1e-9));
-  if (mine + 1 > allowed) return refuse("share", `${lane} full: ${mine} of ${total} waiting are ${lane} (cap ${percentOf(maxShare)})`, forecast);
+  if (!entitled && mine + 1 > allowed) return refuse("share", `${lane} full: ${mine} of ${total} waiting are ${lane} (cap ${percentOf(maxShare)})`, forecast);
 
   if (forecast > target.sla.ms) {
     return refuse(
@@ -174,6 +178,7 @@ export function decideAdmission(state: AdmissionState, settings: AdmissionConfig
       `forecast ${lane} wait ${secs(forecast)} s <= ${secs(target.sla.ms)} s target; ${mine + 1} of ${total + 1} waiting would be ${lane} ` +
       `(cap ${percentOf(maxShare)}); every caller it passes stays within its bound`,
     forecastWaitMs: forecast,
+    laneWaiting: mine,
   };
 }
 

@@ -265,7 +265,7 @@ export class CallerQueue {
    * at the lane's SLA percentile, the other lanes' bound. A queue without admission config admits
    * ("no admission control"), and so does a lane other than the one it controls.
    */
-  async admission(queue: string, lane: string): Promise<AdmissionDecision> {
+  async admission(queue: string, lane: string, entitled = false): Promise<AdmissionDecision> {
     const q = this.settings.queues.get(queue);
     if (!q) {
       throw new QueueError("SBQ_INVALID_INPUT", `unknown queue "${queue}" in site ${this.settings.site} (known: ${[...this.settings.queues.keys()].join(", ") || "none"})`);
@@ -286,7 +286,7 @@ export class CallerQueue {
       waiting.push({ ...c, score: withScores ? Number(flat[i + 1]) : c.enqueuedAt - (headStart.get(c.lane) ?? 0) });
     }
     const read = { waitingTotal: total, idle, staffed, ahtMs: aht === "" ? null : Number(aht), waiting };
-    return decideAdmission(admissionState(this.settings, q.name, read, now), q.admission, lane);
+    return decideAdmission(admissionState(this.settings, q.name, read, now), q.admission, lane, entitled);
   }
 
   /** Registers an agent (starts offline) or updates its endpoint, skills and queues. */

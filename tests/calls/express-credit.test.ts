@@ -21,6 +21,8 @@ const SECRET = "whsec-express-credit-test-9a2f";
 const A1 = { id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true };
 /** c-1005 (5551005): express by subscription in the demo customers. */
 const EVA = { id: "c-1005", phone: "5551005" };
+/** c-1010 (5551010): express by the gold tier. */
+const GOLD = { id: "c-1010", phone: "5551010" };
 
 const servers: WebhookServer[] = [];
 const dirs: string[] = [];
@@ -151,20 +153,25 @@ describe("a broken express promise is credited", () => {
     expect(credits(hook)).toHaveLength(1);
   }, 90_000);
 
-  test("a subscriber whose promise cannot be kept at join waits in the standard lane and is credited when answered", async () => {
+  test("a subscriber whose promise cannot be kept at join (the express lane full) waits in the standard lane and is credited when answered", async () => {
     const { s, d, hook, customers } = await rig(0.5, "standard");
     // a1 busy: the forecast (one agent, the queue's handle time) is far past a 0.5 s SLA
     s.sim.pbx.setDeviceState("PJSIP/1001", "INUSE");
     await waitFor("a1's phone in use", async () => (await d.queue.status("support")).agents.some((a) => a.device === "in_use"));
+    // the first express caller is next whatever the forecast: it keeps the lane
+    const first = s.sim.control.placeCall({ caller: GOLD.phone, did: "800", talkTime: 5 }).channelId;
+    await waitFor("the gold customer waiting in the express lane", async () => (await d.queue.status("support")).callers.find((w) => w.callId === first && w.lane === "express"), 30_000);
     const { channelId } = s.sim.control.placeCall({ caller: EVA.phone, did: "800", talkTime: 5 });
-    await waitFor("the caller waiting in the standard lane", async () => (await d.queue.status("support")).callers.find((w) => w.callId === channelId && w.lane === "standard"), 30_000);
+    await waitFor("Eva waiting in the standard lane", async () => (await d.queue.status("support")).callers.find((w) => w.callId === channelId && w.lane === "standard"), 30_000);
+    s.sim.pbx.hangup(first);
     s.sim.pbx.setDeviceState("PJSIP/1001", "NOT_INUSE");
-    const [body] = await waitFor("the credit's delivery", () => (credits(hook).length ? credits(hook) : undefined), 30_000);
+    const mine = () => credits(hook).filter((b) => (b.data as ExpressCreditPayload).callId === channelId);
+    const [body] = await waitFor("Eva's credit's delivery", () => (mine().length ? mine() : undefined), 30_000);
     expect(body!.data).toMatchObject({ callId: channelId, queue: "support", broken: "moved to standard", kind: "credit-note", amount: 2.5, slaSeconds: 0.5 });
     await s.sim.control.waitForEnd(channelId);
     const entry = await waitFor("Eva's history entry", async () => (await customers.findById(EVA.id))?.history.find((h) => h.callId === channelId), 30_000);
     expect(entry).toMatchObject({ lane: "standard", credit: { kind: "credit-note", amount: 2.5, currency: "EUR" } });
-    expect(credits(hook)).toHaveLength(1);
+    expect(mine()).toHaveLength(1);
   }, 90_000);
 
   test("a subscriber answered within the SLA: no credit", async () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admissionState, decideAdmission, type AdmissionState } from "../../src/queue/admission.js";
+import { admissionState, decideAdmission, overflows, type AdmissionState } from "../../src/queue/admission.js";
 import { admissionSchema, queueSchema } from "../../src/queue/config.js";
 import { freeUpsQuantile, waitQuantile } from "../../src/queue/ewt.js";
 import { QueueError } from "../../src/queue/index.js";
@@ -68,6 +68,7 @@ describe("admission decision", () => {
     expect(d).toEqual({
       admit: true,
       check: "admitted",
+      laneWaiting: 0,
       reason: "forecast express wait 5.8 s <= 20 s target; 1 of 5 waiting would be express (cap 25%); every caller it passes stays within its bound",
       forecastWaitMs: 5794,
     });
@@ -78,6 +79,8 @@ describe("admission decision", () => {
     expect(d.admit).toBe(false);
     expect(d.reason).toBe("express full: 12 of 40 waiting are express (cap 25%)");
     expect(d.check).toBe("share");
+    // a caller entitled to the lane is not refused by the cap on sales: the forecast decides
+    expect(decideAdmission(state([...times(12, "express", 1), ...times(28, "standard", 1)], { idleAgents: 20 }), CONTROL, "express", true).check).not.toBe("share");
     // the only express caller is never refused by the cap: one of one waiting is 100%
     expect(decideAdmission(state([]), CONTROL).admit).toBe(true);
   });
@@ -91,6 +94,22 @@ describe("admission decision", () => {
     expect(d.check).toBe("forecast");
     // standard callers older than the head start are placed ahead of a new express caller too
     expect(decideAdmission(state(times(8, "standard", 400)), CONTROL).reason).toMatch(/^forecast express wait .* 8 ahead/);
+  });
+
+  it("an entitled caller overflows to standard only when the forecast or a bound refuses and the lane already has callers", () => {
+    const full = decideAdmission(state([...times(6, "express", 1), ...times(30, "standard", 1)]), CONTROL, "express", true);
+    expect(full).toMatchObject({ admit: false, check: "forecast", laneWaiting: 6 });
+    const control = admissionSchema.parse({});
+    expect(overflows(control, full)).toBe(true);
+    expect(overflows({ ...control, overflow: "none" }, full)).toBe(false);
+    expect(overflows({ ...control, enabled: false }, full)).toBe(false);
+    // the lane's first caller is next whatever the forecast: it stays
+    const first = decideAdmission(state(times(30, "standard", 1), { idleAgents: 0, staffedAgents: 1 }), CONTROL, "express", true);
+    expect(first).toMatchObject({ admit: false, check: "forecast", laneWaiting: 0 });
+    expect(overflows(control, first)).toBe(false);
+    // the cap on sales never moves anyone
+    const capped = decideAdmission(state([...times(12, "express", 1), ...times(28, "standard", 1)], { idleAgents: 20 }), CONTROL);
+    expect(overflows(control, capped)).toBe(false);
   });
 
   it("refuses when a caller it would pass would wait longer than its lane's bound", () => {
@@ -110,7 +129,7 @@ describe("admission decision", () => {
 
   it("admits without a forecast when the queue has no admission control, or it is off, or another lane is asked about", () => {
     const busy = state(times(40, "express", 1));
-    expect(decideAdmission(busy, undefined, "express")).toEqual({ admit: true, check: "open", reason: "no admission control", forecastWaitMs: null });
+    expect(decideAdmission(busy, undefined, "express")).toEqual({ admit: true, check: "open", reason: "no admission control", forecastWaitMs: null, laneWaiting: null });
     expect(decideAdmission(busy, { ...CONTROL, enabled: false })).toMatchObject({ admit: true, forecastWaitMs: null });
     expect(decideAdmission(busy, CONTROL, "standard")).toMatchObject({ admit: true, reason: "no admission control for lane standard (this queue controls express)" });
   });
@@ -220,7 +239,7 @@ describe("CallerQueue.admission on Redis", () => {
   it("says so when the queue has no admission control, and refuses unknown queues and lanes as invalid input", async () => {
     const { cq, clock } = makeQueue(redis, env.prefix, { queues: controlled });
     await staff(cq, clock, [{ id: "a1", queues: ["support", "plain"] }]);
-    expect(await cq.admission("plain", "express")).toEqual({ admit: true, check: "open", reason: "no admission control", forecastWaitMs: null });
+    expect(await cq.admission("plain", "express")).toEqual({ admit: true, check: "open", reason: "no admission control", forecastWaitMs: null, laneWaiting: null });
     const code = (p: Promise<unknown>) => p.then(() => "none", (e: unknown) => (e instanceof QueueError ? e.code : String(e)));
     expect(await code(cq.admission("nope", "express"))).toBe("SBQ_INVALID_INPUT");
     expect(await code(cq.admission("support", "gold"))).toBe("SBQ_INVALID_INPUT");

@@ -2,6 +2,7 @@ import type { CallInfo, CompiledNode, TreeSet } from "../model.js";
 import type { IvrNode, NodeType } from "../schema.js";
 import { admission } from "./nodes/admission.js";
 import { branch } from "./nodes/branch.js";
+import { callback } from "./nodes/callback.js";
 import { hangup, transfer } from "./nodes/finish.js";
 import { gather } from "./nodes/gather.js";
 import type { NodeHandler } from "./nodes/handler.js";
@@ -33,6 +34,7 @@ const handlers: Handlers = {
   survey,
   admission,
   purchase,
+  callback,
 };
 const handlerOf = (cn: CompiledNode) => handlers[cn.node.type] as NodeHandler;
 
@@ -163,6 +165,7 @@ function describe(e: EngineEvent): string {
     case "timer":
     case "lookupResult":
     case "admissionResult":
+    case "callbackResult":
       return `${e.type} ${e.id}`;
     default:
       return e.type;

@@ -29,7 +29,7 @@ export interface SimulateOptions {
   /** The CRM answer to a lookup: a record (found), null (not found), or an error / a timeout. */
   lookup?: { found: Record<string, unknown> } | { notFound: true } | { error: string } | { timeout: true };
   /** What the queue does with the caller. */
-  queue?: "answered" | "timeout" | "empty" | "full";
+  queue?: "answered" | "timeout" | "empty" | "full" | "callback";
   /**
    * Who ends the conversation of an answered caller whose queue node goes on `afterAgent`: the caller
    * (default; the call ends answered, as without afterAgent) or the agent (the tree goes on).
@@ -84,7 +84,10 @@ export async function simulateCall(
     if (w.kind === "playback") feed({ type: "playbackFinished", id: w.playbackId });
     else if (w.kind === "queue") feed({ type: "queueResult", outcome: opts.queue ?? "answered" });
     else if (w.kind === "agent") feed(opts.hangsUpFirst === "agent" ? { type: "agentEnded" } : { type: "hangup" });
-    else if (w.kind === "lookup" && set.nodes.get(state.node)?.node.type === "admission") {
+    else if (w.kind === "lookup" && set.nodes.get(state.node)?.node.type === "callback") {
+      // the place the caller holds is booked (a queue that answered `callback` kept it)
+      feed({ type: "callbackResult", id: w.lookupId, ok: true, reason: "simulated: booked" });
+    } else if (w.kind === "lookup" && set.nodes.get(state.node)?.node.type === "admission") {
       const answer = opts.admission ?? "open";
       if (answer === "timeout") feed({ type: "timer", id: w.timerId });
       else feed({ type: "admissionResult", id: w.lookupId, admit: answer === "open", reason: `simulated: ${answer}` });

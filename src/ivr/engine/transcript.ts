@@ -28,6 +28,8 @@ function action(a: EngineAction, timers: Map<string, number>): string | null {
       return `asks the ${a.queue} queue whether the ${a.lane} lane admits a caller now`;
     case "purchase":
       return `records the caller's consent to ${a.product} at ${a.price.toFixed(2)} ${a.currency} (key ${a.digits}, prompt ${a.promptVersion}) and bills it`;
+    case "callback":
+      return `books a call back to ${a.number} at the caller's place in the queue`;
   }
 }
 

@@ -33,11 +33,13 @@ export type EngineEvent =
   | { type: "timer"; id: string }
   | { type: "lookupResult"; id: string; ok: true; found: boolean; data?: Record<string, unknown> }
   | { type: "lookupResult"; id: string; ok: false; error: string }
-  | { type: "queueResult"; outcome: "answered" | "timeout" | "empty" | "full" }
+  | { type: "queueResult"; outcome: "answered" | "timeout" | "empty" | "full" | "callback" }
   /** The agent hung up first on an answered caller whose queue node goes on `afterAgent`. */
   | { type: "agentEnded" }
   /** The queue's answer to an admission node: can it keep the lane's promise to a caller joining now? */
   | { type: "admissionResult"; id: string; admit: boolean; reason: string }
+  /** The queue's answer to a callback node: booked at the caller's place, or why not. */
+  | { type: "callbackResult"; id: string; ok: boolean; reason: string }
   | { type: "hangup" };
 
 export type EngineAction =
@@ -55,6 +57,8 @@ export type EngineAction =
       priority: number;
       reason?: string;
       maxWaitMs?: number;
+      /** The node has `onCallback`: the caller may be offered a call back that keeps their place. */
+      callback?: true;
     }
   | { type: "transfer"; endpoint?: string; context?: string; extension?: string; priority?: number }
   | { type: "hangup"; reason: HangupNode["reason"] }
@@ -62,6 +66,8 @@ export type EngineAction =
   | { type: "survey"; score: number; scale: number }
   /** Ask the queue whether a caller joining `lane` of `queue` now would be served as the lane promises. */
   | { type: "admission"; id: string; queue: string; lane: string }
+  /** Book a call back on `number` at the place the caller holds in the queue (they pressed the key there). */
+  | { type: "callback"; id: string; number: string }
   /**
    * The caller accepted a charge: the driver records the consent and bills it. `node` stated the price
    * (`price` `currency`, worded as `promptVersion`); `digits` is what the caller pressed to accept.

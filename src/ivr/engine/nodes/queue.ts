@@ -19,6 +19,7 @@ export const queue: NodeHandler<QueueNode> = {
       priority: node.priority,
       ...(reason === undefined ? {} : { reason }),
       ...(node.maxWait === undefined ? {} : { maxWaitMs: Math.round(node.maxWait * 1000) }),
+      ...(node.onCallback === undefined ? {} : { callback: true as const }),
     });
     run.choose(lane ?? "default lane");
     run.wait({ kind: "queue", queue: node.queue, ...(lane === undefined ? {} : { lane }) });
@@ -51,6 +52,10 @@ export const queue: NodeHandler<QueueNode> = {
         break;
       case "full":
         run.goTo(node.onFull ?? node.onTimeout, "queue full");
+        break;
+      case "callback":
+        // the place is held while the caller books; a node without onCallback was never offered one
+        run.goTo(node.onCallback ?? node.onTimeout, "the caller asked to be called back");
         break;
     }
     return true;
