@@ -15,6 +15,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY src/queue ./src/queue
+COPY src/callbacks/lua ./src/callbacks/lua
 # the agent desktop page is served from the source tree (plain HTML/CSS/JS, no build step)
 COPY src/cti/page ./src/cti/page
 # the supervisor's wallboard page, likewise

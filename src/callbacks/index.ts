@@ -1,0 +1,16 @@
+/** Appointments: per-queue calendars of call-back slots with an express hold, booked in Redis. */
+export { AppointmentStore, type AppointmentStoreOptions } from "./appointment-store.js";
+export { AppointmentCalendar } from "./calendar.js";
+export {
+  appointmentQueueSchema,
+  appointmentsConfigSchema,
+  type AppointmentQueueConfig,
+  type AppointmentQueueInput,
+  type AppointmentsConfig,
+} from "./config.js";
+export { AppointmentError, type AppointmentErrorCode } from "./errors.js";
+export { AppointmentKeys } from "./keys.js";
+export { decideBooking, isReleased, planRebalance, placeFor, roomFor, type Decision, type Place, type SlotState } from "./booking.js";
+export { cumulativeFloorHolds } from "./hold.js";
+export { slotSchema, type Slot } from "./slots.js";
+export * from "./types.js";
