@@ -69,8 +69,8 @@ export interface Served {
   agentId: string;
 }
 
-/** Min-heap of timed events. */
-class Timeline<T> {
+/** Min-heap of timed events (equal times: in push order). */
+export class Timeline<T> {
   private items: { t: number; n: number; v: T }[] = [];
   private n = 0;
   push(t: number, v: T): void {
@@ -112,7 +112,8 @@ class Timeline<T> {
 
 type Ev = { kind: "arrive"; caller: Caller } | { kind: "free"; agentId: string; callId: string };
 
-const START_MS = 1_700_000_000_000;
+/** Virtual time 0 on the queue's clock (ms). */
+export const START_MS = 1_700_000_000_000;
 
 /**
  * Runs the scenario; `clock.t` is moved to each event's time (ms). Returns every served caller in the

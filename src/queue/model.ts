@@ -6,7 +6,7 @@ import { expectedWait, nextHandleTime } from "./ewt.js";
 import { WRAPUP_BATCH } from "./scripts.js";
 import { callerScore } from "./scoring.js";
 import type { SiteSettings } from "./settings.js";
-import type { EnqueueResult, JoinResult, Offer } from "./types.js";
+import type { CallPosition, EnqueueResult, JoinResult, Offer } from "./types.js";
 
 /**
  * An in-memory twin of the Lua scripts: same ordering, same dispatch choice (reserved share, skills,
@@ -147,9 +147,13 @@ export class QueueModel {
     }
   }
 
-  enqueue(req: { callId: string; queue: string; lane: string; skills?: Record<string, number>; priority?: number; maxWait?: number }): EnqueueResult {
+  /**
+   * As CallerQueue.enqueue: `joinedAt` (a caller put back after Redis lost its data, or a kept callback
+   * placed again after an attempt) joins as of then, never from the future; the script runs as of then.
+   */
+  enqueue(req: { callId: string; queue: string; lane: string; skills?: Record<string, number>; priority?: number; maxWait?: number; joinedAt?: number }): EnqueueResult {
     const s = this.settingsOf(req.queue);
-    const now = Math.round(this.clock.now());
+    const now = Math.round(Math.min(req.joinedAt ?? Number.POSITIVE_INFINITY, this.clock.now()));
     this.promoteWrapups(now);
     const existing = this.callers.get(req.callId);
     if (existing) throw new QueueError("SBQ_DUPLICATE_CALL", `call ${req.callId} is already in queue ${existing.queue}`);
@@ -188,15 +192,22 @@ export class QueueModel {
     return { status: "queued", position: rank + 1, ewtMs, score };
   }
 
-  /** As CallerQueue.join (join.lua): the enqueue, then one dispatch decision at the same moment. */
-  join(req: Parameters<QueueModel["enqueue"]>[0], queues: string | readonly string[]): JoinResult {
+  /**
+   * As CallerQueue.join (join.lua): the enqueue, then one dispatch decision at the same moment (with
+   * `joinedAt`, the dispatch too runs as of then, as the script does).
+   */
+  join(req: Parameters<QueueModel["enqueue"]>[0], queues: string | readonly string[], skip: Iterable<string> = []): JoinResult {
     const result = this.enqueue(req);
-    return { ...result, offer: this.dispatch(queues) };
+    return { ...result, offer: this.dispatchAt(queues, new Set(skip), Math.round(Math.min(req.joinedAt ?? Number.POSITIVE_INFINITY, this.clock.now()))) };
   }
 
-  dispatch(queues: string | readonly string[]): Offer | null {
+  /** As CallerQueue.dispatch: callers in `skip` keep their place but are passed over (they count toward scanDepth). */
+  dispatch(queues: string | readonly string[], skip: Iterable<string> = []): Offer | null {
+    return this.dispatchAt(queues, new Set(skip), Math.round(this.clock.now()));
+  }
+
+  private dispatchAt(queues: string | readonly string[], skip: ReadonlySet<string>, now: number): Offer | null {
     const list = (typeof queues === "string" ? [queues] : [...queues]).map((n) => this.settingsOf(n));
-    const now = Math.round(this.clock.now());
     this.promoteWrapups(now);
     const scanDepth = Math.max(...list.map((s) => s.scanDepth));
     const agentScan = Math.max(...list.map((s) => s.agentScan));
@@ -212,7 +223,7 @@ export class QueueModel {
       }
       for (const c of q.waiting.slice(0, scanDepth)) {
         if (best && !callerBefore(c, best.caller)) break;
-        if (!othersAllowed && !c.reserved) continue;
+        if ((!othersAllowed && !c.reserved) || skip.has(c.callId)) continue;
         const agent = this.findAgent(q, c.needs, agentScan);
         if (agent) {
           best = { caller: c, agent, wrapMs: s.wrapUpMs };
@@ -288,6 +299,21 @@ export class QueueModel {
       this.sync(a);
     }
     return { position: q.waiting.indexOf(c) + 1, agentId };
+  }
+
+  /** As CallerQueue.position (position.lua): where a caller stands and its expected wait; null when not queued. */
+  position(callId: string): CallPosition | null {
+    const now = this.clock.now();
+    this.promoteWrapups(Math.round(now));
+    const c = this.callers.get(callId);
+    if (!c) return null;
+    const waitMs = now - c.enqueuedAt;
+    if (c.state === "offered") return { state: "offered", queue: c.queue, lane: c.lane, agentId: c.agent!, waitMs };
+    const q = this.q(c.queue);
+    const rank = q.waiting.indexOf(c);
+    const handleTimeMs = q.ahtMs ?? this.settingsOf(c.queue).defaultHandleTimeMs;
+    const ewtMs = expectedWait({ ahead: rank, idleAgents: q.idle.length, staffedAgents: q.staffed.size, handleTimeMs });
+    return { state: "waiting", queue: c.queue, lane: c.lane, position: rank + 1, waitMs, ewtMs };
   }
 
   abandon(callId: string): { waitMs: number; agentId?: string } | null {

@@ -49,6 +49,8 @@ const joinerArbs = {
   skills: fc.oneof(fc.constant({}), skillsArb),
   priority: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100 })),
   maxWait: fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }),
+  /** joinedAt this many ms before now (a rebuilt caller, a kept callback placed again); negative: the future. */
+  joinedBack: fc.option(fc.integer({ min: -5_000, max: 90_000 }), { nil: undefined, freq: 3 }),
 };
 
 const opArb = fc.oneof(
@@ -60,7 +62,11 @@ const opArb = fc.oneof(
       ...joinerArbs,
     }),
   },
-  { weight: 5, arbitrary: fc.record({ k: fc.constant("dispatch" as const), queues: fc.oneof(queuesArb, fc.constant(["b", "a"])) }) },
+  {
+    weight: 5,
+    // now and then passing over some waiting callers (they keep their place: a kept callback held back, a PBX link down)
+    arbitrary: fc.record({ k: fc.constant("dispatch" as const), queues: fc.oneof(queuesArb, fc.constant(["b", "a"])), skip: fc.option(fc.array(pick, { maxLength: 3 }), { nil: undefined, freq: 2 }) }),
+  },
   {
     // the enqueue and a dispatch decision in one script (the call layer's join)
     weight: 3,
@@ -75,6 +81,7 @@ const opArb = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant("requeue" as const), pick, agent: fc.constantFrom("available", "paused", "offline") as fc.Arbitrary<"available" | "paused" | "offline"> }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("abandon" as const), pick }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("expire" as const), queue: fc.constantFrom(...QUEUE_NAMES) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("position" as const), pick }) },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -102,6 +109,10 @@ async function outcome<T>(f: () => T | Promise<T>): Promise<T | { error: string 
   }
 }
 
+function joinedAt(op: { joinedBack?: number | undefined }, clock: VirtualClock): { joinedAt?: number } {
+  return op.joinedBack === undefined ? {} : { joinedAt: clock.now() - op.joinedBack };
+}
+
 function cleanChange(change: Extract<Op, { k: "agent" }>["change"]) {
   return change.to === "wrapup" && change.seconds === undefined ? { to: "wrapup" as const } : change;
 }
@@ -113,18 +124,21 @@ async function step(op: Op, cq: CallerQueue, model: QueueModel, clock: VirtualCl
       clock.advance(op.ms);
       return [null, null];
     case "enqueue": {
-      const req = { callId: `c${ids.next++}`, queue: op.queue, lane: op.lane, skills: op.skills, priority: op.priority, ...(op.maxWait !== undefined && { maxWait: op.maxWait }) };
+      const req = { callId: `c${ids.next++}`, queue: op.queue, lane: op.lane, skills: op.skills, priority: op.priority, ...(op.maxWait !== undefined && { maxWait: op.maxWait }), ...joinedAt(op, clock) };
       ids.all.push(req.callId);
       return [await outcome(() => model.enqueue(req)), await outcome(() => cq.enqueue(req))];
     }
-    case "dispatch":
-      return [await outcome(() => model.dispatch(op.queues)), await outcome(() => cq.dispatch(op.queues))];
+    case "dispatch": {
+      const waiting = [...model.callers.values()].filter((c) => c.state === "waiting").map((c) => c.callId).sort();
+      const skip = waiting.length ? (op.skip ?? []).map((i) => waiting[i % waiting.length]!) : [];
+      return [await outcome(() => model.dispatch(op.queues, skip)), await outcome(() => cq.dispatch(op.queues, skip))];
+    }
     case "join": {
       // now and then a call id already queued: the join fails as the enqueue does, and dispatches nothing
       const again = op.duplicate && ids.all.length > 0 && ids.next % 4 === 0;
       const callId = again ? ids.all[ids.all.length - 1]! : `c${ids.next++}`;
       if (!again) ids.all.push(callId);
-      const req = { callId, queue: op.queue, lane: op.lane, skills: op.skills, priority: op.priority, ...(op.maxWait !== undefined && { maxWait: op.maxWait }) };
+      const req = { callId, queue: op.queue, lane: op.lane, skills: op.skills, priority: op.priority, ...(op.maxWait !== undefined && { maxWait: op.maxWait }), ...joinedAt(op, clock) };
       return [await outcome(() => model.join(req, op.queues)), await outcome(() => cq.join(req, { queues: op.queues }))];
     }
     case "answered": {
@@ -147,6 +161,11 @@ async function step(op: Op, cq: CallerQueue, model: QueueModel, clock: VirtualCl
     }
     case "expire":
       return [await outcome(() => model.expire(op.queue)), await outcome(() => cq.expire(op.queue))];
+    case "position": {
+      if (!ids.all.length) return [null, null];
+      const callId = ids.all[op.pick % ids.all.length]!;
+      return [await outcome(() => model.position(callId)), await outcome(() => cq.position(callId))];
+    }
     case "agent": {
       const change = cleanChange(op.change);
       return [await outcome(() => model.agentState(op.agent, change)), await outcome(() => cq.agentState(op.agent, change))];
