@@ -27,6 +27,7 @@ export type { AriServer, AriServerOptions } from "./ari/server.js";
 export type { Credentials } from "./ari/http.js";
 export { SimControl } from "./control/api.js";
 export type { SimControlOptions, PlacedCall } from "./control/api.js";
+export type { CustomerCallRecord, CustomerView, CustomerDefaultsView, CustomerSpecInput, CustomerPatch, CustomersSectionInput } from "./scenario/index.js";
 export type { ControlServer, ControlServerOptions } from "./control/server.js";
 
 /** Options the AMI server receives (`startAmiServer(pbx, opts)` in `src/sim/ami/server.ts`). */

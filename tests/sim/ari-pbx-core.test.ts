@@ -120,17 +120,17 @@ describe("SimPbx core", () => {
     expect(cdr).toMatchObject({ cdr: { source: "2000", destination: "1234", destinationContext: "from-phones", disposition: "ANSWERED", callerId: '"Alice" <2000>' } });
   });
 
-  it("drives agent phones: no answer (timeout 19), busy (17), offline (20, UNAVAILABLE)", async () => {
+  it("drives agent phones: no answer (timeout 19), busy (17), offline (no channel: Allocation failed, UNAVAILABLE)", async () => {
     pbx = new SimPbx({ timeScale: 0.01 });
     pbx.addEndpoint({ tech: "PJSIP", resource: "1001", answerAfterMs: null });
     pbx.addEndpoint({ tech: "PJSIP", resource: "1002", busy: true });
     pbx.addEndpoint({ tech: "PJSIP", resource: "1003", online: false });
     const r1 = await pbx.originate({ endpoint: "PJSIP/1001", context: "caller-hold", exten: "s", timeoutMs: 2000 }).result;
     const r2 = await pbx.originate({ endpoint: "PJSIP/1002", context: "caller-hold", exten: "s" }).result;
-    const r3 = await pbx.originate({ endpoint: "PJSIP/1003", context: "caller-hold", exten: "s" }).result;
     expect([r1.cause, r1.reason]).toEqual([19, 3]);
     expect([r2.cause, r2.reason]).toEqual([17, 5]);
-    expect(r3.cause).toBe(20);
+    // an endpoint without a contact gets no channel at all (ws-20 D)
+    expect(() => pbx!.originate({ endpoint: "PJSIP/1003", context: "caller-hold", exten: "s" })).toThrow(expect.objectContaining({ code: "allocation-failed", message: "Allocation failed" }));
     expect(pbx.computeDeviceState("PJSIP/1003")).toBe("UNAVAILABLE");
     expect(pbx.listChannels()).toEqual([]);
   });

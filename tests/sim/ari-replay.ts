@@ -141,19 +141,26 @@ export interface WsReplayOptions {
    * "starting baresip for 1002 (registers)"), at its recorded moment: after the observation before
    * it and the recorded gap. The replay goes on once the hook has finished.
    */
-  onNote?: (text: string) => void | Promise<void>;
+  onNote?: (text: string, side: { ami?: RawAmi }) => void | Promise<void>;
   /**
    * Recorded frames the simulator is not expected to send (what it does not model, named in the
    * scenario): never anchors, not counted when frames are matched up, left out of `recordedFrames`.
    * Called once per recorded frame, in order.
    */
   skipFrame?: (frame: Record<string, unknown>) => boolean;
+  /**
+   * The first record of a part of the timeline the simulator does not model (named in the scenario): it
+   * and everything after it are neither replayed nor compared.
+   */
+  until?: (record: WsRecord) => boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 export async function replayWsScenario(file: string, baseUrl: string, timeScale: number, anchorTimeoutMs = 4000, opts: WsReplayOptions = {}): Promise<ReplayOutcome> {
-  const records = readJsonl<WsRecord>(`ari-ws/${file}`);
+  const all = readJsonl<WsRecord>(`ari-ws/${file}`);
+  const cut = opts.until ? all.findIndex(opts.until) : -1;
+  const records = cut >= 0 ? all.slice(0, cut) : all;
   const recordedAmi = records.filter((r) => r.kind === "ami-recv" && r.text).flatMap((r) => parseStream(r.text!));
   const ami = opts.ami ? await RawAmi.connect(opts.ami.port) : undefined;
   if (ami && opts.ami?.sent[0]) {
@@ -301,7 +308,7 @@ export async function replayWsScenario(file: string, baseUrl: string, timeScale:
         if (!opts.onNote) break;
         await waitAnchor(anchor);
         await sleep((rec.t_ms - anchorT) * timeScale);
-        await opts.onNote(rec.text ?? "");
+        await opts.onNote(rec.text ?? "", ami ? { ami } : {});
         break;
       }
       default:

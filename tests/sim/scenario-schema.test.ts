@@ -97,6 +97,37 @@ callers:
     expect(problems).toContainEqual(expect.stringMatching(/callers\.mix\[0\]\.prompts\[1\]: choices: probabilities add up to more than 1/));
   });
 
+  it("lists customers for outbound calls: the trunk, a default and numbers, with their problems by line", () => {
+    const s = parseScenario(`${VALID}customers:
+  default: { answer: no-answer }
+  numbers:
+    - { number: "5551001", answer: answer, answerDelay: { uniform: [1, 3] }, pressKey: "1", talkTime: 30 }
+    - { number: "5551002", answer: busy }
+`);
+    expect(s.customers).toEqual({
+      trunk: "customers",
+      default: { answer: "no-answer", answerDelay: 1, pressAfter: 1 },
+      numbers: [
+        { number: "5551001", answer: "answer", answerDelay: { uniform: [1, 3] }, pressKey: "1", pressAfter: 1, talkTime: 30 },
+        { number: "5551002", answer: "busy", answerDelay: 1, pressAfter: 1 },
+      ],
+    });
+    expect(parseScenario(VALID).customers).toBeUndefined();
+    const problems = problemsOf(() =>
+      parseScenario(
+        `${VALID}customers:
+  trunk: "bad trunk"
+  numbers:
+    - { number: "5551001", answer: maybe }
+    - { number: "5551001" }
+`,
+        "customers.yaml",
+      ),
+    );
+    expect(problems).toContainEqual(expect.stringMatching(/^customers\.yaml:9: customers\.trunk: a PJSIP endpoint name/));
+    expect(problems).toContainEqual(expect.stringMatching(/^customers\.yaml:11: customers\.numbers\[0\]\.answer: /));
+  });
+
   it("reports YAML syntax errors and unreadable files", () => {
     expect(problemsOf(() => parseScenario("seed: [1\nduration: 2", "syntax.yaml"))[0]).toMatch(/^syntax\.yaml:\d+: \(root\): YAML: /);
     expect(problemsOf(() => loadScenario(path.join(dir, "missing.yaml")))[0]).toMatch(/missing\.yaml: \(root\): cannot read: ENOENT/);

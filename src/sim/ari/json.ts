@@ -117,16 +117,20 @@ export function eventFrame(event: PbxEvent, app: string, asteriskId: string): Re
         channel: channelJson(event.channel),
         ...tail,
       };
-    case "ChannelHangupRequest":
+    case "ChannelHangupRequest": {
+      // tech_cause only for an off-nominal end (ws-20 B: {"cause":17,"tech_cause":486,...})
+      const tech = event.techCause ? { tech_cause: event.techCause } : {};
       return event.soft
-        ? { cause: event.cause, soft: true, type: "ChannelHangupRequest", timestamp: ts, channel: channelJson(event.channel), ...tail }
-        : { cause: event.cause, type: "ChannelHangupRequest", timestamp: ts, channel: channelJson(event.channel), ...tail };
+        ? { cause: event.cause, ...tech, soft: true, type: "ChannelHangupRequest", timestamp: ts, channel: channelJson(event.channel), ...tail }
+        : { cause: event.cause, ...tech, type: "ChannelHangupRequest", timestamp: ts, channel: channelJson(event.channel), ...tail };
+    }
     case "ChannelDestroyed":
       return {
         type: "ChannelDestroyed",
         timestamp: ts,
         cause: event.cause,
         cause_txt: event.causeTxt,
+        ...(event.techCause ? { tech_cause: event.techCause } : {}),
         channel: channelJson(event.channel),
         ...tail,
       };

@@ -1,14 +1,18 @@
 /**
  * The simulator's control API in-process (`sim.control`): place precise synthetic calls, read what
- * each call lived through, list channels and bridges, add and steer agent phones. The HTTP server in
- * `./server.ts` exposes the same operations on loopback.
+ * each call lived through, list channels and bridges, add and steer agent phones, and set up the
+ * customers the daemon calls out to. The HTTP server in `./server.ts` exposes the same operations on
+ * loopback.
  */
 import { PbxError, type BridgeSnapshot, type ChannelSnapshot, type HearingTimeline, type SimPbx } from "../pbx.js";
 import { AgentPhone, type AgentView } from "../scenario/agent.js";
 import type { CallRecord } from "../scenario/call-record.js";
 import { CallerSession } from "../scenario/caller.js";
-import { dtmfDigits } from "../scenario/caller-spec.js";
+import { dtmfDigits, phoneNumber } from "../scenario/caller-spec.js";
 import { ChannelEventRouter } from "../scenario/channel-events.js";
+import { CustomerBook, type CustomerCallListener, type CustomerDefaultsView, type CustomerView } from "../scenario/customer-book.js";
+import type { CustomerCallRecord } from "../scenario/customer-record.js";
+import { customerPatchSchema, customersSectionSchema, customerSpecSchema, type CustomerPatch, type CustomersSectionInput, type CustomerSpecInput } from "../scenario/customer-spec.js";
 import { INBOUND_CONTEXT, installInboundDialplan, TRUNK } from "../scenario/inbound-dialplan.js";
 import { agentSpecSchema, type AgentSpecInput } from "../scenario/schema.js";
 import { agentPatchSchema, ControlError, endpointSchema, parseRequest, placeCallSchema, type AgentPatch, type PlaceCallInput } from "./requests.js";
@@ -20,6 +24,11 @@ export interface SimControlOptions {
   keepEndedCalls?: number;
   /** Seed for agent phones added through the API (default 1). */
   seed?: number;
+  /**
+   * The customers behind the carrier trunk (trunk name, default behaviour, listed numbers). Without it the
+   * trunk endpoint is configured the first time a customer method is used.
+   */
+  customers?: CustomersSectionInput;
 }
 
 export interface PlacedCall {
@@ -37,15 +46,17 @@ export class SimControl {
   private readonly endedListeners = new Set<CallEndedListener>();
   private readonly keepEnded: number;
   private readonly seed: number;
+  private customerBook: CustomerBook | undefined;
 
   constructor(
     readonly pbx: SimPbx,
-    opts: SimControlOptions = {},
+    private readonly opts: SimControlOptions = {},
   ) {
     installInboundDialplan(pbx, opts.app ?? "switchboard");
     this.router = new ChannelEventRouter(pbx);
     this.keepEnded = opts.keepEndedCalls ?? 10_000;
     this.seed = opts.seed ?? 1;
+    if (opts.customers) this.customers();
   }
 
   /** Places one synthetic call. Input is validated (also at run time): throws `ControlError` 400/409. */
@@ -158,9 +169,89 @@ export class SimControl {
     return [...this.agents.values()].map((a) => a.view());
   }
 
+  // ---------------------------------------------------------------- customers (outbound calls)
+
+  /**
+   * The customers behind the trunk, set up on first use: the trunk endpoint appears then, so a simulator
+   * that never calls out keeps the endpoint list it had.
+   */
+  private customers(section: CustomersSectionInput = this.opts.customers ?? {}): CustomerBook {
+    this.customerBook ??= new CustomerBook({ pbx: this.pbx, router: this.router }, parseRequest(customersSectionSchema, section), this.seed, this.keepEnded);
+    return this.customerBook;
+  }
+
+  /** Sets the trunk (renaming moves it), the default behaviour and the listed numbers (replacing them). */
+  configureCustomers(section: CustomersSectionInput): CustomerDefaultsView {
+    const s = parseRequest(customersSectionSchema, section);
+    const book = this.customerBook;
+    if (!book) return this.customers(s).defaults();
+    book.configure(s);
+    return book.defaults();
+  }
+
+  /** Lists (or replaces) a number with its behaviour; the daemon reaches it as `dialString`. */
+  addCustomer(spec: CustomerSpecInput): CustomerView {
+    return this.customers().add(parseRequest(customerSpecSchema, spec));
+  }
+
+  /** Changes a number's behaviour; a number not listed is listed, starting from the default behaviour. */
+  updateCustomer(number: string, patch: CustomerPatch): CustomerView {
+    return this.customers().update(parseRequest(phoneNumber, number), parseRequest(customerPatchSchema, patch));
+  }
+
+  getCustomer(number: string): CustomerView | undefined {
+    return this.customers().view(number);
+  }
+
+  listCustomers(): CustomerView[] {
+    return this.customers().list();
+  }
+
+  /** The trunk and what numbers nobody listed do. */
+  customerDefaults(): CustomerDefaultsView {
+    return this.customers().defaults();
+  }
+
+  setCustomerDefaults(patch: CustomerPatch): CustomerDefaultsView {
+    return this.customers().setDefault(parseRequest(customerPatchSchema, patch));
+  }
+
+  /** The records of the customer calls kept (live and ended), of one number if given. */
+  customerCalls(number?: string): CustomerCallRecord[] {
+    return this.customers().calls(number);
+  }
+
+  getCustomerCall(channelId: string): CustomerCallRecord | undefined {
+    return this.customers().getCall(channelId);
+  }
+
+  /** Resolves once the customer call on `channelId` (the originate's channel) has ended; 404 when unknown. */
+  async waitForCustomerCall(channelId: string): Promise<CustomerCallRecord> {
+    const r = await this.customers().waitForEnd(channelId);
+    if (!r) throw new ControlError(404, "Customer call not found");
+    return r;
+  }
+
+  /** Resolves with the next customer call (to `number`, if given) to end from now on. */
+  nextCustomerCall(number?: string): Promise<CustomerCallRecord> {
+    return new Promise((resolve) => {
+      const off = this.customers().onEnded((r) => {
+        if (number !== undefined && r.number !== number) return;
+        off();
+        resolve(r);
+      });
+    });
+  }
+
+  /** Calls `listener` with each customer call's record as it ends; returns an unsubscribe function. */
+  onCustomerCallEnded(listener: CustomerCallListener): () => void {
+    return this.customers().onEnded(listener);
+  }
+
   /** Stops routing events; live calls are left to the PBX. */
   close(): void {
     this.router.close();
     this.endedListeners.clear();
+    this.customerBook?.close();
   }
 }

@@ -39,6 +39,13 @@ export class Channel {
   hangupCause = 0;
   /** A cause was given explicitly (0 included), so defaults must not overwrite it. */
   causeSet = false;
+  /**
+   * The channel technology's own cause of an off-nominal end (chan_pjsip: the SIP status, e.g. 486 when
+   * the phone rejected the call); 0: none, as for a normal end (ARI `tech_cause`, AMI `TechCause`).
+   */
+  techCause = 0;
+  /** The Request-URI user a PJSIP channel was dialed with (`PJSIP/5551234@trunk` -> `5551234`). */
+  requestUser: string | undefined;
   /** A hangup was requested (soft or queued): the channel's thread must wind down. */
   hangupPending = false;
   destroyed = false;

@@ -120,6 +120,8 @@ export interface ChannelHangupRequestEvent extends Base {
   channel: ChannelSnapshot;
   cause: number;
   soft: boolean;
+  /** The technology's cause (a SIP status) once known, for an off-nominal end only (ws-20 B). */
+  techCause?: number;
 }
 
 /** AMI `Hangup`; ARI `ChannelDestroyed`. The channel is gone after this event. */
@@ -128,6 +130,8 @@ export interface ChannelDestroyedEvent extends Base {
   channel: ChannelSnapshot;
   cause: number;
   causeTxt: string;
+  /** The technology's cause (a SIP status), for an off-nominal end only (ws-20 B, C). */
+  techCause?: number;
 }
 
 /** AMI `BridgeCreate`; ARI `BridgeCreated` (subscribeAll only). */

@@ -5,6 +5,11 @@ import type { ChannelSnapshot } from "./types.js";
 export interface SimCall {
   readonly channelId: string;
   readonly channelName: string;
+  /**
+   * The user part of the Request-URI the PBX called the phone with: the number dialed through a trunk
+   * (`PJSIP/5551234@customers` -> `5551234`); undefined when the endpoint was dialed as it is.
+   */
+  readonly requestUser: string | undefined;
   snapshot(): ChannelSnapshot | undefined;
   /** The phone rings (PBX-originated call). */
   ring(): void;
@@ -57,7 +62,8 @@ export interface EndpointConfig {
   tech: string;
   resource: string;
   /**
-   * Registered (default true). Offline endpoints are UNAVAILABLE and calls to them fail (cause 20).
+   * Registered (default true). Offline endpoints are UNAVAILABLE; an originate to one fails at once
+   * (`Allocation failed`, no channel: ws-20 D), a queue member on one fails with cause 20.
    * Change it with `SimPbx.registerEndpoint` / `unregisterEndpoint`, which publish what Asterisk does.
    */
   online?: boolean;

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Channel, type DialInfo } from "../model/channel.js";
+import { sipStatusOfCause } from "../model/sip-status.js";
 import { CAUSE, causeText, ORIGINATE_REASON, SOFTHANGUP, type ChannelSnapshot, type ChannelState } from "../model/types.js";
 import type { Bridging } from "./bridging.js";
 import { Cdrs } from "./cdr.js";
@@ -234,7 +235,7 @@ export class ChannelCore {
       c.hangupCause = cause;
       c.causeSet = true;
     }
-    this.ctx.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause, soft: false });
+    this.ctx.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause, soft: false, ...techCauseOf(c) });
     this.requestHangup(c);
   }
 
@@ -263,13 +264,15 @@ export class ChannelCore {
       d.cancelTimeout();
       d.onFail(c.hangupCause || CAUSE.NORMAL);
     }
+    // an unanswered PJSIP channel ends its INVITE with the cause's SIP status (ws-20 C: CANCEL, 19 -> 480)
+    if (c.tech === "PJSIP" && !c.techCause && c.answeredAt === null) c.techCause = sipStatusOfCause(c.hangupCause);
     this.parts.media.dropPlaybacks(c, false);
     this.parts.media.stopMoh(c);
     if (c.bridgeId) this.parts.bridging.leave(c);
     const peer = c.localPeer;
     if (opts.propagate !== false && peer && !peer.destroyed && !peer.hangupPending) this.queueHangup(peer, c.hangupCause);
     this.cdrs.post(c);
-    this.ctx.emit({ type: "ChannelDestroyed", channel: c.snapshot(), cause: c.hangupCause, causeTxt: causeText(c.hangupCause) });
+    this.ctx.emit({ type: "ChannelDestroyed", channel: c.snapshot(), cause: c.hangupCause, causeTxt: causeText(c.hangupCause), ...techCauseOf(c) });
     this.ctx.channels.delete(c.id);
     this.parts.devices.channelsChanged(c.device);
     this.parts.apps.dropChannel(c.id);
@@ -305,7 +308,7 @@ export class ChannelCore {
 
   private softHangup(c: Channel, flag: number): void {
     if (c.destroyed) return;
-    this.ctx.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: flag, soft: true });
+    this.ctx.emit({ type: "ChannelHangupRequest", channel: c.snapshot(), cause: flag, soft: true, ...techCauseOf(c) });
     this.requestHangup(c);
   }
 
@@ -332,6 +335,11 @@ export class ChannelCore {
     }
     return true;
   }
+}
+
+/** The technology's cause for the hangup events, when there is one. */
+function techCauseOf(c: Channel): { techCause?: number } {
+  return c.techCause ? { techCause: c.techCause } : {};
 }
 
 /** The dialing channel of a Queue()/Dial() call, as Dial events show it. */

@@ -120,11 +120,12 @@ export class Devices {
     let inuse = false;
     let ringing = false;
     let busy = false;
-    // chan_pjsip counts the channels that are up, ringing in (Ring) or busy against device_state_busy_at
+    // chan_pjsip counts the channels that are up, ringing in (Ring) or busy against device_state_busy_at;
+    // Asterisk 22.10.1 showed a phone it was calling (Ringing) BUSY too (ws-20 B and C, busy_at 1)
     let counted = 0;
     for (const c of this.ctx.channels.values()) {
       if (c.device !== device || c.destroyed) continue;
-      if (c.state === "Up" || c.state === "Ring" || c.state === "Busy") counted++;
+      if (c.state === "Up" || c.state === "Ring" || c.state === "Ringing" || c.state === "Busy") counted++;
       if (c.state === "Ringing" || c.state === "Pre-ring") ringing = true;
       else if (c.state === "Busy") busy = true;
       else if (c.state !== "Down") inuse = true;

@@ -5,10 +5,10 @@
  */
 import type { Channel } from "../model/channel.js";
 import { CAUSE, ORIGINATE_REASON, type CallerId, type ChannelSnapshot } from "../model/types.js";
-import type { EndpointConfig } from "../model/phone.js";
 import { parseLocal, type ChannelCore } from "./channels.js";
 import type { PbxContext } from "./context.js";
 import type { Devices } from "./devices.js";
+import { resolveDialTarget, type DialTarget } from "./dial-string.js";
 import type { DialplanRunner } from "./dialplan-runner.js";
 import { PbxError } from "./errors.js";
 import type { Phones } from "./phones.js";
@@ -17,7 +17,7 @@ import type { StasisApps } from "./stasis-apps.js";
 import { parseCallerId, variableEntries, type ChannelVariables, type VariableList } from "./variables.js";
 
 export interface OriginateRequest {
-  /** `Tech/resource`, e.g. `Local/s@dtmf-driver`, `PJSIP/1001`. */
+  /** `Tech/resource`, e.g. `Local/s@dtmf-driver`, `PJSIP/1001`, `PJSIP/5551234@customers` (see dial-string.ts). */
   endpoint: string;
   /** Stasis application to put the answered channel into (ARI `app`). */
   app?: string;
@@ -130,9 +130,10 @@ export class Originator {
     const result = new Promise<OriginateOutcome>((r) => (resolve = r));
     const dialing: Dialing = { req, callerId, vars, timeoutMs, result, resolve };
     if (tech.toLowerCase() === "local") return this.originateLocal(dialing, resource);
-    const ep = this.p.devices.endpoint(`${tech}/${resource}`);
-    if (!ep) throw new PbxError("allocation-failed", "Allocation failed");
-    return this.originateEndpoint(dialing, ep);
+    // no such endpoint, or one without a contact (not registered): no channel at all (ws-20 D, E)
+    const target = resolveDialTarget(tech, resource, (device) => this.p.devices.endpoint(device));
+    if (!target || target.endpoint.online === false) throw new PbxError("allocation-failed", "Allocation failed");
+    return this.originateEndpoint(dialing, target, resource);
   }
 
   private originateLocal(dialing: Dialing, resource: string): OriginateHandle {
@@ -189,12 +190,15 @@ export class Originator {
     void this.p.runner.run(two, local.context, local.exten, 1);
   }
 
-  private originateEndpoint(dialing: Dialing, ep: EndpointConfig): OriginateHandle {
+  /** `dialString` is the resource as given (`5551234@customers`): the `Dial` events' `dialstring`. */
+  private originateEndpoint(dialing: Dialing, target: DialTarget, dialString: string): OriginateHandle {
     const { req, callerId } = dialing;
     const { channels } = this.p;
+    const ep = target.endpoint;
     const { tech, resource } = ep;
     // the channel starts in the endpoint's context (pjsip.conf `context`), at `s` (AMI recording ami-18b)
     const c = channels.endpointChannel(tech, resource, "Down", req.context ?? ep.context ?? "default", req.exten ?? "s", req.channelId);
+    c.requestUser = target.requestUser;
     if (req.accountcode) c.accountcode = req.accountcode;
     channels.add(c);
     channels.markOutgoing(c, "AppDial2");
@@ -207,7 +211,7 @@ export class Originator {
         dialing.resolve({ success: false, reason: ORIGINATE_REASON.HANGUP, cause: c.hangupCause, channel: null });
         return;
       }
-      this.startDial(dialing, c, resource);
+      this.startDial(dialing, c, dialString);
       this.p.phones.drive(ep, c, call);
     });
     return { channel: c.snapshot(), result: dialing.result };

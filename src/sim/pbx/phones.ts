@@ -4,6 +4,7 @@
  */
 import type { Channel, ChannelRemote } from "../model/channel.js";
 import type { EndpointConfig, SimCall } from "../model/phone.js";
+import { sipStatusOfCause } from "../model/sip-status.js";
 import { CAUSE, type CallerId } from "../model/types.js";
 import type { ChannelCore } from "./channels.js";
 import type { PbxContext } from "./context.js";
@@ -69,12 +70,16 @@ export class Phones {
     c.remote = remote;
     const end = (cause: number): void => {
       if (c.destroyed) return;
-      if (c.dial && !c.dial.answered) this.channels.failDial(c, cause);
-      else this.channels.queueHangup(c, cause);
+      // a call the phone refuses before answering ends with its SIP status (486 for busy) as the
+      // channel's tech cause; the hangup is queued first, then the dial fails (ws-20 B: HangupRequest 17,
+      // Dial BUSY, ChannelDestroyed 17)
+      if (c.answeredAt === null && c.tech === "PJSIP") c.techCause = sipStatusOfCause(cause);
+      this.channels.queueHangup(c, cause);
     };
     return {
       channelId: c.id,
       channelName: c.name,
+      requestUser: c.requestUser,
       snapshot: () => (c.destroyed ? undefined : c.snapshot()),
       ring: () => this.channels.remoteRinging(c),
       answer: () => this.channels.remoteAnswered(c),

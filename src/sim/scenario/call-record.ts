@@ -4,17 +4,9 @@
  * with, and how it ended. Pure: `applyEvent` folds one event into the record.
  */
 import type { ChannelSnapshot, ChannelState, PbxEvent } from "../pbx.js";
+import { closeHeard, foldHeard, type HeardMedia } from "./heard-media.js";
 
-export type HeardOutcome = "playing" | "done" | "stopped" | "failed" | "hangup";
-
-export interface HeardMedia {
-  /** Media URI (`sound:...`), or `moh:<class>` for music on hold. */
-  uri: string;
-  playbackId?: string;
-  startedAt: string;
-  finishedAt?: string;
-  outcome: HeardOutcome;
-}
+export type { HeardMedia, HeardOutcome } from "./heard-media.js";
 
 export interface BridgeStay {
   bridgeId: string;
@@ -54,21 +46,16 @@ export function newCallRecord(init: { channelId: string; channelName: string; ca
   return { ...init, state: "Ring", phase: "dialing", createdAt: iso(Date.now()), heard: [], dtmf: [], bridges: [] };
 }
 
-function closeOpen(r: CallRecord, at: string, outcome: HeardOutcome, match: (h: HeardMedia) => boolean): void {
-  for (const h of r.heard) {
-    if (h.outcome === "playing" && match(h)) {
-      h.outcome = outcome;
-      h.finishedAt = at;
-    }
-  }
-}
-
 /**
  * Folds one event about the record's channel into it. `lookup` names the channels that were already
  * in a bridge the caller enters.
  */
 export function applyEvent(r: CallRecord, e: PbxEvent, lookup: (id: string) => ChannelSnapshot | undefined = () => undefined): void {
   const at = iso(e.at);
+  if (foldHeard(r.heard, e, at)) {
+    if (e.type === "MohStart" && r.phase !== "bridged") r.phase = "on-hold";
+    return;
+  }
   switch (e.type) {
     case "ChannelStateChange":
       if (e.channel.id !== r.channelId) return;
@@ -84,22 +71,6 @@ export function applyEvent(r: CallRecord, e: PbxEvent, lookup: (id: string) => C
       return;
     case "StasisEnd":
       if (r.stasis) r.stasis.endedAt = at;
-      return;
-    case "PlaybackStarted":
-      r.heard.push({ uri: e.playback.mediaUri, playbackId: e.playback.id, startedAt: at, outcome: "playing" });
-      return;
-    case "PlaybackContinuing":
-      closeOpen(r, at, "done", (h) => h.playbackId === e.playback.id);
-      return;
-    case "PlaybackFinished":
-      closeOpen(r, at, e.stopped ? "stopped" : e.playback.state === "failed" ? "failed" : "done", (h) => h.playbackId === e.playback.id);
-      return;
-    case "MohStart":
-      r.heard.push({ uri: `moh:${e.mohClass}`, startedAt: at, outcome: "playing" });
-      if (r.phase !== "bridged") r.phase = "on-hold";
-      return;
-    case "MohStop":
-      closeOpen(r, at, "stopped", (h) => h.uri.startsWith("moh:"));
       return;
     case "QueueCallerJoin":
       if (r.phase !== "bridged") r.phase = "on-hold";
@@ -135,7 +106,7 @@ export function applyEvent(r: CallRecord, e: PbxEvent, lookup: (id: string) => C
       return;
     case "ChannelDestroyed":
       if (e.channel.id !== r.channelId) return;
-      closeOpen(r, at, "hangup", () => true);
+      closeHeard(r.heard, at, "hangup", () => true);
       for (const b of r.bridges) if (!b.leftAt) b.leftAt = at;
       r.state = "Destroyed";
       r.phase = "ended";

@@ -12,3 +12,7 @@ export type { AgentView } from "./agent.js";
 export { inboundDialplan, installInboundDialplan, INBOUND_CONTEXT, TRUNK } from "./inbound-dialplan.js";
 export { ScenarioRunner, scenarioMedia, scenarioSimulatorOptions } from "./runner.js";
 export type { ScenarioSummary } from "./runner.js";
+export { customerSpecSchema, customerBehaviourSchema, customerPatchSchema, customersSectionSchema } from "./customer-spec.js";
+export type { CustomerAnswer, CustomerBehaviour, CustomerPatch, CustomerSpec, CustomerSpecInput, CustomersSection, CustomersSectionInput } from "./customer-spec.js";
+export type { CustomerCallRecord, CustomerOutcome, CustomerCallState } from "./customer-record.js";
+export type { CustomerView, CustomerDefaultsView, CustomerCounts } from "./customer-book.js";

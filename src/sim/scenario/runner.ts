@@ -1,5 +1,5 @@
 /**
- * Runs a scenario on a simulator: installs the agent phones, places the planned calls at their
+ * Runs a scenario on a simulator: installs the agent phones and the customers, places the planned calls at their
  * times (scaled by the PBX's timeScale) and keeps the tallies a summary reports.
  */
 import type { SimControl } from "../control/api.js";
@@ -74,6 +74,7 @@ export class ScenarioRunner {
 
   start(): void {
     for (const a of this.scenario.agents) this.control.addAgent(a, this.scenario.seed);
+    if (this.scenario.customers) this.control.configureCustomers(this.scenario.customers);
     this.offEnded = this.control.onCallEnded((r) => this.count(r));
     const scheduler = this.control.pbx.scheduler;
     const startedAt = performance.now();

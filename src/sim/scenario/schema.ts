@@ -1,5 +1,6 @@
 /**
- * The scenario file (YAML): seed, duration, arrival rate, caller mix, agents and prompt durations.
+ * The scenario file (YAML): seed, duration, arrival rate, caller mix, agents, the customers the daemon
+ * calls out to, and prompt durations.
  * Validated with zod; every problem names the file, the field path and, when known, the line.
  */
 import { readFileSync } from "node:fs";
@@ -7,6 +8,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { distributionSchema } from "./distribution.js";
 import { dtmfDigits, patienceSchema, phoneNumber, promptRuleSchema, timedDtmfSchema } from "./caller-spec.js";
+import { customersSectionSchema } from "./customer-spec.js";
 
 const seconds = z.number().finite().nonnegative();
 const probability = z.number().min(0).max(1);
@@ -59,6 +61,8 @@ export const scenarioSchema = z.strictObject({
   arrivals: z.strictObject({ rate: z.number().positive().describe("calls per minute, Poisson") }),
   callers: z.strictObject({ mix: z.array(callerProfileSchema).min(1) }),
   agents: z.array(agentSpecSchema).default([]),
+  /** Customers behind the carrier trunk, for the daemon's outbound calls (`trunk`, `default`, `numbers`). */
+  customers: customersSectionSchema.optional(),
   prompts: z
     .strictObject({
       /** Seconds any sound not listed below plays. */

@@ -1,6 +1,8 @@
 /** A channel's own life in AMI: creation, state, dialplan steps, caller id, DTMF, hold music, hangup. */
-import { channelFields } from "../fields.js";
+import { channelFields, type FieldList } from "../fields.js";
 import type { TranslatorTable } from "./types.js";
+
+const techCause = (cause: number | undefined): FieldList => (cause ? [["TechCause", cause]] : []);
 
 export const channelEvents: TranslatorTable = {
   ChannelCreated: (e) => ({ name: "Newchannel", category: "call", fields: channelFields(e.channel) }),
@@ -26,6 +28,15 @@ export const channelEvents: TranslatorTable = {
   MohStart: (e) => ({ name: "MusicOnHoldStart", category: "call", fields: [...channelFields(e.channel), ["Class", e.mohClass]] }),
   MohStop: (e) => ({ name: "MusicOnHoldStop", category: "call", fields: channelFields(e.channel) }),
   // a soft hangup reports its soft-hangup flag as the cause (16 = the pbx ended, 4 = shutdown)
-  ChannelHangupRequest: (e) => ({ name: e.soft ? "SoftHangupRequest" : "HangupRequest", category: "call", fields: [...channelFields(e.channel), ["Cause", e.cause]] }),
-  ChannelDestroyed: (e) => ({ name: "Hangup", category: "call", fields: [...channelFields(e.channel), ["Cause", e.cause], ["Cause-txt", e.causeTxt]] }),
+  // TechCause (the SIP status) only for an off-nominal end (ami-27 B and C)
+  ChannelHangupRequest: (e) => ({
+    name: e.soft ? "SoftHangupRequest" : "HangupRequest",
+    category: "call",
+    fields: [...channelFields(e.channel), ["Cause", e.cause], ...techCause(e.techCause)],
+  }),
+  ChannelDestroyed: (e) => ({
+    name: "Hangup",
+    category: "call",
+    fields: [...channelFields(e.channel), ["Cause", e.cause], ["Cause-txt", e.causeTxt], ...techCause(e.techCause)],
+  }),
 };
