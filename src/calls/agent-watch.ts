@@ -41,6 +41,8 @@ export interface AgentWatchDeps {
   queue: CallerQueue;
   sessions: SessionDirectory;
   intervalMs: number;
+  /** A call this daemon runs without a session (a call back being dialled or talking): its agent is explained. */
+  active?(callId: string): boolean;
   logger: Logger;
   /** An agent was released (for the agent's page, the call's history and a dispatch round). */
   released(was: Suspect, now: { state: AgentState; wrapUpUntil?: number }): void;
@@ -73,6 +75,7 @@ export class AgentWatch {
     try {
       const unexplained: Suspect[] = [];
       for (const s of busyAgents((await agentStandings(this.deps.queue)).values())) {
+        if (this.deps.active?.(s.callId)) continue;
         if (!explained(s, await this.deps.sessions.find(s.callId))) unexplained.push(s);
       }
       const before = this.seen;

@@ -1,4 +1,40 @@
 import { z } from "zod";
+import { callbackSettingsSchema, type CallbackSettings } from "../callbacks/policy.js";
+
+/**
+ * Queued call backs ("keep my place", docs/callbacks.md): when they are offered and retried (the policy's
+ * settings), how the customer is dialled and what they hear.
+ */
+export const callbackDialSchema = callbackSettingsSchema.extend({
+  /** How a customer's number is dialled: `{number}` is replaced (a trunk endpoint, e.g. PJSIP/{number}@customers). */
+  dial: z.string().regex(/^[A-Za-z]+\/\S*\{number\}\S*$/, "a dial string with {number}, e.g. PJSIP/{number}@customers").default("PJSIP/{number}@customers"),
+  /** The caller id the customer sees. */
+  callerId: z.string().min(1).default('"Switchboard" <800>'),
+  /** Seconds the customer's phone rings before the attempt counts as not answered. */
+  answerTimeout: z.number().int().min(5).max(120).default(30),
+  /** The key the customer presses to be put through to the agent. */
+  acceptKey: z.string().regex(/^[0-9*#]$/).default("1"),
+  /** Seconds after the greeting for that key; then the attempt counts as answered without the key. */
+  acceptTimeout: z.number().min(1).max(60).default(8),
+  prompts: z
+    .object({
+      /** Appended to an announcement once a call back is offered, then the key is said. */
+      offer: z.string().default("sound:switchboard/callback-keep-place"),
+      /** What the customer hears on answering, before pressing the key. */
+      greeting: z.string().default("sound:switchboard/callback-greeting"),
+      /** What the agent hears while the customer is dialled. */
+      dialing: z.string().default("sound:switchboard/callback-dialing"),
+    })
+    .strict()
+    .prefault({}),
+});
+export type CallbackDialConfig = z.infer<typeof callbackDialSchema>;
+
+/** The policy's part of the call-back config (callbacks/policy.ts takes exactly its own settings). */
+export function callbackPolicy(c: CallbackDialConfig): CallbackSettings {
+  const { enabled, offerAfterSeconds, key, maxAttempts, retryDelaySeconds, quotedWithinSeconds } = c;
+  return { enabled, offerAfterSeconds, key, maxAttempts, retryDelaySeconds, ...(quotedWithinSeconds === undefined ? {} : { quotedWithinSeconds }) };
+}
 
 /** How the daemon handles live calls: queue hand-off timings and where a call goes when all else fails. */
 export const callsConfigSchema = z
@@ -36,6 +72,8 @@ export const callsConfigSchema = z
       .object({ context: z.string().min(1), extension: z.string().min(1).default("s"), priority: z.number().int().min(1).default(1) })
       .strict()
       .default({ context: "switchboard-fallback", extension: "s", priority: 1 }),
+    /** Queued call backs; offered only to callers whose tree's queue node has `onCallback`. */
+    callbacks: callbackDialSchema.prefault({}),
     /** Announcement prompts: position and expected wait are spoken with `number:` between these. */
     prompts: z
       .object({

@@ -19,6 +19,8 @@ export interface Connected {
   queue: string;
   lane: string;
   waitMs: number;
+  /** A queued call back (agent first, then the customer on `number`); absent for a caller on the line. */
+  callback?: { number: string; attempt: number };
 }
 
 export interface HandoffHooks {
@@ -34,8 +36,8 @@ export interface HandoffHooks {
   fallback?(callId: string, serverId: string, why: string): void;
   /** A queue-side change of an agent's state (ringing, on a call, wrap-up, paused after a missed call). */
   agentStatus?(agentId: string, status: { state: AgentState; reason?: string; wrapUpUntil?: number }): void;
-  /** The call-back offer to append to an announcement (queue, expected wait), or none. */
-  callbackOffer?(queue: string, ewtMs: number | null): string[] | undefined;
+  /** The call-back offer to append to a caller's announcement (its expected wait; offered before in this call?), or none. */
+  callbackOffer?(queue: string, callId: string, ewtMs: number | null, offeredBefore: boolean): string[] | undefined;
   /** The key that takes the call-back offer. */
   callbackKey?(): string;
   /** An offer for a caller that is a call back (not ours to ring otherwise): true when the call back took it. */

@@ -91,7 +91,7 @@ export class HoldMedia {
     const p = this.h.config.prompts;
     const media = [p.position, `number:${Math.max(0, position - 1)}`, p.callersAhead];
     if (ewtMs !== null && ewtMs > 0) media.push(p.waitAbout, `number:${Math.max(1, Math.ceil(ewtMs / 60_000))}`, p.minutes);
-    const offer = w.request?.callback ? this.h.hooks.callbackOffer?.(w.queue, ewtMs) : undefined;
+    const offer = w.request?.callback ? this.h.hooks.callbackOffer?.(w.queue, callId, ewtMs, w.callbackOffered === true) : undefined;
     if (offer) {
       media.push(...offer);
       w.callbackOffered = true;

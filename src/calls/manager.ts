@@ -7,6 +7,7 @@ import type { Logger } from "../lib/logger.js";
 import type { AriChannel, AriEvent, AriGateway } from "../telephony/index.js";
 import { agentOfConversation, conversationOver, goesOnAfterAgent, recordSurvey, surveyEvent } from "./after-agent.js";
 import type { CallsConfig } from "./config.js";
+import type { CallbackBooking } from "./callback-booking.js";
 import type { ExpressDriver } from "./express-driver.js";
 import type { QueueOutcome } from "./handoff-types.js";
 import { callOfAgentLeg, type Connected, type QueueHandoff } from "./queue-handoff.js";
@@ -47,6 +48,9 @@ export interface CallManagerDeps {
   events?: EventLog;
   /** The express lane as a product (terms, admission, billing); without it nothing is sold. */
   express?: ExpressDriver;
+  /** Books queued call backs (the callback node); `legs` routes the events of the call backs' own legs. */
+  callbacks?: CallbackBooking;
+  legs?: { handle(e: AriEvent): boolean };
   /**
    * Called when the caller is with an agent (screen-pop), and when the call has ended (history): the
    * session is removed only once what `onEnded` keeps is kept, so a crash in between repeats the end.
@@ -149,7 +153,7 @@ export class CallManager {
   }
 
   private route(e: AriEvent): void {
-    if (this.deps.handoff.handle(e, this.deps.ari.serverId) || this.transfers.handle(e)) return;
+    if (this.deps.handoff.handle(e, this.deps.ari.serverId) || this.deps.legs?.handle(e) || this.transfers.handle(e)) return;
     switch (e.type) {
       case "StasisStart":
         if (!this.calls.has(e.channel.id)) void this.arrive(e.channel, e.args);
@@ -347,6 +351,12 @@ export class CallManager {
         await this.save(call);
         if (await this.deps.express.bill(call.session)) await this.save(call);
         return;
+      case "callback": {
+        const e: EngineEvent = (await this.deps.callbacks?.book(call, a)) ?? { type: "callbackResult", id: a.id, ok: false, reason: "no call backs on this daemon" };
+        // the booking is in the session before the tree goes on
+        if (e.type === "callbackResult" && e.ok) await this.save(call);
+        return this.feedLater(callId, e);
+      }
     }
   }
 

@@ -353,6 +353,11 @@ export class QueueHandoff {
     return w;
   }
 
+  /** A hand-over that could not be booked: the caller holds its place here again (still held: the tree decides). */
+  takeBack(w: Waiter): void {
+    if (!this.waiting.has(w.callId)) this.waiting.set(w.callId, { ...w, held: true });
+  }
+
   /** Runs dispatch until no more matches; calls that overlap are merged into one more round. */
   kick(): void {
     // without ARI no agent can be rung: an offer now would only count as a missed call against the

@@ -56,6 +56,8 @@ export const sessionSchema = z.object({
     .optional(),
   /** What the caller agreed to pay for in the IVR (express-sale.ts), kept until billed and beyond, as evidence. */
   consents: z.array(consentSchema).optional(),
+  /** The caller booked a call back at its place in the queue (the callback node), on this number. */
+  callback: z.object({ number: z.string(), at: z.number() }).optional(),
 });
 export type CallSession = z.infer<typeof sessionSchema>;
 

@@ -61,6 +61,8 @@ export const screenPopSchema = z
     path: z.array(popPathEntrySchema),
     reason: z.string().nullable(),
     waitSeconds: z.number().int().nonnegative(),
+    /** A queued call back: the agent calls the customer, who waited `waitSeconds` since first joining. */
+    callback: z.object({ number: z.string(), attempt: z.number().int().min(1) }).nullable(),
     /** Newest first, at most HISTORY_LIMIT. */
     history: z.array(popHistoryEntrySchema),
     offers: z.array(rankedOfferSchema),
@@ -84,6 +86,7 @@ export interface PopInput {
   reason?: string | undefined;
   waitMs: number;
   offers: readonly RankedOffer[];
+  callback?: { number: string; attempt: number } | undefined;
 }
 
 const text = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
@@ -128,6 +131,7 @@ export function composePop(input: PopInput): ScreenPop {
     path: input.path.slice(-PATH_LIMIT).map((p) => ({ node: p.node, choice: p.choice ?? null, label: p.label ?? null })),
     reason: text(input.reason) ?? text(input.vars.reason),
     waitSeconds: Math.max(0, Math.round(input.waitMs / 1000)),
+    callback: input.callback ? { ...input.callback } : null,
     history,
     offers: input.offers.map((o) => ({ ...o, facts: [...o.facts] })),
   };

@@ -1,6 +1,13 @@
 import type { Redis } from "ioredis";
 import { AgentPhones } from "../calls/agent-phones.js";
 import { AgentWatch } from "../calls/agent-watch.js";
+import { CallbackBooking } from "../calls/callback-booking.js";
+import { CallbackRequests } from "../calls/callback-requests.js";
+import { CallbackRunner } from "../calls/callback-runner.js";
+import { CallbackStore, type Callback } from "../callbacks/callback-store.js";
+import type { CallSession } from "../calls/session-store.js";
+import type { CallState } from "../ivr/engine/index.js";
+import type { Connected } from "../calls/handoff-types.js";
 import { ExpressDriver } from "../calls/express-driver.js";
 import { CallManager } from "../calls/manager.js";
 import { QueueHandoff } from "../calls/queue-handoff.js";
@@ -40,6 +47,8 @@ export interface AllCalls {
 }
 
 export interface Calls extends Running {
+  /** Call backs asked for outside a call (the admin API). */
+  callbacks: CallbackRequests;
   /** By `asterisk[].id`, in config order. */
   servers: ReadonlyMap<string, ServerLink>;
   handoff: QueueHandoff;
@@ -60,14 +69,20 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
   const parts = new RunningParts(log);
   const phones = new AgentPhones(config.agents, deps.homeServer);
   const managers = new Map<string, CallManager>();
-  // the hooks read `managers`, filled below: nothing calls them before the calls start
-  const handoff = new QueueHandoff({
-    lines: new Map([...links].map(([id, l]) => [id, l.ari])),
+  const lines = new Map([...links].map(([id, l]) => [id, l.ari]));
+  const callbackStore = new CallbackStore(deps.redis, deps.queue.keys.base);
+  // the hooks read `managers`, `runner` and `booking`, set below: nothing calls them before the calls start
+  const handoff: QueueHandoff = new QueueHandoff({
+    lines,
     dial: (agentId, endpoint, serverId) => phones.dial(agentId, endpoint, serverId),
     queue: deps.queue,
     config: config.calls,
     logger: log,
     hooks: {
+      callbackOffer: (queue, callId, ewtMs, before): string[] | undefined => booking.offer(queue, callId, ewtMs, before),
+      callbackKey: () => config.calls.callbacks.key,
+      callback: (offer) => runner.take(offer),
+      notDue: () => runner.notDue(),
       result: (callId, serverId, outcome) => managers.get(serverId)?.queueResult(callId, outcome),
       fallback: (callId, serverId, why) => managers.get(serverId)?.queueFallback(callId, why),
       connected: (c) => managers.get(c.serverId)?.connected(c),
@@ -77,6 +92,31 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
       agentStatus: (agentId, status) => deps.desk.agentStatus(agentId, status),
       talk: (callId, m) => deps.desk.talk(callId, m),
     },
+  });
+  const runner = new CallbackRunner({
+    lines,
+    dial: (agentId, endpoint, serverId) => phones.dial(agentId, endpoint, serverId),
+    queue: deps.queue,
+    store: callbackStore,
+    settings: config.calls.callbacks,
+    calls: config.calls,
+    events: deps.events,
+    logger: log,
+    hooks: {
+      agentStatus: (agentId, status) => deps.desk.agentStatus(agentId, status),
+      // the record is looked up while the agent's phone rings: the pop has it at once
+      ringing: (cb) => void deps.crm.prefetch(cb.id, cb.number).catch(() => undefined),
+      connected: (cb, c) => void deps.desk.connected(callbackCall(cb, c), c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
+      ended: (cb, c) => void deps.desk.ended(callbackCall(cb, c)),
+      kick: () => handoff.kick(),
+    },
+  });
+  const booking: CallbackBooking = new CallbackBooking({ handoff, queue: deps.queue, store: callbackStore, settings: config.calls.callbacks, events: deps.events, logger: log });
+  const refresh = setInterval(() => void runner.refresh(), config.calls.sweepInterval * 1000);
+  refresh.unref();
+  parts.addStop(() => {
+    clearInterval(refresh);
+    runner.stop();
   });
   const express = new ExpressDriver({ config: config.express, ...(deps.jobs ? { jobs: deps.jobs } : {}), queue: deps.queue, logger: log });
   const sessions = new SessionDirectory(deps.redis, config.redis.keyPrefix);
@@ -94,6 +134,8 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
       logger: log.child({ server: id }),
       events: deps.events,
       express,
+      callbacks: booking,
+      legs: runner,
       onConnected: (call, c) => void deps.desk.connected(call, c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
       onEnded: (call) => deps.desk.ended(call),
     });
@@ -108,6 +150,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     queue: deps.queue,
     sessions,
     intervalMs: config.calls.recoveryInterval * 1000,
+    active: (callId) => runner.isActive(callId),
     logger: log,
     released: (was, now) => {
       deps.desk.agentStatus(was.agentId, now);
@@ -121,6 +164,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
   return {
     servers,
     handoff,
+    callbacks: new CallbackRequests({ queue: deps.queue, store: callbackStore, settings: config.calls.callbacks, homeServer: deps.homeServer, events: deps.events, kick: () => handoff.kick() }),
     phones,
     all: {
       get size() {
@@ -136,4 +180,36 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     drain: () => managers.forEach((c) => c.drain()),
     stop: () => parts.stop(),
   };
+}
+
+/** A call back as the desk sees a call: the IVR call it was booked in, now with the agent on it. */
+function callbackCall(cb: Callback, c: Connected): { session: CallSession; state: CallState } {
+  // a call back asked for outside a call (the admin API) has no IVR call: the number is all there is
+  const state = (cb.call?.state as CallState | undefined) ?? {
+    callId: cb.id,
+    version: "",
+    tree: "",
+    node: "",
+    status: "ended",
+    waiting: null,
+    attempt: 0,
+    digits: "",
+    seq: 0,
+    call: { callId: cb.id, callerNumber: cb.number, ...(cb.name ? { callerName: cb.name } : {}) },
+    customer: null,
+    vars: cb.reason ? { reason: cb.reason } : {},
+    path: [],
+  };
+  const session: CallSession = {
+    callId: cb.id,
+    serverId: c.serverId,
+    channelId: c.agentChannelId,
+    startedAt: cb.acceptedAt,
+    engine: state,
+    queue: { queue: cb.queue, lane: cb.lane, joinedAt: cb.joinedAt, ...(cb.reason ? { reason: cb.reason } : {}) },
+    agent: { agentId: c.agentId, channelId: c.agentChannelId, bridgeId: c.bridgeId, queue: cb.queue, lane: cb.lane },
+    callback: { number: cb.number, at: cb.acceptedAt },
+    ...(cb.call?.consents ? { consents: cb.call.consents as CallSession["consents"] } : {}),
+  };
+  return { session, state };
 }

@@ -73,7 +73,7 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
         checks: [...telephony.checks, ...redis.checks],
         routes: [
           metricsRouter({ enabled: config.metrics.prometheus.enabled, token: settings.metricsToken, prometheus: metrics.prometheus }),
-          ["/admin", adminRouter({ token: settings.adminToken, queue, calls: calls.all, registry: trees.registry, jobs: jobs.hub, kpis: { report: metrics.report, wallboard: metrics.wallboard, timeZone: config.metrics.timeZone } })],
+          ["/admin", adminRouter({ token: settings.adminToken, queue, calls: calls.all, registry: trees.registry, jobs: jobs.hub, kpis: { report: metrics.report, wallboard: metrics.wallboard, timeZone: config.metrics.timeZone }, callbacks: calls.callbacks })],
           desktop.routes,
           supervisors.routes,
         ],

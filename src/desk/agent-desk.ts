@@ -90,6 +90,7 @@ export class AgentDesk {
       reason,
       waitMs: c.waitMs,
       offers,
+      callback: c.callback,
     });
     const credit = creditFor({ config, callId: c.callId, queue: c.queue, lane: c.lane, promisedLane: call.session.queue?.promised?.lane, waitMs: c.waitMs, callerNumber: call.state.call.callerNumber, consents: call.session.consents, customer, at: new Date() });
     const desk: DeskCall = {
@@ -216,6 +217,8 @@ export class AgentDesk {
       agentId: session.agent?.agentId,
     });
     if (call.session.agent) return this.closeLater(call.session.callId, call.session.queue?.queue);
+    // a booked call back writes the call's history entry when it is over (same call id)
+    if (call.session.callback) return;
     const credit = await this.abandonCredit(call);
     if (customerId) void this.write(customerId, { ...unattendedEntry(call, new Date()), ...(credit ? { credit: creditRecord(credit) } : {}) });
   }

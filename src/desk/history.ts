@@ -19,6 +19,7 @@ export function customerIdOf(state: CallState): string | undefined {
 /** How a call ended, for the KPIs (events/schema.ts). */
 export function callOutcome(call: { session: CallSession; state: CallState }): CallOutcome {
   if (call.session.agent) return "agent";
+  if (call.session.callback) return "callback";
   const o = call.state.outcome;
   switch (o?.kind) {
     case "caller-hangup":

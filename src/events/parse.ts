@@ -1,5 +1,5 @@
 import { agentStateSchema, deviceStateSchema } from "../queue/agent-states.js";
-import { callOutcomeSchema, offerOutcomeSchema, type SiteEvent } from "./schema.js";
+import { callbackOutcomeSchema, callOutcomeSchema, offerOutcomeSchema, type SiteEvent } from "./schema.js";
 
 /**
  * Reads one stream entry into a typed event without zod: the fold reads every event of the site, and
@@ -29,6 +29,7 @@ const SPECS: Record<string, Record<string, Kind>> = {
   offer: { at: "num", callId: "str", agentId: "str", queue: "str", lane: "str", offerId: "str", outcome: enumOf(offerOutcomeSchema.options), value: "num", amount: "optNum" },
   job: { at: "num", kind: "str", jobId: "str", outcome: enumOf(["queued", "delivered", "failed"]), value: "optNum", queue: "opt" },
   survey: { at: "num", callId: "str", score: "num", scale: "num", agentId: "opt", queue: "opt", lane: "opt" },
+  callback: { at: "num", callId: "str", queue: "str", outcome: enumOf(callbackOutcomeSchema.options), result: "opt", promise: "opt" },
 };
 
 /** One stream entry as a typed event, or undefined for an entry of unknown type or shape. */

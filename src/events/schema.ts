@@ -19,10 +19,13 @@ const optionalNum = z
   .pipe(z.number().finite().optional());
 
 /** How a call ended, as the whole call saw it. */
-export const callOutcomeSchema = z.enum(["agent", "abandoned", "timeout", "ivr-hangup", "ivr-ended", "transferred", "fallback"]);
+export const callOutcomeSchema = z.enum(["agent", "abandoned", "timeout", "ivr-hangup", "ivr-ended", "transferred", "fallback", "callback"]);
 export type CallOutcome = z.infer<typeof callOutcomeSchema>;
 
 export const offerOutcomeSchema = z.enum(["presented", "interested", "sold", "declined"]);
+
+/** A queued call back's moments: offered in an announcement, accepted, each attempt, and how it ended. */
+export const callbackOutcomeSchema = z.enum(["offered", "accepted", "attempt", "completed", "gave-up", "cancelled"]);
 
 export const lifecycleEventSchema = z.discriminatedUnion("type", [
   /** The end of every call, whether or not it reached an agent. `customerId` and `reason` drive first-contact resolution. */
@@ -68,6 +71,19 @@ export const lifecycleEventSchema = z.discriminatedUnion("type", [
   }),
   /** A background job's fate: queued (published), delivered, failed for good. */
   z.object({ type: z.literal("job"), at: num, kind: z.string(), jobId: z.string(), outcome: z.enum(["queued", "delivered", "failed"]), value: optionalNum, queue: optional }),
+  /**
+   * A queued call back: `attempt` names how the attempt went (`result`); `completed` says whether the
+   * customer was first dialled within the time they were told (`promise`: kept or broken).
+   */
+  z.object({
+    type: z.literal("callback"),
+    at: num,
+    callId: z.string(),
+    queue: z.string(),
+    outcome: callbackOutcomeSchema,
+    result: optional,
+    promise: optional,
+  }),
   /** A caller's answer to the post-call survey. */
   z.object({
     type: z.literal("survey"),

@@ -7,7 +7,9 @@ import type { CallerQueue } from "../queue/index.js";
 import { requireBearer } from "./auth.js";
 import { openApiDocument } from "./openapi.js";
 import type { CallsResponse, ErrorBody, FailedJobsResponse, JobCountsResponse, QueuesResponse, Reloaded, ReloadRejected, RetriedAll, RetryResultBody, TreesResponse } from "./openapi-schemas.js";
+import { callbackRoutes } from "./callbacks.js";
 import { reportRoutes, type ReportDeps } from "./reports.js";
+import type { CallbackRequests } from "../calls/callback-requests.js";
 
 /**
  * The admin API: queue status (waiting callers with lane, position and wait; agents and states), live
@@ -15,7 +17,7 @@ import { reportRoutes, type ReportDeps } from "./reports.js";
  * bearer token; without a configured token the API answers 503 rather than running open. The answers are
  * typed by the schemas of the OpenAPI document (GET /admin/openapi.json, ./openapi.ts).
  */
-export function adminRouter(deps: { token: string | undefined; queue: CallerQueue; calls: Pick<CallManager, "list">; registry: TreeRegistry; jobs: JobHub; kpis?: ReportDeps }): Router {
+export function adminRouter(deps: { token: string | undefined; queue: CallerQueue; calls: Pick<CallManager, "list">; registry: TreeRegistry; jobs: JobHub; kpis?: ReportDeps; callbacks?: CallbackRequests }): Router {
   const router = express.Router();
   if (!deps.token) {
     router.use((_req: Request, res: Response) => {
@@ -73,6 +75,7 @@ export function adminRouter(deps: { token: string | undefined; queue: CallerQueu
     res.status(status).json({ result: r } satisfies RetryResultBody);
   });
   if (deps.kpis) reportRoutes(router, deps.kpis);
+  if (deps.callbacks) callbackRoutes(router, deps.callbacks);
   router.get("/openapi.json", (_req: Request, res: Response) => {
     res.json(openApiDocument());
   });

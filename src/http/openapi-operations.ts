@@ -1,5 +1,8 @@
 import { z } from "zod";
 import {
+  callbackRequestBodySchema,
+  callbackResponseSchema,
+  callbacksResponseSchema,
   callsResponseSchema,
   errorSchema,
   failedJobsResponseSchema,
@@ -44,7 +47,7 @@ export interface ResponseDoc {
 }
 
 export interface OperationDoc {
-  method: "get" | "post";
+  method: "get" | "post" | "delete";
   /** Relative to the admin router (mounted at /admin), in express' syntax: `/jobs/:id/retry`. */
   route: string;
   operationId: string;
@@ -53,6 +56,8 @@ export interface OperationDoc {
   description?: string;
   path?: Record<string, ParamDoc>;
   query?: QueryDoc;
+  /** The JSON request body's schema (registered in openapi-schemas.ts), with an example the tests send. */
+  body?: { schema: z.ZodType; example: Record<string, unknown> };
   /** The route's own answers; 401, 503 and 500 are added to every operation. */
   responses: Record<number, ResponseDoc>;
 }
@@ -63,6 +68,9 @@ function query<S extends z.ZodObject>(schema: S, params: { [K in keyof S["shape"
 }
 
 const badPath = { description: "The path is not valid percent-encoding.", json: errorSchema };
+
+export const EXAMPLE_CALLBACK_ID = "cb-00000000-0000-0000-0000-000000000000";
+const callbackId = { id: { description: "The call back's id: the caller's call id, or `cb-...` for one asked for outside a call.", example: EXAMPLE_CALLBACK_ID } };
 
 export const operations: OperationDoc[] = [
   {
@@ -166,6 +174,55 @@ export const operations: OperationDoc[] = [
       400: badPath,
       404: { description: "No such job (`result: not-found`).", json: retryResultSchema },
       409: { description: "The job is not in the failed list (`result: not-failed`): waiting, delivered, or retried already.", json: retryResultSchema },
+    },
+  },
+  {
+    method: "get",
+    route: "/callbacks",
+    operationId: "listCallbacks",
+    tag: "callbacks",
+    summary: "Open call backs",
+    description: "Call backs waiting at their kept place or being dialled, oldest first (docs/callbacks.md).",
+    responses: { 200: { description: "The open call backs.", json: callbacksResponseSchema } },
+  },
+  {
+    method: "post",
+    route: "/callbacks",
+    operationId: "createCallback",
+    tag: "callbacks",
+    summary: "Ask for a call back",
+    description: "Joins the queue now, in the given lane (default: the queue's last), as a call back: the agent is rung first when its place reaches the front, then the number is dialled.",
+    body: { schema: callbackRequestBodySchema, example: { queue: "support", number: "5551003", name: "Carla Diaz", reason: "web request" } },
+    responses: {
+      201: { description: "Booked: the call back with its place.", json: callbackResponseSchema },
+      400: { description: "The body is not a call-back request (the reason names the field).", json: errorSchema },
+      404: { description: "No such queue or lane.", json: errorSchema },
+      409: { description: "The queue would not take it now (full, or nobody staffed).", json: errorSchema },
+    },
+  },
+  {
+    method: "get",
+    route: "/callbacks/:id",
+    operationId: "getCallback",
+    tag: "callbacks",
+    summary: "One call back",
+    description: "Also a finished one, for a day after it finished.",
+    path: callbackId,
+    responses: { 200: { description: "The call back.", json: callbackResponseSchema }, 400: badPath, 404: { description: "No call back of that id.", json: errorSchema } },
+  },
+  {
+    method: "delete",
+    route: "/callbacks/:id",
+    operationId: "cancelCallback",
+    tag: "callbacks",
+    summary: "Cancel a call back",
+    description: "Only one waiting at its place (not being dialled); the place leaves the queue.",
+    path: callbackId,
+    responses: {
+      200: { description: "Cancelled.", json: callbackResponseSchema },
+      400: badPath,
+      404: { description: "No call back of that id.", json: errorSchema },
+      409: { description: "It is being dialled, connected or finished.", json: errorSchema },
     },
   },
   {

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { callbackSchema } from "../callbacks/callback-store.js";
+import { callbackRequestSchema } from "../calls/callback-requests.js";
 import type { CallManager } from "../calls/manager.js";
 import type { TreeRegistry } from "../ivr/registry.js";
 import { expressCreditPayloadSchema, expressUpgradePayloadSchema, historyPayloadSchema, JOB_KINDS, leadPayloadSchema, salePayloadSchema, type FailedJob, type JobKind, type KindCounts, type RetryResult } from "../jobs/index.js";
@@ -201,6 +203,13 @@ export const reportSchema = named(
     total: kpisSchema,
   }),
 );
+
+export const callbackViewSchema = named("Callback", callbackSchema.omit({ call: true }).describe("A queued call back: its kept place (queue, lane, first join), the number, its attempts and state."));
+export const callbacksResponseSchema = named("Callbacks", z.object({ callbacks: z.array(callbackViewSchema).describe("Open call backs, oldest first.") }));
+export const callbackResponseSchema = named("CallbackAnswer", z.object({ callback: callbackViewSchema }));
+export const callbackRequestBodySchema = named("CallbackRequest", callbackRequestSchema.describe("A call back asked for outside a call: it keeps a place joined now."));
+export type CallbacksResponse = z.infer<typeof callbacksResponseSchema>;
+export type CallbackResponse = z.infer<typeof callbackResponseSchema>;
 
 export const staffingNowSchema = named(
   "StaffingNow",

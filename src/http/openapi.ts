@@ -81,6 +81,7 @@ function operation(op: OperationDoc): Json {
     summary: op.summary,
     ...(op.description && { description: op.description }),
     ...(parameters.length && { parameters }),
+    ...(op.body && { requestBody: { required: true, content: { "application/json": { schema: schemaRef(op.body.schema), example: op.body.example } } } }),
     responses,
   };
 }

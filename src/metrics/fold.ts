@@ -180,6 +180,12 @@ class Folding {
         if (e.value !== undefined) this.add(e.at, dims, `jobs.${e.kind}.${e.outcome}.value`, e.value);
         return;
       }
+      case "callback": {
+        const dims: [Dim, string][] = [["all", "*"], ["q", e.queue]];
+        this.add(e.at, dims, `callbacks.${e.outcome}`, 1);
+        if (e.outcome === "completed" && e.promise === "kept") this.add(e.at, dims, "callbacks.kept", 1);
+        return;
+      }
       case "survey": {
         if (!(e.scale > 0) || e.score < 1 || e.score > e.scale) return;
         const dims = this.callDims(e);

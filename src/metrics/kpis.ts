@@ -77,6 +77,15 @@ export const kpisSchema = z.object({
   standardAsaMs: ms,
   /** Standard callers' mean answered wait minus every caller's: what serving express first costs them (docs/kpis.md). */
   fairnessCostMs: ms,
+  // queued call backs
+  callbacksOffered: count,
+  callbacksAccepted: count,
+  /** Attempts to reach a customer (agent rung, customer dialled). */
+  callbackAttempts: count,
+  callbacksCompleted: count,
+  callbacksGaveUp: count,
+  /** Completed call backs whose customer was first dialled within the time they were told, of all completed. */
+  callbackPromiseKept: share,
 });
 export type Kpis = z.infer<typeof kpisSchema>;
 
@@ -145,6 +154,12 @@ export function kpisOf(c: Counters, formula: SlFormulaId): Kpis {
     creditsIssued: n("jobs.express-credit.delivered"),
     creditValue: n("jobs.express-credit.delivered.value"),
     ...expressKpis(n, ratio(n("waitAnsweredMs"), answered)),
+    callbacksOffered: n("callbacks.offered"),
+    callbacksAccepted: n("callbacks.accepted"),
+    callbackAttempts: n("callbacks.attempt"),
+    callbacksCompleted: n("callbacks.completed"),
+    callbacksGaveUp: n("callbacks.gave-up"),
+    callbackPromiseKept: ratio(n("callbacks.kept"), n("callbacks.completed")),
   };
 }
 

@@ -44,6 +44,11 @@ function columns(report: Report): Column[] {
     { name: "credit value", value: (k) => money(k.creditValue) },
     { name: "standard ASA s", value: (k) => sec(k.standardAsaMs) },
     { name: "fairness cost s", value: (k) => sec(k.fairnessCostMs) },
+    { name: "call backs offered", value: (k) => int(k.callbacksOffered) },
+    { name: "call backs accepted", value: (k) => int(k.callbacksAccepted) },
+    { name: "call back attempts", value: (k) => int(k.callbackAttempts) },
+    { name: "call backs completed", value: (k) => int(k.callbacksCompleted) },
+    { name: "call back promise kept", value: (k) => pct(k.callbackPromiseKept) },
   ];
   if (report.by === "agent") {
     cols.push(

@@ -21,6 +21,19 @@ export function announcementSoundUses(prompts: CallsConfig["prompts"], file: str
   return out;
 }
 
+/** The queued call backs' prompts (the offer, the customer's greeting, the agent's wait) and their keys, said as digits. */
+export function callbackSoundUses(callbacks: CallsConfig["callbacks"], file: string, map: SourceMap | undefined): SoundUse[] {
+  const out: SoundUse[] = [];
+  for (const [field, uri] of Object.entries(callbacks.prompts)) {
+    const path = ["calls", "callbacks", "prompts", field];
+    const where = `calls.callbacks.prompts.${field}${map?.nodeAt(path) !== undefined ? "" : " (default)"}`;
+    out.push(...usesOfMedia(uri, { file, line: lineOf(map, path), where }));
+  }
+  const keys = { file, line: lineOf(map, ["calls", "callbacks"]), where: "calls.callbacks: the keys said as digits" };
+  for (const key of [callbacks.key, callbacks.acceptKey]) out.push(...usesOfMedia(`digits:${key}`, keys));
+  return out;
+}
+
 /** Line of the key of the deepest part of `path` the file has (its first line when none); none without a file. */
 function lineOf(map: SourceMap | undefined, path: string[]): number | undefined {
   if (!map) return undefined;

@@ -3,7 +3,7 @@ import path from "node:path";
 import { loadConfig } from "../config/load.js";
 import { readTreeDir } from "../ivr/load.js";
 import { SourceMap } from "../lib/yaml-source/source-map.js";
-import { announcementSoundUses } from "./announcement-uses.js";
+import { announcementSoundUses, callbackSoundUses } from "./announcement-uses.js";
 import { dialplanSoundUses } from "./dialplan-uses.js";
 import { expressSoundUses } from "./express-uses.js";
 import type { SoundUse } from "./sound-use.js";
@@ -39,7 +39,8 @@ function configUses(file: string | undefined): SoundUse[] {
   const shown = file ?? DEFAULT_CONFIG;
   const config = loadConfig(file);
   const map = existsSync(shown) ? new SourceMap(shown, readFileSync(shown, "utf8")) : undefined;
-  return [...announcementSoundUses(config.calls.prompts, map ? shown : "built-in defaults", map), ...expressSoundUses(config.express, map ? shown : "built-in defaults", map)];
+  const where = map ? shown : "built-in defaults";
+  return [...announcementSoundUses(config.calls.prompts, where, map), ...callbackSoundUses(config.calls.callbacks, where, map), ...expressSoundUses(config.express, where, map)];
 }
 
 function dialplanUses(where: string): SoundUse[] {

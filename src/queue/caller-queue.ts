@@ -253,6 +253,12 @@ export class CallerQueue {
     return { waitMs: Number(reply[0]), ...(reply[1] && { agentId: reply[1] }) };
   }
 
+  /** A waiting caller's maximum wait no longer applies: its place waits for a call back (docs/callbacks.md). */
+  async clearDeadline(queue: string, callId: string): Promise<void> {
+    parse(callIdSchema, callId, "callId");
+    await this.redis.zrem(this.keys.queue(queue, "deadlines"), callId);
+  }
+
   /** Times out the waiting callers of `queue` whose maxWait has passed; returns their call ids. */
   async expire(queue: string, limit = 100): Promise<string[]> {
     const q = this.queue(queue);

@@ -12,7 +12,7 @@ export const PASSWORD = "test-ari-password";
 export const ADMIN = "test-admin-token";
 /** The simulator plays each switchboard/ prompt as long as the prompt catalogue says (ivr-trees/prompts.yaml). */
 export const MEDIA = withCatalogue(undefined);
-const logger = createLogger("silent");
+const logger = createLogger((process.env.TEST_LOG as "info" | undefined) ?? "silent");
 const sims: Simulator[] = [];
 const daemons: Daemon[] = [];
 

@@ -187,6 +187,7 @@ export function samplePop(callId: string, fields: Partial<ScreenPop> = {}): Scre
     path: [{ node: "main:menu", choice: "2", label: "Technical problem" }],
     reason: "technical",
     waitSeconds: 12,
+    callback: null,
     history: [],
     offers: [
       { id: "upgrade-outdated-version", title: "Upgrade to Pro 5.0", kind: "sell-in-call", value: 49, currency: "EUR", priority: 80, facts: ["Pro 4.2 installed, 5.0 current"], pitch: "Version 5.0 fixes this." },

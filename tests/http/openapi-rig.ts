@@ -9,12 +9,14 @@ import { JobHub } from "../../src/jobs/index.js";
 import type { Daemon } from "../../src/daemon/index.js";
 import { ADMIN, daemon, setup, supportCaller, waitFor } from "../calls/harness.js";
 import { lead, WebhookServer } from "../jobs/helpers.js";
+import { CallbackStore, type Callback } from "../../src/callbacks/callback-store.js";
+import { EXAMPLE_CALLBACK_ID } from "../../src/http/openapi-operations.js";
 
 /** Every route of the admin router as `METHOD /path` in OpenAPI's path syntax, relative to /admin. */
 export function routerRoutes(): string[] {
   // the route table does not depend on the deps' values, only on a token being set and the KPIs being there
   const stub = {} as never;
-  const router = adminRouter({ token: "any", queue: stub, calls: stub, registry: stub, jobs: stub, kpis: stub }) as unknown as {
+  const router = adminRouter({ token: "any", queue: stub, calls: stub, registry: stub, jobs: stub, kpis: stub, callbacks: stub }) as unknown as {
     stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }>;
   };
   return router.stack.flatMap((layer) =>
@@ -54,6 +56,13 @@ export async function startRig(): Promise<Rig> {
   s.sim.control.placeCall(supportCaller("5559001"));
   await waitFor("the caller to queue", async () => (await d.queue.status("support")).waiting === 1);
   await d.queue.agentState("a2", { to: "paused", reason: "training" });
+  // a call back, with the id the document gives as its example
+  const booked = await fetch(`${d.url}/admin/callbacks`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ queue: "support", number: "5551003" }) });
+  if (booked.status !== 201) throw new Error(`call back not booked: ${booked.status} ${await booked.text()}`);
+  const { callback } = (await booked.json()) as { callback: Callback };
+  const store = new CallbackStore(s.redis.client(), d.queue.keys.base);
+  await store.create({ ...callback, id: EXAMPLE_CALLBACK_ID });
+  await d.queue.enqueue({ callId: EXAMPLE_CALLBACK_ID, queue: "support", lane: callback.lane, skills: [], priority: 0 });
   // a lead the receiver turns away: a failed job
   const publisher = new JobHub({ redisUrl: s.redis.url, prefix: s.redis.prefix, env: {}, deliver: false });
   const { id } = await publisher.publish("lead", lead(1));

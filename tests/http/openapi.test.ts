@@ -186,7 +186,9 @@ describe("the daemon answers as documented", () => {
 
   test("the lists have something in them, so the item schemas are checked too", async () => {
     const queue = (await call(op("getQueue"))).json();
-    expect(queue.callers).toHaveLength(1);
+    // the caller on the line and the two call backs (one asked for by the admin API, one at the example id)
+    expect(queue.callers).toHaveLength(3);
+    expect((await call(op("listCallbacks"))).json().callbacks).toHaveLength(2);
     expect(queue.agents).toEqual(expect.arrayContaining([expect.objectContaining({ agentId: "a2", state: "paused", pauseReason: "training" })]));
     expect((await call(op("listCalls"))).json().calls).toHaveLength(1);
     const failed = (await call(op("listFailedJobs"))).json().failed as Json[];
@@ -277,7 +279,7 @@ describe("without an admin token configured", () => {
     server = await serveHttp({
       config: { host: "127.0.0.1", port: 0, adminToken: { env: "UNSET" }, trustProxy: [] },
       checks: [],
-      routes: [["/admin", adminRouter({ token: undefined, queue: stub, calls: stub, registry: stub, jobs: stub, kpis: stub })]],
+      routes: [["/admin", adminRouter({ token: undefined, queue: stub, calls: stub, registry: stub, jobs: stub, kpis: stub, callbacks: stub })]],
       sockets: undefined,
       log,
     });

@@ -98,6 +98,23 @@ describe("service", () => {
     expect(v.fairnessCostMs).toBe(0);
   });
 
+  test("call backs: offered, accepted, attempts, completed, given up, and the promise kept among the completed", () => {
+    const cb = (callId: string, outcome: string, extra: Record<string, unknown> = {}) => ev({ type: "callback", at: T0, callId, queue: "support", outcome, ...extra });
+    const f = fold(
+      [cb("x", "offered"), cb("y", "offered"), cb("x", "accepted"), cb("x", "attempt", { result: "no answer" }), cb("x", "attempt", { result: "accepted" }), cb("x", "completed", { promise: "broken" }), cb("z", "completed", { promise: "kept" }), cb("w", "gave-up")],
+      settings,
+      EMPTY,
+    );
+    expect(kpisOf(counters(f.delta, "d", "q", "support"), "abandons-against")).toMatchObject({
+      callbacksOffered: 2,
+      callbacksAccepted: 1,
+      callbackAttempts: 2,
+      callbacksCompleted: 2,
+      callbacksGaveUp: 1,
+      callbackPromiseKept: 0.5,
+    });
+  });
+
   test("credits and upgrades count for the queue their job names, and for the site", () => {
     const jobs = [
       ev({ type: "job", at: T0, kind: "express-credit", jobId: "j1", outcome: "delivered", value: 2.5, queue: "support" }),

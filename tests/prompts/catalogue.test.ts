@@ -25,7 +25,7 @@ describe("the shipped catalogue", () => {
   test("has an English text for every switchboard/ sound the trees and the dialplan play", () => {
     const ours = uses.filter((u) => u.sound.startsWith("switchboard/"));
     // switchboard.yaml: the express upgrade's currency words, said with the price from its config
-    expect(new Set(ours.map((u) => path.basename(u.file)))).toEqual(new Set(["main.yaml", "express-upgrade.yaml", "outage.yaml", "retention.yaml", "survey.yaml", "extensions.conf", "switchboard.yaml"]));
+    expect(new Set(ours.map((u) => path.basename(u.file)))).toEqual(new Set(["callback.yaml", "main.yaml", "express-upgrade.yaml", "outage.yaml", "retention.yaml", "survey.yaml", "extensions.conf", "switchboard.yaml"]));
     const catalogue = shipped();
     const untexted = ours.filter((u) => catalogue[u.sound]?.en === undefined).map((u) => `${u.sound} (${path.relative(root, u.file)}:${u.line})`);
     expect(untexted, "add a text to ivr-trees/prompts.yaml for each").toEqual([]);
@@ -43,7 +43,7 @@ describe("the shipped catalogue", () => {
   });
 
   test("is not loaded as a tree", () => {
-    expect(readTreeDir(at("ivr-trees")).map((s) => path.basename(s.file))).toEqual(["express-upgrade.yaml", "main.yaml", "outage.yaml", "retention.yaml", "survey.yaml"]);
+    expect(readTreeDir(at("ivr-trees")).map((s) => path.basename(s.file))).toEqual(["callback.yaml", "express-upgrade.yaml", "main.yaml", "outage.yaml", "retention.yaml", "survey.yaml"]);
   });
 });
 

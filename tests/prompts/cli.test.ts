@@ -35,7 +35,7 @@ describe("switchboard prompts list", () => {
     expect(r.stdout).toMatch(/^switchboard\/welcome +catalogue +ivr-trees\/main\.yaml:14$/m);
     expect(r.stdout).toMatch(/^switchboard\/after-hours +catalogue +ivr-trees\/main\.yaml:\d+ dialplan\/extensions\.conf:44,51$/m);
     expect(r.stdout).toMatch(/^queue-thereare +core +config\/switchboard\.yaml:\d+$/m);
-    expect(r.stdout).toMatch(/^\d+ sounds used: 33 in the catalogue \(en\), \d+ Asterisk core sounds, 0 without a text$/m);
+    expect(r.stdout).toMatch(/^\d+ sounds used: 40 in the catalogue \(en\), \d+ Asterisk core sounds, 0 without a text$/m);
   });
 
   test("--format json: the queue announcements come from the config's calls section, with its defaults", () => {

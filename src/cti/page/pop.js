@@ -54,7 +54,7 @@ function cardFor(pop) {
   return el(
     "article",
     { class: `card${pop.express ? " express" : ""}`, "aria-labelledby": headingId, "data-call-id": pop.callId },
-    el("h3", { id: headingId }, `Call from ${callerOf(pop)}`, pop.express ? el("span", { class: "badge", text: `Express · ${pop.laneName}` }) : el("span", { class: "badge plain", text: pop.laneName })),
+    el("h3", { id: headingId }, pop.callback ? `Call back to ${callerOf(pop)}` : `Call from ${callerOf(pop)}`, pop.callback ? el("span", { class: "badge plain", text: "Call back" }) : null, pop.express ? el("span", { class: "badge", text: `Express · ${pop.laneName}` }) : el("span", { class: "badge plain", text: pop.laneName })),
     facts([
       ["Caller number", pop.callerNumber],
       ["Caller name", pop.callerName],
@@ -62,7 +62,8 @@ function cardFor(pop) {
       ["Queue", pop.queueName],
       ["Lane", pop.laneName],
       ["Reason", pop.reason],
-      ["Waited", fmtWait(pop.waitSeconds)],
+      ["Waited", pop.callback ? `${fmtWait(pop.waitSeconds)} since first calling (call back, attempt ${pop.callback.attempt})` : fmtWait(pop.waitSeconds)],
+      ["Calling", pop.callback?.number],
     ]),
     el("h4", { text: "IVR path" }),
     pop.path.length

@@ -1,0 +1,352 @@
+import { randomUUID } from "node:crypto";
+import type { AttemptOutcome, Callback, CallbackStore } from "../callbacks/callback-store.js";
+import { afterAttempt, promiseKept } from "../callbacks/policy.js";
+import type { EventLog } from "../events/log.js";
+import type { Logger } from "../lib/logger.js";
+import type { AgentState } from "../queue/agent-states.js";
+import type { CallerQueue, Offer } from "../queue/index.js";
+import type { AriEvent, AriGateway } from "../telephony/index.js";
+import { callbackPolicy, type CallbackDialConfig, type CallsConfig } from "./config.js";
+import type { Connected } from "./handoff-types.js";
+
+const ignore = () => {};
+
+/** Legs of a call back carry its id (ids never hold "~"): agent legs `sbc-`, customer legs `sbk-`. */
+const legId = (kind: "sbc" | "sbk", id: string) => `${kind}-${id}~${randomUUID()}`;
+const legOf = (channelId: string): { kind: string; id: string } | undefined => {
+  const m = /^(sbc|sbk)-(.+)~[^~]+$/.exec(channelId);
+  return m ? { kind: m[1]!, id: m[2]! } : undefined;
+};
+
+/** How long a number stays taken by one dial at most (agent ring + customer ring + greeting), ms. */
+const LOCK_SLACK_MS = 60_000;
+
+export interface CallbackRunnerHooks {
+  agentStatus?(agentId: string, status: { state: AgentState; reason?: string; wrapUpUntil?: number }): void;
+  /** The agent's phone rings for a call back (the moment to look the customer up for the pop). */
+  ringing?(cb: Callback): void;
+  /** Agent and customer are talking: the pop ("call back", the original wait and reason). */
+  connected(cb: Callback, c: Connected): void;
+  /** The conversation is over; the agent is in wrap-up. */
+  ended(cb: Callback, c: Connected, by: "caller" | "agent"): void;
+  /** A dial ended or a call back finished: the queue may dispatch again. */
+  kick(): void;
+}
+
+export interface CallbackRunnerDeps {
+  lines: ReadonlyMap<string, AriGateway>;
+  dial?(agentId: string, endpoint: string, serverId: string): string;
+  queue: CallerQueue;
+  store: CallbackStore;
+  settings: CallbackDialConfig;
+  calls: Pick<CallsConfig, "ringTimeout" | "noAnswer">;
+  events?: EventLog | undefined;
+  hooks: CallbackRunnerHooks;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** One attempt: the agent's leg first, then the customer's. */
+interface Dial {
+  cb: Callback;
+  offer: Offer;
+  serverId: string;
+  agentChannelId: string;
+  customerChannelId?: string;
+  bridgeId?: string;
+  greeting?: string;
+  phase: "agent" | "customer" | "greeting" | "talking" | "over";
+  timer?: NodeJS.Timeout;
+  /** When the customer was first dialled (the promise). */
+  dialledAt?: number;
+  conversation?: Connected;
+}
+
+/**
+ * The call-back side of the queue (docs/callbacks.md): when a kept place is offered an agent, the agent
+ * is rung first; once they answer, the customer is dialled from the agent's call, hears who calls and
+ * presses a key to be put through. Anything short of that puts the place back where it was and, after
+ * the policy's delay, tries again, up to its attempts. A number is dialled by one call back at a time.
+ */
+export class CallbackRunner {
+  private readonly dials = new Map<string, Dial>();
+  private readonly byChannel = new Map<string, string>();
+  /** Call backs not due yet (read from Redis at each sweep) and ones this daemon holds back for a moment. */
+  private notDueIds: string[] = [];
+  private readonly deferred = new Map<string, number>();
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: CallbackRunnerDeps) {
+    this.log = deps.logger.child({ component: "callbacks" });
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Dispatch passes these over (the hand-off's notDue hook). */
+  notDue(): readonly string[] {
+    const now = this.now();
+    for (const [id, until] of this.deferred) if (until <= now) this.deferred.delete(id);
+    return [...this.notDueIds, ...this.deferred.keys()];
+  }
+
+  /** Reads which call backs are not due (each sweep); never throws. */
+  async refresh(): Promise<void> {
+    this.notDueIds = await this.deps.store.notDue(this.now()).catch(() => this.notDueIds);
+  }
+
+  private line(serverId: string): [string, AriGateway] | undefined {
+    const own = this.deps.lines.get(serverId);
+    if (own?.isConnected) return [serverId, own];
+    return [...this.deps.lines].find(([, l]) => l.isConnected);
+  }
+
+  /** An offer for a caller that is not the hand-off's: true when it is a call back (taken or put back). */
+  async take(offer: Offer): Promise<boolean> {
+    const cb = await this.deps.store.get(offer.callId).catch(() => null);
+    if (!cb || cb.state !== "waiting") return false;
+    const back = async (reason: string, forMs: number) => {
+      this.deferred.set(cb.id, this.now() + forMs);
+      await this.deps.queue.requeue(cb.id, { agent: "available", reason }).catch(ignore);
+      this.deps.hooks.agentStatus?.(offer.agentId, { state: "available" });
+      return true;
+    };
+    if (cb.notBefore !== undefined && cb.notBefore > this.now()) return back("call back not due yet", cb.notBefore - this.now());
+    const line = this.line(cb.serverId);
+    if (!line) return back("no Asterisk server reachable", 5_000);
+    const lockMs = this.deps.calls.ringTimeout * 1000 + this.deps.settings.answerTimeout * 1000 + LOCK_SLACK_MS;
+    if (!(await this.deps.store.lockNumber(cb.number, cb.id, lockMs))) return back("this number is being dialled by another call back", 10_000);
+    cb.state = "dialing";
+    await this.deps.store.save(cb);
+    const [serverId, ari] = line;
+    const d: Dial = { cb, offer, serverId, agentChannelId: legId("sbc", cb.id), phase: "agent" };
+    this.dials.set(cb.id, d);
+    this.byChannel.set(d.agentChannelId, cb.id);
+    d.timer = setTimeout(() => void this.failed(d, "agent no answer"), (this.deps.calls.ringTimeout + 5) * 1000);
+    this.deps.hooks.agentStatus?.(offer.agentId, { state: "ringing" });
+    this.deps.hooks.ringing?.(cb);
+    this.log.info({ callId: cb.id, agentId: offer.agentId, attempt: cb.attempts.length + 1 }, "call back: ringing the agent first");
+    ari
+      .originate({
+        endpoint: this.deps.dial?.(offer.agentId, offer.endpoint, serverId) ?? offer.endpoint,
+        appArgs: ["callback-agent", cb.id],
+        callerId: `"Call back" <${cb.number}>`,
+        timeoutSeconds: this.deps.calls.ringTimeout,
+        channelId: d.agentChannelId,
+      })
+      .catch((err) => {
+        this.log.warn({ err, callId: cb.id }, "call back: originate to the agent failed");
+        void this.failed(d, "agent no answer");
+      });
+    return true;
+  }
+
+  /** Routes ARI events of call-back legs; true when the event was ours. */
+  handle(e: AriEvent): boolean {
+    if (e.type === "StasisStart" && (e.args[0] === "callback-agent" || e.args[0] === "callback-customer")) {
+      const d = this.dials.get(e.args[1] ?? "");
+      if (!d) {
+        void this.ari(e.channel.id)?.hangup(e.channel.id).catch(ignore);
+        return true;
+      }
+      void (e.args[0] === "callback-agent" ? this.agentAnswered(d) : this.customerAnswered(d));
+      return true;
+    }
+    if (e.type === "ChannelDtmfReceived") {
+      const d = this.dialOf(e.channel.id);
+      if (!d) return false;
+      if (d.phase === "greeting" && e.channel.id === d.customerChannelId && e.digit === this.deps.settings.acceptKey) void this.accepted(d);
+      return true;
+    }
+    if (e.type === "PlaybackFinished" && e.playback.id.startsWith("sbk-greet-")) {
+      const d = [...this.dials.values()].find((x) => x.greeting === e.playback.id);
+      if (d?.phase === "greeting") this.startKeyTimer(d);
+      return true;
+    }
+    if (e.type === "ChannelDestroyed" || e.type === "StasisEnd" || e.type === "ChannelHangupRequest") {
+      const d = this.dialOf(e.channel.id);
+      if (!d) return false;
+      void this.legGone(d, e.channel.id, e.type === "ChannelDestroyed" ? e.cause : undefined);
+      return true;
+    }
+    return false;
+  }
+
+  private dialOf(channelId: string): Dial | undefined {
+    const id = this.byChannel.get(channelId) ?? legOf(channelId)?.id;
+    return id === undefined ? undefined : this.dials.get(id);
+  }
+
+  private ari(channelId: string): AriGateway | undefined {
+    const d = this.dialOf(channelId);
+    return d ? this.deps.lines.get(d.serverId) : undefined;
+  }
+
+  /** The agent took the call back: the customer is dialled from the agent's call. */
+  private async agentAnswered(d: Dial): Promise<void> {
+    if (d.phase !== "agent") return;
+    clearTimeout(d.timer);
+    d.phase = "customer";
+    const ari = this.deps.lines.get(d.serverId)!;
+    const s = this.deps.settings;
+    d.customerChannelId = legId("sbk", d.cb.id);
+    this.byChannel.set(d.customerChannelId, d.cb.id);
+    d.dialledAt ??= this.now();
+    d.timer = setTimeout(() => void this.failed(d, "no answer"), (s.answerTimeout + 5) * 1000);
+    try {
+      d.bridgeId = (await ari.createBridge({ type: ["mixing"], name: `callback-${d.cb.id}` })).id;
+      await ari.addChannel(d.bridgeId, d.agentChannelId);
+      ari.play(d.agentChannelId, [s.prompts.dialing], { playbackId: `sbc-say-${randomUUID()}` }).catch(ignore);
+      this.log.info({ callId: d.cb.id, agentId: d.offer.agentId }, "call back: agent on the line, dialling the customer");
+      await ari.originate({
+        endpoint: s.dial.replace("{number}", d.cb.number),
+        appArgs: ["callback-customer", d.cb.id],
+        callerId: s.callerId,
+        timeoutSeconds: s.answerTimeout,
+        channelId: d.customerChannelId,
+      });
+    } catch (err) {
+      this.log.warn({ err, callId: d.cb.id }, "call back: dialling the customer failed");
+      await this.failed(d, "failed");
+    }
+  }
+
+  /** The customer answered: who is calling, and the key that puts them through. */
+  private async customerAnswered(d: Dial): Promise<void> {
+    if (d.phase !== "customer" || !d.customerChannelId) return;
+    clearTimeout(d.timer);
+    d.phase = "greeting";
+    const s = this.deps.settings;
+    d.greeting = `sbk-greet-${randomUUID()}`;
+    try {
+      await this.deps.lines.get(d.serverId)!.play(d.customerChannelId, [s.prompts.greeting, `digits:${s.acceptKey}`], { playbackId: d.greeting });
+    } catch (err) {
+      this.log.warn({ err, callId: d.cb.id }, "call back: greeting not played; waiting for the key all the same");
+      this.startKeyTimer(d);
+    }
+  }
+
+  private startKeyTimer(d: Dial): void {
+    clearTimeout(d.timer);
+    d.timer = setTimeout(() => void this.failed(d, "no key"), this.deps.settings.acceptTimeout * 1000);
+  }
+
+  /** The customer pressed the key: agent and customer talk; the queue counts the caller answered. */
+  private async accepted(d: Dial): Promise<void> {
+    clearTimeout(d.timer);
+    d.phase = "talking";
+    const ari = this.deps.lines.get(d.serverId)!;
+    if (d.greeting) ari.stopPlayback(d.greeting).catch(ignore);
+    const { cb } = d;
+    let waitMs = this.now() - cb.joinedAt;
+    try {
+      await ari.addChannel(d.bridgeId!, d.customerChannelId!);
+      waitMs = (await this.deps.queue.answered(cb.id, d.offer.agentId)).waitMs;
+    } catch (err) {
+      this.log.warn({ err, callId: cb.id }, "call back: putting the customer through failed");
+      return this.failed(d, "failed");
+    }
+    const attempt = cb.attempts.filter((a) => a.outcome !== "agent no answer").length + 1;
+    cb.attempts.push({ at: this.now(), agentId: d.offer.agentId, outcome: "accepted" });
+    cb.state = "connected";
+    await this.deps.store.save(cb).catch(ignore);
+    this.event(cb, "attempt", "accepted");
+    const c: Connected = { callId: cb.id, serverId: d.serverId, agentId: d.offer.agentId, agentChannelId: d.agentChannelId, bridgeId: d.bridgeId!, queue: cb.queue, lane: cb.lane, waitMs, callback: { number: cb.number, attempt } };
+    d.conversation = c;
+    this.log.info({ callId: cb.id, agentId: c.agentId, waitMs }, "call back: customer connected to the agent");
+    this.deps.hooks.agentStatus?.(c.agentId, { state: "oncall" });
+    this.deps.hooks.connected(cb, c);
+  }
+
+  private async legGone(d: Dial, channelId: string, cause: number | undefined): Promise<void> {
+    if (d.phase === "over") return;
+    if (d.phase === "talking") return this.conversationOver(d, channelId === d.customerChannelId ? "caller" : "agent");
+    if (channelId === d.agentChannelId) return this.failed(d, d.phase === "agent" ? "agent no answer" : "failed");
+    // the customer's leg ended before the key: busy (cause 17), not answered, or hung up on the greeting
+    return this.failed(d, d.phase === "greeting" ? "no key" : cause === 17 ? "busy" : "no answer");
+  }
+
+  private finishDial(d: Dial): void {
+    d.phase = "over";
+    clearTimeout(d.timer);
+    this.dials.delete(d.cb.id);
+    this.byChannel.delete(d.agentChannelId);
+    if (d.customerChannelId) this.byChannel.delete(d.customerChannelId);
+    const ari = this.deps.lines.get(d.serverId);
+    for (const id of [d.agentChannelId, d.customerChannelId]) if (id) ari?.hangup(id).catch(ignore);
+    if (d.bridgeId) ari?.destroyBridge(d.bridgeId).catch(ignore);
+    void this.deps.store.unlockNumber(d.cb.number, d.cb.id).catch(ignore);
+  }
+
+  /**
+   * The attempt did not end in a conversation: the place goes back where it was. The agent's own miss
+   * is the agent's (calls.noAnswer), not an attempt on the customer; anything else is, and the policy
+   * says when to try again or to give up.
+   */
+  private async failed(d: Dial, outcome: Exclude<AttemptOutcome, "accepted">): Promise<void> {
+    if (d.phase === "over" || d.phase === "talking") return;
+    this.finishDial(d);
+    const { cb } = d;
+    const agentNow = outcome === "agent no answer" ? this.deps.calls.noAnswer : "available";
+    cb.attempts.push({ at: this.now(), agentId: d.offer.agentId, outcome });
+    const tries = cb.attempts.filter((a) => a.outcome !== "agent no answer").length;
+    const next = outcome === "agent no answer" ? ({ kind: "retry", delayMs: 0 } as const) : afterAttempt({ outcome: POLICY_OUTCOME[outcome], attempt: tries, settings: callbackPolicy(this.deps.settings) });
+    if (outcome !== "agent no answer") this.event(cb, "attempt", outcome);
+    try {
+      await this.deps.queue.requeue(cb.id, { agent: agentNow, reason: `call back: ${outcome}` });
+      if (next.kind === "give-up") {
+        await this.deps.queue.timeout(cb.id);
+        cb.state = "gave-up";
+        this.event(cb, "gave-up", next.reason);
+      } else {
+        cb.state = "waiting";
+        if (next.kind === "retry" && next.delayMs > 0) cb.notBefore = this.now() + next.delayMs;
+      }
+      await this.deps.store.save(cb);
+      if (cb.notBefore !== undefined) this.deferred.set(cb.id, cb.notBefore);
+    } catch (err) {
+      this.log.error({ err, callId: cb.id }, "call back: putting the place back failed");
+    }
+    this.log.info({ callId: cb.id, outcome, attempt: tries, next: next.kind }, "call back attempt over");
+    this.deps.hooks.agentStatus?.(d.offer.agentId, agentNow === "paused" ? { state: "paused", reason: "no answer" } : { state: agentNow });
+    this.deps.hooks.kick();
+  }
+
+  private async conversationOver(d: Dial, by: "caller" | "agent"): Promise<void> {
+    this.finishDial(d);
+    const { cb } = d;
+    const c = d.conversation!;
+    cb.state = "completed";
+    const kept = promiseKept({ acceptedAt: cb.acceptedAt, firstDialAt: d.dialledAt ?? null, quote: { withinMs: cb.quotedMs ?? Number.MAX_SAFE_INTEGER } });
+    this.event(cb, "completed", undefined, kept ? "kept" : "broken");
+    await this.deps.store.save(cb).catch(ignore);
+    try {
+      const r = await this.deps.queue.agentState(c.agentId, { to: "wrapup" });
+      this.deps.hooks.agentStatus?.(c.agentId, { state: r.to as AgentState, ...(r.wrapUpUntil ? { wrapUpUntil: r.wrapUpUntil } : {}) });
+    } catch (err) {
+      this.log.warn({ err, agentId: c.agentId }, "wrap-up not recorded");
+    }
+    this.deps.hooks.ended(cb, c, by);
+    this.deps.hooks.kick();
+  }
+
+  private event(cb: Callback, outcome: "attempt" | "completed" | "gave-up", result?: string, promise?: "kept" | "broken"): void {
+    void this.deps.events?.append({ type: "callback", at: this.now(), callId: cb.id, queue: cb.queue, outcome, result, promise });
+  }
+
+  /** Call backs this daemon is dialling or connected: the agent watch must not release their agents. */
+  isActive(callId: string): boolean {
+    return this.dials.has(callId);
+  }
+
+  stop(): void {
+    for (const d of this.dials.values()) clearTimeout(d.timer);
+  }
+}
+
+/** The runner's attempt outcomes in the policy's words. */
+const POLICY_OUTCOME = {
+  busy: "busy",
+  "no answer": "no-answer",
+  "no key": "answered-no-key",
+  failed: "failed",
+} as const;
