@@ -43,6 +43,8 @@ export interface AgentWatchDeps {
   intervalMs: number;
   /** A call this daemon runs without a session (a call back being dialled or talking): its agent is explained. */
   active?(callId: string): boolean;
+  /** A ring left by a stopped daemon that was a call back: its place is put back (true) instead of abandoned. */
+  orphanedCallback?(callId: string): Promise<boolean>;
   logger: Logger;
   /** An agent was released (for the agent's page, the call's history and a dispatch round). */
   released(was: Suspect, now: { state: AgentState; wrapUpUntil?: number }): void;
@@ -91,7 +93,13 @@ export class AgentWatch {
   private async release(s: Suspect): Promise<void> {
     try {
       if (s.state === "ringing") {
-        // the place goes with the ring: no session means no caller left to put back
+        // the place goes with the ring: no session means no caller left to put back (a call back's
+        // customer is not on the line: its place goes back and it is dialled again)
+        if (await this.deps.orphanedCallback?.(s.callId)) {
+          await this.deps.queue.requeue(s.callId, { agent: "available", reason: "call back left by a stopped daemon" });
+          this.deps.released(s, { state: "available" });
+          return;
+        }
         const r = await this.deps.queue.abandon(s.callId);
         if (r) this.deps.released(s, { state: "available" });
       } else {

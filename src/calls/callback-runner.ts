@@ -165,7 +165,8 @@ export class CallbackRunner {
     if (e.type === "ChannelDestroyed" || e.type === "StasisEnd" || e.type === "ChannelHangupRequest") {
       const d = this.dialOf(e.channel.id);
       if (!d) return false;
-      void this.legGone(d, e.channel.id, e.type === "ChannelDestroyed" ? e.cause : undefined);
+      // a rejected customer leg's hangup request already carries its cause (17: busy), before ChannelDestroyed
+      void this.legGone(d, e.channel.id, e.type === "StasisEnd" ? undefined : e.cause);
       return true;
     }
     return false;
@@ -336,6 +337,20 @@ export class CallbackRunner {
   /** Call backs this daemon is dialling or connected: the agent watch must not release their agents. */
   isActive(callId: string): boolean {
     return this.dials.has(callId);
+  }
+
+  /**
+   * A call back another daemon was dialling when it stopped (the agent watch found its ring unexplained):
+   * waiting again, so the place is put back and dialled anew. False when it is no call back.
+   */
+  async orphaned(callId: string): Promise<boolean> {
+    const cb = await this.deps.store.get(callId).catch(() => null);
+    if (!cb || this.dials.has(callId) || (cb.state !== "dialing" && cb.state !== "waiting")) return false;
+    cb.state = "waiting";
+    await this.deps.store.save(cb);
+    await this.deps.store.unlockNumber(cb.number, cb.id).catch(ignore);
+    this.log.warn({ callId }, "call back left ringing by a stopped daemon: its place is put back");
+    return true;
   }
 
   stop(): void {

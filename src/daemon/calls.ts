@@ -151,6 +151,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     sessions,
     intervalMs: config.calls.recoveryInterval * 1000,
     active: (callId) => runner.isActive(callId),
+    orphanedCallback: (callId) => runner.orphaned(callId),
     logger: log,
     released: (was, now) => {
       deps.desk.agentStatus(was.agentId, now);

@@ -99,6 +99,23 @@ describe("queued call back", () => {
     expect((await r.store.get(callId))?.attempts.map((a) => a.outcome)).toEqual(["no answer", "accepted"]);
   }, 120_000);
 
+  test("a busy customer is tried up to maxAttempts (2 here), then the call back is given up and its place leaves the queue", async () => {
+    const r = await rig(1);
+    r.s.sim.control.addCustomer({ number: CARLA, answer: "busy", answerDelay: 0.2 });
+    const callId = await booked(r);
+    r.s.sim.pbx.setDeviceState("PJSIP/1001", "NOT_INUSE");
+    const cb = await waitFor("the call back given up", async () => {
+      const c = await r.store.get(callId);
+      return c?.state === "gave-up" ? c : undefined;
+    }, 60_000);
+    expect(cb.attempts.map((a) => a.outcome)).toEqual(["busy", "busy"]);
+    expect((await r.d.queue.status("support")).callers.some((w) => w.callId === callId)).toBe(false);
+    // never two dials to the number at once: each call ended before the next was placed
+    const calls = r.s.sim.control.customerCalls(CARLA);
+    expect(calls).toHaveLength(2);
+    expect(Date.parse(calls[1]!.dialedAt)).toBeGreaterThanOrEqual(Date.parse(calls[0]!.endedAt!));
+  }, 120_000);
+
   test("asked for by the admin API: dialled when an agent is free, the pop has the customer's record; cancel; bad requests", async () => {
     const r = await rig();
     r.s.sim.control.addCustomer({ number: CARLA, answer: "answer", answerDelay: 0.3, pressKey: "1", pressAfter: 0.3 });
