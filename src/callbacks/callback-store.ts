@@ -12,7 +12,24 @@ import { z } from "zod";
  *   <prefix>{<site>}:cb:dial:<num>  STRING  the call back dialling this number now (NX lock, expires)
  */
 
-export const CALLBACK_SOURCES = ["queue", "web", "admin", "appointment"] as const;
+export const CALLBACK_SOURCES = ["queue", "web", "admin", "appointment", "campaign", "web-lead"] as const;
+
+/** What an outbound call is about, for the agent's pop: a web lead's cart, a campaign's pitch. */
+export const callPurposeSchema = z.object({
+  kind: z.enum(["web-lead", "campaign"]),
+  title: z.string().max(200),
+  campaignId: z.string().optional(),
+  leadId: z.string().optional(),
+  pitch: z.string().max(2000).optional(),
+  cart: z
+    .object({
+      items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number(), price: z.number() })).max(100),
+      value: z.number(),
+      currency: z.string(),
+    })
+    .optional(),
+});
+export type CallPurpose = z.infer<typeof callPurposeSchema>;
 export const CALLBACK_STATES = ["waiting", "dialing", "connected", "completed", "gave-up", "cancelled"] as const;
 export const ATTEMPT_OUTCOMES = ["agent no answer", "busy", "no answer", "no key", "failed", "accepted"] as const;
 
@@ -38,6 +55,8 @@ export const callbackSchema = z.object({
   serverId: z.string(),
   /** What the caller's IVR call knew (the CRM record, the path, consents), for the agent's pop and the history entry. */
   call: z.record(z.string(), z.unknown()).optional(),
+  /** An outbound call's purpose (a web lead, a campaign), shown in the pop. */
+  purpose: callPurposeSchema.optional(),
 });
 export type Callback = z.infer<typeof callbackSchema>;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];

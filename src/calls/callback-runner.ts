@@ -33,7 +33,15 @@ export interface CallbackRunnerHooks {
   kick(): void;
 }
 
+/** The verdict of the checks an outbound call must pass before it is placed (outbound/compliance). */
+export type DialVerdict = { allowed: true } | { allowed: false; reason: string; retryAt?: number; final?: boolean };
+
 export interface CallbackRunnerDeps {
+  /**
+   * Checked (and logged) before each attempt, before the agent is rung: calling hours, do-not-call, consent,
+   * attempt caps. Not allowed: the place goes back until `retryAt`, or the call back is given up (`final`).
+   */
+  check?(cb: Callback): Promise<DialVerdict>;
   lines: ReadonlyMap<string, AriGateway>;
   dial?(agentId: string, endpoint: string, serverId: string): string;
   queue: CallerQueue;
@@ -113,6 +121,12 @@ export class CallbackRunner {
     if (cb.notBefore !== undefined && cb.notBefore > this.now()) return back("call back not due yet", cb.notBefore - this.now());
     const line = this.line(cb.serverId);
     if (!line) return back("no Asterisk server reachable", 5_000);
+    const verdict: DialVerdict = (await this.deps.check?.(cb).catch((err: unknown) => ({ allowed: false as const, reason: `checks failed: ${(err as Error).message}` }))) ?? { allowed: true };
+    if (!verdict.allowed) {
+      this.log.info({ callId: cb.id, reason: verdict.reason, final: verdict.final === true }, "call back not placed: a check refused it");
+      if (verdict.final) return this.refused(cb, offer, verdict.reason);
+      return back(verdict.reason, Math.max(1_000, (verdict.retryAt ?? this.now() + 60_000) - this.now()));
+    }
     const lockMs = this.deps.calls.ringTimeout * 1000 + this.deps.settings.answerTimeout * 1000 + LOCK_SLACK_MS;
     if (!(await this.deps.store.lockNumber(cb.number, cb.id, lockMs))) return back("this number is being dialled by another call back", 10_000);
     cb.state = "dialing";
@@ -137,6 +151,18 @@ export class CallbackRunner {
         this.log.warn({ err, callId: cb.id }, "call back: originate to the agent failed");
         void this.failed(d, "agent no answer");
       });
+    return true;
+  }
+
+  /** A check refused the call back for good (do not call, no consent): given up without a dial. */
+  private async refused(cb: Callback, offer: Offer, reason: string): Promise<boolean> {
+    await this.deps.queue.requeue(cb.id, { agent: "available", reason: `call back refused: ${reason}` }).catch(ignore);
+    await this.deps.queue.timeout(cb.id).catch(ignore);
+    cb.state = "gave-up";
+    await this.deps.store.save(cb).catch(ignore);
+    this.event(cb, "gave-up", reason);
+    this.deps.hooks.agentStatus?.(offer.agentId, { state: "available" });
+    this.deps.hooks.kick();
     return true;
   }
 
@@ -251,7 +277,7 @@ export class CallbackRunner {
     cb.state = "connected";
     await this.deps.store.save(cb).catch(ignore);
     this.event(cb, "attempt", "accepted");
-    const c: Connected = { callId: cb.id, serverId: d.serverId, agentId: d.offer.agentId, agentChannelId: d.agentChannelId, bridgeId: d.bridgeId!, queue: cb.queue, lane: cb.lane, waitMs, callback: { number: cb.number, attempt } };
+    const c: Connected = { callId: cb.id, serverId: d.serverId, agentId: d.offer.agentId, agentChannelId: d.agentChannelId, bridgeId: d.bridgeId!, queue: cb.queue, lane: cb.lane, waitMs, callback: { number: cb.number, attempt, purpose: cb.purpose } };
     d.conversation = c;
     this.log.info({ callId: cb.id, agentId: c.agentId, waitMs }, "call back: customer connected to the agent");
     this.deps.hooks.agentStatus?.(c.agentId, { state: "oncall" });

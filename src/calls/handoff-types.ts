@@ -1,3 +1,4 @@
+import type { CallPurpose } from "../callbacks/callback-store.js";
 import type { Logger } from "../lib/logger.js";
 import type { AgentState } from "../queue/agent-states.js";
 import type { CallerQueue, Offer } from "../queue/index.js";
@@ -20,7 +21,7 @@ export interface Connected {
   lane: string;
   waitMs: number;
   /** A queued call back (agent first, then the customer on `number`); absent for a caller on the line. */
-  callback?: { number: string; attempt: number };
+  callback?: { number: string; attempt: number; purpose?: CallPurpose | undefined };
 }
 
 export interface HandoffHooks {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { callPurposeSchema, type CallPurpose } from "../callbacks/callback-store.js";
 import type { LaneConfig, QueueConfig } from "../queue/config.js";
 import type { CustomerView } from "../crm/customer.js";
 import type { PathEntry } from "../ivr/engine/types.js";
@@ -62,7 +63,14 @@ export const screenPopSchema = z
     reason: z.string().nullable(),
     waitSeconds: z.number().int().nonnegative(),
     /** A queued call back: the agent calls the customer, who waited `waitSeconds` since first joining. */
-    callback: z.object({ number: z.string(), attempt: z.number().int().min(1) }).nullable(),
+    callback: z
+      .object({
+        number: z.string(),
+        attempt: z.number().int().min(1),
+        /** An outbound call's purpose: what the agent calls about (a web lead's cart, a campaign's pitch). */
+        purpose: callPurposeSchema.nullable(),
+      })
+      .nullable(),
     /** Newest first, at most HISTORY_LIMIT. */
     history: z.array(popHistoryEntrySchema),
     offers: z.array(rankedOfferSchema),
@@ -86,7 +94,7 @@ export interface PopInput {
   reason?: string | undefined;
   waitMs: number;
   offers: readonly RankedOffer[];
-  callback?: { number: string; attempt: number } | undefined;
+  callback?: { number: string; attempt: number; purpose?: CallPurpose | undefined } | undefined;
 }
 
 const text = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
@@ -131,7 +139,7 @@ export function composePop(input: PopInput): ScreenPop {
     path: input.path.slice(-PATH_LIMIT).map((p) => ({ node: p.node, choice: p.choice ?? null, label: p.label ?? null })),
     reason: text(input.reason) ?? text(input.vars.reason),
     waitSeconds: Math.max(0, Math.round(input.waitMs / 1000)),
-    callback: input.callback ? { ...input.callback } : null,
+    callback: input.callback ? { number: input.callback.number, attempt: input.callback.attempt, purpose: input.callback.purpose ?? null } : null,
     history,
     offers: input.offers.map((o) => ({ ...o, facts: [...o.facts] })),
   };

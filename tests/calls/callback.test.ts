@@ -72,7 +72,7 @@ describe("queued call back", () => {
 
     r.s.sim.pbx.setDeviceState("PJSIP/1001", "NOT_INUSE");
     const { pop } = (await r.desk.next("pop", (m) => (m as { pop?: { callId?: string } }).pop?.callId === callId)) as unknown as { pop: { callId: string; callback: { number: string; attempt: number } | null; waitSeconds: number; reason: string | null } };
-    expect(pop.callback).toEqual({ number: CARLA, attempt: 1 });
+    expect(pop.callback).toEqual({ number: CARLA, attempt: 1, purpose: null });
     expect(pop.reason).toBe("technical support");
     await waitFor("the customer connected", () => answeredBy(r.d, callId), 30_000);
     // the customer heard who calls, pressed 1, and their call went into the daemon's app

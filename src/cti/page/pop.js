@@ -65,6 +65,7 @@ function cardFor(pop) {
       ["Waited", pop.callback ? `${fmtWait(pop.waitSeconds)} since first calling (call back, attempt ${pop.callback.attempt})` : fmtWait(pop.waitSeconds)],
       ["Calling", pop.callback?.number],
     ]),
+    ...purposeBlock(pop.callback?.purpose),
     el("h4", { text: "IVR path" }),
     pop.path.length
       ? el("ol", { class: "path" }, ...pop.path.map((p) => el("li", { text: `${p.label || p.node}${p.choice ? `: ${p.choice}` : ""}` })))
@@ -115,6 +116,26 @@ function productList(products) {
       ),
     ),
   );
+}
+
+/** What an outbound call is about: the campaign's pitch, the web shop's cart. */
+function purposeBlock(purpose) {
+  if (!purpose) return [];
+  const cart = purpose.cart;
+  return [
+    el("h4", { text: purpose.kind === "web-lead" ? "From the web shop" : "Campaign" }),
+    el("p", { class: "purpose", text: purpose.title }),
+    purpose.pitch ? el("p", { class: "pitch", text: purpose.pitch }) : null,
+    cart
+      ? el(
+          "table",
+          { class: "cart" },
+          el("caption", { text: `Cart: ${money(cart.value, cart.currency)}` }),
+          el("thead", {}, el("tr", {}, ...["Item", "Qty", "Price"].map((h) => el("th", { scope: "col", text: h })))),
+          el("tbody", {}, ...cart.items.map((i) => el("tr", {}, el("td", { text: i.name }), el("td", { text: String(i.quantity) }), el("td", { text: money(i.price, cart.currency) })))),
+        )
+      : null,
+  ];
 }
 
 function historyTable(history) {
