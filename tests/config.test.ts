@@ -65,6 +65,16 @@ describe("config loading", () => {
     expect(load(`asterisk:\n${server("a")}${queues}agents:\n${agent("1", "")}${agent("2", "")}`)).toThrow(/agents\.1\.endpoint.*PJSIP\/1001 is already agent 1's phone/);
   });
 
+  it("ships a support calendar, and an appointment calendar must name a configured queue", () => {
+    const cfg = loadConfig("config/switchboard.yaml", {});
+    expect(cfg.appointments.support).toMatchObject({ timeZone: "Europe/Berlin", plannedAgents: 4, expressShare: 0.1, callAheadMinutes: 2, reminderMinutes: 60, hours: { mon: ["08:00-18:00"], fri: ["08:00-18:00"] } });
+    expect(cfg.appointments.support!.hours.sat).toBeUndefined();
+    const queues = "lanes: { standard: { displayName: S, sla: { seconds: 20, percent: 80 } } }\nqueues: { support: { lanes: [standard] } }\n";
+    const load = (text: string) => () => loadConfig(tmpFile("appointments.yaml", text), {});
+    expect(load(`${queues}appointments: { support: { plannedAgents: 2 } }\n`)).not.toThrow();
+    expect(load(`${queues}appointments: { sales: { plannedAgents: 2 } }\n`)).toThrow(/appointments\.sales: unknown queue "sales" \(define it under queues; queues: support\)/);
+  });
+
   it("reads secrets from the environment and names the missing variable without a value", () => {
     expect(readSecret({ env: "SB_TEST_SECRET" }, { SB_TEST_SECRET: "s3cret" })).toBe("s3cret");
     expect(() => readSecret({ env: "SB_TEST_SECRET" }, {})).toThrow(/SB_TEST_SECRET is not set/);

@@ -69,6 +69,11 @@ export class AppointmentStore {
     this.keepMs = (opts.keepDays ?? 30) * 86_400_000;
   }
 
+  /** The queues with a calendar, in config order. */
+  get queues(): string[] {
+    return [...this.calendars.keys()];
+  }
+
   calendar(queue: string): AppointmentCalendar {
     const cal = this.calendars.get(queue);
     if (!cal) throw new AppointmentError("SBA_UNKNOWN_QUEUE", `no appointment calendar for queue "${queue}" (calendars: ${[...this.calendars.keys()].join(", ") || "none"})`);

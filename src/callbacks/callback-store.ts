@@ -21,9 +21,11 @@ export const callPurposeSchema = z.object({
   campaignId: z.string().optional(),
   leadId: z.string().optional(),
   pitch: z.string().max(2000).optional(),
+  /** Recorded consent to be called (a web lead's); the compliance check needs it for the kinds that require it. */
+  consent: z.boolean().optional(),
   cart: z
     .object({
-      items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number(), price: z.number() })).max(100),
+      items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number(), price: z.number() })).max(200),
       value: z.number(),
       currency: z.string(),
     })
@@ -60,6 +62,9 @@ export const callbackSchema = z.object({
 });
 export type Callback = z.infer<typeof callbackSchema>;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** The checks an outbound attempt must pass before it is placed (outbound/dial-check.ts): go, wait until, or give up. */
+export type DialVerdict = { allowed: true } | { allowed: false; reason: string; retryAt?: number; final?: boolean };
 
 export class CallbackStore {
   private readonly base: string;

@@ -84,6 +84,13 @@ export const appointmentQueueSchema = z
     expressShare: z.number().min(0).max(1).refine(sixDecimals, "at most 6 decimal places").default(0.1),
     /** Held places not booked by express customers this long before the slot starts go to everyone. */
     expressCutoffMinutes: z.number().int().min(0).max(10_080).default(60),
+    /**
+     * The allowance: a booking's call back joins the queue this long before its slot starts, as if it had
+     * joined then, so live callers who come later queue behind it. Fractions allowed (0.5 is 30 s).
+     */
+    callAheadMinutes: z.number().min(0).max(1_440).refine(sixDecimals, "at most 6 decimal places").default(2),
+    /** The customer's reminder (a notifications job) goes out this long before the slot; 0 sends none. */
+    reminderMinutes: z.number().min(0).max(10_080).refine(sixDecimals, "at most 6 decimal places").default(60),
   })
   .strict();
 

@@ -5,6 +5,10 @@ export const APPOINTMENT_ERROR_CODES = [
   "SBA_UNKNOWN_BOOKING",
   "SBA_CANCELLED",
   "SBA_OTHER_QUEUE",
+  /** Express asked for, and the customer's record does not entitle them (or no record is theirs). */
+  "SBA_NOT_EXPRESS",
+  /** Express asked for, and the CRM could not say (failed or timed out). */
+  "SBA_CRM_FAILED",
 ] as const;
 export type AppointmentErrorCode = (typeof APPOINTMENT_ERROR_CODES)[number];
 

@@ -1,5 +1,20 @@
-/** Appointments: per-queue calendars of call-back slots with an express hold, booked in Redis. */
+/** Appointments: per-queue calendars of call-back slots with an express hold, booked in Redis; their calls and reminders as delayed jobs. */
 export { AppointmentStore, type AppointmentStoreOptions } from "./appointment-store.js";
+export {
+  Appointments,
+  appointmentBookSchema,
+  appointmentMoveSchema,
+  expressDecisionSchema,
+  slotStartSchema,
+  type AppointmentBookInput,
+  type AppointmentCallbacks,
+  type AppointmentsDeps,
+  type Booked,
+  type CallbackLink,
+  type ExpressDecision,
+} from "./appointments.js";
+export { AppointmentSchedule, appointmentJobId, type AppointmentJobData, type AppointmentJobName } from "./appointment-schedule.js";
+export { appointmentCallbackId, appointmentReason, slotTime } from "./appointment-notices.js";
 export { AppointmentCalendar } from "./calendar.js";
 export {
   appointmentQueueSchema,

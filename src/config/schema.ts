@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { appointmentsConfigSchema, type AppointmentsConfig } from "../callbacks/config.js";
+import { outboundConfigSchema } from "../outbound/outbound-config.js";
 import { callsConfigSchema } from "../calls/config.js";
 import { crmConfigSchema } from "../crm/config.js";
 import { expressConfigSchema } from "../crm/express-config.js";
@@ -9,7 +11,7 @@ import { offersConfigSchema } from "../offers/config.js";
 import { asteriskServerSchema, checkServers, type AsteriskServerConfig } from "../telephony/config.js";
 import { checkQueueLanes, laneSchema, QUEUE_ID, queueSchema, type QueueConfig } from "../queue/config.js";
 import { secretRef } from "../lib/secret-ref.js";
-import { checkSupervisorIds, supervisorsConfigSchema } from "../supervisor/config.js";
+import { checkSupervisorIds, supervisionConfigSchema, supervisorsConfigSchema } from "../supervisor/config.js";
 
 export { secretRef };
 
@@ -35,6 +37,13 @@ function checkAgents(cfg: { agents: AgentsConfig; queues: Record<string, QueueCo
       if (!servers.has(id)) ctx.addIssue({ code: "custom", path: ["agents", i, "dialFrom", id], message: unknownServer(id) });
     }
   });
+}
+
+/** Each appointment calendar is a queue's: the queue must exist. */
+function checkAppointments(cfg: { appointments: AppointmentsConfig; queues: Record<string, QueueConfig> }, ctx: z.core.$RefinementCtx): void {
+  for (const q of Object.keys(cfg.appointments)) {
+    if (!(q in cfg.queues)) ctx.addIssue({ code: "custom", path: ["appointments", q], message: `unknown queue "${q}" (define it under queues; queues: ${Object.keys(cfg.queues).join(", ") || "none"})` });
+  }
 }
 
 export const configSchema = z
@@ -80,6 +89,8 @@ export const configSchema = z
     agents: agentsConfigSchema.default([]),
     /** Who may open the wallboard (supervisor/config.ts). */
     supervisors: supervisorsConfigSchema.default([]),
+    /** Listening to and recording live calls (supervisor/config.ts, docs/supervisor.md). */
+    supervision: supervisionConfigSchema.prefault({}),
     cti: ctiConfigSchema.prefault({}),
     crm: crmConfigSchema.prefault({}),
     /** Who is express (tiers, subscriptions' time zone) and the one-off upgrade's terms (docs/express.md). */
@@ -88,6 +99,9 @@ export const configSchema = z
     jobs: jobsConfigSchema.prefault({}),
     calls: callsConfigSchema.prefault({}),
     metrics: metricsConfigSchema.prefault({}),
+    /** Appointment calendars per queue: slots, opening hours, the express hold, the call's allowance (docs/callbacks.md). */
+    appointments: appointmentsConfigSchema.default({}),
+    outbound: outboundConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -95,6 +109,11 @@ export const configSchema = z
     checkServers(cfg, ctx);
     checkAgents(cfg, ctx);
     checkSupervisorIds(cfg, ctx);
+    checkAppointments(cfg, ctx);
+    const leadsQueue = cfg.outbound.webLeads?.agentQueue;
+    if (leadsQueue !== undefined && !(leadsQueue in cfg.queues)) {
+      ctx.addIssue({ code: "custom", path: ["outbound", "webLeads", "agentQueue"], message: `unknown queue "${leadsQueue}" (define it under queues; queues: ${Object.keys(cfg.queues).join(", ")})` });
+    }
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,5 @@
 import { agentStateSchema, deviceStateSchema } from "../queue/agent-states.js";
-import { callbackOutcomeSchema, callOutcomeSchema, offerOutcomeSchema, type SiteEvent } from "./schema.js";
+import { appointmentKindSchema, appointmentOutcomeSchema, callbackOutcomeSchema, callOutcomeSchema, offerOutcomeSchema, type SiteEvent } from "./schema.js";
 
 /**
  * Reads one stream entry into a typed event without zod: the fold reads every event of the site, and
@@ -30,6 +30,7 @@ const SPECS: Record<string, Record<string, Kind>> = {
   job: { at: "num", kind: "str", jobId: "str", outcome: enumOf(["queued", "delivered", "failed"]), value: "optNum", queue: "opt" },
   survey: { at: "num", callId: "str", score: "num", scale: "num", agentId: "opt", queue: "opt", lane: "opt" },
   callback: { at: "num", callId: "str", queue: "str", outcome: enumOf(callbackOutcomeSchema.options), result: "opt", promise: "opt" },
+  appointment: { at: "num", bookingId: "str", queue: "str", outcome: enumOf(appointmentOutcomeSchema.options), kind: enumOf(appointmentKindSchema.options), slotStart: "num", result: "opt" },
 };
 
 /** One stream entry as a typed event, or undefined for an entry of unknown type or shape. */

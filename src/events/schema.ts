@@ -27,6 +27,10 @@ export const offerOutcomeSchema = z.enum(["presented", "interested", "sold", "de
 /** A queued call back's moments: offered in an announcement, accepted, each attempt, and how it ended. */
 export const callbackOutcomeSchema = z.enum(["offered", "accepted", "attempt", "completed", "gave-up", "cancelled"]);
 
+/** An appointment's moments: booked, cancelled, moved (by an admin, or by a rebalance), its call back created at its time. */
+export const appointmentOutcomeSchema = z.enum(["booked", "cancelled", "moved", "called"]);
+export const appointmentKindSchema = z.enum(["express", "standard"]);
+
 export const lifecycleEventSchema = z.discriminatedUnion("type", [
   /** The end of every call, whether or not it reached an agent. `customerId` and `reason` drive first-contact resolution. */
   z.object({
@@ -83,6 +87,20 @@ export const lifecycleEventSchema = z.discriminatedUnion("type", [
     outcome: callbackOutcomeSchema,
     result: optional,
     promise: optional,
+  }),
+  /**
+   * An appointment booking (callbacks/): `kind` is the booking's, `slotStart` its slot (ms); `result` says
+   * who moved it (`admin`, `rebalance`) or, for `called`, the call back's id.
+   */
+  z.object({
+    type: z.literal("appointment"),
+    at: num,
+    bookingId: z.string(),
+    queue: z.string(),
+    outcome: appointmentOutcomeSchema,
+    kind: appointmentKindSchema,
+    slotStart: num,
+    result: optional,
   }),
   /** A caller's answer to the post-call survey. */
   z.object({

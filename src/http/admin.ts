@@ -8,16 +8,19 @@ import { requireBearer } from "./auth.js";
 import { openApiDocument } from "./openapi.js";
 import type { CallsResponse, ErrorBody, FailedJobsResponse, JobCountsResponse, QueuesResponse, Reloaded, ReloadRejected, RetriedAll, RetryResultBody, TreesResponse } from "./openapi-schemas.js";
 import { callbackRoutes } from "./callbacks.js";
+import { appointmentRoutes } from "./appointments.js";
+import type { Appointments } from "../callbacks/index.js";
 import { reportRoutes, type ReportDeps } from "./reports.js";
 import type { CallbackRequests } from "../calls/callback-requests.js";
 
 /**
  * The admin API: queue status (waiting callers with lane, position and wait; agents and states), live
- * calls, IVR tree versions and reload, webhook jobs, KPI reports and staffing. Every route needs the admin
- * bearer token; without a configured token the API answers 503 rather than running open. The answers are
- * typed by the schemas of the OpenAPI document (GET /admin/openapi.json, ./openapi.ts).
+ * calls, IVR tree versions and reload, webhook jobs, call backs, appointments, KPI reports and staffing.
+ * Every route needs the admin bearer token; without a configured token the API answers 503 rather than
+ * running open. The answers are typed by the schemas of the OpenAPI document (GET /admin/openapi.json,
+ * ./openapi.ts).
  */
-export function adminRouter(deps: { token: string | undefined; queue: CallerQueue; calls: Pick<CallManager, "list">; registry: TreeRegistry; jobs: JobHub; kpis?: ReportDeps; callbacks?: CallbackRequests }): Router {
+export function adminRouter(deps: { token: string | undefined; queue: CallerQueue; calls: Pick<CallManager, "list">; registry: TreeRegistry; jobs: JobHub; kpis?: ReportDeps; callbacks?: CallbackRequests; appointments?: Appointments }): Router {
   const router = express.Router();
   if (!deps.token) {
     router.use((_req: Request, res: Response) => {
@@ -76,6 +79,7 @@ export function adminRouter(deps: { token: string | undefined; queue: CallerQueu
   });
   if (deps.kpis) reportRoutes(router, deps.kpis);
   if (deps.callbacks) callbackRoutes(router, deps.callbacks);
+  if (deps.appointments) appointmentRoutes(router, deps.appointments);
   router.get("/openapi.json", (_req: Request, res: Response) => {
     res.json(openApiDocument());
   });

@@ -20,6 +20,17 @@ import {
   staffingResultSchema,
   treesResponseSchema,
 } from "./openapi-schemas.js";
+import {
+  appointmentBookedSchema,
+  appointmentCancelledSchema,
+  appointmentMovedSchema,
+  appointmentMoveRequestSchema,
+  appointmentRefusedSchema,
+  appointmentRequestSchema,
+  appointmentResponseSchema,
+  appointmentSlotsSchema,
+} from "./openapi-schemas.js";
+import { slotsParams } from "./appointments.js";
 import { reportParams, staffingParams } from "./reports.js";
 
 /**
@@ -71,6 +82,13 @@ const badPath = { description: "The path is not valid percent-encoding.", json: 
 
 export const EXAMPLE_CALLBACK_ID = "cb-00000000-0000-0000-0000-000000000000";
 const callbackId = { id: { description: "The call back's id: the caller's call id, or `cb-...` for one asked for outside a call.", example: EXAMPLE_CALLBACK_ID } };
+
+export const EXAMPLE_APPOINTMENT_ID = "ap-00000000-0000-0000-0000-000000000000";
+const appointmentId = { id: { description: "The booking's id (given when booking, or `ap-...`).", example: EXAMPLE_APPOINTMENT_ID } };
+const appointmentErrors = {
+  400: { description: "The body or path is not valid (the reason names the field), or no slot of the queue starts at `slotStart`.", json: errorSchema },
+  404: { description: "No such booking, or no calendar for the queue.", json: errorSchema },
+};
 
 export const operations: OperationDoc[] = [
   {
@@ -227,6 +245,79 @@ export const operations: OperationDoc[] = [
   },
   {
     method: "get",
+    route: "/appointments/slots",
+    operationId: "listAppointmentSlots",
+    tag: "appointments",
+    summary: "A queue's appointment slots and their room",
+    description:
+      "Each slot with its capacity, the places held for express customers (`expressHeld`, released to everyone at the cut-off), what is booked, and the places each kind of customer may book now (`room.standard`, `room.express`). Parameters other than these are refused (400).",
+    query: query(slotsParams, {
+      queue: { description: "The queue whose calendar (appointments.<queue>).", example: "support" },
+      from: { description: "Start: an ISO date-time, epoch ms, or YYYY-MM-DD (that day's start in the queue's zone). Default now.", example: "2026-12-08" },
+      to: { description: "End (exclusive), as `from`; a day means its end. Default the end of the booking horizon; at most 31 days after `from`.", example: "2026-12-09" },
+    }),
+    responses: {
+      200: { description: "The slots in time order.", json: appointmentSlotsSchema },
+      400: { description: "A parameter is missing or malformed, or the range is empty or over 31 days.", json: errorSchema },
+      404: { description: "The queue has no appointment calendar.", json: errorSchema },
+    },
+  },
+  {
+    method: "post",
+    route: "/appointments",
+    operationId: "bookAppointment",
+    tag: "appointments",
+    summary: "Book an appointment",
+    description:
+      "Books a place in the slot starting at `slotStart`. Express is what the customer's CRM record (found by `number`, and required to be `customerId`'s when given) entitles them to on the slot's day: `express: true` is refused (403) without the entitlement, left out it is granted when entitled, `false` books standard. An express booking on a full slot moves the slot's latest standard booking to the nearest slot with room (before the cut-off); `moves` lists it and its customer is sent an appointment-moved notice. The call back joins the queue `callAheadMinutes` before the slot; a reminder goes out `reminderMinutes` before.",
+    body: { schema: appointmentRequestSchema, example: { queue: "support", slotStart: "2026-12-08T15:30:00+01:00", number: "5551003", name: "Carla Diaz", customerId: "c-1003", reason: "router setup" } },
+    responses: {
+      200: { description: "The id was booked before: that booking (`replayed: true`), nothing changed.", json: appointmentBookedSchema },
+      201: { description: "Booked, with the express decision and any booking moved to make room.", json: appointmentBookedSchema },
+      400: appointmentErrors[400],
+      403: { description: "Express asked for, and the customer's record does not entitle them (or the number is not the named customer's).", json: errorSchema },
+      404: { description: "The queue has no appointment calendar.", json: errorSchema },
+      409: { description: "No place: the slot is full for this kind of customer, has started, or lies beyond the horizon (`reason`).", json: appointmentRefusedSchema },
+      502: { description: "Express asked for, and the CRM failed or timed out: nothing was booked.", json: errorSchema },
+    },
+  },
+  {
+    method: "get",
+    route: "/appointments/:id",
+    operationId: "getAppointment",
+    tag: "appointments",
+    summary: "One appointment",
+    description: "Also a cancelled one, until it expires (30 days after its slot); with the call back it became at its time.",
+    path: appointmentId,
+    responses: { 200: { description: "The booking.", json: appointmentResponseSchema }, ...appointmentErrors },
+  },
+  {
+    method: "delete",
+    route: "/appointments/:id",
+    operationId: "cancelAppointment",
+    tag: "appointments",
+    summary: "Cancel an appointment",
+    description: "Frees the place and drops its call and reminder. A call back it already became is cancelled too while it waits in the queue (one being dialled goes on). Cancelling again changes nothing (`cancelled: false`).",
+    path: appointmentId,
+    responses: { 200: { description: "Cancelled (or cancelled before).", json: appointmentCancelledSchema }, ...appointmentErrors },
+  },
+  {
+    method: "post",
+    route: "/appointments/:id/move",
+    operationId: "moveAppointment",
+    tag: "appointments",
+    summary: "Move an appointment to another slot",
+    description: "To another slot of its queue, under the same rules as a new booking of its kind; no rebalancing. Its call and reminder move with it.",
+    path: appointmentId,
+    body: { schema: appointmentMoveRequestSchema, example: { slotStart: "2026-12-08T16:00:00+01:00" } },
+    responses: {
+      200: { description: "Moved (`moved: false`: it was in that slot already).", json: appointmentMovedSchema },
+      ...appointmentErrors,
+      409: { description: "No place in that slot (`reason`), or the booking is cancelled.", json: appointmentRefusedSchema },
+    },
+  },
+  {
+    method: "get",
     route: "/reports",
     operationId: "getReport",
     tag: "reports",
@@ -294,6 +385,7 @@ export const tags = [
   { name: "calls", description: "Calls in the IVR and the queue." },
   { name: "trees", description: "IVR tree versions and hot reload." },
   { name: "jobs", description: "Webhook jobs (leads, sales, express upgrades, history): counts, failures, retries." },
+  { name: "appointments", description: "Appointment calendars: slots, booking with express slots, cancelling and moving (docs/callbacks.md)." },
   { name: "reports", description: "KPI reports." },
   { name: "staffing", description: "Agents needed: now per queue, and Erlang calculations." },
   { name: "meta", description: "The API's own description." },

@@ -1,9 +1,23 @@
 import { z } from "zod";
 import { callbackSchema } from "../callbacks/callback-store.js";
+import { appointmentBookSchema, appointmentMoveSchema, bookingRecordSchema, expressDecisionSchema, movedBookingSchema, refusalSchema, slotAvailabilitySchema } from "../callbacks/index.js";
 import { callbackRequestSchema } from "../calls/callback-requests.js";
 import type { CallManager } from "../calls/manager.js";
 import type { TreeRegistry } from "../ivr/registry.js";
-import { expressCreditPayloadSchema, expressUpgradePayloadSchema, historyPayloadSchema, JOB_KINDS, leadPayloadSchema, salePayloadSchema, type FailedJob, type JobKind, type KindCounts, type RetryResult } from "../jobs/index.js";
+import {
+  appointmentMovedPayloadSchema,
+  appointmentReminderPayloadSchema,
+  expressCreditPayloadSchema,
+  expressUpgradePayloadSchema,
+  historyPayloadSchema,
+  JOB_KINDS,
+  leadPayloadSchema,
+  salePayloadSchema,
+  type FailedJob,
+  type JobKind,
+  type KindCounts,
+  type RetryResult,
+} from "../jobs/index.js";
 import { kpisSchema as metricsKpisSchema } from "../metrics/kpis.js";
 import type { Report } from "../metrics/report.js";
 import { REPORT_BY } from "../metrics/report.js";
@@ -154,6 +168,8 @@ const payloadSchema = z.union([
   named("ExpressUpgradePayload", expressUpgradePayloadSchema),
   named("ExpressCreditPayload", expressCreditPayloadSchema),
   named("HistoryPayload", historyPayloadSchema),
+  named("AppointmentMovedPayload", appointmentMovedPayloadSchema),
+  named("AppointmentReminderPayload", appointmentReminderPayloadSchema),
 ]);
 
 export const failedJobSchema = named(
@@ -165,7 +181,7 @@ export const failedJobSchema = named(
     attemptsMade: count,
     createdAt: z.string().describe("ISO date-time"),
     failedAt: z.string().optional().describe("ISO date-time"),
-    payload: payloadSchema.describe("the job's payload, as published (lead, sale, express-upgrade, express-credit or history)"),
+    payload: payloadSchema.describe("the job's payload, as published (lead, sale, express-upgrade, express-credit, history, appointment-moved or appointment-reminder)"),
   }),
 );
 export const failedJobsResponseSchema = named("FailedJobList", z.object({ failed: z.array(failedJobSchema).describe("newest first, at most 50") }));
@@ -210,6 +226,51 @@ export const callbackResponseSchema = named("CallbackAnswer", z.object({ callbac
 export const callbackRequestBodySchema = named("CallbackRequest", callbackRequestSchema.describe("A call back asked for outside a call: it keeps a place joined now."));
 export type CallbacksResponse = z.infer<typeof callbacksResponseSchema>;
 export type CallbackResponse = z.infer<typeof callbackResponseSchema>;
+
+// ---- appointments ----
+
+export const appointmentSlotSchema = named("AppointmentSlot", slotAvailabilitySchema);
+export const appointmentSlotsSchema = named(
+  "AppointmentSlots",
+  z.object({
+    queue: z.string(),
+    timeZone: z.string().describe("the calendar's zone: each slot's `day` and `time` are local there"),
+    slots: z.array(appointmentSlotSchema).describe("in time order; `room` is what each kind of customer may book now"),
+  }),
+);
+export const appointmentSchema = named("Appointment", bookingRecordSchema);
+export const movedAppointmentSchema = named("MovedAppointment", movedBookingSchema);
+export const expressDecisionBodySchema = named("ExpressDecision", expressDecisionSchema);
+export const appointmentRequestSchema = named("AppointmentRequest", appointmentBookSchema.describe("A booking: the slot by its start, whom to call, and express as the CRM record allows."));
+export const appointmentMoveRequestSchema = named("AppointmentMoveRequest", appointmentMoveSchema);
+export const appointmentBookedSchema = named(
+  "AppointmentBooked",
+  z.object({
+    booking: appointmentSchema,
+    moves: z.array(movedAppointmentSchema).describe("standard bookings moved to make room (an express booking on a full slot): their customers are sent an appointment-moved notice"),
+    replayed: z.boolean().describe("the id was booked before: this is that booking, nothing was written"),
+    express: expressDecisionBodySchema,
+  }),
+);
+export const appointmentRefusedSchema = named(
+  "AppointmentRefused",
+  z
+    .object({ error: z.string(), reason: z.enum([...refusalSchema.options, "cancelled"]) })
+    .describe("No place: the slot is full (for this kind of customer), has started, or lies beyond the horizon; or the booking to move is cancelled."),
+);
+const callbackLinkSchema = z.object({ id: z.string(), state: z.string() }).nullable().describe("the call back the appointment became at its time (GET /callbacks/{id}); null before");
+export const appointmentResponseSchema = named("AppointmentAnswer", z.object({ booking: appointmentSchema, callback: callbackLinkSchema }));
+export const appointmentCancelledSchema = named(
+  "AppointmentCancelled",
+  z.object({ booking: appointmentSchema, cancelled: z.boolean().describe("false: it was cancelled before"), callback: callbackLinkSchema.describe("its call back and its state after: `cancelled`, or still `dialing`/`connected` when it was being dialled") }),
+);
+export const appointmentMovedSchema = named("AppointmentMoved", z.object({ booking: appointmentSchema, moved: z.boolean().describe("false: it was in that slot already") }));
+export type AppointmentSlots = z.infer<typeof appointmentSlotsSchema>;
+export type AppointmentBooked = z.infer<typeof appointmentBookedSchema>;
+export type AppointmentRefused = z.infer<typeof appointmentRefusedSchema>;
+export type AppointmentResponse = z.infer<typeof appointmentResponseSchema>;
+export type AppointmentCancelled = z.infer<typeof appointmentCancelledSchema>;
+export type AppointmentMoved = z.infer<typeof appointmentMovedSchema>;
 
 export const staffingNowSchema = named(
   "StaffingNow",

@@ -17,10 +17,11 @@ export const jobsConfigSchema = z
   .object({
     /**
      * Where each kind goes: leads to sales, sales, express-upgrade billing and express-credit refunds/credit notes to billing/CRM, history
-     * write-back to the CRM. A missing entry leaves that kind's jobs waiting until one is configured.
+     * write-back to the CRM, appointment reminders and moves to the service that tells customers (SMS, e-mail).
+     * A missing entry leaves that kind's jobs waiting until one is configured.
      */
     webhooks: z
-      .object({ leads: webhookSchema.optional(), sales: webhookSchema.optional(), history: webhookSchema.optional() })
+      .object({ leads: webhookSchema.optional(), sales: webhookSchema.optional(), history: webhookSchema.optional(), notifications: webhookSchema.optional() })
       .strict()
       .default({}),
     /** Deliveries tried per job before it lands in the failed list (retryable from the admin API). */

@@ -2,6 +2,8 @@ export { jobsConfigSchema, webhookSchema, type JobsConfig, type WebhookConfig } 
 export {
   JOB_KINDS,
   WEBHOOK_FOR,
+  appointmentMovedPayloadSchema,
+  appointmentReminderPayloadSchema,
   expressCreditPayloadSchema,
   expressUpgradePayloadSchema,
   historyPayloadSchema,
@@ -11,6 +13,8 @@ export {
   payloadSchemas,
   salePayloadSchema,
   type AnyPayload,
+  type AppointmentMovedPayload,
+  type AppointmentReminderPayload,
   type ExpressCreditPayload,
   type ExpressUpgradePayload,
   type HistoryPayload,

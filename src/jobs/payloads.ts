@@ -86,12 +86,57 @@ export const historyPayloadSchema = z
   .object({ idempotencyKey, occurredAt, customerId: z.string().min(1), entry: historyEntrySchema })
   .strict();
 
+/** Whom an appointment notice is for: the booking's customer (unknown to the CRM, the number is all there is). */
+const bookedCustomer = z.object({ id: z.string().min(1).optional(), name: z.string().min(1).optional(), phone: z.string().min(1) }).strict();
+
+/** A slot as the customer is told it: the instant, and the day and time on the calendar's local clock. */
+const slotTime = z
+  .object({
+    start: occurredAt,
+    day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    time: z.string().regex(/^\d{2}:\d{2}$/),
+    timeZone: z.string().min(1),
+  })
+  .strict();
+
+/**
+ * A standard appointment was moved to make room for an express customer (a rebalance): tell the customer
+ * the new time. One per move: the idempotency key is `<bookingId>:moved:<moves>`.
+ */
+export const appointmentMovedPayloadSchema = z
+  .object({
+    idempotencyKey,
+    occurredAt,
+    bookingId: z.string().min(1),
+    queue: z.string().min(1),
+    customer: bookedCustomer,
+    from: slotTime,
+    to: slotTime,
+    reason: z.enum(["rebalanced"]),
+  })
+  .strict();
+
+/** The customer's reminder of an appointment, `minutesBefore` its start. One per booking and slot: `<bookingId>:reminder:<slot start ms>`. */
+export const appointmentReminderPayloadSchema = z
+  .object({
+    idempotencyKey,
+    occurredAt,
+    bookingId: z.string().min(1),
+    queue: z.string().min(1),
+    customer: bookedCustomer,
+    slot: slotTime,
+    minutesBefore: z.number().min(0),
+  })
+  .strict();
+
 export const payloadSchemas = {
   lead: leadPayloadSchema,
   sale: salePayloadSchema,
   "express-upgrade": expressUpgradePayloadSchema,
   "express-credit": expressCreditPayloadSchema,
   history: historyPayloadSchema,
+  "appointment-moved": appointmentMovedPayloadSchema,
+  "appointment-reminder": appointmentReminderPayloadSchema,
 } as const;
 
 export type JobKind = keyof typeof payloadSchemas;
@@ -101,17 +146,24 @@ export type SalePayload = z.infer<typeof salePayloadSchema>;
 export type ExpressUpgradePayload = z.infer<typeof expressUpgradePayloadSchema>;
 export type ExpressCreditPayload = z.infer<typeof expressCreditPayloadSchema>;
 export type HistoryPayload = z.infer<typeof historyPayloadSchema>;
+export type AppointmentMovedPayload = z.infer<typeof appointmentMovedPayloadSchema>;
+export type AppointmentReminderPayload = z.infer<typeof appointmentReminderPayloadSchema>;
 export type PayloadOf<K extends JobKind> = z.infer<(typeof payloadSchemas)[K]>;
 export type AnyPayload = PayloadOf<JobKind>;
 
-/** Which configured webhook receives each kind: express upgrades and their credits are billed like sales. */
+/**
+ * Which configured webhook receives each kind: express upgrades and their credits are billed like sales;
+ * what the customer is told about an appointment goes to the notifications service.
+ */
 export const WEBHOOK_FOR = {
   lead: "leads",
   sale: "sales",
   "express-upgrade": "sales",
   "express-credit": "sales",
   history: "history",
-} as const satisfies Record<JobKind, "leads" | "sales" | "history">;
+  "appointment-moved": "notifications",
+  "appointment-reminder": "notifications",
+} as const satisfies Record<JobKind, "leads" | "sales" | "history" | "notifications">;
 
 export function isJobKind(s: string): s is JobKind {
   return Object.hasOwn(payloadSchemas, s);

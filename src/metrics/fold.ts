@@ -186,6 +186,13 @@ class Folding {
         if (e.outcome === "completed" && e.promise === "kept") this.add(e.at, dims, "callbacks.kept", 1);
         return;
       }
+      case "appointment": {
+        const dims: [Dim, string][] = [["all", "*"], ["q", e.queue]];
+        this.add(e.at, dims, `appointments.${e.outcome}`, 1);
+        if (e.outcome === "booked" && e.kind === "express") this.add(e.at, dims, "appointments.express", 1);
+        if (e.outcome === "moved" && e.result === "rebalance") this.add(e.at, dims, "appointments.rebalanced", 1);
+        return;
+      }
       case "survey": {
         if (!(e.scale > 0) || e.score < 1 || e.score > e.scale) return;
         const dims = this.callDims(e);

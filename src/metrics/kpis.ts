@@ -86,6 +86,18 @@ export const kpisSchema = z.object({
   callbacksGaveUp: count,
   /** Completed call backs whose customer was first dialled within the time they were told, of all completed. */
   callbackPromiseKept: share,
+  // appointments
+  /** Bookings made (express ones included); a retried booking is counted once. */
+  appointmentsBooked: count,
+  /** Of those, express bookings. */
+  appointmentsExpress: count,
+  appointmentsCancelled: count,
+  /** Bookings moved to another slot, by an admin or by a rebalance. */
+  appointmentsMoved: count,
+  /** Of those, standard bookings moved to make room for an express customer. */
+  appointmentsRebalanced: count,
+  /** Appointments whose call back joined the queue at their time. */
+  appointmentsCalled: count,
 });
 export type Kpis = z.infer<typeof kpisSchema>;
 
@@ -160,6 +172,12 @@ export function kpisOf(c: Counters, formula: SlFormulaId): Kpis {
     callbacksCompleted: n("callbacks.completed"),
     callbacksGaveUp: n("callbacks.gave-up"),
     callbackPromiseKept: ratio(n("callbacks.kept"), n("callbacks.completed")),
+    appointmentsBooked: n("appointments.booked"),
+    appointmentsExpress: n("appointments.express"),
+    appointmentsCancelled: n("appointments.cancelled"),
+    appointmentsMoved: n("appointments.moved"),
+    appointmentsRebalanced: n("appointments.rebalanced"),
+    appointmentsCalled: n("appointments.called"),
   };
 }
 

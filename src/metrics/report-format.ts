@@ -49,6 +49,10 @@ function columns(report: Report): Column[] {
     { name: "call back attempts", value: (k) => int(k.callbackAttempts) },
     { name: "call backs completed", value: (k) => int(k.callbacksCompleted) },
     { name: "call back promise kept", value: (k) => pct(k.callbackPromiseKept) },
+    { name: "appointments booked", value: (k) => int(k.appointmentsBooked) },
+    { name: "appointments express", value: (k) => int(k.appointmentsExpress) },
+    { name: "appointments cancelled", value: (k) => int(k.appointmentsCancelled) },
+    { name: "appointments moved", value: (k) => int(k.appointmentsMoved) },
   ];
   if (report.by === "agent") {
     cols.push(

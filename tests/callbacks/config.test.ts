@@ -15,6 +15,8 @@ describe("the appointments config section", () => {
       callsPerAgentPerSlot: 1,
       expressShare: 0.1,
       expressCutoffMinutes: 60,
+      callAheadMinutes: 2,
+      reminderMinutes: 60,
     });
   });
 
@@ -43,6 +45,13 @@ describe("the appointments config section", () => {
     expect(ok({ plannedAgents: 1.5 })).toBe(false);
     expect(ok({})).toBe(false);
     expect(appointmentsConfigSchema.safeParse({ Support: { plannedAgents: 1 } }).success).toBe(false);
+  });
+
+  it("takes the call's allowance and the reminder in minutes, fractions too (seconds in tests)", () => {
+    expect(ok({ plannedAgents: 1, callAheadMinutes: 0.05, reminderMinutes: 0 })).toBe(true);
+    expect(ok({ plannedAgents: 1, callAheadMinutes: -1 })).toBe(false);
+    expect(ok({ plannedAgents: 1, callAheadMinutes: 0.1234567 })).toBe(false);
+    expect(ok({ plannedAgents: 1, reminderMinutes: 20_000 })).toBe(false);
   });
 
   it("takes 24:00 as the end of a day", () => {

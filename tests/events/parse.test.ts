@@ -23,9 +23,11 @@ const FIELDS: Record<string, string[]> = {
   offer: ["at", "callId", "agentId", "queue", "lane", "offerId", "outcome", "value", "amount"],
   job: ["at", "kind", "jobId", "outcome", "value"],
   survey: ["at", "callId", "score", "scale", "agentId", "queue", "lane"],
+  callback: ["at", "callId", "queue", "outcome", "result", "promise"],
+  appointment: ["at", "bookingId", "queue", "outcome", "kind", "slotStart", "result"],
 };
 // values that are valid for some fields and not others: numbers, blanks, words, enum members
-const VALUES = ["1796662543955", "0", "", "12.5", "-3", "abc", "Infinity", "1e3", " 7 ", "empty", "full", "available", "paused", "offline", "ringing", "registered", "in_use", "agent", "abandoned", "presented", "sold", "queued", "delivered", "support,billing", "a1"];
+const VALUES = ["1796662543955", "0", "", "12.5", "-3", "abc", "Infinity", "1e3", " 7 ", "empty", "full", "available", "paused", "offline", "ringing", "registered", "in_use", "agent", "abandoned", "presented", "sold", "queued", "delivered", "support,billing", "a1", "booked", "moved", "called", "accepted", "express", "standard", "rebalance"];
 
 test("property: the fast reader and the zod schemas agree on every entry", () => {
   fc.assert(
@@ -54,6 +56,8 @@ test("valid entries of every type read alike, with numbers as numbers and blanks
     ["type", "abandoned", "at", "1000", "queue", "support", "lane", "express", "callId", "c1", "agentId", "", "waitMs", "2500"],
     ["type", "handled", "at", "1000", "callId", "c1", "agentId", "a1", "queue", "support", "lane", "express", "talkMs", "", "disposition", "resolved"],
     ["type", "survey", "at", "1000", "callId", "c1", "score", "4", "scale", "5"],
+    ["type", "appointment", "at", "1000", "bookingId", "ap-1", "queue", "support", "outcome", "moved", "kind", "standard", "slotStart", "1796662800000", "result", "rebalance"],
+    ["type", "appointment", "at", "1000", "bookingId", "ap-2", "queue", "support", "outcome", "booked", "kind", "express", "slotStart", "1796662800000", "result", ""],
   ];
   for (const e of entries) {
     const fast = parseSiteEvent("1-0", e);

@@ -83,8 +83,9 @@ function expectMatches(schema: z.ZodType, body: unknown, what: string): void {
 }
 
 /** Calls an operation and holds its answer against the document: status documented, media type, body schema. */
-async function call(o: Op, opts: { query?: Record<string, string | number>; headers?: Record<string, string> } = {}) {
-  const res = await fetch(urlOf(o, opts.query), { method: o.method.toUpperCase(), headers: opts.headers ?? auth });
+async function call(o: Op, opts: { query?: Record<string, string | number>; headers?: Record<string, string>; body?: unknown } = {}) {
+  const body = opts.body === undefined ? {} : { body: JSON.stringify(opts.body), headers: { ...(opts.headers ?? auth), "content-type": "application/json" } };
+  const res = await fetch(urlOf(o, opts.query), { method: o.method.toUpperCase(), headers: opts.headers ?? auth, ...body });
   const what = `${o.method.toUpperCase()} ${o.path} -> ${res.status}`;
   const response = documented(o.op, res.status);
   expect(response, `${what} is not documented`).toBeDefined();
@@ -169,7 +170,8 @@ describe("the document is OpenAPI 3.1 in shape", () => {
     expect(reports.by.schema.enum).toEqual(["site", "queue", "lane", "queue-lane", "agent", "offer", "interval", "day"]);
     expect(reports.format.schema.enum).toEqual(["json", "csv", "table"]);
     expect(Object.keys(q("calculateStaffing")).sort()).toEqual(["aht", "calls", "interval", "patience", "shrinkage", "target"]);
-    expect(q("listFailedJobs").kind.schema.enum).toEqual(["lead", "sale", "express-upgrade", "express-credit", "history"]);
+    expect(q("listFailedJobs").kind.schema.enum).toEqual(["lead", "sale", "express-upgrade", "express-credit", "history", "appointment-moved", "appointment-reminder"]);
+    expect(Object.keys(q("listAppointmentSlots")).sort()).toEqual(["from", "queue", "to"]);
     expect(Object.keys(documented(op("getReport").op, 200)!.content as Json).sort()).toEqual(["application/json", "text/csv", "text/plain"]);
   });
 });
@@ -228,6 +230,29 @@ describe("the daemon answers as documented", () => {
     expect((await call({ ...op("getQueue"), path: "/queues/nope" })).json()).toEqual({ error: 'no queue named "nope"' });
   });
 
+  test("the appointment operations: book (201, 200 again, 409, 403, 400), move (200, 409), cancel (200), one unknown (404)", async () => {
+    // slots hours ahead: no call back joins the queue during the tests
+    const open = ((await call(op("listAppointmentSlots"))).json().slots as Json[]).filter((x) => x.room.standard > 0 && x.start > Date.now() + 3 * 3_600_000);
+    const book = op("bookAppointment");
+    const first = { id: "openapi-1", queue: "support", slotStart: open[0]!.start, number: "5551001", express: false };
+    expect((await call(book, { body: first })).json()).toMatchObject({ booking: { id: "openapi-1" }, replayed: false });
+    expect(await call(book, { body: first })).toMatchObject({ status: 200 });
+    expect(await call(book, { body: { queue: "support", slotStart: open[1]!.start, number: "5551003", customerId: "c-1003", express: true } })).toMatchObject({ status: 403 });
+    expect(await call(book, { body: { queue: "support", slotStart: open[1]!.start + 1, number: "5551003" } })).toMatchObject({ status: 400 });
+    expect(await call(book, { body: { queue: "support", slotStart: open[1]!.start } })).toMatchObject({ status: 400 });
+    const move = op("moveAppointment");
+    const moveOne = { ...move, path: move.path.replace("{id}", "openapi-1") };
+    expect((await call(moveOne, { body: { slotStart: open[1]!.start } })).json()).toMatchObject({ moved: true });
+    const cancel = op("cancelAppointment");
+    expect((await call({ ...cancel, path: cancel.path.replace("{id}", "openapi-1") })).json()).toMatchObject({ cancelled: true });
+    expect((await call(moveOne, { body: { slotStart: open[2]!.start } })).json()).toMatchObject({ reason: "cancelled" });
+    expect(await call({ ...op("getAppointment"), path: "/appointments/nobody" })).toMatchObject({ status: 404 });
+    // a full slot: fill the first open one with standard bookings, then one more
+    const full = (await call(op("listAppointmentSlots"))).json().slots.find((x: Json) => x.start === open[3]!.start);
+    for (let i = 0; i < full.room.standard; i++) await call(book, { body: { queue: "support", slotStart: full.start, number: "5551002", express: false } });
+    expect((await call(book, { body: { queue: "support", slotStart: full.start, number: "5551002", express: false } })).json()).toMatchObject({ reason: "full" });
+  });
+
   test("without the token (or with a wrong one) every operation is the documented 401, before any validation", async () => {
     for (const o of opsOf(doc)) {
       for (const headers of [{}, { authorization: "Bearer not-the-token" }] as Record<string, string>[]) {
@@ -279,7 +304,7 @@ describe("without an admin token configured", () => {
     server = await serveHttp({
       config: { host: "127.0.0.1", port: 0, adminToken: { env: "UNSET" }, trustProxy: [] },
       checks: [],
-      routes: [["/admin", adminRouter({ token: undefined, queue: stub, calls: stub, registry: stub, jobs: stub, kpis: stub, callbacks: stub })]],
+      routes: [["/admin", adminRouter({ token: undefined, queue: stub, calls: stub, registry: stub, jobs: stub, kpis: stub, callbacks: stub, appointments: stub })]],
       sockets: undefined,
       log,
     });

@@ -115,6 +115,34 @@ describe("service", () => {
     });
   });
 
+  test("appointments: booked (express among them), cancelled, moved (rebalanced among them), called, per queue and for the site", () => {
+    const ap = (bookingId: string, outcome: string, kind: string, extra: Record<string, unknown> = {}) =>
+      ev({ type: "appointment", at: T0, bookingId, queue: "support", outcome, kind, slotStart: T0 + 3_600_000, ...extra });
+    const f = fold(
+      [
+        ap("a", "booked", "standard"),
+        ap("b", "booked", "express"),
+        ap("a", "moved", "standard", { result: "rebalance" }),
+        ap("c", "booked", "standard"),
+        ap("c", "moved", "standard", { result: "admin" }),
+        ap("c", "cancelled", "standard"),
+        ap("b", "called", "express", { result: "b-1796662800000" }),
+        ev({ type: "appointment", at: T0, bookingId: "d", queue: "billing", outcome: "booked", kind: "standard", slotStart: T0 }),
+      ],
+      settings,
+      EMPTY,
+    );
+    expect(kpisOf(counters(f.delta, "d", "q", "support"), "abandons-against")).toMatchObject({
+      appointmentsBooked: 3,
+      appointmentsExpress: 1,
+      appointmentsCancelled: 1,
+      appointmentsMoved: 2,
+      appointmentsRebalanced: 1,
+      appointmentsCalled: 1,
+    });
+    expect(kpisOf(counters(f.delta, "d", "all", "*"), "abandons-against")).toMatchObject({ appointmentsBooked: 4, appointmentsExpress: 1 });
+  });
+
   test("credits and upgrades count for the queue their job names, and for the site", () => {
     const jobs = [
       ev({ type: "job", at: T0, kind: "express-credit", jobId: "j1", outcome: "delivered", value: 2.5, queue: "support" }),
