@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { CALLBACK_SOURCES, type Callback, type CallbackStore } from "../callbacks/callback-store.js";
+import { CALLBACK_SOURCES, type Callback, type CallbackStore, type CallPurpose } from "../callbacks/callback-store.js";
 import { quoteFor } from "../callbacks/policy.js";
 import type { EventLog } from "../events/log.js";
-import type { CallerQueue } from "../queue/index.js";
+import { QueueError, type CallerQueue } from "../queue/index.js";
 import { callbackPolicy, type CallbackDialConfig } from "./config.js";
 
 /** A call back asked for without a call (the admin API, a web page through its back end). */
@@ -26,6 +26,19 @@ export class CallbackRequestError extends Error {
   ) {
     super(message);
   }
+}
+
+/** What a caller of create() inside Switchboard may set beyond the request (an appointment's call back). */
+export interface CallbackOptions {
+  /** The queue member's id; a call back of this id that exists already is returned as it is. Default `cb-<uuid>`. */
+  id?: string;
+  /** The place's join time (ms; at most now): earlier puts it ahead of the callers who joined after it. */
+  joinedAt?: number;
+  customerId?: string;
+  /** What the call is about (a web lead's cart, a campaign's pitch), for the pop and the compliance check. */
+  purpose?: CallPurpose;
+  /** The promise (ms after now the customer is to be dialled within); default the quote from the expected wait. */
+  quotedMs?: number;
 }
 
 /**
@@ -52,30 +65,41 @@ export class CallbackRequests {
     return this.deps.store.get(id);
   }
 
-  async create(req: CallbackRequest, source: (typeof CALLBACK_SOURCES)[number]): Promise<Callback> {
+  async create(req: CallbackRequest, source: (typeof CALLBACK_SOURCES)[number], opts: CallbackOptions = {}): Promise<Callback> {
     const { queue } = this.deps;
     const settings = queue.settings.queues.get(req.queue);
     if (!settings) throw new CallbackRequestError(404, `no queue named "${req.queue}"`);
     const lane = req.lane ?? settings.lanes[settings.lanes.length - 1]!;
     if (!settings.lanes.includes(lane)) throw new CallbackRequestError(404, `lane "${lane}" is not a lane of queue ${req.queue} (its lanes: ${settings.lanes.join(", ")})`);
-    const id = `cb-${randomUUID()}`;
-    const r = await queue.enqueue({ callId: id, queue: req.queue, lane, skills: [], priority: 0 });
-    if (r.status !== "queued") throw new CallbackRequestError(409, r.status === "full" ? `queue ${req.queue} is full` : `nobody is staffed in queue ${req.queue}`);
+    const id = opts.id ?? `cb-${randomUUID()}`;
+    // a retried request with its own id (a job run again) finds the first one
+    const known = opts.id === undefined ? null : await this.deps.store.get(id);
+    if (known) return known;
     const now = Date.now();
+    // the queue takes no join time from the future
+    const joinedAt = Math.min(Math.round(opts.joinedAt ?? now), now);
+    const r = await queue.enqueue({ callId: id, queue: req.queue, lane, skills: [], priority: 0, joinedAt }).catch((err: unknown) => {
+      // enqueued by a run that stopped before the record was written: the place is there, keep it
+      if (opts.id !== undefined && err instanceof QueueError && err.code === "SBQ_DUPLICATE_CALL") return { status: "queued" as const, ewtMs: null };
+      throw err;
+    });
+    if (r.status !== "queued") throw new CallbackRequestError(409, r.status === "full" ? `queue ${req.queue} is full` : `nobody is staffed in queue ${req.queue}`);
     const cb: Callback = {
       id,
       queue: req.queue,
       lane,
-      joinedAt: now,
+      joinedAt,
       number: req.number,
       ...(req.name ? { name: req.name } : {}),
+      ...(opts.customerId ? { customerId: opts.customerId } : {}),
       ...(req.reason ? { reason: req.reason } : {}),
       source,
       acceptedAt: now,
-      quotedMs: quoteFor(r.ewtMs ?? 0, callbackPolicy(this.deps.settings)).withinMs,
+      quotedMs: opts.quotedMs ?? quoteFor(r.ewtMs ?? 0, callbackPolicy(this.deps.settings)).withinMs,
       state: "waiting",
       attempts: [],
       serverId: this.deps.homeServer,
+      ...(opts.purpose ? { purpose: opts.purpose } : {}),
     };
     await this.deps.store.create(cb);
     void this.deps.events?.append({ type: "callback", at: now, callId: id, queue: req.queue, outcome: "accepted", result: source, promise: undefined });

@@ -16,6 +16,7 @@ const verbs: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import("./agent-password.js"),
   () => import("./staffing.js"),
   () => import("./report.js"),
+  () => import("./audience.js"),
   () => import("./schema.js"),
   () => import("./graph.js"),
   () => import("./prompts.js"),

@@ -1,0 +1,104 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+
+/**
+ * An outbound campaign: who (a saved audience), what the agent offers (the script the pop shows), when
+ * (a window), which agents (a queue) and how fast (progressive: one customer per free agent, the agent
+ * first). Its members are taken from the audience once, at start, and fed to the queue as call backs a
+ * few at a time (campaign-feeder.ts); every attempt passes the compliance check first (dial-check.ts).
+ *
+ *   <prefix>{<site>}:cp:<id>          STRING  the campaign (JSON, campaignSchema)
+ *   <prefix>{<site>}:cp:ids           SET     every campaign's id
+ *   <prefix>{<site>}:cp:<id>:members  LIST    members not yet fed ("customerId number"), the audience at start
+ */
+
+const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+export const campaignInputSchema = z
+  .object({
+    id: z.string().regex(ID, "lower-case letters, digits and dashes"),
+    name: z.string().min(1).max(120),
+    /** A saved audience's id (POST /admin/audiences). */
+    audience: z.string().min(1).max(64),
+    /** The agents' queue that calls the members. */
+    queue: z.string().min(1).max(64),
+    script: z.object({ title: z.string().min(1).max(200), pitch: z.string().max(2000).optional() }).strict(),
+    window: z
+      .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
+      .strict()
+      .refine((w) => Date.parse(w.to) > Date.parse(w.from), { message: "`to` must be after `from`", path: ["to"] }),
+    /**
+     * progressive: one member per free agent, the agent rung first (they see the pop, then the customer is
+     * dialled; no customer ever waits for an agent, so no abandoned calls). Preview (the agent chooses) and
+     * predictive are not offered.
+     */
+    pacing: z.literal("progressive").default("progressive"),
+    /** Members waiting in the queue at most at once; default: the queue's staffed agents (at least 1). */
+    maxQueued: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+export type CampaignInput = z.input<typeof campaignInputSchema>;
+
+export const CAMPAIGN_STATES = ["draft", "running", "paused", "done"] as const;
+
+export const campaignSchema = campaignInputSchema.extend({
+  state: z.enum(CAMPAIGN_STATES),
+  createdAt: z.number(),
+  /** Members taken from the audience at start, and fed to the queue so far. */
+  members: z.number().int().min(0),
+  fed: z.number().int().min(0),
+});
+export type Campaign = z.infer<typeof campaignSchema>;
+
+export class CampaignStore {
+  private readonly base: string;
+
+  constructor(
+    private readonly redis: Redis,
+    /** `<prefix>{<site>}:` (QueueKeys.base). */
+    base: string,
+  ) {
+    this.base = `${base}cp:`;
+  }
+
+  async create(input: CampaignInput, now: number): Promise<Campaign | null> {
+    const c: Campaign = { ...campaignInputSchema.parse(input), state: "draft", createdAt: now, members: 0, fed: 0 };
+    if ((await this.redis.set(`${this.base}${c.id}`, JSON.stringify(c), "NX")) !== "OK") return null;
+    await this.redis.sadd(`${this.base}ids`, c.id);
+    return c;
+  }
+
+  async get(id: string): Promise<Campaign | null> {
+    const raw = await this.redis.get(`${this.base}${id}`);
+    return raw === null ? null : campaignSchema.parse(JSON.parse(raw));
+  }
+
+  async save(c: Campaign): Promise<void> {
+    await this.redis.set(`${this.base}${c.id}`, JSON.stringify(campaignSchema.parse(c)));
+  }
+
+  async list(): Promise<Campaign[]> {
+    const ids = (await this.redis.smembers(`${this.base}ids`)).sort();
+    return (await Promise.all(ids.map((id) => this.get(id)))).filter((c): c is Campaign => c !== null);
+  }
+
+  /** Appends members taken from the audience; returns how many the list holds now. */
+  addMembers(id: string, members: readonly { customerId: string; number: string }[]): Promise<number> {
+    if (members.length === 0) return this.redis.llen(`${this.base}${id}:members`);
+    return this.redis.rpush(`${this.base}${id}:members`, ...members.map((m) => `${m.customerId} ${m.number}`));
+  }
+
+  /** Takes up to `n` members off the list, in audience order. */
+  async takeMembers(id: string, n: number): Promise<{ customerId: string; number: string }[]> {
+    if (n <= 0) return [];
+    const taken = (await this.redis.lpop(`${this.base}${id}:members`, n)) ?? [];
+    return taken.map((m) => {
+      const [customerId, number] = m.split(" ");
+      return { customerId: customerId!, number: number! };
+    });
+  }
+
+  remaining(id: string): Promise<number> {
+    return this.redis.llen(`${this.base}${id}:members`);
+  }
+}
