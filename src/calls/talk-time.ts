@@ -132,7 +132,8 @@ export class TalkClock {
         return this.entered(e.channel, e.bridge.id, ariTime(e.timestamp) ?? Date.now());
       case "ChannelLeftBridge": {
         const callId = this.byBridge.get(e.bridge.id);
-        if (callId !== undefined) this.end(callId, e);
+        // a party of its own leaving ends it; a supervisor who barged in leaving does not
+        if (callId !== undefined && (this.legOf(e.channel.id) === callId || this.byCaller.get(e.channel.id) === callId)) this.end(callId, e);
         return;
       }
       case "ChannelHangupRequest":

@@ -24,7 +24,9 @@
  */
 import { Dialplan, recordedDialplan, type DialplanSpec } from "./model/dialplan.js";
 import type { PbxEventListener } from "./model/events.js";
-import type { HearingTimeline } from "./model/hearing.js";
+import type { HearingTimeline, Party } from "./model/hearing.js";
+import type { LiveRecordingSnapshot, StoredRecordingSnapshot } from "./model/recording.js";
+import type { SnoopSnapshot } from "./model/snoop.js";
 import type { MediaOptions } from "./model/media.js";
 import type { EndpointConfig, EndpointSnapshot, ReferralSnapshot, SimCall } from "./model/phone.js";
 import { recordedQueues, type QueueConfig, type QueueMemberConfig, type QueueMemberSnapshot, type QueueSnapshot } from "./model/queue.js";
@@ -42,7 +44,10 @@ import { Originator, type OriginateHandle, type OriginateRequest } from "./pbx/o
 import { Phones, type PlaceCallRequest } from "./pbx/phones.js";
 import { QueueApp } from "./pbx/queue-app.js";
 import { MemberDialer } from "./pbx/queue-dialer.js";
+import { PbxError } from "./pbx/errors.js";
 import { Queues } from "./pbx/queues.js";
+import { Recordings, type RecordingControl, type RecordRequest } from "./pbx/recordings.js";
+import { Snooping, type SnoopRequest } from "./pbx/snoop.js";
 import { Registrar, type RegisterOptions } from "./pbx/registrar.js";
 import { Stasis } from "./pbx/stasis.js";
 import { StasisApps, type EventSourceKind, type StasisAppInfo } from "./pbx/stasis-apps.js";
@@ -54,7 +59,11 @@ export type * from "./model/events.js";
 export type { DialplanSpec, PriorityStep, ContextSpec, AppDataSpec, VarGetter } from "./model/dialplan.js";
 export { recordedDialplan } from "./model/dialplan.js";
 export type { MediaOptions } from "./model/media.js";
-export type { Heard, HeardKind, HeardSpan, HearingTimeline } from "./model/hearing.js";
+export type { Heard, HeardKind, HeardSpan, HearingTimeline, Party, SnoopHeard } from "./model/hearing.js";
+export type { LiveRecordingSnapshot, RecordingState, StoredRecordingSnapshot } from "./model/recording.js";
+export { SNOOP_DIRECTIONS, type SnoopDirection, type SnoopSnapshot } from "./model/snoop.js";
+export type { RecordingControl, RecordRequest } from "./pbx/recordings.js";
+export type { SnoopRequest } from "./pbx/snoop.js";
 export { spansOf } from "./model/hearing.js";
 export type { QueueConfig, QueueMemberConfig, QueueMemberSnapshot, QueueSnapshot, QueueEntrySnapshot } from "./model/queue.js";
 export { MEMBER_STATUS, recordedQueues } from "./model/queue.js";
@@ -123,6 +132,8 @@ export class SimPbx {
   private readonly queues: Queues;
   private readonly registrar: Registrar;
   private readonly transfers: ChannelTransfers;
+  private readonly snooping: Snooping;
+  private readonly recordings: Recordings;
 
   constructor(opts: SimPbxOptions = {}) {
     this.scheduler = new Scheduler(opts.timeScale ?? 1);
@@ -144,6 +155,8 @@ export class SimPbx {
     const runner = (this.runner = new DialplanRunner(ctx, channels, vars));
     const transfers = (this.transfers = new ChannelTransfers(ctx, this.registrar));
     const stasis = (this.stasis = new Stasis(ctx, apps, vars, media, bridging, transfers));
+    this.snooping = new Snooping(ctx, { channels, stasis, bridging });
+    this.recordings = new Recordings(ctx, channels, bridging);
     const phones = (this.phones = new Phones(ctx, channels, devices, runner, vars));
     this.originator = new Originator(ctx, { channels, vars, devices, phones, runner, stasis, apps });
     const queues = (this.queues = new Queues(ctx, devices));
@@ -392,6 +405,69 @@ export class SimPbx {
     return this.heard.timeline(channelId);
   }
 
+  /**
+   * Whom the channel hears now, as the channels whose voices reach it: its bridge's parties, through a snoop
+   * channel among them what that snoop picks up (a supervisor listening hears the agent and the caller), and
+   * who whispers to it. Empty while it hears a prompt, music or silence.
+   */
+  voicesHeardBy(channelId: string): Party[] {
+    return this.heard.voices(channelId);
+  }
+
+  // ---------------------------------------------------------------- snoop and recording (pbx/snoop.ts, pbx/recordings.ts)
+
+  /**
+   * ARI `POST /channels/{id}/snoop[/{snoopId}]`: a snoop channel on the channel (by id or name), in Stasis
+   * app `req.app`. Throws `not-found` ("Provided channel was not found"), `internal` (snoop id taken).
+   */
+  snoop(channelIdOrName: string, req: SnoopRequest): ChannelSnapshot {
+    const spied = this.channels.find(channelIdOrName);
+    if (!spied) throw new PbxError("not-found", "Provided channel was not found");
+    return this.snooping.create(spied, req).snapshot();
+  }
+
+  /** Every snoop channel so far (ended ones with `endedAt`): what each listens to and whispers into. */
+  snoops(): SnoopSnapshot[] {
+    return this.snooping.list();
+  }
+
+  /** ARI `POST /bridges/{id}/record`; the errors of `Recordings.record`. */
+  recordBridge(bridgeId: string, req: RecordRequest): LiveRecordingSnapshot {
+    return this.recordings.record(bridgeId, req);
+  }
+
+  liveRecording(name: string): LiveRecordingSnapshot | undefined {
+    return this.recordings.getLive(name);
+  }
+
+  /** ARI stop, cancel (`DELETE`), pause, unpause, mute, unmute of a live recording. Throws `not-found`, `conflict`. */
+  controlRecording(name: string, op: RecordingControl): void {
+    this.recordings.control(name, op);
+  }
+
+  storedRecordings(): StoredRecordingSnapshot[] {
+    return this.recordings.listStored();
+  }
+
+  storedRecording(name: string): StoredRecordingSnapshot | undefined {
+    return this.recordings.getStored(name);
+  }
+
+  /** The stored recording's file (a WAV of its length), or undefined. */
+  storedRecordingFile(name: string): Buffer | undefined {
+    return this.recordings.file(name);
+  }
+
+  /** Throws `not-found`. */
+  deleteStoredRecording(name: string): void {
+    this.recordings.deleteStored(name);
+  }
+
+  /** Throws `not-found`, `conflict`. */
+  copyStoredRecording(name: string, destination: string): StoredRecordingSnapshot {
+    return this.recordings.copyStored(name, destination);
+  }
+
   /** Simulated ms since the PBX started: the clock of `hearing()`. */
   simNow(): number {
     return this.scheduler.now();
@@ -552,5 +628,6 @@ export class SimPbx {
     if (this.ctx.stopped) return;
     this.ctx.stop();
     this.media.clear();
+    this.recordings.clear();
   }
 }

@@ -8,7 +8,8 @@ import type { SupervisorAccount } from "./config.js";
  * supervisor role pass: an agent's, signed with the same secret, is refused.
  */
 
-export type SupervisorAuth = { ok: true; supervisor: SupervisorAccount; claims: SessionClaims } | { ok: false; reason: string };
+/** `agent`: a valid session, but an agent's (the supervision routes answer 403 to it, not 401). */
+export type SupervisorAuth = { ok: true; supervisor: SupervisorAccount; claims: SessionClaims } | { ok: false; reason: string; agent?: true };
 
 export function supervisorAuthenticator(secret: string, supervisors: ReadonlyMap<string, SupervisorAccount>, sessionHours: number): (req: Request) => SupervisorAuth {
   const maxLifetime = sessionMs(sessionHours);
@@ -18,7 +19,7 @@ export function supervisorAuthenticator(secret: string, supervisors: ReadonlyMap
     const match = /^Bearer ([A-Za-z0-9_.-]{1,1024})$/i.exec(header);
     if (!match) return { ok: false, reason: "session token refused (malformed)" };
     const check = verifySession(secret, match[1], Date.now(), maxLifetime, "supervisor");
-    if (!check.ok) return { ok: false, reason: check.reason === "wrong role" ? "session token refused (not a supervisor's session)" : `session token refused (${check.reason})` };
+    if (!check.ok) return check.reason === "wrong role" ? { ok: false, reason: "session token refused (not a supervisor's session)", agent: true } : { ok: false, reason: `session token refused (${check.reason})` };
     const supervisor = supervisors.get(check.claims.sub);
     // removed from the config since: their sessions end with it
     if (!supervisor) return { ok: false, reason: "session token refused (unknown supervisor)" };

@@ -8,6 +8,7 @@ import { pageCsp, secureHeaders } from "../cti/router.js";
 import type { Logger } from "../lib/logger.js";
 import type { WallboardFeed } from "../metrics/wallboard-snapshot.js";
 import { supervisorAuthenticator, type SupervisorAuth } from "./auth.js";
+import { supervisionRoutes, type SupervisionDesk } from "./calls-routes.js";
 import type { SupervisorsConfig } from "./config.js";
 import { DEFAULT_LIMITS, WallboardStreams, type StreamLimits } from "./stream.js";
 
@@ -21,7 +22,22 @@ import { DEFAULT_LIMITS, WallboardStreams, type StreamLimits } from "./stream.js
 /** The page's files, found from the package root so the same path works from src/ and dist/ (as the agent page's). */
 export const WALLBOARD_PAGE_DIR = fileURLToPath(new URL("../../src/supervisor/page/", import.meta.url));
 
-const FILES = ["wallboard.js", "board.js", "queue-panel.js", "chart.js", "stream.js", "format.js", "session.js", "dom.js", "wallboard.css", "icon.svg"];
+const FILES = [
+  "wallboard.js",
+  "board.js",
+  "queue-panel.js",
+  "chart.js",
+  "stream.js",
+  "format.js",
+  "session.js",
+  "dom.js",
+  "wallboard.css",
+  "icon.svg",
+  "supervisor.js",
+  "calls-table.js",
+  "login.js",
+  "supervisor.css",
+];
 const STATIC: Record<string, string> = Object.fromEntries(FILES.map((f) => [`/wallboard/${f}`, f]));
 
 export interface WallboardOptions {
@@ -43,6 +59,8 @@ export interface WallboardOptions {
   clock?: () => number;
   /** Pace and caps of the streams; DEFAULT_LIMITS for what is not given. */
   limits?: Partial<StreamLimits>;
+  /** Live calls, listening and recording (calls-routes.ts); without it those routes are not served (404). */
+  supervision?: SupervisionDesk;
 }
 
 export interface Wallboard {
@@ -82,6 +100,15 @@ export function wallboardRouter(opts: WallboardOptions): Wallboard {
     res.set({ "Content-Security-Policy": pageCsp(req.headers.host), "X-Frame-Options": "DENY" });
     res.sendFile("wallboard.html", { root: WALLBOARD_PAGE_DIR });
   });
+
+  // the live calls page: the same login, the calls beside the board
+  router.get("/supervisor", (req: Request, res: Response) => {
+    secureHeaders(res);
+    res.set({ "Content-Security-Policy": pageCsp(req.headers.host), "X-Frame-Options": "DENY" });
+    res.sendFile("supervisor.html", { root: WALLBOARD_PAGE_DIR });
+  });
+
+  if (opts.supervision) router.use(supervisionRoutes({ desk: opts.supervision, authenticate, supervisors: new Map(opts.supervisors.map((s) => [s.id, s])), logger: log }));
 
   const supervisor = requireSupervisor(authenticate, log);
   router.get("/wallboard/events", supervisor, (req: Request, res: Response) => {

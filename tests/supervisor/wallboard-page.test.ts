@@ -33,7 +33,8 @@ describe("the wallboard page", () => {
   });
 
   test("every file of the page is served, as its type; none writes HTML or inline styles; others are 404", async () => {
-    for (const file of readdirSync(WALLBOARD_PAGE_DIR).filter((f) => f !== "wallboard.html")) {
+    // the two pages are served at /wallboard and /supervisor, never as files
+    for (const file of readdirSync(WALLBOARD_PAGE_DIR).filter((f) => !f.endsWith(".html"))) {
       const res = await fetch(`${board.url}/wallboard/${file}`);
       expect(res.status, file).toBe(200);
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
@@ -45,7 +46,7 @@ describe("the wallboard page", () => {
       } else if (file.endsWith(".css")) expect(type).toMatch(/text\/css/);
       else expect(type).toMatch(/image\/svg\+xml/);
     }
-    for (const path of ["/wallboard/wallboard.html", "/WALLBOARD/BOARD.JS", "/wallboard/board.js/", "/wallboard/../package.json"]) {
+    for (const path of ["/wallboard/wallboard.html", "/wallboard/supervisor.html", "/WALLBOARD/BOARD.JS", "/wallboard/board.js/", "/wallboard/../package.json"]) {
       const res = await fetch(`${board.url}${path}`);
       expect(res.status, path).toBe(404);
       expect(await res.json()).toEqual({ error: "not found" });

@@ -41,7 +41,8 @@ export function bridgeFields(b: BridgeSnapshot): FieldList {
     ["BridgeTechnology", b.technology],
     ["BridgeCreator", orUnknown(b.creator)],
     ["BridgeName", orUnknown(b.name)],
-    ["BridgeNumChannels", b.channels.length],
+    // the recorder counts (ami-25), though ARI does not list it
+    ["BridgeNumChannels", b.numChannels],
     ["BridgeVideoSourceMode", b.videoMode],
   ];
 }

@@ -58,6 +58,8 @@ export interface Reply {
   /** JSON body (serialised compactly), or a raw HTML page, or nothing (204). */
   json?: unknown;
   html?: string;
+  /** A file (a stored recording): served with `Content-Type` spelled so (ws-18), unlike the JSON replies' `Content-type`. */
+  file?: { contentType: string; data: Buffer };
   /** Headers placed between Cache-Control and Content-type (Location, Allow, WWW-Authenticate). */
   headers?: Array<[string, string]>;
 }
@@ -81,8 +83,13 @@ export function writeReply(req: http.IncomingMessage, res: http.ServerResponse, 
   if (res.headersSent || res.destroyed) return;
   res.sendDate = false;
   const close = /(^|,)\s*close\s*(,|$)/i.test(String(req.headers.connection ?? ""));
-  const payload =
-    reply.html !== undefined ? Buffer.from(reply.html, "utf8") : reply.json !== undefined ? Buffer.from(JSON.stringify(reply.json), "utf8") : Buffer.alloc(0);
+  const payload = reply.file
+    ? reply.file.data
+    : reply.html !== undefined
+      ? Buffer.from(reply.html, "utf8")
+      : reply.json !== undefined
+        ? Buffer.from(JSON.stringify(reply.json), "utf8")
+        : Buffer.alloc(0);
   res.setHeader("Server", SERVER_HEADER);
   res.setHeader("Date", httpDate());
   if (close) res.setHeader("Connection", "close");
@@ -90,7 +97,8 @@ export function writeReply(req: http.IncomingMessage, res: http.ServerResponse, 
   res.setHeader("Cache-Control", "no-cache, no-store");
   for (const [k, v] of corsHeaders) res.setHeader(k, v);
   for (const [k, v] of reply.headers ?? []) res.setHeader(k, v);
-  if (reply.html !== undefined) res.setHeader("Content-type", "text/html");
+  if (reply.file) res.setHeader("Content-Type", reply.file.contentType);
+  else if (reply.html !== undefined) res.setHeader("Content-type", "text/html");
   else if (reply.json !== undefined) res.setHeader("Content-type", "application/json");
   res.setHeader("Content-Length", String(payload.length));
   res.writeHead(reply.status, reply.reason ?? REASONS[reply.status] ?? "Unknown");

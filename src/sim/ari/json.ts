@@ -1,5 +1,5 @@
 /** ARI JSON shapes (field names, order and types as Asterisk 22 sends them). */
-import type { BridgeSnapshot, ChannelSnapshot, EndpointSnapshot, PbxEvent, PlaybackSnapshot } from "../pbx.js";
+import type { BridgeSnapshot, ChannelSnapshot, EndpointSnapshot, LiveRecordingSnapshot, PbxEvent, PlaybackSnapshot } from "../pbx.js";
 
 /** `2026-11-22T11:06:12.632+0000` (UTC). */
 export function ariTime(ms: number): string {
@@ -51,6 +51,14 @@ export function playbackJson(p: PlaybackSnapshot): Record<string, unknown> {
   o.target_uri = p.targetUri;
   o.language = p.language;
   o.state = p.state;
+  return o;
+}
+
+/** ARI's LiveRecording: `duration` once it is over, `cause` when it failed. */
+export function liveRecordingJson(r: LiveRecordingSnapshot): Record<string, unknown> {
+  const o: Record<string, unknown> = { name: r.name, format: r.format, state: r.state, target_uri: r.targetUri };
+  if (r.duration !== undefined) o.duration = r.duration;
+  if (r.cause !== undefined) o.cause = r.cause;
   return o;
 }
 
@@ -146,6 +154,10 @@ export function eventFrame(event: PbxEvent, app: string, asteriskId: string): Re
     case "PlaybackContinuing":
     case "PlaybackFinished":
       return { type: event.type, timestamp: ts, playback: playbackJson(event.playback), ...tail };
+    case "RecordingStarted":
+    case "RecordingFinished":
+    case "RecordingFailed":
+      return { type: event.type, timestamp: ts, recording: liveRecordingJson(event.recording), ...tail };
     case "EndpointStateChange":
       return { type: event.type, timestamp: ts, endpoint: endpointJson(event.endpoint), ...tail };
     case "PeerStatusChange":

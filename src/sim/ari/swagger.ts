@@ -15,9 +15,10 @@ import type { Resource } from "./swagger/declaration.js";
 import { endpoints } from "./swagger/endpoints.js";
 import { events } from "./swagger/events.js";
 import { playbacks } from "./swagger/playbacks.js";
+import { recordings } from "./swagger/recordings.js";
 
 /** In resources.json's order. */
-const RESOURCES: Resource[] = [asterisk, endpoints, channels, bridges, playbacks, events, applications];
+const RESOURCES: Resource[] = [asterisk, endpoints, channels, bridges, recordings, playbacks, events, applications];
 
 const API_VERSION = "10.0.0";
 

@@ -19,6 +19,7 @@ import type {
   PlaybackSnapshot,
 } from "./types.js";
 import type { ContactSnapshot, EndpointSnapshot } from "./phone.js";
+import type { LiveRecordingSnapshot } from "./recording.js";
 import type { QueueMemberSnapshot } from "./queue.js";
 
 interface Base {
@@ -191,6 +192,25 @@ export interface PlaybackFinishedEvent extends Base {
   playback: PlaybackSnapshot;
   /** Present (true) when a client stopped the playback (ARI DELETE); not part of the ARI event. */
   stopped?: true;
+}
+
+/**
+ * ARI `RecordingStarted` / `RecordingFinished` (`done` or `canceled`, with `duration`) / `RecordingFailed`:
+ * published on the recorded bridge's topic, so delivered to the apps that follow the bridge. No AMI event.
+ */
+export interface RecordingEvent extends Base {
+  type: "RecordingStarted" | "RecordingFinished" | "RecordingFailed";
+  recording: LiveRecordingSnapshot;
+}
+
+/**
+ * AMI `ChanSpyStart` / `ChanSpyStop`: a snoop channel (`spyer`) attached to or detached from the channel
+ * it listens to (`spyee`, absent once that is gone). No ARI event.
+ */
+export interface ChanSpyEvent extends Base {
+  type: "ChanSpyStart" | "ChanSpyStop";
+  spyer: ChannelSnapshot;
+  spyee?: ChannelSnapshot;
 }
 
 /** ARI `StasisStart` (delivered to `app` only). */
@@ -379,7 +399,9 @@ export type PbxEvent =
   | QueueCallerJoinLeaveEvent
   | QueueCallerAbandonEvent
   | QueueAgentEvent
-  | QueueMemberEvent;
+  | QueueMemberEvent
+  | RecordingEvent
+  | ChanSpyEvent;
 
 export type PbxEventType = PbxEvent["type"];
 

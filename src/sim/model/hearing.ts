@@ -6,15 +6,38 @@
  * What a channel hears at a moment, first match wins: the media playing to it (an ARI playback or the
  * dialplan's Playback()), its music on hold (Asterisk's hold music is the channel's generator: it wins
  * over the bridge's audio, so a bridged caller whose music was never stopped hears the music, not the
- * agent), the other channels of its mixing or basic bridge, else silence (also alone in a bridge, or in
- * a holding bridge).
+ * agent), what a snoop channel picks up of the channel it listens to, the other channels of its mixing or
+ * basic bridge, else silence (also alone in a bridge, or in a holding bridge). A whisper comes on top.
  */
 
-export type Heard =
+/** A channel as something heard: one party's voice. */
+export interface Party {
+  id: string;
+  name: string;
+}
+
+/** What a snoop channel picks up of the channel it listens to (model/snoop.ts has the directions). */
+export interface SnoopHeard {
+  kind: "snoop";
+  spiedId: string;
+  spy: "in" | "out" | "both";
+  /** spy `in`/`both`: the snooped channel's own party, what it says. */
+  says?: Party;
+  /** spy `out`/`both`: what the snooped channel hears (its prompt, music or bridge). */
+  hears?: PlainHeard;
+}
+
+type PlainHeard =
   | { kind: "prompt"; media: string; playbackId?: string }
   | { kind: "moh"; mohClass: string }
-  | { kind: "bridged"; bridgeId: string; parties: Array<{ id: string; name: string }> }
+  | { kind: "bridged"; bridgeId: string; parties: Party[] }
   | { kind: "silence" };
+
+/**
+ * `whispers`: supervisors whispering to this channel's party through a snoop (a whisper `out` on this
+ * channel, or `in` on another channel of its bridge), heard on top of the rest.
+ */
+export type Heard = (PlainHeard | SnoopHeard) & { whispers?: Party[] };
 
 export type HeardKind = Heard["kind"];
 
@@ -30,14 +53,19 @@ export interface HearingTimeline {
   spans: HeardSpan[];
 }
 
+const ids = (ps: readonly Party[] | undefined): string => (ps ?? []).map((p) => p.id).join();
+
 export function sameHeard(a: Heard, b: Heard): boolean {
+  if (ids(a.whispers) !== ids(b.whispers)) return false;
   switch (a.kind) {
     case "prompt":
       return b.kind === "prompt" && a.media === b.media && a.playbackId === b.playbackId;
     case "moh":
       return b.kind === "moh" && a.mohClass === b.mohClass;
     case "bridged":
-      return b.kind === "bridged" && a.bridgeId === b.bridgeId && a.parties.map((p) => p.id).join() === b.parties.map((p) => p.id).join();
+      return b.kind === "bridged" && a.bridgeId === b.bridgeId && ids(a.parties) === ids(b.parties);
+    case "snoop":
+      return b.kind === "snoop" && a.spiedId === b.spiedId && a.spy === b.spy && a.says?.id === b.says?.id && (a.hears && b.hears ? sameHeard(a.hears, b.hears) : a.hears === b.hears);
     case "silence":
       return b.kind === "silence";
   }

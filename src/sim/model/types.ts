@@ -63,8 +63,10 @@ export interface BridgeSnapshot {
   bridgeClass: string;
   creator: string;
   name: string;
-  /** Channel ids, in the order they entered. */
+  /** Channel ids, sorted (as ARI lists them); internal channels (the recorder) left out. */
   channels: string[];
+  /** Channels in the bridge, the internal ones included (AMI `BridgeNumChannels`). */
+  numChannels: number;
   creationTime: number;
   videoMode: string;
 }

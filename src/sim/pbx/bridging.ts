@@ -73,24 +73,41 @@ export class Bridging {
 
   enter(b: Bridge, c: Channel): void {
     b.channels.push(c.id);
+    b.settle();
     c.bridgeId = b.id;
     if (c.stasis) this.apps.subscribeBridge(c.stasis.app, b.id);
     this.shareOldestLinkedId(b);
     this.ctx.emit({ type: "ChannelEnteredBridge", bridge: b.snapshot(), channel: c.snapshot() });
-    if (b.channels.length >= 2) {
-      for (const id of b.channels) {
-        const member = this.ctx.channels.get(id);
-        if (!member) continue;
-        const peers = b.channels
-          .filter((x) => x !== id)
-          .map((x) => this.ctx.channels.get(x)?.name ?? "")
-          .join(",");
-        if (member.vars.get("BRIDGEPEER") !== peers) this.vars.set(member, "BRIDGEPEER", peers);
-      }
-    }
-    if (b.channels.length === 2) this.exchangeConnectedLines(b);
+    if (b.parties() >= 2) this.refreshPeers(b);
+    if (b.parties() === 2) this.exchangeConnectedLines(b);
     notifyMedia(c, "bridge");
   }
+
+  /**
+   * Each member's BRIDGEPEER: the other parties, the recorder first (ws-18: `Recorder/ARI-<n>;2,PJSIP/...`).
+   * `force`: published also where unchanged, as a bridge's reconfiguration does (a snoop attaching to or
+   * detaching from a member, ws-17).
+   */
+  refreshPeers(b: Bridge, force = false): void {
+    for (const id of b.channels) {
+      const member = this.ctx.channels.get(id);
+      if (!member) continue;
+      const others = b.channels.filter((x) => x !== id).map((x) => this.ctx.channels.get(x)?.name ?? "");
+      const peers = [...(b.recorder ? [b.recorder.name] : []), ...others].join(",");
+      if (force || member.vars.get("BRIDGEPEER") !== peers) this.vars.set(member, "BRIDGEPEER", peers);
+    }
+  }
+
+  /** The recorder joins (`record`) or leaves (the recording ended) a bridge: the parties' BRIDGEPEER follow. */
+  setRecorder(b: Bridge, recorder: { id: string; name: string } | undefined): void {
+    b.recorder = recorder ? { ...recorder, shown: false } : undefined;
+    b.settle();
+    if (b.parties() >= 2) this.refreshPeers(b);
+    if (b.parties() === 2) this.exchangeConnectedLines(b);
+  }
+
+  /** Called when a leave leaves the recorder alone in its bridge (it is pushed in LONELY: it goes too). */
+  onRecorderAlone: (b: Bridge) => void = () => {};
 
   /**
    * Every channel of a bridge takes the oldest linked id among them, before the entering channel's
@@ -105,20 +122,24 @@ export class Bridging {
 
   /**
    * Two parties in a bridge: each one's connected line becomes the other's caller id, published where it
-   * changed (ws-14 part 3: ChannelConnectedLine for both, after their BRIDGEPEER).
+   * changed (ws-14 part 3: ChannelConnectedLine for both, after their BRIDGEPEER). The recorder is a party
+   * without a caller id (ws-18: the caller left with it shows an empty connected line).
    */
   private exchangeConnectedLines(b: Bridge): void {
-    const [x, y] = b.channels.map((id) => this.ctx.channels.get(id));
-    if (!x || !y) return;
-    const updates: Array<[Channel, Channel]> = [
-      [x, y],
-      [y, x],
-    ];
-    const changed = updates.filter(([m, other]) => m.connected.number !== other.caller.number || m.connected.name !== other.caller.name);
-    for (const [m, other] of changed) m.connected = { ...other.caller };
+    const members = b.channels.map((id) => this.ctx.channels.get(id)).filter((m): m is Channel => m !== undefined);
+    const blank = { name: "", number: "" };
+    const updates: Array<[Channel, { name: string; number: string }]> =
+      members.length === 2 ? [[members[0]!, members[1]!.caller], [members[1]!, members[0]!.caller]] : members.length === 1 && b.recorder ? [[members[0]!, blank]] : [];
+    const changed = updates.filter(([m, other]) => m.connected.number !== other.number || m.connected.name !== other.name);
+    for (const [m, other] of changed) m.connected = { ...other };
     for (const [m] of changed) this.ctx.emit({ type: "ChannelConnectedLine", channel: m.snapshot() });
   }
 
+  /**
+   * `c` leaves its bridge. The snapshot published shows the technology from before (re-evaluated after);
+   * the remaining parties' BRIDGEPEER follow at once when two or more are left, their connected lines a
+   * moment later (ws-18: after the leaving channel's StasisEnd, before its ChannelDestroyed).
+   */
   leave(c: Channel): void {
     const b = c.bridgeId ? this.ctx.bridges.get(c.bridgeId) : undefined;
     c.bridgeId = undefined;
@@ -127,7 +148,15 @@ export class Bridging {
     const i = b.channels.indexOf(c.id);
     if (i >= 0) b.channels.splice(i, 1);
     b.roles.delete(c.id);
+    const recorderAlone = b.recorder !== undefined && b.channels.length === 0;
+    if (recorderAlone) b.recorder!.shown = true;
     this.ctx.emit({ type: "ChannelLeftBridge", bridge: b.snapshot(), channel: c.snapshot() });
+    b.settle();
+    if (b.parties() >= 2) {
+      this.refreshPeers(b);
+      if (b.parties() === 2) queueMicrotask(() => this.exchangeConnectedLines(b));
+    }
+    if (recorderAlone) this.onRecorderAlone(b);
   }
 
   /**
@@ -141,6 +170,11 @@ export class Bridging {
     const members = b.channels.map((id) => this.ctx.channels.get(id)).filter((m): m is Channel => m !== undefined);
     for (const m of members) if (m.vars.get("BRIDGEPEER")) this.vars.set(m, "BRIDGEPEER", "");
     for (const m of members.reverse()) this.leave(m);
+    // a recorder in a bridge no channel is in any more is alone as well: its recording ends
+    if (b.recorder && !b.recorder.shown) {
+      b.recorder.shown = true;
+      this.onRecorderAlone(b);
+    }
     if (members.some((m) => m.stasis)) this.apps.dropBridge(b.id);
     this.close(b);
     this.apps.dropBridge(b.id);

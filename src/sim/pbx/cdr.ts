@@ -152,7 +152,10 @@ export class Cdrs {
   private partyA(x: Channel, y: Channel): Channel {
     const ox = this.of(x).outgoing;
     const oy = this.of(y).outgoing;
-    if (ox !== oy) return ox ? y : x;
+    // an ARI-originated channel is not "dialed" to cdr.c (AST_FLAG_ORIGINATED): against a snoop channel the
+    // older one is party A (ami-24: the supervisor's phone, its record naming the snoop)
+    const snoop = x.tech === "Snoop" || y.tech === "Snoop";
+    if (ox !== oy && !snoop) return ox ? y : x;
     return x.creationTime > y.creationTime ? y : x;
   }
 

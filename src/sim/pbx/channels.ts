@@ -131,12 +131,14 @@ export class ChannelCore {
     this.parts.devices.schedule(c.device);
   }
 
-  private newUniqueId(): string {
+  /** A server-chosen unique id (`<systemname>-<epoch>.<n>`). */
+  newUniqueId(): string {
     const id = `${Math.floor(Date.now() / 1000)}.${this.uniqueCounter++}`;
     return this.parts.systemName ? `${this.parts.systemName}-${id}` : id;
   }
 
-  private nextNameSuffix(tech: string): string {
+  /** The next name counter of a technology (`Local` is shared by every unreal channel: Local, Recorder). */
+  nextNameSuffix(tech: string): string {
     const n = this.nameCounters.get(tech) ?? 0;
     this.nameCounters.set(tech, n + 1);
     return n.toString(16).padStart(8, "0");

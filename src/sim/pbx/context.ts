@@ -8,11 +8,14 @@ import type { Channel } from "../model/channel.js";
 import type { Dialplan } from "../model/dialplan.js";
 import type { PbxEvent, PbxEventInput, PbxEventListener } from "../model/events.js";
 import type { Scheduler } from "../model/scheduler.js";
+import type { SnoopLink } from "../model/snoop.js";
 
 export class PbxContext {
   /** Live channels by unique id. */
   readonly channels = new Map<string, Channel>();
   readonly bridges = new Map<string, Bridge>();
+  /** Live snoop channels by id: what they listen to and whisper into (pbx/snoop.ts). */
+  readonly snoops = new Map<string, SnoopLink>();
   private readonly listeners = new Set<PbxEventListener>();
   private halted = false;
 
@@ -58,6 +61,7 @@ export class PbxContext {
     }
     this.channels.clear();
     this.bridges.clear();
+    this.snoops.clear();
     this.listeners.clear();
   }
 }

@@ -115,6 +115,8 @@ export class Devices {
     const custom = this.customStates.get(device);
     if (custom) return custom;
     if (device.startsWith("Local/")) return this.localState(device);
+    // no device state provider for snoop channels: INVALID (ami-24)
+    if (device.startsWith("Snoop/")) return "INVALID";
     const ep = this.endpoints.get(device);
     if (ep && ep.online === false) return "UNAVAILABLE";
     let inuse = false;

@@ -11,7 +11,9 @@ export type PbxErrorCode =
   | "bridge-create-failed"
   | "playback-failed"
   /** A request that is well-formed but cannot be done to this channel (ARI 422). */
-  | "unprocessable";
+  | "unprocessable"
+  /** The PBX could not do it (ARI 500 with the message: a snoop or a recording that could not be set up). */
+  | "internal";
 
 /** A refused operation; `code` lets each protocol pick its own status and wording. */
 export class PbxError extends Error {

@@ -6,7 +6,8 @@
  */
 import type { Channel } from "../model/channel.js";
 import type { PbxEvent } from "../model/events.js";
-import { sameHeard, type Heard, type HearingTimeline } from "../model/hearing.js";
+import { sameHeard, type Heard, type HearingTimeline, type Party } from "../model/hearing.js";
+import { hearsIn, hearsOut } from "../model/snoop.js";
 import type { PbxContext } from "./context.js";
 import type { Media } from "./media.js";
 
@@ -34,6 +35,12 @@ export class Hearing {
   }
 
   private onEvent(e: PbxEvent): void {
+    // a snoop hears what its channel hears, a whisper reaches beyond one bridge: with snoops, everyone again
+    if (this.ctx.snoops.size > 0 || e.type === "ChanSpyStop") {
+      if (e.type === "ChannelDestroyed") this.end(e.channel.id);
+      if (e.type !== "Cdr" && e.type !== "DeviceStateChanged") for (const c of this.ctx.channels.values()) this.refresh(c);
+      return;
+    }
     switch (e.type) {
       case "ChannelCreated":
       case "MohStart":
@@ -54,6 +61,33 @@ export class Hearing {
       default:
         return;
     }
+  }
+
+  /**
+   * Whom the channel hears now, as channels (whose voices): its bridge's parties, what the snoops among them
+   * pick up (a supervisor listening hears the call), and whoever whispers to it. Empty for a prompt, music or silence.
+   */
+  voices(channelId: string): Party[] {
+    const c = this.ctx.channels.get(channelId);
+    if (!c) return [];
+    const out = new Map<string, Party>();
+    const add = (h: Heard, depth: number): void => {
+      for (const w of h.whispers ?? []) out.set(w.id, w);
+      if (h.kind === "snoop") {
+        if (h.says) out.set(h.says.id, h.says);
+        if (h.hears) add(h.hears, depth);
+        return;
+      }
+      if (h.kind !== "bridged") return;
+      for (const p of h.parties) {
+        const party = this.ctx.channels.get(p.id);
+        if (party && this.ctx.snoops.has(p.id) && depth < 3) add(this.heardBy(party), depth + 1);
+        else out.set(p.id, p);
+      }
+    };
+    add(this.heardBy(c), 0);
+    out.delete(c.id);
+    return [...out.values()];
   }
 
   private refreshId(id: string): void {
@@ -86,10 +120,24 @@ export class Hearing {
   }
 
   private heardBy(c: Channel): Heard {
+    const whispers = this.whispersTo(c);
+    const heard = this.plainHeardBy(c, true);
+    return whispers.length ? { ...heard, whispers } : heard;
+  }
+
+  private plainHeardBy(c: Channel, snoopToo: boolean): Heard {
     const playing = this.media.audible(c);
     if (playing) return { kind: "prompt", media: playing.media, ...(playing.playbackId ? { playbackId: playing.playbackId } : {}) };
     // the hold music is the channel's generator: it drowns the bridge's audio
     if (c.mohClass !== undefined) return { kind: "moh", mohClass: c.mohClass };
+    const link = snoopToo ? this.ctx.snoops.get(c.id) : undefined;
+    const spied = link ? this.ctx.channels.get(link.spiedId) : undefined;
+    if (link && spied && link.spy !== "none") {
+      const heard: Heard = { kind: "snoop", spiedId: spied.id, spy: link.spy };
+      if (hearsIn(link.spy)) heard.says = { id: spied.id, name: spied.name };
+      if (hearsOut(link.spy)) heard.hears = this.plainHeardBy(spied, false) as typeof heard.hears;
+      return heard;
+    }
     const b = c.bridgeId ? this.ctx.bridges.get(c.bridgeId) : undefined;
     if (b && b.bridgeType !== "holding") {
       const parties = b.channels
@@ -100,6 +148,25 @@ export class Hearing {
       if (parties.length > 0) return { kind: "bridged", bridgeId: b.id, parties };
     }
     return { kind: "silence" };
+  }
+
+  /** Who whispers to `c`: the parties bridged with a whispering snoop on `c` (`out`) or on another of `c`'s bridge (`in`). */
+  private whispersTo(c: Channel): Party[] {
+    const out: Party[] = [];
+    for (const [snoopId, link] of this.ctx.snoops) {
+      if (link.whisper === "none") continue;
+      const spied = this.ctx.channels.get(link.spiedId);
+      const toThis = link.spiedId === c.id && hearsOut(link.whisper);
+      const toBridge = spied !== undefined && spied.id !== c.id && c.bridgeId !== undefined && spied.bridgeId === c.bridgeId && hearsIn(link.whisper);
+      if (!toThis && !toBridge) continue;
+      const snoop = this.ctx.channels.get(snoopId);
+      const b = snoop?.bridgeId ? this.ctx.bridges.get(snoop.bridgeId) : undefined;
+      for (const id of b?.channels ?? []) {
+        const p = this.ctx.channels.get(id);
+        if (p && id !== snoopId && !out.some((o) => o.id === id)) out.push({ id, name: p.name });
+      }
+    }
+    return out;
   }
 
   private end(id: string): void {

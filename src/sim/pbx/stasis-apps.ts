@@ -51,6 +51,8 @@ const NEVER_OVER_ARI = new Set<PbxEventInput["type"]>([
   "QueueMemberAdded",
   "QueueMemberRemoved",
   "QueueMemberPause",
+  "ChanSpyStart",
+  "ChanSpyStop",
 ]);
 
 /** The channels (with the endpoints they are on) and the bridge an event is about. */
@@ -64,11 +66,10 @@ function subjects(e: PbxEventInput): { channelIds: string[]; endpointIds: string
     if (e.caller) channels.push(e.caller);
   }
   if ("bridge" in e && e.bridge) bridgeId = e.bridge.id;
-  if ("playback" in e && e.playback) {
-    const t = e.playback.targetUri;
-    if (t.startsWith("channel:")) channelIds.push(t.slice(8));
-    else if (t.startsWith("bridge:")) bridgeId = t.slice(7);
-  }
+  // a recording's messages go to its bridge's topic (resource_bridges.c forwards the recorder's topic there)
+  const target = "playback" in e && e.playback ? e.playback.targetUri : "recording" in e && e.recording ? e.recording.targetUri : undefined;
+  if (target?.startsWith("channel:")) channelIds.push(target.slice(8));
+  else if (target?.startsWith("bridge:")) bridgeId = target.slice(7);
   channelIds.push(...channels.map((c) => c.id));
   // `PJSIP/1001-0000000a` is on endpoint `PJSIP/1001` (Local channels are on none)
   const endpointIds = channels.filter((c) => c.tech !== "Local").map((c) => c.name.replace(/-[0-9a-f]+$/, ""));

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ariBridgeSchema, ariChannelSchema, ariEndpointSchema, ariPlaybackSchema } from "./resources.js";
+import { ariBridgeSchema, ariChannelSchema, ariEndpointSchema, ariLiveRecordingSchema, ariPlaybackSchema } from "./resources.js";
 
 /**
  * The ARI WebSocket events Switchboard uses, validated with zod. Frames are parsed here, at the edge:
@@ -80,6 +80,14 @@ export const channelVarsetSchema = z.object({
  * (`online`) or unregistered (`offline`), or a channel was added to it or removed from it.
  */
 export const endpointStateChangeSchema = z.object({ ...base, type: z.literal("EndpointStateChange"), endpoint: ariEndpointSchema });
+/**
+ * A bridge recording started, finished (`done`, or `canceled`) or failed: delivered to the apps that follow
+ * the bridge (the recorder's messages are forwarded to the bridge's topic).
+ */
+const recordingEvent = <T extends string>(type: T) => z.object({ ...base, type: z.literal(type), recording: ariLiveRecordingSchema });
+export const recordingStartedSchema = recordingEvent("RecordingStarted");
+export const recordingFinishedSchema = recordingEvent("RecordingFinished");
+export const recordingFailedSchema = recordingEvent("RecordingFailed");
 /** Another WebSocket registered the same application name: this connection gets no more events. */
 export const applicationReplacedSchema = z.object({ ...base, type: z.literal("ApplicationReplaced") });
 
@@ -99,6 +107,9 @@ export const ariEventSchema = z.discriminatedUnion("type", [
   dialSchema,
   channelVarsetSchema,
   endpointStateChangeSchema,
+  recordingStartedSchema,
+  recordingFinishedSchema,
+  recordingFailedSchema,
   applicationReplacedSchema,
 ]);
 

@@ -14,13 +14,15 @@ import {
   AriTimeoutError,
   AriUnavailableError,
   AriUnsupportedError,
+  classifyAriFailure,
+  errorForFailure,
   fromLibraryRejection,
 } from "./errors.js";
 import { AriEventSocket } from "./event-socket.js";
 import { parseAriFrame, type AriEvent, type AriEventOf, type AriEventType } from "./events.js";
-import { ariGet, type AriHttpTarget } from "./http.js";
+import { ariGet, ariOpen, readText, type AriHttpTarget } from "./http.js";
 import { connectLibrary, forgetCredentials, releaseLibrarySockets, type AriLibraryClient } from "./library.js";
-import { AriOperations, unexpectedReply, type AriCallOptions } from "./operations.js";
+import { AriOperations, unexpectedReply, type AriCallOptions, type AriFile } from "./operations.js";
 import { ariOrigin, type AriGatewayOptions } from "./options.js";
 import { ariAsteriskInfoSchema } from "./resources.js";
 
@@ -275,6 +277,25 @@ export class AriGateway extends AriOperations {
     session.agent.destroy();
     releaseLibrarySockets(this.origin);
     await session.socket.close(graceful).catch(() => undefined);
+  }
+
+  protected async download(operation: string, path: string, opts?: AriCallOptions): Promise<AriFile> {
+    const session = this.link.session;
+    if (!session) throw new AriUnavailableError(`ARI server "${this.serverId}" is not connected (state ${this.state}); ${operation} not sent`, this.serverId);
+    const target: AriHttpTarget = { origin: this.origin, username: this.opts.username, password: this.opts.password, agent: session.agent };
+    let res;
+    try {
+      res = await ariOpen(target, path, opts?.timeoutMs ?? this.opts.requestTimeoutMs);
+    } catch (err) {
+      throw new AriUnavailableError(`${operation}: ${(err as Error).message}`, this.serverId, { cause: err });
+    }
+    const status = res.statusCode ?? 0;
+    if (status === 200) {
+      const length = Number(res.headers["content-length"]);
+      return { contentType: String(res.headers["content-type"] ?? "application/octet-stream"), contentLength: Number.isFinite(length) ? length : undefined, body: res };
+    }
+    const text = await readText(res).catch(() => "");
+    throw errorForFailure(operation, classifyAriFailure(operation, text || `HTTP ${status}`, status), this.serverId);
   }
 
   protected supports(resource: string, operation: string): boolean {

@@ -60,3 +60,32 @@ export function ariGet(target: AriHttpTarget, path: string, timeoutMs: number, s
     req.end();
   });
 }
+
+/**
+ * An authenticated GET whose body is left to the caller to stream (a recording's file): resolves with the
+ * response once its headers are in. `idleMs` bounds the wait for the headers and every silence after
+ * them (the request is destroyed, the body errors). Rejects with a plain Error on network failure.
+ */
+export function ariOpen(target: AriHttpTarget, path: string, idleMs: number): Promise<http.IncomingMessage> {
+  return new Promise<http.IncomingMessage>((resolve, reject) => {
+    const url = new URL(path, target.origin);
+    const mod = url.protocol === "https:" ? https : http;
+    const req = mod.request(url, { method: "GET", agent: target.agent, headers: { authorization: basicAuth(target.username, target.password) } });
+    req.setTimeout(idleMs, () => req.destroy(new Error(`no data from ${url.origin}${url.pathname} within ${idleMs} ms`)));
+    req.on("response", resolve);
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The first `max` bytes of a body (an error reply's), as text. */
+export async function readText(res: http.IncomingMessage, max = 64 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res) {
+    const b = chunk as Buffer;
+    if (size < max) chunks.push(b.subarray(0, max - size));
+    size += b.length;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

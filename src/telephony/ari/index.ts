@@ -7,6 +7,10 @@ export {
   type AriOriginateOptions,
   type AriCreateBridgeOptions,
   type AriCallOptions,
+  type AriSnoopOptions,
+  type AriRecordOptions,
+  type AriSnoopDirection,
+  type AriFile,
 } from "./operations.js";
 export * from "./errors.js";
 export { ARI_EVENT_TYPES, ariEventSchema, parseAriFrame, type AriEvent, type AriEventOf, type AriEventType, type FrameResult } from "./events.js";
@@ -17,6 +21,10 @@ export {
   ariPlaybackSchema,
   ariApplicationSchema,
   ariEndpointSchema,
+  ariLiveRecordingSchema,
+  ariStoredRecordingSchema,
+  type AriLiveRecording,
+  type AriStoredRecording,
   type AriChannel,
   type AriChannelState,
   type AriBridge,

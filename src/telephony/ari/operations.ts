@@ -6,12 +6,16 @@ import {
   ariBridgeSchema,
   ariChannelSchema,
   ariEndpointSchema,
+  ariLiveRecordingSchema,
   ariPlaybackSchema,
+  ariStoredRecordingSchema,
   ariVariableSchema,
   type AriApplication,
   type AriBridge,
   type AriChannel,
   type AriEndpoint,
+  type AriLiveRecording,
+  type AriStoredRecording,
 } from "./resources.js";
 
 /**
@@ -70,6 +74,44 @@ export interface AriCreateBridgeOptions {
   name?: string;
 }
 
+/**
+ * A snoop direction, the snooped channel's (res_stasis_snoop.c): `in` is what its own party says, `out` what
+ * its party hears. A whisper `out` is heard by that party alone; a whisper `in` by the others in its bridge.
+ */
+export type AriSnoopDirection = "none" | "both" | "out" | "in";
+
+export interface AriSnoopOptions {
+  /** What the snoop channel hears of the channel (default `none`). */
+  spy?: AriSnoopDirection;
+  /** Where the snoop channel's own audio goes (default `none`); spy and whisper cannot both be `none`. */
+  whisper?: AriSnoopDirection;
+  /** Stasis app the snoop channel enters (StasisStart with `appArgs`); defaults to the gateway's app. */
+  app?: string;
+  appArgs?: string[];
+  /** Choose the snoop channel's id, so its StasisStart can be matched before the reply. */
+  snoopId?: string;
+}
+
+export interface AriRecordOptions {
+  /** File name on the server (`<astspooldir>/recording/<name>.<format>`); letters, digits and `-_.` keep it portable. */
+  name: string;
+  /** Default `wav`. */
+  format?: string;
+  maxDurationSeconds?: number;
+  maxSilenceSeconds?: number;
+  /** Asterisk's default is `fail` (409 when a stored recording has the name). */
+  ifExists?: "fail" | "overwrite" | "append";
+  beep?: boolean;
+  terminateOn?: "none" | "any" | "*" | "#";
+}
+
+/** A stored recording's file as the server sends it, to be streamed on (its body must be read or destroyed). */
+export interface AriFile {
+  contentType: string;
+  contentLength: number | undefined;
+  body: NodeJS.ReadableStream & { destroy(error?: Error): void };
+}
+
 export interface AriCallOptions {
   /** Overrides the gateway's request timeout for this call. */
   timeoutMs?: number;
@@ -104,6 +146,12 @@ export abstract class AriOperations {
 
   /** Whether the server's API declares the operation (some are optional, e.g. `channels.redirect`). */
   protected abstract supports(resource: string, operation: string): boolean;
+
+  /**
+   * GET of a binary body (`path` below the origin, e.g. `/ari/recordings/stored/x/file`) for streaming: resolves
+   * once the 200's headers are in; another status rejects with the typed error of `operation`.
+   */
+  protected abstract download(operation: string, path: string, opts?: AriCallOptions): Promise<AriFile>;
 
   async answer(channelId: string, opts?: AriCallOptions): Promise<void> {
     await this.invoke("channels", "answer", { channelId: requireId("channelId", channelId) }, voidResult, opts);
@@ -154,6 +202,18 @@ export abstract class AriOperations {
 
   async stopMoh(channelId: string, opts?: AriCallOptions): Promise<void> {
     await this.invoke("channels", "stopMoh", { channelId: requireId("channelId", channelId) }, voidResult, opts);
+  }
+
+  /**
+   * Mutes the channel's audio: `in` is what the channel sends (its party's voice), `out` what it hears.
+   * No event follows (recorded: ws-19); Asterisk refuses a request without a direction (400).
+   */
+  async mute(channelId: string, direction: "both" | "in" | "out", opts?: AriCallOptions): Promise<void> {
+    await this.invoke("channels", "mute", { channelId: requireId("channelId", channelId), direction }, voidResult, opts);
+  }
+
+  async unmute(channelId: string, direction: "both" | "in" | "out", opts?: AriCallOptions): Promise<void> {
+    await this.invoke("channels", "unmute", { channelId: requireId("channelId", channelId), direction }, voidResult, opts);
   }
 
   /** Sends ringing to the caller (before answering). */
@@ -335,6 +395,66 @@ export abstract class AriOperations {
 
   async getBridge(bridgeId: string, opts?: AriCallOptions): Promise<AriBridge> {
     return this.invoke("bridges", "get", { bridgeId: requireId("bridgeId", bridgeId) }, ariBridgeSchema, opts);
+  }
+
+  /**
+   * A snoop channel on `channelId` (`POST /channels/{id}/snoop`): up at once, in the app (StasisStart, maybe
+   * before the reply), bridge it with a listener. It ends as a dialplan channel does (ChannelHangupRequest,
+   * StasisEnd, no ChannelDestroyed), also by itself when the snooped channel goes.
+   */
+  async snoop(channelId: string, o: AriSnoopOptions, opts?: AriCallOptions): Promise<AriChannel> {
+    const spy = o.spy ?? "none";
+    const whisper = o.whisper ?? "none";
+    if (spy === "none" && whisper === "none") throw new AriInvalidInputError("a snoop needs spy or whisper");
+    const params: Record<string, unknown> = { channelId: requireId("channelId", channelId), spy, whisper, app: requireId("app", o.app ?? this.app) };
+    if (o.appArgs && o.appArgs.length > 0) params.appArgs = listItems("appArgs", o.appArgs);
+    if (o.snoopId === undefined) return this.invoke("channels", "snoopChannel", params, ariChannelSchema, opts);
+    params.snoopId = requireId("snoopId", o.snoopId);
+    const op = this.supports("channels", "snoopChannelWithId") ? "snoopChannelWithId" : "snoopChannel";
+    return this.invoke("channels", op, params, ariChannelSchema, opts);
+  }
+
+  /**
+   * Records a bridge (`POST /bridges/{id}/record`): answers with the recording `queued`; RecordingStarted and
+   * RecordingFinished come to the apps following the bridge. It ends with `stopRecording`, its maximum
+   * duration, or when the bridge's last channel leaves.
+   */
+  async recordBridge(bridgeId: string, o: AriRecordOptions, opts?: AriCallOptions): Promise<AriLiveRecording> {
+    const params: Record<string, unknown> = { bridgeId: requireId("bridgeId", bridgeId), name: requireId("name", o.name), format: o.format ?? "wav" };
+    if (o.maxDurationSeconds !== undefined) params.maxDurationSeconds = o.maxDurationSeconds;
+    if (o.maxSilenceSeconds !== undefined) params.maxSilenceSeconds = o.maxSilenceSeconds;
+    if (o.ifExists !== undefined) params.ifExists = o.ifExists;
+    if (o.beep !== undefined) params.beep = o.beep;
+    if (o.terminateOn !== undefined) params.terminateOn = o.terminateOn;
+    return this.invoke("bridges", "record", params, ariLiveRecordingSchema, opts);
+  }
+
+  /** Stops a live recording and keeps the file (RecordingFinished `done`). */
+  async stopRecording(name: string, opts?: AriCallOptions): Promise<void> {
+    await this.invoke("recordings", "stop", { recordingName: requireId("name", name) }, voidResult, opts);
+  }
+
+  /** Stops a live recording and discards it. */
+  async cancelRecording(name: string, opts?: AriCallOptions): Promise<void> {
+    await this.invoke("recordings", "cancel", { recordingName: requireId("name", name) }, voidResult, opts);
+  }
+
+  async getLiveRecording(name: string, opts?: AriCallOptions): Promise<AriLiveRecording> {
+    return this.invoke("recordings", "getLive", { recordingName: requireId("name", name) }, ariLiveRecordingSchema, opts);
+  }
+
+  async listStoredRecordings(opts?: AriCallOptions): Promise<AriStoredRecording[]> {
+    return this.invoke("recordings", "listStored", {}, z.array(ariStoredRecordingSchema), opts);
+  }
+
+  /** Deletes a stored recording; AriNotFoundError when there is none of that name. */
+  async deleteStoredRecording(name: string, opts?: AriCallOptions): Promise<void> {
+    await this.invoke("recordings", "deleteStored", { recordingName: requireId("name", name) }, voidResult, opts);
+  }
+
+  /** The stored recording's file (`GET /recordings/stored/{name}/file`), to stream: ari-client would buffer and decode it. */
+  async storedRecordingFile(name: string, opts?: AriCallOptions): Promise<AriFile> {
+    return this.download("recordings.getStoredFile", `/ari/recordings/stored/${encodeURIComponent(requireId("name", name))}/file`, opts);
   }
 }
 

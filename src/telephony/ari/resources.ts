@@ -94,6 +94,22 @@ export type AriEndpoint = z.infer<typeof ariEndpointSchema>;
 
 export const ariVariableSchema = z.object({ value: z.string() });
 
+/** A recording in progress (`POST /bridges/{id}/record`, `GET /recordings/live/{name}`, the Recording* events). */
+export const ariLiveRecordingSchema = z.object({
+  name: z.string(),
+  format: z.string().default(""),
+  state: z.string(),
+  target_uri: z.string().default(""),
+  /** Whole seconds, once it is over. */
+  duration: z.number().optional(),
+  cause: z.string().optional(),
+});
+export type AriLiveRecording = z.infer<typeof ariLiveRecordingSchema>;
+
+/** A finished recording on the server (`GET /recordings/stored`). */
+export const ariStoredRecordingSchema = z.object({ name: z.string(), format: z.string().default("") });
+export type AriStoredRecording = z.infer<typeof ariStoredRecordingSchema>;
+
 /** What `GET /asterisk/info` tells us that is worth logging at connect. */
 export const ariAsteriskInfoSchema = z.object({
   system: z.object({ version: z.string().optional(), entity_id: z.string().optional() }).optional(),

@@ -1,4 +1,4 @@
-/** How channels meet in AMI: dialing, a Local channel's two halves, bridges and who is in them. */
+/** How channels meet in AMI: dialing, a Local channel's two halves, bridges and who is in them, snoops. */
 import type { DialEvent } from "../../pbx.js";
 import { bridgeFields, channelFields, type FieldList } from "../fields.js";
 import type { AmiEvent, TranslatorTable } from "./types.js";
@@ -29,4 +29,7 @@ export const callEvents: TranslatorTable = {
   BridgeDestroyed: (e) => ({ name: "BridgeDestroy", category: "call", fields: bridgeFields(e.bridge) }),
   ChannelEnteredBridge: (e) => ({ name: "BridgeEnter", category: "call", fields: [...bridgeFields(e.bridge), ...channelFields(e.channel)] }),
   ChannelLeftBridge: (e) => ({ name: "BridgeLeave", category: "call", fields: [...bridgeFields(e.bridge), ...channelFields(e.channel)] }),
+  // ami-24: the snoop channel as `Spyer*`, the channel it listens to as `Spyee*` (left out once gone)
+  ChanSpyStart: (e) => ({ name: "ChanSpyStart", category: "call", fields: [...channelFields(e.spyer, "Spyer"), ...(e.spyee ? channelFields(e.spyee, "Spyee") : [])] }),
+  ChanSpyStop: (e) => ({ name: "ChanSpyStop", category: "call", fields: [...channelFields(e.spyer, "Spyer"), ...(e.spyee ? channelFields(e.spyee, "Spyee") : [])] }),
 };

@@ -1,5 +1,6 @@
 /** The `bridges` resource: creating and destroying bridges, moving channels in and out. */
 import { many, op, oneOf, p, q, s, typed, type Model, type Resource } from "./declaration.js";
+import { liveRecordingModel } from "./recordings.js";
 
 const bridgeModel: Model = {
   id: "Bridge",
@@ -74,6 +75,29 @@ export const bridges: Resource = {
         ),
       ],
     },
+    {
+      path: "/bridges/{bridgeId}/record",
+      description: "Record audio on a bridge",
+      operations: [
+        op(
+          "POST",
+          "record",
+          "LiveRecording",
+          "Start a recording.",
+          [
+            bridgeId,
+            q("name", "string", "Recording's filename", true),
+            q("format", "string", "Format to encode audio in", true),
+            q("maxDurationSeconds", "int", "Maximum duration of the recording, in seconds. 0 for no limit.", false, { defaultValue: 0 }),
+            q("maxSilenceSeconds", "int", "Maximum duration of silence, in seconds. 0 for no limit.", false, { defaultValue: 0 }),
+            q("ifExists", "string", "Action to take if a recording with the same name already exists.", false, { defaultValue: "fail", allowableValues: { valueType: "LIST", values: ["fail", "overwrite", "append"] } }),
+            q("beep", "boolean", "Play beep when recording begins", false, { defaultValue: false }),
+            q("terminateOn", "string", "DTMF input to terminate recording.", false, { defaultValue: "none", allowableValues: { valueType: "LIST", values: ["none", "any", "*", "#"] } }),
+          ],
+          [[400, "Invalid parameters"], NOT_FOUND, [409, "Bridge not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail"], [422, "The format specified is unknown on this system"]],
+        ),
+      ],
+    },
   ],
-  models: () => ({ Bridge: bridgeModel }),
+  models: () => ({ Bridge: bridgeModel, LiveRecording: liveRecordingModel() }),
 };

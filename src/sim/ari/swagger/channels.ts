@@ -211,6 +211,25 @@ function playApis(): Api[] {
   ];
 }
 
+/** Snooping: a new channel that listens to (spy) and whispers into a channel, in a Stasis application. */
+function snoopApis(): Api[] {
+  const direction = (n: string, what: string) => q(n, "string", what, false, { defaultValue: "none", allowableValues: { valueType: "LIST", values: ["none", "both", "out", "in"] } });
+  const params = [direction("spy", "Direction of audio to spy on"), direction("whisper", "Direction of audio to whisper into"), q("app", "string", "Application the snooping channel is placed into", true), q("appArgs", "string", "The application arguments to pass to the Stasis application")];
+  const errors: ErrorList = [[400, "Invalid parameters"], [404, "Channel not found"]];
+  return [
+    {
+      path: "/channels/{channelId}/snoop",
+      description: "Snoop (spy/whisper) on a channel",
+      operations: [op("POST", "snoopChannel", "Channel", "Start snooping.", [channelIdParam, ...params, q("snoopId", "string", "Unique ID to assign to snooping channel")], errors)],
+    },
+    {
+      path: "/channels/{channelId}/snoop/{snoopId}",
+      description: "Snoop (spy/whisper) on a channel",
+      operations: [op("POST", "snoopChannelWithId", "Channel", "Start snooping.", [channelIdParam, p("snoopId", "Unique ID to assign to snooping channel"), ...params], errors)],
+    },
+  ];
+}
+
 function variableApis(): Api[] {
   const variable = q("variable", "string", "Variable name", true);
   return [
@@ -239,6 +258,6 @@ function variableApis(): Api[] {
 export const channels: Resource = {
   name: "channels",
   description: "Channel resources",
-  apis: () => [...lifecycleApis(), ...controlApis(), ...playApis(), ...variableApis()],
+  apis: () => [...lifecycleApis(), ...controlApis(), ...playApis(), ...variableApis(), ...snoopApis()],
   models: channelModels,
 };
