@@ -35,8 +35,8 @@ export interface HandoffHooks {
   talk?(callId: string, m: TalkMoment): void;
   /** The queue would not take the caller (Redis refused the enqueue past `calls.enqueueRetryFor`): to the dialplan fallback. */
   fallback?(callId: string, serverId: string, why: string): void;
-  /** A queue-side change of an agent's state (ringing, on a call, wrap-up, paused after a missed call). */
-  agentStatus?(agentId: string, status: { state: AgentState; reason?: string; wrapUpUntil?: number }): void;
+  /** A queue-side change of an agent's state (ringing, with the call, on a call, wrap-up, paused after a missed call). */
+  agentStatus?(agentId: string, status: { state: AgentState; reason?: string; wrapUpUntil?: number; callId?: string }): void;
   /** The call-back offer to append to a caller's announcement (its expected wait; offered before in this call?), or none. */
   callbackOffer?(queue: string, callId: string, ewtMs: number | null, offeredBefore: boolean): string[] | undefined;
   /** The key that takes the call-back offer. */

@@ -446,7 +446,7 @@ export class QueueHandoff {
     ring.bridge = new Promise((resolve) => setImmediate(() => resolve(this.newBridge(offer.callId, w.serverId))));
     setImmediate(() => {
       this.log.info({ callId: offer.callId, agentId: offer.agentId, endpoint: offer.endpoint, waitMs: offer.waitMs }, "ringing agent");
-      this.deps.hooks.agentStatus?.(offer.agentId, { state: "ringing" });
+      this.deps.hooks.agentStatus?.(offer.agentId, { state: "ringing", callId: offer.callId });
     });
     try {
       await originated;

@@ -50,6 +50,14 @@ const originSchema = z.string().refine((s) => {
   }
 }, "must be an origin like https://desk.example.com (scheme, host and port only)").transform((s) => new URL(s).origin);
 
+const DEFAULT_WRAP_UP_CODES = [
+  { code: "resolved", label: "Resolved" },
+  { code: "follow-up", label: "Follow-up needed" },
+  { code: "escalated", label: "Escalated" },
+  { code: "callback", label: "Callback scheduled" },
+  { code: "no-action", label: "No action" },
+];
+
 export const ctiConfigSchema = z
   .object({
     /** HMAC key of agent session tokens; daemons sharing one Redis must share it. */
@@ -62,6 +70,16 @@ export const ctiConfigSchema = z
     dispositionGrace: z.number().min(0).max(86_400).default(120),
     /** How long a pushed pop is kept for an agent who reconnects. */
     popTtlSeconds: z.number().int().positive().max(7 * 86_400).default(3600),
+    /**
+     * The codes an agent files a call under, in the order the page lists them (Alt+1, Alt+2, ... pick and
+     * save one); `code` goes to the call's history and the KPIs, `label` is what the agent reads.
+     */
+    wrapUpCodes: z
+      .array(z.object({ code: z.string().trim().min(1).max(64), label: z.string().trim().min(1).max(80) }).strict())
+      .min(1)
+      .max(20)
+      .refine((codes) => new Set(codes.map((c) => c.code)).size === codes.length, "wrap-up codes must differ")
+      .default(DEFAULT_WRAP_UP_CODES),
     /** How the login endpoint counts and slows failed logins (login-config.ts). */
     login: loginConfigSchema.prefault({}),
   })

@@ -8,7 +8,7 @@ import { acceptSocket, joinDesk } from "./connection.js";
 import { agentUpgrades } from "./handshake.js";
 import { ClientMessages, type AgentRequests } from "./messages.js";
 import { screenPopSchema, type ScreenPop } from "./pop.js";
-import { agentStatusSchema, CLOSE_SLOW, type AgentStatus } from "./protocol.js";
+import { agentStatusSchema, CLOSE_SLOW, type AgentStatus, type DeskMenu, type Line, type LinePatch } from "./protocol.js";
 import { keepAlive } from "./socket-timers.js";
 import { AgentSockets, type BufferLimit, type Client } from "./sockets.js";
 import { CtiStore } from "./store.js";
@@ -36,6 +36,8 @@ export interface CtiHubOptions extends AgentRequests {
   /** Origins besides the daemon's own whose pages may connect (as in the cti config). */
   allowedOrigins: readonly string[];
   popTtlSeconds: number;
+  /** The wrap-up codes and transfer targets the page offers (the daemon's cti and queue config). */
+  menu?: DeskMenu;
   logger: Logger;
   /** Keep-alive ping period; a socket that missed the previous pong is dropped. Default 25 s. */
   pingIntervalMs?: number;
@@ -51,12 +53,19 @@ const SLOW_CLOSE_GRACE_MS = 1000;
 export interface CtiHub {
   /** Resolves once this hub receives messages published by any hub (its Redis subscription is up). */
   ready(): Promise<void>;
-  /** Puts the pop on the agent's desk: every tab of the agent, on any daemon, now and after a reconnect. */
-  pushPop(agentId: string, pop: ScreenPop): Promise<void>;
+  /**
+   * Puts the pop on the agent's desk: every tab of the agent, on any daemon, now and after a reconnect.
+   * `ringing`: the agent's phone rings for the call (shown, not yet to be acted on).
+   */
+  pushPop(agentId: string, pop: ScreenPop, opts?: { ringing?: boolean }): Promise<void>;
   /** Takes a call off the agent's desk (the page drops the card). */
   clearPop(agentId: string, callId: string): Promise<void>;
   /** A queue-side state change (ringing, on call, wrap-up, auto-pause after a missed call) for the page. */
   sendState(agentId: string, state: AgentStatus): Promise<void>;
+  /** Changes a call's line on the agent's desk (ringing, talking, ended) for every tab; `create: false` leaves a line that is gone alone. */
+  patchLine(agentId: string, callId: string, patch: LinePatch, create?: boolean): Promise<Line | null>;
+  /** The lines of the calls on the agent's desk. */
+  lines(agentId: string): Promise<Line[]>;
   /** Agents with at least one authenticated socket on this hub. */
   connected(): string[];
   close(): Promise<void>;
@@ -69,8 +78,8 @@ export function createCtiHub(opts: CtiHubOptions): CtiHub {
   const sockets = new AgentSockets(bufferLimit(opts.maxBufferedBytes ?? 1024 * 1024, log));
   const bus = new BusSubscription(opts.redis, store.channel, (agentId, msg) => sockets.deliver(agentId, msg), log);
   const authenticate = sessionAuthenticator(opts.sessionSecret, agents, opts.sessionHours);
-  const login = (client: Client, auth: AgentLogin) => joinDesk({ sockets, store, log }, client, auth);
-  const messages = new ClientMessages({ store, requests: opts, authenticate, login, log });
+  const login = (client: Client, auth: AgentLogin) => joinDesk({ sockets, store, menu: opts.menu, log }, client, auth);
+  const messages = new ClientMessages({ store, requests: opts, authenticate, login, menu: opts.menu, log });
   const accepting = { sockets, messages, login, authTimeoutMs: opts.authTimeoutMs ?? 10_000, log };
   let closed = false;
   const upgrades = agentUpgrades({
@@ -90,10 +99,10 @@ export function createCtiHub(opts: CtiHubOptions): CtiHub {
 
   return {
     ready: () => bus.ready,
-    async pushPop(agentId, pop) {
+    async pushPop(agentId, pop, opts) {
       knownAgent(agentId);
       const valid = screenPopSchema.parse(pop);
-      await store.pushPop(agentId, valid, Date.now());
+      await store.pushPop(agentId, valid, Date.now(), opts?.ringing === true);
     },
     async clearPop(agentId, callId) {
       knownAgent(agentId);
@@ -103,6 +112,11 @@ export function createCtiHub(opts: CtiHubOptions): CtiHub {
       knownAgent(agentId);
       await store.setStatus(agentId, agentStatusSchema.parse(state));
     },
+    async patchLine(agentId, callId, patch, create) {
+      knownAgent(agentId);
+      return store.patchLine(agentId, callId, patch, create);
+    },
+    lines: (agentId) => store.lines(agentId),
     connected: () => sockets.agents(),
     async close() {
       if (closed) return;

@@ -3,7 +3,9 @@ import { z } from "zod";
 import type { Logger } from "../lib/logger.js";
 import type { AgentChange } from "../queue/types.js";
 import type { AgentAuth, AgentLogin } from "./agent-auth.js";
-import { clientMessageSchema, CLOSE_AUTH, type ClientMessage, type Disposition, type OfferOutcome } from "./protocol.js";
+import type { ScreenPop } from "./pop.js";
+import { clientMessageSchema, CLOSE_AUTH, type ClientMessage, type DeskMenu, type Disposition, type LinePatch, type OfferOutcome, type PhoneAction } from "./protocol.js";
+import { refusedMove } from "./state-words.js";
 import { send, type Client } from "./sockets.js";
 import type { CtiStore } from "./store.js";
 
@@ -16,6 +18,10 @@ export interface AgentRequests {
   onDisposition(agentId: string, d: Disposition): Promise<void>;
   /** The agent's page confirmed it shows the pop (for pop latency figures). */
   onPopAck?(agentId: string, callId: string): void;
+  /** A soft-phone control on the agent's call; resolves with what changed on the line (held, muted). */
+  onPhone?(agentId: string, callId: string, action: PhoneAction): Promise<LinePatch>;
+  /** A blind transfer of the agent's caller to a queue; resolves with what the agent reads ("Transferred to Billing"). */
+  onTransfer?(agentId: string, callId: string, queue: string): Promise<string>;
 }
 
 export interface ClientMessagesDeps {
@@ -24,14 +30,20 @@ export interface ClientMessagesDeps {
   authenticate(token: string): AgentAuth;
   /** A socket that authenticated with its first message joins its agent's desk. */
   login(client: Client, auth: AgentLogin): Promise<void>;
+  /** The wrap-up codes and transfer targets; without one any disposition code is taken and nothing is transferred. */
+  menu?: DeskMenu | undefined;
   log: Logger;
 }
 
-/** Errors meant for people (the queue's refusals) carry a code; anything else is logged, not shown. */
+/** Errors meant for people (the queue's refusals, the soft-phone's) carry a code; anything else is logged, not shown. */
 const userFacing = (err: unknown): err is Error & { code: string } => {
   const code: unknown = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
-  return typeof code === "string" && code.startsWith("SBQ_");
+  return typeof code === "string" && (code.startsWith("SBQ_") || code.startsWith("SBP_"));
 };
+
+const NOT_ANSWERED = "the call has not been answered yet: this can be recorded once you are on the line";
+const money = (v: number, currency: string) => `${v.toFixed(2)} ${currency}`;
+const callerOf = (pop: ScreenPop) => pop.callerName ?? pop.callerNumber;
 
 /**
  * One socket's messages: a socket that has not authenticated may only send `auth`; an agent's requests
@@ -63,7 +75,7 @@ export class ClientMessages {
       const refusal = await this.act(agentId, msg);
       send(client, refusal ? { type: "error", ...id, message: refusal } : { type: "ok", ...id, for: msg.type });
     } catch (err) {
-      if (userFacing(err)) return send(client, { type: "error", ...id, message: err.message });
+      if (userFacing(err)) return send(client, { type: "error", ...id, message: refusedMove(err.message) ?? err.message });
       this.deps.log.error({ err, agentId, type: msg.type }, "agent action failed");
       send(client, { type: "error", ...id, message: `could not record ${msg.type}; try again` });
     }
@@ -104,8 +116,10 @@ export class ClientMessages {
         return null;
       }
       case "outcome": {
-        const pop = await store.pop(agentId, msg.callId, Date.now());
-        if (!pop) return `call ${msg.callId} is not on your desk`;
+        const onDesk = await store.deskPop(agentId, msg.callId, Date.now());
+        if (!onDesk) return `call ${msg.callId} is not on your desk`;
+        if (onDesk.ringing) return NOT_ANSWERED;
+        const pop = onDesk.pop;
         if (!pop.offers.some((o) => o.id === msg.offerId)) return `offer ${msg.offerId} was not made on call ${msg.callId}`;
         await requests.onOfferOutcome(agentId, {
           callId: msg.callId,
@@ -113,19 +127,53 @@ export class ClientMessages {
           outcome: msg.outcome,
           ...(msg.amount === undefined ? {} : { amount: msg.amount }),
         });
+        const offer = pop.offers.find((o) => o.id === msg.offerId)!;
+        const text = msg.outcome === "sold" ? `Recorded: sold for ${money(msg.amount ?? offer.value, offer.currency)}` : `Recorded: ${msg.outcome}`;
+        await store.publish(agentId, { type: "recorded", callId: msg.callId, what: "outcome", offerId: msg.offerId, outcome: msg.outcome, text });
         return null;
       }
       case "disposition": {
-        if (!(await store.pop(agentId, msg.callId, Date.now()))) return `call ${msg.callId} is not on your desk`;
+        const onDesk = await store.deskPop(agentId, msg.callId, Date.now());
+        if (!onDesk) return `call ${msg.callId} is not on your desk`;
+        if (onDesk.ringing) return NOT_ANSWERED;
+        const pop = onDesk.pop;
+        const code = this.deps.menu?.wrapUpCodes.find((c) => c.code === msg.disposition);
+        if (this.deps.menu && !code) return `"${msg.disposition}" is not one of the wrap-up codes`;
         await requests.onDisposition(agentId, {
           callId: msg.callId,
           disposition: msg.disposition,
           ...(msg.notes === undefined ? {} : { notes: msg.notes }),
           ...(msg.wrapUpSeconds === undefined ? {} : { wrapUpSeconds: msg.wrapUpSeconds }),
         });
+        // told before the card goes, so every tab can say what became of it
+        const text = `Saved "${code?.label ?? msg.disposition}" for the call from ${callerOf(pop)}`;
+        await store.publish(agentId, { type: "recorded", callId: msg.callId, what: "disposition", text });
         await store.clearPop(agentId, msg.callId);
         return null;
       }
+      case "phone":
+      case "transfer":
+        return this.phone(agentId, msg);
     }
+  }
+
+  /** The soft-phone: the call must be on the agent's desk; what changed goes to every tab. */
+  private async phone(agentId: string, msg: Extract<ClientMessage, { type: "phone" | "transfer" }>): Promise<string | null> {
+    const { store, requests, menu } = this.deps;
+    const onDesk = await store.deskPop(agentId, msg.callId, Date.now());
+    if (!onDesk) return `call ${msg.callId} is not on your desk`;
+    if (onDesk.ringing) return "the call has not been answered yet: answer it on your phone first";
+    if (msg.type === "phone") {
+      if (!requests.onPhone) return "the soft-phone is not available on this server";
+      const patch = await requests.onPhone(agentId, msg.callId, msg.action);
+      if (Object.keys(patch).length) await store.patchLine(agentId, msg.callId, patch, false);
+      return null;
+    }
+    if (!requests.onTransfer || !menu?.transferQueues.some((q) => q.id === msg.queue)) return `calls cannot be transferred to "${msg.queue}" from the desktop`;
+    const text = await requests.onTransfer(agentId, msg.callId, msg.queue);
+    // the agent's part of the call is over: the desk wrote its history entry, the card goes
+    await store.publish(agentId, { type: "recorded", callId: msg.callId, what: "transfer", text });
+    await store.clearPop(agentId, msg.callId);
+    return null;
   }
 }

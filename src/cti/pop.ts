@@ -4,6 +4,7 @@ import type { LaneConfig, QueueConfig } from "../queue/config.js";
 import type { CustomerView } from "../crm/customer.js";
 import type { PathEntry } from "../ivr/engine/types.js";
 import { rankedOfferSchema, type RankedOffer } from "../offers/ranked.js";
+import { composeJourney } from "./journey.js";
 
 /**
  * The screen-pop: everything the agent's page shows when a call connects. Composed once from data
@@ -60,6 +61,8 @@ export const screenPopSchema = z
     queue: z.string(),
     queueName: z.string(),
     path: z.array(popPathEntrySchema),
+    /** The same path in words an agent reads ("Chose technical support"), oldest first (journey.ts). */
+    journey: z.array(z.string()).default([]),
     reason: z.string().nullable(),
     waitSeconds: z.number().int().nonnegative(),
     /** A queued call back: the agent calls the customer, who waited `waitSeconds` since first joining. */
@@ -88,6 +91,10 @@ export interface PopInput {
   lane: { id: string; config?: LaneConfig | undefined };
   queue: { id: string; config?: QueueConfig | undefined };
   path: readonly PathEntry[];
+  /** Products the caller bought in the IVR (the engine's `purchased`), for the journey's words. */
+  purchased?: readonly string[] | undefined;
+  /** Lane id -> the admin's wording (config `lanes`), for the journey's queue step. */
+  laneNames?: Readonly<Record<string, string>> | undefined;
   /** The tree's variables; `reason` there is used when the enqueue gave none. */
   vars: Readonly<Record<string, unknown>>;
   /** The reason the tree's queue node recorded, if any. */
@@ -137,6 +144,7 @@ export function composePop(input: PopInput): ScreenPop {
     queue: input.queue.id,
     queueName: input.queue.config?.displayName ?? input.queue.id,
     path: input.path.slice(-PATH_LIMIT).map((p) => ({ node: p.node, choice: p.choice ?? null, label: p.label ?? null })),
+    journey: composeJourney(input.path, { customerName: input.customer?.name, purchased: input.purchased ?? [], laneNames: input.laneNames ?? {} }).slice(-PATH_LIMIT),
     reason: text(input.reason) ?? text(input.vars.reason),
     waitSeconds: Math.max(0, Math.round(input.waitMs / 1000)),
     callback: input.callback ? { number: input.callback.number, attempt: input.callback.attempt, purpose: input.callback.purpose ?? null } : null,

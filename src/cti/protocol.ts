@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { agentStateSchema } from "../queue/agent-states.js";
-import { callIdSchema } from "../queue/types.js";
+import { agentStateSchema, allowedMoves, type AgentState } from "../queue/agent-states.js";
+import { callIdSchema, nameSchema } from "../queue/types.js";
 import type { ScreenPop } from "./pop.js";
 
 /**
@@ -44,6 +44,10 @@ const dispositionFields = {
 export const dispositionSchema = z.object(dispositionFields).strict();
 export type Disposition = z.infer<typeof dispositionSchema>;
 
+/** The soft-phone's controls on the agent's current call (calls/softphone.ts carries them out over ARI). */
+export const phoneActionSchema = z.enum(["hold", "resume", "mute", "unmute", "end"]);
+export type PhoneAction = z.infer<typeof phoneActionSchema>;
+
 export const clientMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("auth"), id: requestId, token: z.string().min(1).max(1024) }).strict(),
   z
@@ -53,6 +57,9 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ack"), id: requestId, callId: callIdSchema }).strict(),
   z.object({ type: z.literal("outcome"), id: requestId, ...outcomeFields }).strict().refine(...amountOnlyWhenSold),
   z.object({ type: z.literal("disposition"), id: requestId, ...dispositionFields }).strict(),
+  z.object({ type: z.literal("phone"), id: requestId, callId: callIdSchema, action: phoneActionSchema }).strict(),
+  /** Blind transfer: the caller goes back to a queue (a queue id of the desk's `transferQueues`). */
+  z.object({ type: z.literal("transfer"), id: requestId, callId: callIdSchema, queue: nameSchema }).strict(),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -67,10 +74,58 @@ export const agentStatusSchema = z
   .strict();
 export type AgentStatus = z.infer<typeof agentStatusSchema>;
 
+/** The moves the desktop may ask for (available, paused, offline), as the queue's state table allows them now. */
+export type DeskMove = "available" | "paused" | "offline";
+const DESK_MOVES: readonly AgentState[] = ["available", "paused", "offline"];
+export function deskMoves(state: AgentState): DeskMove[] {
+  return allowedMoves(state, "agentState").filter((s): s is DeskMove => DESK_MOVES.includes(s));
+}
+
+/** A status as the page gets it: with the moves it may offer (the others' buttons are disabled). */
+export type StatusView = AgentStatus & { allowed: DeskMove[] };
+export const statusView = (s: AgentStatus): StatusView => ({ ...s, allowed: deskMoves(s.state) });
+
+/**
+ * The phone line of a call on the desk, beside its pop (which the page keeps as it is, so notes being
+ * typed survive): ringing, talking or ended, on hold, muted; times in epoch milliseconds.
+ */
+export const lineSchema = z
+  .object({
+    callId: z.string().min(1).max(128),
+    state: z.enum(["ringing", "talking", "ended"]),
+    held: z.boolean(),
+    muted: z.boolean(),
+    ringingAt: z.number().optional(),
+    answeredAt: z.number().optional(),
+    endedAt: z.number().optional(),
+  })
+  .strict();
+export type Line = z.infer<typeof lineSchema>;
+export type LinePatch = Partial<Omit<Line, "callId">>;
+
+/** What the page offers beside the pops: the wrap-up codes (cti.wrapUpCodes, in key order) and where a call can be transferred. */
+export interface DeskMenu {
+  wrapUpCodes: Array<{ code: string; label: string }>;
+  transferQueues: Array<{ id: string; name: string }>;
+}
+
+/** Something an agent recorded, told to every tab of the agent ("Recorded: sold for 49.00 EUR"). */
+export interface Recorded {
+  callId: string;
+  what: "outcome" | "disposition" | "transfer";
+  text: string;
+  offerId?: string;
+  outcome?: OfferOutcome["outcome"];
+}
+
 export type ServerMessage =
-  | { type: "welcome"; agent: { id: string; name: string }; status: AgentStatus | null; sessionExpiresAt: number }
+  | { type: "welcome"; agent: { id: string; name: string }; status: StatusView | null; sessionExpiresAt: number; desk?: DeskMenu }
   | { type: "pop"; pop: ScreenPop }
+  /** The call's card while the agent's phone rings; the `pop` of the answer replaces it. */
+  | { type: "ringing"; pop: ScreenPop }
   | { type: "popCleared"; callId: string }
-  | ({ type: "status" } & AgentStatus)
+  | ({ type: "status" } & StatusView)
+  | { type: "line"; line: Line }
+  | ({ type: "recorded" } & Recorded)
   | { type: "ok"; id?: string; for: ClientMessage["type"] }
   | { type: "error"; id?: string; message: string };

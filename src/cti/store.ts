@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { agentStatusSchema, type AgentStatus, type ServerMessage } from "./protocol.js";
+import { agentStatusSchema, lineSchema, statusView, type AgentStatus, type Line, type LinePatch, type ServerMessage } from "./protocol.js";
 import { screenPopSchema, type ScreenPop } from "./pop.js";
 
 /**
@@ -9,13 +9,34 @@ import { screenPopSchema, type ScreenPop } from "./pop.js";
  * message for an agent reaches the daemon holding that agent's sockets.
  */
 
-const storedPopSchema = z.object({ at: z.number(), pop: screenPopSchema });
+/** `ringing`: put up while the agent's phone rang; the pop of the answer replaces it. */
+const storedPopSchema = z.object({ at: z.number(), pop: screenPopSchema, ringing: z.boolean().optional() });
+export interface DeskPop {
+  pop: ScreenPop;
+  ringing: boolean;
+}
 export const busMessageSchema = z.object({ agentId: z.string(), msg: z.record(z.string(), z.unknown()) });
 export type BusMessage = { agentId: string; msg: ServerMessage };
 
 /** A status outlives a shift's gaps between calls but not an abandoned agent id. */
 const STATUS_TTL_SECONDS = 86_400;
 
+/**
+ * A call's line, patched in one step (the desk sets ringing/talking/ended, the agent's soft-phone held and
+ * muted, possibly on two daemons at once) and announced with the result. KEYS[1] the agent's lines;
+ * ARGV: call id, the patch, the TTL, the line a first patch starts from, the channel, the bus prefix,
+ * "1" when a patch may start a line (else a line already gone stays gone).
+ */
+const PATCH_LINE = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur and ARGV[7] ~= '1' then return false end
+local line = cjson.decode(cur or ARGV[4])
+for k, v in pairs(cjson.decode(ARGV[2])) do line[k] = v end
+local enc = cjson.encode(line)
+redis.call('HSET', KEYS[1], ARGV[1], enc)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[5], ARGV[6] .. enc .. '}}')
+return enc`;
 export class CtiStore {
   readonly channel: string;
 
@@ -35,25 +56,33 @@ export class CtiStore {
     return `${this.prefix}cti:status:${agentId}`;
   }
 
+  private linesKey(agentId: string): string {
+    return `${this.prefix}cti:lines:${agentId}`;
+  }
+
   private bus(agentId: string, msg: ServerMessage): string {
     return JSON.stringify({ agentId, msg } satisfies BusMessage);
   }
 
-  /** Stores the pop and announces it in one transaction, so a delivered pop is always also re-deliverable. */
-  async pushPop(agentId: string, pop: ScreenPop, now: number): Promise<void> {
+  /**
+   * Stores the pop and announces it in one transaction, so a delivered pop is always also re-deliverable.
+   * A pop put up while the phone rings goes out as `ringing` (clients that only know `pop` act on answered
+   * calls alone).
+   */
+  async pushPop(agentId: string, pop: ScreenPop, now: number, ringing = false): Promise<void> {
     const key = this.popsKey(agentId);
     await exec(this.redis
       .multi()
-      .hset(key, pop.callId, JSON.stringify({ at: now, pop }))
+      .hset(key, pop.callId, JSON.stringify({ at: now, pop, ...(ringing ? { ringing } : {}) }))
       .expire(key, this.popTtlSeconds)
-      .publish(this.channel, this.bus(agentId, { type: "pop", pop })));
+      .publish(this.channel, this.bus(agentId, ringing ? { type: "ringing", pop } : { type: "pop", pop })));
   }
 
   /** The agent's pops still within their time to live, oldest first; expired ones are dropped. */
-  async pops(agentId: string, now: number): Promise<ScreenPop[]> {
+  async pops(agentId: string, now: number): Promise<DeskPop[]> {
     const key = this.popsKey(agentId);
     const all = await this.redis.hgetall(key);
-    const live: Array<{ at: number; pop: ScreenPop }> = [];
+    const live: Array<z.infer<typeof storedPopSchema>> = [];
     const stale: string[] = [];
     for (const [callId, raw] of Object.entries(all)) {
       const parsed = storedPopSchema.safeParse(safeJson(raw));
@@ -61,20 +90,26 @@ export class CtiStore {
       else stale.push(callId);
     }
     if (stale.length) await this.redis.hdel(key, ...stale);
-    return live.sort((a, b) => a.at - b.at).map((p) => p.pop);
+    return live.sort((a, b) => a.at - b.at).map((p) => ({ pop: p.pop, ringing: p.ringing === true }));
   }
 
   async pop(agentId: string, callId: string, now: number): Promise<ScreenPop | null> {
+    return (await this.deskPop(agentId, callId, now))?.pop ?? null;
+  }
+
+  /** The call's pop on the agent's desk, and whether it is still the one put up while the phone rang. */
+  async deskPop(agentId: string, callId: string, now: number): Promise<DeskPop | null> {
     const raw = await this.redis.hget(this.popsKey(agentId), callId);
     if (raw === null) return null;
     const parsed = storedPopSchema.safeParse(safeJson(raw));
-    return parsed.success && now - parsed.data.at < this.popTtlSeconds * 1000 ? parsed.data.pop : null;
+    return parsed.success && now - parsed.data.at < this.popTtlSeconds * 1000 ? { pop: parsed.data.pop, ringing: parsed.data.ringing === true } : null;
   }
 
   async clearPop(agentId: string, callId: string): Promise<void> {
     await exec(this.redis
       .multi()
       .hdel(this.popsKey(agentId), callId)
+      .hdel(this.linesKey(agentId), callId)
       .publish(this.channel, this.bus(agentId, { type: "popCleared", callId })));
   }
 
@@ -82,7 +117,33 @@ export class CtiStore {
     await exec(this.redis
       .multi()
       .set(this.statusKey(agentId), JSON.stringify(status), "EX", STATUS_TTL_SECONDS)
-      .publish(this.channel, this.bus(agentId, { type: "status", ...status })));
+      .publish(this.channel, this.bus(agentId, { type: "status", ...statusView(status) })));
+  }
+
+  /**
+   * Patches the call's line and announces the result; `create` lets a first patch start one (from a quiet
+   * talking line), else a line that is gone (its pop cleared) stays gone and null comes back.
+   */
+  async patchLine(agentId: string, callId: string, patch: LinePatch, create = true): Promise<Line | null> {
+    const start: Line = { callId, state: "talking", held: false, muted: false };
+    const prefix = `{"agentId":${JSON.stringify(agentId)},"msg":{"type":"line","line":`;
+    const args = [callId, JSON.stringify(patch), String(this.popTtlSeconds), JSON.stringify(start), this.channel, prefix, create ? "1" : "0"];
+    const enc = (await this.redis.eval(PATCH_LINE, 1, this.linesKey(agentId), ...args)) as string | null;
+    return enc === null ? null : lineSchema.parse(JSON.parse(enc));
+  }
+
+  /** The lines of the agent's calls on the desk. */
+  async lines(agentId: string): Promise<Line[]> {
+    const all = await this.redis.hgetall(this.linesKey(agentId));
+    return Object.values(all).flatMap((raw) => {
+      const parsed = lineSchema.safeParse(safeJson(raw));
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  /** Tells every tab of the agent, on any daemon (nothing is stored). */
+  async publish(agentId: string, msg: ServerMessage): Promise<void> {
+    await this.redis.publish(this.channel, this.bus(agentId, msg));
   }
 
   async status(agentId: string): Promise<AgentStatus | null> {

@@ -2,6 +2,8 @@ import express from "express";
 import type http from "node:http";
 import type { Redis } from "ioredis";
 import type { QueueHandoff } from "../calls/queue-handoff.js";
+import { SessionDirectory } from "../calls/session-directory.js";
+import { Softphone } from "../calls/softphone.js";
 import type { Config } from "../config/schema.js";
 import type { HashGate } from "../cti/hash-gate.js";
 import { createCtiHub } from "../cti/hub.js";
@@ -10,6 +12,7 @@ import type { Logger } from "../lib/logger.js";
 import type { CallerQueue } from "../queue/index.js";
 import type { AgentDesk } from "../desk/agent-desk.js";
 import { startParts, type Running } from "./lifecycle.js";
+import type { ServerLink } from "./telephony.js";
 
 export interface AgentDesktopDeps {
   config: Config;
@@ -17,7 +20,9 @@ export interface AgentDesktopDeps {
   sessionSecret: string | undefined;
   redis: Redis;
   queue: CallerQueue;
-  handoff: Pick<QueueHandoff, "kick">;
+  handoff: Pick<QueueHandoff, "kick" | "connectedCalls" | "callerGone" | "join" | "placement" | "defaultLane">;
+  /** The Asterisk servers (ARI, calls): the soft-phone acts on the agents' calls there. */
+  servers: ReadonlyMap<string, ServerLink>;
   desk: AgentDesk;
   /** Password hashing shared with the supervisors' login: one bound on the daemon's hashing work. */
   hashGate: HashGate;
@@ -50,6 +55,18 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
       hashGate: deps.hashGate,
     }),
     sockets: (server) => startParts(log, async (parts) => {
+      const sessions = new SessionDirectory(deps.redis, config.redis.keyPrefix);
+      const queueNames = Object.fromEntries(Object.entries(config.queues).map(([id, q]) => [id, q.displayName ?? id]));
+      const softphone = new Softphone({
+        handoff: deps.handoff,
+        ari: (id) => deps.servers.get(id)?.ari,
+        sessions,
+        queue: deps.queue,
+        queueNames,
+        mohClass: config.calls.mohClass,
+        fallback: (callId, serverId, why) => deps.servers.get(serverId)?.calls.queueFallback(callId, why),
+        logger: log,
+      });
       const hub = createCtiHub({
         server,
         redis: deps.redis,
@@ -59,6 +76,7 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
         sessionHours: config.cti.sessionHours,
         allowedOrigins: config.cti.allowedOrigins,
         popTtlSeconds: config.cti.popTtlSeconds,
+        menu: { wrapUpCodes: config.cti.wrapUpCodes, transferQueues: Object.entries(queueNames).map(([id, name]) => ({ id, name })) },
         logger: log,
         onAgentState: async (agentId, change) => {
           await deps.queue.agentState(agentId, change);
@@ -66,9 +84,11 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
         },
         onOfferOutcome: (agentId, o) => deps.desk.outcome(agentId, o),
         onDisposition: (agentId, d) => deps.desk.disposition(agentId, d),
+        onPhone: (agentId, callId, action) => softphone.act(agentId, callId, action),
+        onTransfer: (agentId, callId, queue) => softphone.transfer(agentId, callId, queue, () => deps.desk.transferred(agentId, callId, `Transferred to ${queueNames[queue] ?? queue}`)),
       });
       parts.addStop(() => hub.close());
-      deps.desk.attach(hub);
+      deps.desk.attach(hub, { sessions, queue: deps.queue });
       await hub.ready();
       return { stop: () => parts.stop() };
     }),

@@ -1,13 +1,14 @@
 import type { Connected } from "../calls/queue-handoff.js";
+import type { SessionDirectory } from "../calls/session-directory.js";
 import { cdrDisagreement, cdrTalkSeconds, talkSeconds, type CallerCdr, type TalkMoment, type TalkRecord } from "../calls/talk-time.js";
 import type { CallSession } from "../calls/session-store.js";
 import type { Config } from "../config/schema.js";
 import type { CustomerView, HistoryEntry } from "../crm/customer.js";
-import type { CrmLookup } from "../crm/lookup.js";
+import type { CrmLookup, LookupOutcome } from "../crm/lookup.js";
 import type { CustomerStore } from "../crm/store.js";
 import type { CtiHub } from "../cti/hub.js";
 import type { EventLog } from "../events/log.js";
-import { composePop } from "../cti/pop.js";
+import { composePop, type ScreenPop } from "../cti/pop.js";
 import type { AgentStatus, Disposition, OfferOutcome } from "../cti/protocol.js";
 import type { CallState } from "../ivr/engine/index.js";
 import { pathChoices } from "../ivr/engine/transcript.js";
@@ -18,9 +19,11 @@ import { offerCallSchema } from "../offers/context.js";
 import type { OfferRules } from "../offers/load.js";
 import { rankOffers } from "../offers/rank.js";
 import type { RankedOffer } from "../offers/ranked.js";
+import type { CallerQueue } from "../queue/index.js";
 import type { DeskCall, DeskStore } from "./store.js";
 import { creditFor, creditRecord } from "./express-credit.js";
 import { callOutcome, customerIdOf, reasonOf, unattendedEntry } from "./history.js";
+import { DeskLines } from "./lines.js";
 
 /**
  * The agent's side of a call: when caller and agent are connected, the screen-pop (CRM record fetched
@@ -51,8 +54,26 @@ export interface DeskDeps {
   events?: EventLog;
 }
 
+/** What the desk reads to put a call's pop up while the agent's phone rings (the hub's daemon wires them). */
+export interface RingReaders {
+  sessions: Pick<SessionDirectory, "find">;
+  queue: Pick<CallerQueue, "position" | "agentRecords">;
+}
+
+/** The call a pop is composed for: connected, or still ringing. */
+type PopCall = Pick<Connected, "callId" | "agentId" | "queue" | "lane" | "waitMs" | "callback">;
+type DeskCallView = { session: CallSession; state: CallState };
+
+/** How long a ring-time pop waits for the caller's session to record its queue (a caller rung at once is rung before it is saved). */
+const SESSION_WAIT_MS = 1000;
+
 export class AgentDesk {
   private hub: CtiHub | undefined;
+  private ring: RingReaders | undefined;
+  private readonly lines = new DeskLines(() => this.hub);
+  /** Customer records read again when the phone rang: the pop shows history written since the call arrived. */
+  private readonly fresh = new Map<string, Promise<LookupOutcome | undefined>>();
+  private readonly laneNames: Record<string, string>;
   /** Agent calls that ended and wait for their disposition; `mine`: ended here, not found in Redis. */
   private readonly pending = new Map<string, { timer: NodeJS.Timeout; mine: boolean }>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -60,6 +81,7 @@ export class AgentDesk {
 
   constructor(private readonly deps: DeskDeps) {
     this.log = deps.logger.child({ component: "desk" });
+    this.laneNames = Object.fromEntries(Object.entries(deps.config.lanes).map(([id, l]) => [id, l.displayName]));
   }
 
   /** Takes up the due entries found in Redis now (a restart) and then every sweep interval. */
@@ -69,15 +91,15 @@ export class AgentDesk {
     this.sweepTimer.unref();
   }
 
-  /** The hub exists only once the HTTP server does. */
-  attach(hub: CtiHub): void {
+  /** The hub exists only once the HTTP server does; with `ring` the pop goes up while the phone rings. */
+  attach(hub: CtiHub, ring?: RingReaders): void {
     this.hub = hub;
+    this.ring = ring;
   }
 
-  async connected(call: { session: CallSession; state: CallState }, c: Connected): Promise<void> {
+  /** The call's pop: the customer's record, offers ranked for this caller and call, the IVR path in words. */
+  private async popFor(call: DeskCallView, c: PopCall, customer: CustomerView | null): Promise<{ pop: ScreenPop; offers: RankedOffer[]; reason: string | undefined }> {
     const { config } = this.deps;
-    const lookup = await this.deps.crm.get(c.callId);
-    const customer = lookup?.status === "found" ? lookup.customer : null;
     const reason = reasonOf(call);
     const offers = customer ? await this.rank(customer, call, c, reason) : [];
     const pop = composePop({
@@ -86,12 +108,79 @@ export class AgentDesk {
       lane: { id: c.lane, config: config.lanes[c.lane] },
       queue: { id: c.queue, config: config.queues[c.queue] },
       path: call.state.path,
+      purchased: call.state.purchased,
+      laneNames: this.laneNames,
       vars: call.state.vars,
       reason,
       waitMs: c.waitMs,
       offers,
       callback: c.callback,
     });
+    return { pop, offers, reason };
+  }
+
+  /**
+   * The customer's record for the pop, read again rather than the one fetched when the call arrived: an
+   * earlier call's history entry (written after its wrap-up) may have come since. A failed read keeps
+   * the prefetched record. Without a desktop (no hub) nobody sees a pop: the prefetched one does.
+   */
+  private refresh(callId: string, number: string): Promise<LookupOutcome | undefined> {
+    const prefetched = () => this.deps.crm.get(callId);
+    if (!this.hub) return Promise.resolve(prefetched());
+    return this.deps.crm.lookup(number).then((o) => (o.status === "error" ? prefetched() : o));
+  }
+
+  /**
+   * The agent's phone rings for `callId`: the pop goes up now. It is composed beside the agent's other pop
+   * work (an answer's pop does not wait for it) and put up in turn with it, if the call is still offered
+   * to this agent then: a ring answered or missed meanwhile has its own pop, or none.
+   */
+  private async ringing(agentId: string, callId: string): Promise<void> {
+    const { ring, hub } = this;
+    if (!ring || !hub) return;
+    const offered = async () => {
+      const pos = await ring.queue.position(callId);
+      return pos?.state === "offered" && pos.agentId === agentId ? pos : null;
+    };
+    const pos = await offered();
+    if (!pos) return;
+    const session = await this.sessionOf(ring, callId);
+    if (!session) return;
+    const call = { session, state: session.engine };
+    const lookup = this.refresh(callId, call.state.call.callerNumber);
+    this.fresh.set(callId, lookup);
+    const found = await lookup;
+    const { pop } = await this.popFor(call, { callId, agentId, queue: pos.queue, lane: pos.lane, waitMs: pos.waitMs }, found?.status === "found" ? found.customer : null);
+    await this.lines.run(agentId, async () => {
+      if (!(await offered())) return;
+      // the line first: the card shows up ringing
+      await this.lines.ringing(agentId, callId);
+      await hub.pushPop(agentId, pop, { ringing: true });
+      this.log.info({ callId, agentId, customer: pop.customer?.id ?? null }, "screen-pop pushed while ringing");
+    });
+  }
+
+  private async sessionOf(ring: RingReaders, callId: string): Promise<CallSession | null> {
+    const until = Date.now() + SESSION_WAIT_MS;
+    for (;;) {
+      const s = (await ring.sessions.find(callId))[0];
+      if (s?.queue || Date.now() >= until) return s ?? null;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Caller and agent are connected: the pop (again, if it went up while ringing), the line talking. */
+  connected(call: DeskCallView, c: Connected): Promise<void> {
+    return this.lines.run(c.agentId, () => this.answered(call, c));
+  }
+
+  private async answered(call: DeskCallView, c: Connected): Promise<void> {
+    const { config } = this.deps;
+    const refreshed = this.fresh.get(c.callId) ?? this.refresh(c.callId, call.state.call.callerNumber);
+    this.fresh.delete(c.callId);
+    const lookup = await refreshed;
+    const customer = lookup?.status === "found" ? lookup.customer : null;
+    const { pop, offers, reason } = await this.popFor(call, c, customer);
     const credit = creditFor({ config, callId: c.callId, queue: c.queue, lane: c.lane, promisedLane: call.session.queue?.promised?.lane, waitMs: c.waitMs, callerNumber: call.state.call.callerNumber, consents: call.session.consents, customer, at: new Date() });
     const desk: DeskCall = {
       agentId: c.agentId,
@@ -107,6 +196,7 @@ export class AgentDesk {
       ...(credit ? { credit: creditRecord(credit) } : {}),
     };
     await this.deps.store.save(c.callId, desk);
+    await this.lines.talking(c.agentId, c.callId);
     await this.hub?.pushPop(c.agentId, pop);
     // after the pop: the agent's screen does not wait for the billing queue
     if (credit) await this.credit(credit);
@@ -130,7 +220,7 @@ export class AgentDesk {
     }
   }
 
-  private async rank(customer: CustomerView, call: { session: CallSession; state: CallState }, c: Connected, reason: string | undefined): Promise<RankedOffer[]> {
+  private async rank(customer: CustomerView, call: DeskCallView, c: PopCall, reason: string | undefined): Promise<RankedOffer[]> {
     const { rules } = this.deps;
     const now = new Date();
     const capsUsed = await this.deps.caps.used(customer.id, rules.offers.map((o) => o.rule.id), rules, now).catch((err) => {
@@ -187,11 +277,18 @@ export class AgentDesk {
     this.log.info({ callId: o.callId, agentId, offer: offer.id, outcome: o.outcome }, "offer outcome");
   }
 
+  /** Told of every history entry written (outbound: the audience index). Set by the daemon. */
+  onHistory: ((customerId: string, entry: HistoryEntry) => Promise<unknown>) | undefined;
+
+  /** Told of every disposition with the caller's number (outbound: "do not call" lists the number). Set by the daemon. */
+  onDisposition: ((number: string, disposition: string, agentId: string) => Promise<void>) | undefined;
+
   /** The agent's disposition: the call's history entry, with notes and offer outcomes. */
   async disposition(agentId: string, disp: Disposition): Promise<void> {
     const d = await this.deps.store.get(disp.callId);
     if (!d || d.agentId !== agentId) throw Object.assign(new Error("this call is not on your desk"), { code: "SBQ_NOT_FOUND" });
     await this.close(disp.callId, disp.disposition, disp.notes);
+    await this.onDisposition?.(d.callerNumber, disp.disposition, agentId);
   }
 
   /**
@@ -201,6 +298,7 @@ export class AgentDesk {
    */
   async ended(call: { session: CallSession; state: CallState }): Promise<void> {
     const { session, state } = call;
+    this.callerGoneWhileRinging(call);
     const reason = reasonOf(call);
     const customerId = customerIdOf(state);
     void this.deps.events?.append({
@@ -266,9 +364,40 @@ export class AgentDesk {
     }
   }
 
-  /** A queue-side change of the agent's state (ringing, on a call, wrap-up, paused after a missed call), for the page. */
-  agentStatus(agentId: string, status: AgentStatus): void {
-    void this.hub?.sendState(agentId, status).catch((err) => this.log.warn({ err, agentId }, "agent state not sent to the desktop"));
+  /**
+   * A queue-side change of the agent's state (ringing, on a call, wrap-up, paused after a missed call), for
+   * the page; a ring that names its call puts the call's pop up, and the lines on the desk follow.
+   */
+  agentStatus(agentId: string, status: AgentStatus & { callId?: string | undefined }): void {
+    const { callId, ...shown } = status;
+    void this.hub?.sendState(agentId, shown).catch((err) => this.log.warn({ err, agentId }, "agent state not sent to the desktop"));
+    if (!this.hub) return;
+    const done = shown.state === "ringing" && callId ? this.ringing(agentId, callId) : this.lines.run(agentId, () => this.lines.settle(agentId, shown.state));
+    void done.catch((err) => this.log.warn({ err, agentId, callId }, "desk line not updated"));
+  }
+
+  /** The agent handed the caller on (a blind transfer): their part of the call is written now, before the next agent's. */
+  async transferred(agentId: string, callId: string, text: string): Promise<void> {
+    const d = await this.deps.store.get(callId);
+    if (!d || d.agentId !== agentId) return;
+    // the conversation ended with the agent's leg; the next one starts a record of its own
+    await this.deps.store.recordTalk(callId, { to: Date.now() });
+    await this.close(callId, "transferred", text);
+  }
+
+  /** A caller gone while an agent's phone rang: the pop goes, and the agent's page hears the state the queue put them in. */
+  private callerGoneWhileRinging(call: DeskCallView): void {
+    const callId = call.session.callId;
+    this.fresh.delete(callId);
+    const agentId = this.lines.ringingFor(callId);
+    if (agentId === undefined || call.session.agent?.agentId === agentId) return;
+    void this.lines
+      .run(agentId, async () => {
+        if (!(await this.lines.gone(callId))) return;
+        const now = (await this.ring?.queue.agentRecords([agentId]))?.get(agentId);
+        if (now) await this.hub?.sendState(agentId, { state: now.state, ...(now.reason ? { reason: now.reason } : {}) });
+      })
+      .catch((err) => this.log.warn({ err, agentId, callId }, "ringing pop not cleared"));
   }
 
   /** A moment of the conversation (the agent leg entered the bridge, the first party left): its talk time. */
@@ -349,6 +478,7 @@ export class AgentDesk {
   /** Written back to the CRM store, and to the history webhook when one is configured. */
   private async write(customerId: string, entry: HistoryEntry): Promise<void> {
     await this.deps.customers.appendHistory?.(customerId, entry).catch((err) => this.log.warn({ err, customer: customerId }, "history not written to the CRM store"));
+    await this.onHistory?.(customerId, entry).catch((err: unknown) => this.log.warn({ err, customer: customerId }, "history not indexed for audiences"));
     if (this.deps.config.jobs.webhooks.history) {
       await this.deps.jobs
         .publish("history", { idempotencyKey: `${entry.callId}:history`, occurredAt: new Date().toISOString(), customerId, entry })

@@ -76,7 +76,9 @@ describe("session tokens", () => {
 describe("cti and agents config", () => {
   test("defaults, origins normalised, and the secret named by the config comes from the environment", () => {
     const cfg = ctiConfigSchema.parse({ allowedOrigins: ["https://desk.example.com/"] });
-    expect(cfg).toEqual({ sessionSecret: { env: "SWITCHBOARD_SESSION_SECRET" }, sessionHours: 10, allowedOrigins: ["https://desk.example.com"], dispositionGrace: 120, popTtlSeconds: 3600, login: loginConfigSchema.parse({}) });
+    expect(cfg).toEqual({ sessionSecret: { env: "SWITCHBOARD_SESSION_SECRET" }, sessionHours: 10, allowedOrigins: ["https://desk.example.com"], dispositionGrace: 120, popTtlSeconds: 3600, wrapUpCodes: expect.any(Array), login: loginConfigSchema.parse({}) });
+    expect(cfg.wrapUpCodes.map((c) => c.code)).toEqual(["resolved", "follow-up", "escalated", "callback", "no-action"]);
+    expect(ctiConfigSchema.safeParse({ wrapUpCodes: [{ code: "a", label: "A" }, { code: "a", label: "B" }] }).success).toBe(false);
     expect(cfg.login).toMatchObject({ window: 900, addressFailures: 50, agentAddress: { free: 3 }, agent: { maxDelay: 60 }, hashing: { concurrent: 2, queued: 16 } });
     expect(ctiConfigSchema.safeParse({ allowedOrigins: ["https://desk.example.com/agent"] }).success).toBe(false);
     expect(() => sessionSecretFrom(cfg, {})).toThrow(/export SWITCHBOARD_SESSION_SECRET/);

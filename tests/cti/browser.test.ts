@@ -96,7 +96,7 @@ describe.skipIf(!hasChromium)("agent desktop in Chromium", () => {
     await heading.waitFor();
     expect(await heading.textContent()).toContain(XSS_NAME);
     expect(await page.locator("#cards img").count()).toBe(0);
-    await expect.poll(() => page.locator("#announcer").textContent()).toBe(`New call from ${XSS_NAME}, express lane`);
+    await expect.poll(() => page.locator("#announcer").textContent()).toBe(`New call from ${XSS_NAME}, express lane. Alt+Shift+C goes to it.`);
     await expect.poll(() => desk.recorded.acks).toEqual([["1001", "call-browser-1"]]);
     expect(await page.locator(".card .badge").textContent()).toBe("Express · Priority line");
     expect(await page.locator(".card").textContent()).toContain("Carla Diaz (c-1003)");

@@ -10,7 +10,7 @@ import { loginConfigSchema } from "../../src/cti/login-config.js";
 import { hashPassword } from "../../src/cti/password.js";
 import type { ScreenPop } from "../../src/cti/pop.js";
 import { CTI_SUBPROTOCOL } from "../../src/cti/protocol.js";
-import type { Disposition, OfferOutcome } from "../../src/cti/protocol.js";
+import type { DeskMenu, Disposition, LinePatch, OfferOutcome, PhoneAction } from "../../src/cti/protocol.js";
 import { agentRouter } from "../../src/cti/router.js";
 import { issueSession } from "../../src/cti/session.js";
 import type { AgentChange } from "../../src/queue/types.js";
@@ -41,6 +41,8 @@ export interface Recorded {
   outcomes: Array<[string, OfferOutcome]>;
   dispositions: Array<[string, Disposition]>;
   acks: Array<[string, string]>;
+  phone: Array<[string, string, PhoneAction]>;
+  transfers: Array<[string, string, string]>;
 }
 
 export interface Desk {
@@ -51,8 +53,13 @@ export interface Desk {
 }
 
 /** A daemon-like HTTP server on loopback: the agent router and the hub wired the way the daemon wires them. */
-export async function startDesk(redis: Redis, prefix: string, agents: AgentsConfig, opts: { allowedOrigins?: string[]; refuseStates?: boolean; logger?: Logger } = {}): Promise<Desk> {
-  const recorded: Recorded = { states: [], outcomes: [], dispositions: [], acks: [] };
+export async function startDesk(
+  redis: Redis,
+  prefix: string,
+  agents: AgentsConfig,
+  opts: { allowedOrigins?: string[]; refuseStates?: boolean; logger?: Logger; menu?: DeskMenu; phone?: (action: PhoneAction) => LinePatch } = {},
+): Promise<Desk> {
+  const recorded: Recorded = { states: [], outcomes: [], dispositions: [], acks: [], phone: [], transfers: [] };
   const app = express();
   app.use(agentRouter({ agents, sessionSecret: SECRET, sessionHours: 1, logger: silent, redis, keyPrefix: prefix, policy: TEST_LOGIN }));
   const server = http.createServer(app);
@@ -76,6 +83,19 @@ export async function startDesk(redis: Redis, prefix: string, agents: AgentsConf
       recorded.dispositions.push([id, d]);
     },
     onPopAck: (id, callId) => recorded.acks.push([id, callId]),
+    ...(opts.menu ? { menu: opts.menu } : {}),
+    ...(opts.phone
+      ? {
+          onPhone: async (id: string, callId: string, action: PhoneAction) => {
+            recorded.phone.push([id, callId, action]);
+            return opts.phone!(action);
+          },
+          onTransfer: async (id: string, callId: string, queue: string) => {
+            recorded.transfers.push([id, callId, queue]);
+            return `Transferred to ${queue}`;
+          },
+        }
+      : {}),
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   await hub.ready();
@@ -185,6 +205,7 @@ export function samplePop(callId: string, fields: Partial<ScreenPop> = {}): Scre
     queue: "support",
     queueName: "Technical support",
     path: [{ node: "main:menu", choice: "2", label: "Technical problem" }],
+    journey: ["Chose Technical problem"],
     reason: "technical",
     waitSeconds: 12,
     callback: null,

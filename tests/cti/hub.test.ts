@@ -42,7 +42,7 @@ describe("agent WebSocket hub", () => {
     tab1.send({ type: "state", id: "s1", state: "paused", reason: "Lunch" });
     expect(await tab1.next("ok")).toEqual({ type: "ok", id: "s1", for: "state" });
     expect(d.recorded.states).toEqual([["1001", { to: "paused", reason: "Lunch" }]]);
-    expect(await tab2.next("status")).toEqual({ type: "status", state: "paused", reason: "Lunch" });
+    expect(await tab2.next("status")).toEqual({ type: "status", state: "paused", reason: "Lunch", allowed: ["available", "paused", "offline"] });
 
     tab1.send({ type: "state", id: "s2", state: "available" });
     await tab1.next("ok");
@@ -102,7 +102,7 @@ describe("agent WebSocket hub", () => {
     await a.hub.pushPop("1002", samplePop("call-x"));
     expect((await onB.next("pop")).pop).toMatchObject({ callId: "call-x" });
     await a.hub.sendState("1002", { state: "paused", reason: "missed a call" });
-    expect(await onB.next("status")).toEqual({ type: "status", state: "paused", reason: "missed a call" });
+    expect(await onB.next("status")).toEqual({ type: "status", state: "paused", reason: "missed a call", allowed: ["available", "paused", "offline"] });
 
     // the outcome goes to the hooks of the hub holding the socket
     onB.send({ type: "outcome", id: "o", callId: "call-x", offerId: "upgrade-outdated-version", outcome: "sold", amount: 49 });

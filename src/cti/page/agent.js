@@ -2,7 +2,9 @@
 // a caller, the CRM or an offer rule is put on the page with textContent, never parsed as HTML (dom.js).
 // This module: the login and desk views, and what the server's messages change on them.
 import { $ } from "./dom.js";
-import { clearCards, forgetCalls, removeCard, showPop, updateEmpty } from "./pop.js";
+import { showShortcuts } from "./keys.js";
+import { setMenu } from "./menu.js";
+import { clearCards, forgetCalls, lineChanged, recorded, removeCard, showPop, updateEmpty } from "./pop.js";
 import { currentSession, forgetSession, keepSession } from "./session.js";
 import { connect, disconnect, request } from "./socket.js";
 import { setState, showStateError, showStatus } from "./state.js";
@@ -74,12 +76,21 @@ function onMessage(msg) {
   switch (msg.type) {
     case "welcome":
       // the server sends every call still on this desk right after: start from a clean slate
+      setMenu(msg.desk);
+      showShortcuts();
       clearCards();
       updateEmpty();
       if (msg.status) showStatus(msg.status);
       break;
     case "pop":
+    case "ringing":
       showPop(msg.pop);
+      break;
+    case "line":
+      lineChanged(msg.line);
+      break;
+    case "recorded":
+      recorded(msg);
       break;
     case "popCleared":
       removeCard(msg.callId);

@@ -1,4 +1,5 @@
-// One offer on a card: what it is and why it fits, and the buttons that record what became of it.
+// One offer on a card: what it is and why it fits, and the buttons that record what became of it. The
+// server tells every tab of the agent what was recorded (`recorded`), so each shows it.
 import { el, safeId, showResult } from "./dom.js";
 import { money } from "./format.js";
 import { request } from "./socket.js";
@@ -8,13 +9,13 @@ export function offerBlock(pop, offer, index) {
   const result = el("p", { class: "done", role: "status" });
   const amount = el("input", { type: "number", min: "0", step: "0.01", value: String(offer.value), id: `${titleId}-amount` });
   const button = (label, outcome) => {
-    const b = el("button", { type: "button", "aria-describedby": titleId, "data-outcome": outcome, text: label });
-    b.addEventListener("click", () => record({ pop, offer, amount, result }, outcome, b));
+    const b = el("button", { type: "button", "aria-describedby": titleId, "data-outcome": outcome, "aria-pressed": "false", text: label });
+    b.addEventListener("click", () => record({ pop, offer, amount, result }, outcome));
     return b;
   };
   return el(
     "section",
-    { class: "offer", "aria-labelledby": titleId },
+    { class: "offer", "aria-labelledby": titleId, "data-offer-id": offer.id },
     el("h5", { id: titleId }, offer.title, el("span", { class: "value", text: ` · ${money(offer.value, offer.currency)} · ${offer.kind === "lead-to-sales" ? "lead for sales" : "sell in call"}` })),
     offer.facts.length ? el("ul", { class: "offer-facts" }, ...offer.facts.map((f) => el("li", { text: f }))) : null,
     offer.pitch ? el("p", { class: "pitch", text: offer.pitch }) : null,
@@ -31,8 +32,8 @@ export function offerBlock(pop, offer, index) {
   );
 }
 
-/** Sends the outcome (with the amount, for "sold") and shows the server's answer on the offer. */
-function record({ pop, offer, amount, result }, outcome, button) {
+/** Sends the outcome (with the amount, for "sold"); the confirmation comes as `recorded`, an error here. */
+function record({ pop, offer, amount, result }, outcome) {
   showResult(result, "Sending…", "done");
   const msg = { type: "outcome", callId: pop.callId, offerId: offer.id, outcome };
   if (outcome === "sold") {
@@ -44,12 +45,13 @@ function record({ pop, offer, amount, result }, outcome, button) {
     }
     msg.amount = value;
   }
-  request(
-    msg,
-    () => {
-      showResult(result, outcome === "sold" ? `Recorded: sold for ${money(msg.amount, offer.currency)}` : `Recorded: ${outcome}`);
-      button.setAttribute("aria-pressed", "true");
-    },
-    (m) => showResult(result, m, "error"),
-  );
+  request(msg, () => {}, (m) => showResult(result, m, "error"));
+}
+
+/** What was recorded for one of the card's offers, in whichever tab it was clicked. */
+export function showOfferRecorded(card, msg) {
+  const section = [...card.querySelectorAll("section.offer")].find((s) => s.dataset.offerId === msg.offerId);
+  if (!section) return;
+  showResult(section.querySelector("[role=status]"), msg.text, "done");
+  for (const b of section.querySelectorAll("button[data-outcome]")) b.setAttribute("aria-pressed", String(b.dataset.outcome === msg.outcome));
 }

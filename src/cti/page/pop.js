@@ -1,75 +1,134 @@
 // The calls on the desk: one card per call, newest first, keyed by call id (the same call again replaces
-// its card).
-import { dispositionForm } from "./disposition.js";
+// its card, keeping what the agent typed). The card opens with who is calling and the phone line (state,
+// timer, soft-phone controls), then the caller's journey through the IVR, their recent calls, the offers
+// and the disposition form.
+import { dispositionForm, keepTyped } from "./disposition.js";
 import { $, el, safeId } from "./dom.js";
 import { fmtWait, fmtWhen, money } from "./format.js";
-import { offerBlock } from "./offer.js";
+import { offerBlock, showOfferRecorded } from "./offer.js";
+import { phoneBlock, showLine } from "./phone.js";
 import { request } from "./socket.js";
 
 const cards = new Map();
-/** Calls already announced to screen readers: a pop sent again (reconnect, reload) is not news. */
+/** Lines that came before their card (the server sends a ringing line just before the pop). */
+const lines = new Map();
+/** Calls already announced to screen readers: a pop sent again (reconnect, reload, the answer) is not news. */
 const announced = new Set();
 
 export function showPop(pop) {
   const card = cardFor(pop);
   const old = cards.get(pop.callId);
-  if (old) old.replaceWith(card);
-  else $("cards").prepend(card);
+  if (old) {
+    keepTyped(old, card);
+    const focused = old.contains(document.activeElement) ? document.activeElement.id : null;
+    old.replaceWith(card);
+    if (focused) document.getElementById(focused)?.focus();
+  } else $("cards").prepend(card);
   cards.set(pop.callId, card);
+  showLine(card, lines.get(pop.callId) ?? old?.line ?? null);
   updateEmpty();
   request({ type: "ack", callId: pop.callId }, () => {}, () => {});
   if (!announced.has(pop.callId)) {
     announced.add(pop.callId);
-    $("announcer").textContent = `New call from ${callerOf(pop)}${pop.express ? ", express lane" : ""}`;
+    const ringing = card.line?.state === "ringing" ? ", ringing" : "";
+    $("announcer").textContent = `New call from ${callerOf(pop)}${pop.express ? ", express lane" : ""}${ringing}. Alt+Shift+C goes to it.`;
   }
+}
+
+/** A `line` message: the card's line, or kept for the card about to come. */
+export function lineChanged(line) {
+  lines.set(line.callId, line);
+  const card = cards.get(line.callId);
+  if (card) showLine(card, line);
+}
+
+/** A `recorded` message (from this tab or another of the agent's): the offer's result on the card, the rest in the desk's log. */
+export function recorded(msg) {
+  const card = cards.get(msg.callId);
+  if (msg.what === "outcome") {
+    if (card) showOfferRecorded(card, msg);
+    return;
+  }
+  $("desk-log").textContent = msg.text;
 }
 
 export function removeCard(callId) {
   const card = cards.get(callId);
-  if (card) card.remove();
+  lines.delete(callId);
+  if (!card) return;
+  const hadFocus = card.contains(document.activeElement);
+  card.remove();
   cards.delete(callId);
   updateEmpty();
+  // the keyboard's place was in the card: it goes to the calls' heading, next to what was saved
+  if (hadFocus) $("calls-title").focus();
 }
 
 /** Takes every card off the page (after a welcome the server sends the desk's calls again). */
 export function clearCards() {
   for (const c of cards.values()) c.remove();
   cards.clear();
+  lines.clear();
 }
 
 /** Logging out: whoever logs in next on this tab hears of each call anew. */
 export function forgetCalls() {
   clearCards();
   announced.clear();
+  $("desk-log").textContent = "";
 }
 
 export function updateEmpty() {
   $("no-call").hidden = cards.size > 0;
 }
 
+/** The call the phone shortcuts act on: the card the focus is in, else the newest call on the line (or ringing). */
+export function currentCard() {
+  const inFocus = [...cards.values()].find((c) => c.contains(document.activeElement));
+  if (inFocus) return inFocus;
+  const newest = [...$("cards").children];
+  return newest.find((c) => c.line?.state === "talking") ?? newest.find((c) => c.line?.state === "ringing") ?? newest[0] ?? null;
+}
+
+/** The card a wrap-up code goes to: the one the focus is in, else the newest call that has ended, else the newest. */
+export function dispositionCard() {
+  const inFocus = [...cards.values()].find((c) => c.contains(document.activeElement));
+  if (inFocus) return inFocus;
+  const newest = [...$("cards").children];
+  return newest.find((c) => c.line?.state === "ended") ?? newest[0] ?? null;
+}
+
 const callerOf = (pop) => pop.callerName || pop.callerNumber;
 
 function cardFor(pop) {
   const headingId = safeId(`call-${pop.callId}`);
-  return el(
+  const phone = phoneBlock(pop);
+  const c = pop.customer;
+  const card = el(
     "article",
     { class: `card${pop.express ? " express" : ""}`, "aria-labelledby": headingId, "data-call-id": pop.callId },
-    el("h3", { id: headingId }, pop.callback ? `Call back to ${callerOf(pop)}` : `Call from ${callerOf(pop)}`, pop.callback ? el("span", { class: "badge plain", text: "Call back" }) : null, pop.express ? el("span", { class: "badge", text: `Express · ${pop.laneName}` }) : el("span", { class: "badge plain", text: pop.laneName })),
+    el(
+      "div",
+      { class: "card-head" },
+      el("h3", { id: headingId, tabindex: "-1" }, pop.callback ? `Call back to ${callerOf(pop)}` : `Call from ${callerOf(pop)}`, pop.callback ? el("span", { class: "badge plain", text: "Call back" }) : null, pop.express ? el("span", { class: "badge", text: `Express · ${pop.laneName}` }) : el("span", { class: "badge plain", text: pop.laneName })),
+      phone.line,
+    ),
+    el("p", { class: "summary" }, summary(pop)),
+    phone.controls,
+    phone.result,
+    el("h4", { text: "Who is calling" }),
     facts([
       ["Caller number", pop.callerNumber],
       ["Caller name", pop.callerName],
-      ...customerRows(pop.customer),
+      ...customerRows(c),
       ["Queue", pop.queueName],
-      ["Lane", pop.laneName],
       ["Reason", pop.reason],
       ["Waited", pop.callback ? `${fmtWait(pop.waitSeconds)} since first calling (call back, attempt ${pop.callback.attempt})` : fmtWait(pop.waitSeconds)],
       ["Calling", pop.callback?.number],
     ]),
     ...purposeBlock(pop.callback?.purpose),
-    el("h4", { text: "IVR path" }),
-    pop.path.length
-      ? el("ol", { class: "path" }, ...pop.path.map((p) => el("li", { text: `${p.label || p.node}${p.choice ? `: ${p.choice}` : ""}` })))
-      : el("p", { text: "No IVR steps recorded." }),
+    el("h4", { text: "Before reaching you" }),
+    journey(pop),
     el("h4", { text: "Recent calls" }),
     pop.history.length ? historyTable(pop.history) : el("p", { text: "No earlier calls." }),
     el("h4", { text: "Offers" }),
@@ -77,6 +136,20 @@ function cardFor(pop) {
     el("h4", { text: "After the call" }),
     dispositionForm(pop),
   );
+  card.phone = phone;
+  return card;
+}
+
+/** One line an agent can read at a glance: who, how long they waited, why. */
+function summary(pop) {
+  const who = pop.customer ? `${pop.customer.name}, ${pop.customer.tier}` : "Not recognised";
+  const why = pop.reason ? ` · ${pop.reason}` : "";
+  return `${who} · waited ${fmtWait(pop.waitSeconds)}${why}`;
+}
+
+function journey(pop) {
+  const steps = pop.journey?.length ? pop.journey : pop.path.map((p) => p.label || p.choice).filter(Boolean);
+  return steps.length ? el("ol", { class: "journey" }, ...steps.map((s) => el("li", { text: s }))) : el("p", { text: "Came straight through." });
 }
 
 function facts(rows) {
@@ -142,6 +215,7 @@ function historyTable(history) {
   return el(
     "table",
     {},
+    el("caption", { class: "visually-hidden", text: "The caller's recent calls" }),
     el("thead", {}, el("tr", {}, ...["When", "Disposition", "Agent", "Wait"].map((h) => el("th", { scope: "col", text: h })))),
     el(
       "tbody",

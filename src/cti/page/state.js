@@ -1,9 +1,10 @@
-// The state panel: the agent's state as the queue sees it (with the wrap-up countdown), and the buttons
-// that change it.
+// The state panel: the agent's state as the queue sees it (with the wrap-up countdown), in the words the
+// desk uses, and the buttons that change it. The server says which moves the queue allows now
+// (`allowed`); the others' buttons are disabled, with a line saying why.
 import { $ } from "./dom.js";
 import { request } from "./socket.js";
 
-const STATE_WORDS = {
+export const STATE_WORDS = {
   offline: "Offline",
   available: "Available",
   ringing: "Ringing",
@@ -12,13 +13,26 @@ const STATE_WORDS = {
   paused: "Paused",
 };
 
+const WHY_NOT = {
+  ringing: "Your phone is ringing: answer it, or let it ring out, before changing your state.",
+  oncall: "You are on a call: your state changes when the call ends.",
+};
+
+const BUTTONS = { available: "go-available", paused: "go-paused", offline: "go-offline" };
+
 let wrapTimer = null;
 
-/** A `status` from the server: `{state, reason?, wrapUpUntil?}`. */
+/** A `status` from the server: `{state, reason?, wrapUpUntil?, allowed?}`. */
 export function showStatus(s) {
   $("state-current").textContent = STATE_WORDS[s.state] || s.state;
   $("state-reason").textContent = s.reason ? `(${s.reason})` : "";
   showWrapUp(s.state === "wrapup" ? s.wrapUpUntil : undefined);
+  // a server without `allowed` (an older daemon) leaves every button usable
+  const allowed = Array.isArray(s.allowed) ? s.allowed : Object.keys(BUTTONS);
+  for (const [state, id] of Object.entries(BUTTONS)) $(id).disabled = !allowed.includes(state);
+  $("pause-reason").disabled = !allowed.includes("paused");
+  $("state-hint").textContent = allowed.length ? "" : (WHY_NOT[s.state] ?? "");
+  if (allowed.length) showStateError("");
 }
 
 /** Counts down to `until` (epoch ms), every second; hidden without one. */
@@ -45,6 +59,8 @@ export function showStateError(message) {
 }
 
 export function setState(state) {
+  const button = $(BUTTONS[state]);
+  if (!button || button.disabled) return;
   showStateError("");
   const msg = state === "paused" ? { type: "state", state, reason: $("pause-reason").value } : { type: "state", state };
   request(msg, () => {}, showStateError);

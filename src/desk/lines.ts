@@ -1,0 +1,72 @@
+import type { AgentState } from "../queue/agent-states.js";
+import type { CtiHub } from "../cti/hub.js";
+
+/**
+ * The phone lines on the agents' desks, as the desk sees them move: a pop shown while the phone rings
+ * (ringing), the answer (talking), the end of the conversation (ended: the agent went to wrap-up or on),
+ * and a ring that did not become a conversation (its pop goes). Each agent's pops and lines are put up
+ * one piece at a time, in the order the hand-off told of them (ring, answer, end), so a slow one never
+ * lands after the moment that made it stale.
+ */
+export class DeskLines {
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Calls whose pop went up while ringing, by call id: the agent rung. */
+  private readonly rung = new Map<string, string>();
+
+  constructor(private readonly hub: () => CtiHub | undefined) {}
+
+  /** Runs `work` after the agent's earlier pop work; its failure is the caller's to handle and never stops the next. */
+  run(agentId: string, work: () => Promise<void>): Promise<void> {
+    const done = (this.chains.get(agentId) ?? Promise.resolve()).then(work);
+    const next = done.catch(() => undefined);
+    this.chains.set(agentId, next);
+    void next.then(() => {
+      if (this.chains.get(agentId) === next) this.chains.delete(agentId);
+    });
+    return done;
+  }
+
+  /** The pop is up while the phone rings. */
+  async ringing(agentId: string, callId: string): Promise<void> {
+    this.rung.set(callId, agentId);
+    await this.hub()?.patchLine(agentId, callId, { state: "ringing", held: false, muted: false, ringingAt: Date.now() });
+  }
+
+  /** Caller and agent talk. */
+  async talking(agentId: string, callId: string): Promise<void> {
+    this.rung.delete(callId);
+    await this.hub()?.patchLine(agentId, callId, { state: "talking", answeredAt: Date.now() });
+  }
+
+  /**
+   * The queue moved the agent on (not ringing, not on a call): a line still ringing was not answered (its
+   * pop goes), a line talking has ended.
+   */
+  async settle(agentId: string, state: AgentState): Promise<void> {
+    const hub = this.hub();
+    if (!hub || state === "ringing" || state === "oncall") return;
+    for (const line of await hub.lines(agentId)) {
+      if (line.state === "ringing") {
+        this.rung.delete(line.callId);
+        await hub.clearPop(agentId, line.callId);
+      } else if (line.state === "talking") await hub.patchLine(agentId, line.callId, { state: "ended", held: false, endedAt: Date.now() }, false);
+    }
+  }
+
+  /** The agent whose desk shows the call as ringing (the caller left before anyone answered), if any. */
+  ringingFor(callId: string): string | undefined {
+    return this.rung.get(callId);
+  }
+
+  /** The call is over here: a ringing pop for it goes. True when there was one. */
+  async gone(callId: string): Promise<boolean> {
+    const agentId = this.rung.get(callId);
+    if (agentId === undefined) return false;
+    this.rung.delete(callId);
+    const hub = this.hub();
+    const line = (await hub?.lines(agentId))?.find((l) => l.callId === callId);
+    if (!hub || line?.state !== "ringing") return false;
+    await hub.clearPop(agentId, callId);
+    return true;
+  }
+}
