@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { AttemptOutcome, Callback, CallbackStore } from "../callbacks/callback-store.js";
+import type { AttemptOutcome, Callback, CallbackStore, DialVerdict } from "../callbacks/callback-store.js";
 import { afterAttempt, promiseKept } from "../callbacks/policy.js";
 import type { EventLog } from "../events/log.js";
 import type { Logger } from "../lib/logger.js";
@@ -32,9 +32,6 @@ export interface CallbackRunnerHooks {
   /** A dial ended or a call back finished: the queue may dispatch again. */
   kick(): void;
 }
-
-/** The verdict of the checks an outbound call must pass before it is placed (outbound/compliance). */
-export type DialVerdict = { allowed: true } | { allowed: false; reason: string; retryAt?: number; final?: boolean };
 
 export interface CallbackRunnerDeps {
   /**

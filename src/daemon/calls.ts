@@ -4,7 +4,7 @@ import { AgentWatch } from "../calls/agent-watch.js";
 import { CallbackBooking } from "../calls/callback-booking.js";
 import { CallbackRequests } from "../calls/callback-requests.js";
 import { CallbackRunner } from "../calls/callback-runner.js";
-import { CallbackStore, type Callback } from "../callbacks/callback-store.js";
+import { CallbackStore, type Callback, type DialVerdict } from "../callbacks/callback-store.js";
 import type { CallSession } from "../calls/session-store.js";
 import type { CallState } from "../ivr/engine/index.js";
 import type { Connected } from "../calls/handoff-types.js";
@@ -37,6 +37,8 @@ export interface CallsDeps {
   events?: EventLog;
   /** Where the express upgrade's billing jobs go; without it consents are kept and logged, not billed. */
   jobs?: JobHub;
+  /** Checks (and logs) every call back before it is placed; without it every attempt is placed. */
+  dialCheck?: { check(cb: Callback): Promise<DialVerdict> };
   log: Logger;
 }
 
@@ -102,6 +104,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     calls: config.calls,
     events: deps.events,
     logger: log,
+    ...(deps.dialCheck ? { check: (cb: Callback) => deps.dialCheck!.check(cb) } : {}),
     hooks: {
       agentStatus: (agentId, status) => deps.desk.agentStatus(agentId, status),
       // the record is looked up while the agent's phone rings: the pop has it at once

@@ -7,6 +7,8 @@ import type { Metrics } from "../metrics/index.js";
 import type { CallerQueue } from "../queue/index.js";
 import { HashGate } from "../cti/hash-gate.js";
 import { agentDesktop } from "./agent-desktop.js";
+import { startAppointments } from "./appointments.js";
+import { openCompliance, startOutbound } from "./outbound.js";
 import { startCalls, type AllCalls } from "./calls.js";
 import { openCrm } from "./crm.js";
 import { openDesk } from "./desk.js";
@@ -23,8 +25,9 @@ import { openTrees } from "./trees.js";
 
 /**
  * The composition root: Redis, the IVR trees, the CRM, the webhook jobs, the desk, the caller queue, the
- * calls, the Asterisk links and the HTTP server (health, admin API, agent desktop), started in that order
- * and stopped in reverse. Each capability's wiring is a module of its own (./lifecycle.ts: the face).
+ * calls, the appointments (calendars and their delayed jobs), the Asterisk links and the HTTP server
+ * (health, admin API, agent desktop), started in that order and stopped in reverse. Each capability's
+ * wiring is a module of its own (./lifecycle.ts: the face).
  */
 
 export { DaemonConfigError } from "./settings.js";
@@ -62,20 +65,27 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     const desk = parts.add(openDesk({ config, redis: redis.client, crm, jobs: jobs.hub, rules: settings.offerRules, events, logger: log }));
     const metrics = parts.add(openMetrics({ config, redis: redis.client, queue, jobs: jobs.hub, log }));
     const links = openLinks(settings.gateways);
-    const calls = parts.add(await startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, events, jobs: jobs.hub, log }));
+    // every call Switchboard places is checked and logged first (calling hours, do-not-call, consent, caps)
+    const compliance = openCompliance(config, redis.client);
+    const calls = parts.add(await startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, events, jobs: jobs.hub, dialCheck: compliance.check, log }));
+    const outbound = parts.add(startOutbound({ config, redis: redis.client, queue, callbacks: calls.callbacks, compliance, crm: crm.lookup, offerRules: settings.offerRules, adminToken: settings.adminToken, env, log }));
+    desk.onDisposition = (number, disposition, agentId) => outbound.disposition(number, disposition, agentId);
+    desk.onHistory = (customerId, entry) => outbound.index.indexHistory(customerId, entry);
+    const appointments = parts.add(await startAppointments({ config, redis: redis.client, queue, callbacks: calls.callbacks, customers: crm.customers, jobs: jobs.hub, events, log }));
     const telephony = parts.add(await connectTelephony({ servers: calls.servers, handoff: calls.handoff, phones: calls.phones, queue, desk, config: config.calls, log }));
     const hashGate = new HashGate(config.cti.login.hashing.concurrent, config.cti.login.hashing.queued);
-    const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, desk, hashGate, log });
-    const supervisors = supervisorDesk({ config, sessionSecret: settings.sessionSecret, redis: redis.client, feed: metrics.wallboard, hashGate, log });
+    const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, servers: calls.servers, desk, hashGate, log });
+    const supervisors = supervisorDesk({ config, sessionSecret: settings.sessionSecret, redis: redis.client, feed: metrics.wallboard, hashGate, log, gateways: settings.gateways, servers: calls.servers });
     const web = parts.add(
       await serveHttp({
         config: config.http,
         checks: [...telephony.checks, ...redis.checks],
         routes: [
           metricsRouter({ enabled: config.metrics.prometheus.enabled, token: settings.metricsToken, prometheus: metrics.prometheus }),
-          ["/admin", adminRouter({ token: settings.adminToken, queue, calls: calls.all, registry: trees.registry, jobs: jobs.hub, kpis: { report: metrics.report, wallboard: metrics.wallboard, timeZone: config.metrics.timeZone }, callbacks: calls.callbacks })],
+          ["/admin", adminRouter({ token: settings.adminToken, queue, calls: calls.all, registry: trees.registry, jobs: jobs.hub, kpis: { report: metrics.report, wallboard: metrics.wallboard, timeZone: config.metrics.timeZone }, callbacks: calls.callbacks, appointments: appointments.appointments })],
           desktop.routes,
           supervisors.routes,
+          ...outbound.routes,
         ],
         sockets: desktop.sockets,
         log,

@@ -26,6 +26,11 @@ export interface LocalRedisOptions {
   appendonly?: boolean;
   /** requirepass: clients must authenticate (the url carries it). */
   password?: string;
+  /**
+   * A process group of its own: a terminal's Ctrl-C then reaches only the parent, which stops the server
+   * after everything using it (the demo). The parent must stop it, even when forced to exit.
+   */
+  detached?: boolean;
 }
 
 /**
@@ -40,7 +45,7 @@ export async function startLocalRedis(opts: LocalRedisOptions = {}): Promise<Loc
   const port = await freePort(host);
   const dir = mkdtempSync(path.join(os.tmpdir(), "switchboard-redis-"));
   const args = ["-", "--port", String(port), "--bind", host, "--save", "", "--appendonly", opts.appendonly ? "yes" : "no", "--dir", dir, "--protected-mode", "yes"];
-  let child = await launch(bin, args, opts.password, host, port);
+  let child = await launch(bin, args, opts.password, host, port, opts.detached === true);
   const halt = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM") => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const done = new Promise((r) => child.once("exit", r));
@@ -55,7 +60,7 @@ export async function startLocalRedis(opts: LocalRedisOptions = {}): Promise<Loc
     halt,
     async restart() {
       await halt();
-      child = await launch(bin, args, opts.password, host, port);
+      child = await launch(bin, args, opts.password, host, port, opts.detached === true);
     },
     async stop() {
       await halt();
@@ -64,8 +69,8 @@ export async function startLocalRedis(opts: LocalRedisOptions = {}): Promise<Loc
   };
 }
 
-async function launch(bin: string, args: string[], password: string | undefined, host: string, port: number): Promise<ChildProcess> {
-  const child: ChildProcess = spawn(bin, args, { stdio: ["pipe", "ignore", "pipe"] });
+async function launch(bin: string, args: string[], password: string | undefined, host: string, port: number, detached: boolean): Promise<ChildProcess> {
+  const child: ChildProcess = spawn(bin, args, { stdio: ["pipe", "ignore", "pipe"], detached });
   child.stdin?.on("error", () => undefined);
   child.stdin?.end(password ? `requirepass "${password.replace(/["\\]/g, "\\$&")}"\n` : "");
   let stderr = "";

@@ -6,6 +6,7 @@ import { SeededRandom } from "../../lib/seeded-random.js";
 import type { CallerSpec } from "./caller-spec.js";
 import { deriveSeed, sample } from "./distribution.js";
 import type { CallerProfile, Scenario } from "./schema.js";
+import { arrivalRate } from "./sizing.js";
 
 export interface PlannedCall {
   /** Sequence number, from 0. */
@@ -56,11 +57,11 @@ export function resolveCaller(p: CallerProfile, rng: SeededRandom, seed: number)
   return spec;
 }
 
-/** Poisson arrivals (exponential gaps at `arrivals.rate` per minute) until `duration`. */
+/** Poisson arrivals (exponential gaps at `arrivals.rate` per minute, or the sized rate) until `duration`. */
 export function planArrivals(s: Scenario): PlannedCall[] {
   const gaps = new SeededRandom(deriveSeed(s.seed, "arrivals"));
   const who = new SeededRandom(deriveSeed(s.seed, "callers"));
-  const meanGapMs = 60_000 / s.arrivals.rate;
+  const meanGapMs = 60_000 / arrivalRate(s);
   const out: PlannedCall[] = [];
   for (let at = gaps.exponential(meanGapMs); at < s.duration * 1000; at += gaps.exponential(meanGapMs)) {
     const p = pickProfile(s.callers.mix, who);

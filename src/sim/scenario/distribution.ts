@@ -37,3 +37,12 @@ export function deriveSeed(seed: number, label: string): number {
   for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 }
+
+/** The distribution's mean in seconds (a normal's, before the clamp at zero): what sizing a load needs. */
+export function meanOf(d: Distribution): number {
+  if (typeof d === "number") return d;
+  if ("fixed" in d) return d.fixed;
+  if ("uniform" in d) return (d.uniform[0] + d.uniform[1]) / 2;
+  if ("exponential" in d) return d.exponential;
+  return d.normal.mean;
+}

@@ -3,7 +3,9 @@ export { parseScenario, loadScenario, scenarioSchema, callerProfileSchema, agent
 export type { Scenario, CallerProfile, AgentSpec, AgentSpecInput, ScenarioProblem } from "./schema.js";
 export { callerSpecSchema, promptRuleSchema, timedDtmfSchema } from "./caller-spec.js";
 export type { CallerSpec, CallerSpecInput, PromptRule, TimedDtmf } from "./caller-spec.js";
-export { distributionSchema, sample, deriveSeed } from "./distribution.js";
+export { distributionSchema, sample, deriveSeed, meanOf } from "./distribution.js";
+export { arrivalRate, loadOf, phoneLoads, sizeArrivals, withRate } from "./sizing.js";
+export type { AgentLoad, Sizing } from "./sizing.js";
 export type { Distribution } from "./distribution.js";
 export { planArrivals, resolveCaller } from "./arrivals.js";
 export type { PlannedCall } from "./arrivals.js";

@@ -53,6 +53,7 @@ export class ScenarioRunner {
   private readonly reasons: Record<string, number> = {};
   private readonly liveIds = new Set<string>();
   private nextIndex = 0;
+  private installed = false;
   private cancelNext: () => void = () => {};
   private cancelEnd: () => void = () => {};
   private offEnded: () => void = () => {};
@@ -72,9 +73,19 @@ export class ScenarioRunner {
     return this.plan;
   }
 
-  start(): void {
+  /**
+   * Puts the agent phones and the customers on the PBX without placing calls: a daemon that connects
+   * afterwards finds its agents' endpoints configured, as on a real Asterisk. `start()` does it if not done.
+   */
+  install(): void {
+    if (this.installed) return;
+    this.installed = true;
     for (const a of this.scenario.agents) this.control.addAgent(a, this.scenario.seed);
     if (this.scenario.customers) this.control.configureCustomers(this.scenario.customers);
+  }
+
+  start(): void {
+    this.install();
     this.offEnded = this.control.onCallEnded((r) => this.count(r));
     const scheduler = this.control.pbx.scheduler;
     const startedAt = performance.now();

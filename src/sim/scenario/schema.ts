@@ -58,7 +58,15 @@ export const scenarioSchema = z.strictObject({
   timeScale: z.number().positive().max(100).default(1),
   /** The Stasis application the inbound dialplan hands callers to (extensions.conf SWITCHBOARD_APP). */
   app: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("switchboard"),
-  arrivals: z.strictObject({ rate: z.number().positive().describe("calls per minute, Poisson") }),
+  arrivals: z
+    .strictObject({
+      rate: z.number().positive().describe("calls per minute, Poisson").optional(),
+      /** Instead of a rate: the agents' busy share to size it for (scenario/sizing.ts). */
+      occupancy: z.number().positive().max(1).optional(),
+      /** Share of the calls placed that get through the IVR to an agent's queue, for the sizing. */
+      reach: z.number().positive().max(1).default(1),
+    })
+    .refine((a) => (a.rate === undefined) !== (a.occupancy === undefined), { message: "give either rate (calls per minute) or occupancy (to size the rate from the agents)" }),
   callers: z.strictObject({ mix: z.array(callerProfileSchema).min(1) }),
   agents: z.array(agentSpecSchema).default([]),
   /** Customers behind the carrier trunk, for the daemon's outbound calls (`trunk`, `default`, `numbers`). */
