@@ -1,4 +1,4 @@
-// The supervisor login form of the live calls page (the wallboard's, same session storage): on success the
+// The supervisor login form of the wallboard and the live calls page (one session storage): on success the
 // session is kept and `onSession` shows the page.
 
 import { byId } from "./dom.js";

@@ -4,7 +4,8 @@
 import { renderBoard } from "./board.js";
 import { byId } from "./dom.js";
 import { clock } from "./format.js";
-import { currentSession, forgetSession, keepSession } from "./session.js";
+import { wireLogin } from "./login.js";
+import { currentSession, forgetSession } from "./session.js";
 import { connectStream } from "./stream.js";
 
 const STATE_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" };
@@ -51,36 +52,7 @@ function showLogin(message = "") {
   byId("supervisor-id").focus();
 }
 
-async function logIn(event) {
-  event.preventDefault();
-  const error = byId("login-error");
-  const supervisorId = byId("supervisor-id").value.trim();
-  const password = byId("password").value;
-  if (!supervisorId || !password) {
-    error.textContent = "Enter your supervisor ID and password.";
-    return;
-  }
-  error.textContent = "";
-  const button = byId("login-button");
-  button.disabled = true;
-  try {
-    const res = await fetch("/api/supervisor/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ supervisorId, password }) });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok || typeof body.token !== "string") {
-      error.textContent = body.error || `Login failed (${res.status}).`;
-      return;
-    }
-    byId("password").value = "";
-    keepSession(body);
-    showBoard(body);
-  } catch {
-    error.textContent = "The server cannot be reached. Try again.";
-  } finally {
-    button.disabled = false;
-  }
-}
-
-byId("login-form").addEventListener("submit", logIn);
+wireLogin(showBoard);
 byId("logout").addEventListener("click", () => showLogin());
 
 const session = currentSession();
