@@ -59,6 +59,8 @@ export const callbackSchema = z.object({
   call: z.record(z.string(), z.unknown()).optional(),
   /** An outbound call's purpose (a web lead, a campaign), shown in the pop. */
   purpose: callPurposeSchema.optional(),
+  /** Its own retry settings (a campaign's), instead of calls.callbacks' maxAttempts and retryDelaySeconds. */
+  retry: z.object({ maxAttempts: z.number().int().min(1), retryDelaySeconds: z.number().min(0) }).optional(),
 });
 export type Callback = z.infer<typeof callbackSchema>;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];

@@ -39,6 +39,8 @@ export interface CallbackOptions {
   purpose?: CallPurpose;
   /** The promise (ms after now the customer is to be dialled within); default the quote from the expected wait. */
   quotedMs?: number;
+  /** Attempts and the delay between them, instead of calls.callbacks' (a campaign's own). */
+  retry?: Callback["retry"];
 }
 
 /**
@@ -100,6 +102,7 @@ export class CallbackRequests {
       attempts: [],
       serverId: this.deps.homeServer,
       ...(opts.purpose ? { purpose: opts.purpose } : {}),
+      ...(opts.retry ? { retry: opts.retry } : {}),
     };
     await this.deps.store.create(cb);
     void this.deps.events?.append({ type: "callback", at: now, callId: id, queue: req.queue, outcome: "accepted", result: source, promise: undefined });

@@ -31,6 +31,8 @@ export interface CallbackRunnerHooks {
   ended(cb: Callback, c: Connected, by: "caller" | "agent"): void;
   /** A dial ended or a call back finished: the queue may dispatch again. */
   kick(): void;
+  /** Each moment the call back's event records (an attempt and how it went, completed, given up): outbound follows its leads by it. */
+  progress?(cb: Callback, outcome: "attempt" | "completed" | "gave-up", result?: string): void;
 }
 
 export interface CallbackRunnerDeps {
@@ -313,7 +315,8 @@ export class CallbackRunner {
     const agentNow = outcome === "agent no answer" ? this.deps.calls.noAnswer : "available";
     cb.attempts.push({ at: this.now(), agentId: d.offer.agentId, outcome });
     const tries = cb.attempts.filter((a) => a.outcome !== "agent no answer").length;
-    const next = outcome === "agent no answer" ? ({ kind: "retry", delayMs: 0 } as const) : afterAttempt({ outcome: POLICY_OUTCOME[outcome], attempt: tries, settings: callbackPolicy(this.deps.settings) });
+    const settings = { ...callbackPolicy(this.deps.settings), ...cb.retry };
+    const next = outcome === "agent no answer" ? ({ kind: "retry", delayMs: 0 } as const) : afterAttempt({ outcome: POLICY_OUTCOME[outcome], attempt: tries, settings });
     if (outcome !== "agent no answer") this.event(cb, "attempt", outcome);
     try {
       await this.deps.queue.requeue(cb.id, { agent: agentNow, reason: `call back: ${outcome}` });
@@ -355,6 +358,7 @@ export class CallbackRunner {
 
   private event(cb: Callback, outcome: "attempt" | "completed" | "gave-up", result?: string, promise?: "kept" | "broken"): void {
     void this.deps.events?.append({ type: "callback", at: this.now(), callId: cb.id, queue: cb.queue, outcome, result, promise });
+    this.deps.hooks.progress?.(cb, outcome, result);
   }
 
   /** Call backs this daemon is dialling or connected: the agent watch must not release their agents. */

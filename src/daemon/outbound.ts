@@ -12,9 +12,12 @@ import type { OfferRules } from "../offers/load.js";
 import { AttemptLog } from "../outbound/attempt-log.js";
 import { AudienceIndex, AudienceStore } from "../outbound/audience-store.js";
 import { CampaignStore } from "../outbound/campaign.js";
+import { CampaignMembers } from "../outbound/campaign-members.js";
+import { CampaignTally } from "../outbound/campaign-tally.js";
 import { DialCheck } from "../outbound/dial-check.js";
 import { DncStore } from "../outbound/dnc-store.js";
 import { LeadStore } from "../outbound/lead-store.js";
+import { OutboundProgress } from "../outbound/progress.js";
 import type { CallerQueue } from "../queue/index.js";
 import type { Running } from "./lifecycle.js";
 
@@ -22,15 +25,34 @@ export interface Compliance {
   dnc: DncStore;
   attempts: AttemptLog;
   check: DialCheck;
+  /** The check as the runner asks it, and each call back's progress on its lead (member, web lead, attempt log). */
+  progress: OutboundProgress;
+  members: CampaignMembers;
+  leads: LeadStore | undefined;
 }
 
 /** The compliance parts every outbound call needs, made before the calls start (the runner checks with them). */
-export function openCompliance(config: Config, redis: Redis): Compliance {
+export function openCompliance(config: Config, redis: Redis, queue: Pick<CallerQueue, "keys">, log: Logger): Compliance {
   const c = config.outbound.compliance;
   const base = { redis, keyPrefix: config.redis.keyPrefix, site: "main", defaultCountry: c.defaultCountry };
   const dnc = new DncStore(base);
   const attempts = new AttemptLog({ ...base, maxLen: c.log.maxLen, leadRetentionDays: c.log.leadRetentionDays });
-  return { dnc, attempts, check: new DialCheck({ config: c, dnc, log: attempts }) };
+  const check = new DialCheck({ config: c, dnc, log: attempts });
+  const members = new CampaignMembers(redis, queue.keys.base);
+  const web = config.outbound.webLeads;
+  const leads = web ? new LeadStore({ redis, keyPrefix: config.redis.keyPrefix, config: web }) : undefined;
+  const callbacks = new CallbackStore(redis, queue.keys.base);
+  const progress = new OutboundProgress({
+    check,
+    attempts,
+    members,
+    leads,
+    callback: (id) => callbacks.get(id),
+    retryDelayMs: config.calls.callbacks.retryDelaySeconds * 1000,
+    defaultCountry: c.defaultCountry,
+    logger: log,
+  });
+  return { dnc, attempts, check, progress, members, leads };
 }
 
 export interface Outbound extends Running {
@@ -38,6 +60,7 @@ export interface Outbound extends Running {
   routes: Array<express.Router | [string, express.Router]>;
   campaigns: CampaignStore;
   feeder: CampaignFeeder;
+  tally: CampaignTally;
   audiences: AudienceStore;
   index: AudienceIndex;
   /** An agent's disposition: "do not call" puts the number on the list. Never throws. */
@@ -64,18 +87,47 @@ export function startOutbound(deps: {
 }): Outbound {
   const { config, redis, log } = deps;
   const out = config.outbound;
+  const { members } = deps.compliance;
   const campaigns = new CampaignStore(redis, deps.queue.keys.base);
   const audiences = new AudienceStore(redis, config.redis.keyPrefix);
   const index = new AudienceIndex(redis, config.redis.keyPrefix);
-  const feeder = new CampaignFeeder({ campaigns, callbacks: deps.callbacks, store: new CallbackStore(redis, deps.queue.keys.base), queue: deps.queue, audiences, source: index, logger: log });
+  const tally = new CampaignTally(redis, deps.queue.keys.base, deps.queue.keys.events, log);
+  const feeder = new CampaignFeeder({
+    campaigns,
+    callbacks: deps.callbacks,
+    store: new CallbackStore(redis, deps.queue.keys.base),
+    queue: deps.queue,
+    audiences,
+    source: index,
+    members,
+    defaultCountry: out.compliance.defaultCountry,
+    tally,
+    logger: log,
+  });
   const timer = setInterval(() => void feeder.tick(), out.campaigns.tickSeconds * 1000);
   timer.unref();
   const routes: Array<express.Router | [string, express.Router]> = [
-    ["/admin/outbound", outboundRouter({ token: deps.adminToken, campaigns, feeder, audiences, index, dnc: deps.compliance.dnc, attempts: deps.compliance.attempts, express: config.express })],
+    [
+      "/admin/outbound",
+      outboundRouter({
+        token: deps.adminToken,
+        campaigns,
+        feeder,
+        members,
+        tally,
+        audiences,
+        index,
+        dnc: deps.compliance.dnc,
+        attempts: deps.compliance.attempts,
+        leads: deps.compliance.leads,
+        currency: config.metrics.currency,
+        express: config.express,
+      }),
+    ],
   ];
-  if (out.webLeads) {
+  if (out.webLeads && deps.compliance.leads) {
     const leads = out.webLeads;
-    const store = new LeadStore({ redis, keyPrefix: config.redis.keyPrefix, config: leads });
+    const store = deps.compliance.leads;
     routes.push(
       webLeadsRouter({
         config: leads,
@@ -102,6 +154,7 @@ export function startOutbound(deps: {
     routes,
     campaigns,
     feeder,
+    tally,
     audiences,
     index,
     async disposition(number, disposition, agentId) {

@@ -9,7 +9,7 @@ import type { CustomerStore } from "../crm/store.js";
 import type { CtiHub } from "../cti/hub.js";
 import type { EventLog } from "../events/log.js";
 import { composePop, type ScreenPop } from "../cti/pop.js";
-import type { AgentStatus, Disposition, OfferOutcome } from "../cti/protocol.js";
+import type { AgentStatus, Disposition, LinePatch, OfferOutcome } from "../cti/protocol.js";
 import type { CallState } from "../ivr/engine/index.js";
 import { pathChoices } from "../ivr/engine/transcript.js";
 import type { ExpressCreditPayload, JobHub } from "../jobs/index.js";
@@ -270,6 +270,8 @@ export class AgentDesk {
       offer: { id: offer.id, title: offer.title, value: offer.value },
       agent: { id: agentId, ...(agentName ? { name: agentName } : {}) },
     };
+    // outbound: a sale converts the call's campaign member or web lead (never holds the outcome up)
+    if (o.outcome === "sold") await this.onOutcome?.({ callId: o.callId, offerId: offer.id, outcome: o.outcome, amount: o.amount ?? offer.value }).catch((err: unknown) => this.log.warn({ err, callId: o.callId }, "offer outcome not passed on"));
     if (o.outcome === "interested") await this.deps.jobs.publish("lead", { ...base, idempotencyKey: `${o.callId}:${offer.id}:lead` });
     if (o.outcome === "sold") {
       await this.deps.jobs.publish("sale", { ...base, idempotencyKey: `${o.callId}:${offer.id}:sale`, amount: o.amount ?? offer.value, currency: offer.currency });
@@ -279,6 +281,12 @@ export class AgentDesk {
 
   /** Told of every history entry written (outbound: the audience index). Set by the daemon. */
   onHistory: ((customerId: string, entry: HistoryEntry) => Promise<unknown>) | undefined;
+
+  /** The call's recording for its history entry (supervisor/supervision.ts: `recordingLink`), if any. Set by the daemon. */
+  recordingOf: ((callId: string) => Promise<HistoryEntry["recording"] | null>) | undefined;
+
+  /** Told of every offer marked sold, with the amount (outbound: the call's member or lead is converted). Set by the daemon. */
+  onOutcome: ((o: { callId: string; offerId: string; outcome: "sold"; amount: number }) => Promise<void>) | undefined;
 
   /** Told of every disposition with the caller's number (outbound: "do not call" lists the number). Set by the daemon. */
   onDisposition: ((number: string, disposition: string, agentId: string) => Promise<void>) | undefined;
@@ -385,6 +393,23 @@ export class AgentDesk {
     await this.close(callId, "transferred", text);
   }
 
+  /** A consultation's course on the consulting agent's line (calls/consult.ts): whom, ringing or talking, the caller on hold. */
+  line(agentId: string, callId: string, patch: LinePatch): void {
+    void this.lines.run(agentId, async () => void (await this.hub?.patchLine(agentId, callId, patch, false))).catch((err) => this.log.warn({ err, agentId, callId }, "desk line not updated"));
+  }
+
+  /** Tells every tab of the agent what became of a call's consultation. */
+  tell(agentId: string, callId: string, text: string): void {
+    void this.hub?.record(agentId, { callId, what: "consult", text }).catch((err) => this.log.warn({ err, agentId, callId }, "consultation news not sent to the desktop"));
+  }
+
+  /** The caller went on without the agent's request (a consultation completed or fell through): its part is written, the card goes. */
+  async handedOn(agentId: string, callId: string, text: string): Promise<void> {
+    await this.transferred(agentId, callId, text);
+    await this.hub?.record(agentId, { callId, what: "transfer", text });
+    await this.hub?.clearPop(agentId, callId);
+  }
+
   /** A caller gone while an agent's phone rang: the pop goes, and the agent's page hears the state the queue put them in. */
   private callerGoneWhileRinging(call: DeskCallView): void {
     const callId = call.session.callId;
@@ -446,6 +471,10 @@ export class AgentDesk {
       reason: d.reason,
     });
     if (!d.customer) return;
+    const recording = await this.recordingOf?.(callId).catch((err: unknown) => {
+      this.log.warn({ err, callId }, "call recording not looked up; the history entry goes without its link");
+      return null;
+    });
     await this.write(d.customer.id, {
       at: d.answeredAt,
       callId,
@@ -460,6 +489,7 @@ export class AgentDesk {
       ...(notes ? { notes } : {}),
       ...(outcomes.length ? { offers: outcomes } : {}),
       ...(d.credit ? { credit: d.credit } : {}),
+      ...(recording ? { recording } : {}),
     });
   }
 

@@ -58,7 +58,7 @@ export interface ResponseDoc {
 }
 
 export interface OperationDoc {
-  method: "get" | "post" | "delete";
+  method: "get" | "post" | "put" | "delete";
   /** Relative to the admin router (mounted at /admin), in express' syntax: `/jobs/:id/retry`. */
   route: string;
   operationId: string;
@@ -69,6 +69,11 @@ export interface OperationDoc {
   query?: QueryDoc;
   /** The JSON request body's schema (registered in openapi-schemas.ts), with an example the tests send. */
   body?: { schema: z.ZodType; example: Record<string, unknown> };
+  /** A request body of another media type (a CSV upload). */
+  textBody?: { type: string; description: string; example: string };
+  /** Served elsewhere than under /admin (its server's URL), with its own credential (a security scheme's name). */
+  server?: string;
+  security?: string;
   /** The route's own answers; 401, 503 and 500 are added to every operation. */
   responses: Record<number, ResponseDoc>;
 }

@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { operations, tags, type OperationDoc, type QueryDoc, type ResponseDoc } from "./openapi-operations.js";
+import { outboundOperations, outboundTags, webLeadOperation } from "./openapi-outbound.js";
 import { adminSchemas } from "./openapi-schemas.js";
+
+/** Every operation the document describes: the admin router's, outbound's (/admin/outbound) and the web shop's leads. */
+export const documentedOperations: readonly OperationDoc[] = [...operations, ...outboundOperations, webLeadOperation];
 
 /**
  * The admin API's OpenAPI 3.1 document, built from the route table (openapi-operations.ts) and the zod
@@ -74,14 +78,19 @@ function operation(op: OperationDoc): Json {
     ...(op.query ? queryParameters(op.query) : []),
   ];
   const responses: Json = Object.fromEntries(Object.entries(op.responses).map(([status, r]) => [status, response(r)]));
-  for (const [status, name] of Object.entries(shared)) responses[status] = { $ref: `#/components/responses/${name}` };
+  // the admin token's answers; an operation with its own credential documents its own
+  if (!op.security) for (const [status, name] of Object.entries(shared)) responses[status] = { $ref: `#/components/responses/${name}` };
+  const text = op.textBody && { [op.textBody.type]: { schema: { type: "string", description: op.textBody.description }, example: op.textBody.example } };
   return {
     operationId: op.operationId,
     tags: [op.tag],
     summary: op.summary,
     ...(op.description && { description: op.description }),
+    ...(op.server && { servers: [{ url: op.server, description: "this daemon, at its root" }] }),
+    ...(op.security && { security: [{ [op.security]: [] }] }),
     ...(parameters.length && { parameters }),
     ...(op.body && { requestBody: { required: true, content: { "application/json": { schema: schemaRef(op.body.schema), example: op.body.example } } } }),
+    ...(text && { requestBody: { required: true, content: text } }),
     responses,
   };
 }
@@ -93,24 +102,27 @@ export function openApiPath(route: string): string {
 
 export function buildOpenApiDocument(version: string): Json {
   const paths: Record<string, Json> = {};
-  for (const op of operations) (paths[openApiPath(op.route)] ??= {})[op.method] = operation(op);
+  for (const op of documentedOperations) (paths[openApiPath(op.route)] ??= {})[op.method] = operation(op);
   return {
     openapi: "3.1.0",
     info: {
       title: "Switchboard admin API",
       version,
       description:
-        "Queues, live calls, IVR trees, webhook jobs, KPI reports and staffing of one Switchboard daemon. Every operation needs the admin bearer token (the environment variable named by http.adminToken, SWITCHBOARD_ADMIN_TOKEN by default); without a configured token every route answers 503.",
+        "Queues, live calls, IVR trees, webhook jobs, call backs, appointments, outbound (audiences, campaigns, web leads, the do-not-call list, the attempt log), KPI reports and staffing of one Switchboard daemon. Every operation needs the admin bearer token (the environment variable named by http.adminToken, SWITCHBOARD_ADMIN_TOKEN by default); without a configured token every route answers 503. The one exception is the web shop's POST /api/web/leads, at the daemon's root and signed with the shop's secret.",
     },
     // relative: the API is on the daemon that serves this document, under /admin
     servers: [{ url: "/admin", description: "this daemon" }],
     security: [{ adminToken: [] }],
-    tags,
+    tags: [...tags, ...outboundTags],
     paths,
     components: {
       schemas: componentSchemas(),
       responses: sharedResponses,
-      securitySchemes: { adminToken: { type: "http", scheme: "bearer", description: "The admin token, as `Authorization: Bearer <token>`." } },
+      securitySchemes: {
+        adminToken: { type: "http", scheme: "bearer", description: "The admin token, as `Authorization: Bearer <token>`." },
+        webLeadSignature: { type: "apiKey", in: "header", name: "X-Switchboard-Signature", description: "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\"> with the web shop's shared secret." },
+      },
     },
   };
 }

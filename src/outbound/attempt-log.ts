@@ -53,7 +53,8 @@ export const decisionEntrySchema = z
   })
   .strict();
 
-export const ATTEMPT_OUTCOMES = ["connected", "abandoned", "no-answer", "busy", "machine", "failed", "cancelled"] as const;
+/** `no-key`: answered, but the customer did not press the key that puts them through to the agent (a voicemail, someone else). */
+export const ATTEMPT_OUTCOMES = ["connected", "abandoned", "no-answer", "busy", "no-key", "machine", "failed", "cancelled"] as const;
 
 export const outcomeEntrySchema = z
   .object({

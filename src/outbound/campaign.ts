@@ -9,7 +9,11 @@ import { z } from "zod";
  *
  *   <prefix>{<site>}:cp:<id>          STRING  the campaign (JSON, campaignSchema)
  *   <prefix>{<site>}:cp:ids           SET     every campaign's id
- *   <prefix>{<site>}:cp:<id>:members  LIST    members not yet fed ("customerId number"), the audience at start
+ *   <prefix>{<site>}:cp:<id>:members  LIST    members not yet fed (JSON ["customerId", "number"]), the audience at start
+ *   <prefix>{<site>}:cp:<id>:seq      STRING  members fed so far: the last call back's number (cp-<id>-<n>)
+ *
+ * Each member fed gets a record of its own (campaign-members.ts); the KPIs are folded from the site's
+ * event stream (campaign-tally.ts).
  */
 
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -35,6 +39,11 @@ export const campaignInputSchema = z
     pacing: z.literal("progressive").default("progressive"),
     /** Members waiting in the queue at most at once; default: the queue's staffed agents (at least 1). */
     maxQueued: z.number().int().min(1).max(1000).optional(),
+    /**
+     * Busy, no answer, no key or a failed dial: tried again after `delaySeconds`, up to `maxAttempts`
+     * attempts in all (the compliance caps still apply). Default: calls.callbacks' maxAttempts and retryDelaySeconds.
+     */
+    retry: z.object({ maxAttempts: z.number().int().min(1).max(20), delaySeconds: z.number().min(0).max(7 * 86_400) }).strict().optional(),
   })
   .strict();
 export type CampaignInput = z.input<typeof campaignInputSchema>;
@@ -47,6 +56,11 @@ export const campaignSchema = campaignInputSchema.extend({
   /** Members taken from the audience at start, and fed to the queue so far. */
   members: z.number().int().min(0),
   fed: z.number().int().min(0),
+  /** When it was first started (ms). */
+  startedAt: z.number().optional(),
+  /** When it was done (ms), and why. */
+  doneAt: z.number().optional(),
+  doneWhy: z.string().optional(),
 });
 export type Campaign = z.infer<typeof campaignSchema>;
 
@@ -85,20 +99,50 @@ export class CampaignStore {
   /** Appends members taken from the audience; returns how many the list holds now. */
   addMembers(id: string, members: readonly { customerId: string; number: string }[]): Promise<number> {
     if (members.length === 0) return this.redis.llen(`${this.base}${id}:members`);
-    return this.redis.rpush(`${this.base}${id}:members`, ...members.map((m) => `${m.customerId} ${m.number}`));
+    return this.redis.rpush(`${this.base}${id}:members`, ...members.map(memberEntry));
   }
 
   /** Takes up to `n` members off the list, in audience order. */
   async takeMembers(id: string, n: number): Promise<{ customerId: string; number: string }[]> {
     if (n <= 0) return [];
     const taken = (await this.redis.lpop(`${this.base}${id}:members`, n)) ?? [];
-    return taken.map((m) => {
-      const [customerId, number] = m.split(" ");
-      return { customerId: customerId!, number: number! };
-    });
+    return taken.map(memberOf);
+  }
+
+  /** Puts members taken back at the front of the list, in their order (a feed that could not queue them). */
+  async putBack(id: string, members: readonly { customerId: string; number: string }[]): Promise<void> {
+    if (members.length) await this.redis.lpush(`${this.base}${id}:members`, ...[...members].reverse().map(memberEntry));
   }
 
   remaining(id: string): Promise<number> {
     return this.redis.llen(`${this.base}${id}:members`);
   }
+
+  /** Numbers for `n` members about to be fed (1, 2, ...: never the same twice, whichever daemon feeds). */
+  async nextSeq(id: string, n: number): Promise<number[]> {
+    const last = await this.redis.incrby(`${this.base}${id}:seq`, n);
+    return Array.from({ length: n }, (_, i) => last - n + 1 + i);
+  }
+}
+
+/** A member in the list: JSON, since a record's phone may hold spaces ("030 1234 567") and an id anything. */
+const memberEntry = (m: { customerId: string; number: string }): string => JSON.stringify([m.customerId, m.number]);
+
+function memberOf(entry: string): { customerId: string; number: string } {
+  if (entry.startsWith("[")) {
+    const [customerId, number] = JSON.parse(entry) as [string, string];
+    return { customerId, number };
+  }
+  // lists written before: "customerId number"
+  const i = entry.indexOf(" ");
+  return { customerId: entry.slice(0, i), number: entry.slice(i + 1) };
+}
+
+/** The call back id of a campaign's n-th member fed; campaign ids never hold "~" and end before the last dash. */
+export const campaignCallId = (campaignId: string, seq: number): string => `cp-${campaignId}-${seq}`;
+
+/** The campaign a call id belongs to (campaignCallId's inverse), or undefined. */
+export function campaignOfCall(callId: string): string | undefined {
+  const m = /^cp-([a-z0-9][a-z0-9-]*)-(\d+)$/.exec(callId);
+  return m?.[1];
 }

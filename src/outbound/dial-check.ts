@@ -29,8 +29,13 @@ export class DialCheck {
   ) {}
 
   async check(cb: Callback): Promise<DialVerdict> {
+    return (await this.decide(cb)).verdict;
+  }
+
+  /** The check, with the id of the decision logged (an allowed attempt's outcome goes to the log under the same id). */
+  async decide(cb: Callback): Promise<{ verdict: DialVerdict; attemptId?: string }> {
     // a call back or appointment the customer asked for is theirs: its time is the one they chose
-    if (!KIND[cb.source]) return { allowed: true };
+    if (!KIND[cb.source]) return { verdict: { allowed: true } };
     const now = this.deps.now?.() ?? Date.now();
     const lead = leadOf(cb);
     const [attempts, dnc, zone] = await Promise.all([this.deps.log.leadAttempts(lead, now), this.deps.dnc.has(cb.number), this.deps.zoneOf?.(cb)]);
@@ -46,11 +51,12 @@ export class DialCheck {
       ...(cb.purpose?.consent === undefined ? {} : { consent: cb.purpose.consent }),
     };
     const d = checkAttempt(input, this.deps.config);
-    await this.deps.log.appendDecision(decisionEntry({ id: `${cb.id}:${now}`, leadId: lead, ...(cb.purpose?.campaignId ? { campaign: cb.purpose.campaignId } : {}) }, input, d));
-    if (d.allowed) return { allowed: true };
+    const attemptId = `${cb.id}:${now}`;
+    await this.deps.log.appendDecision(decisionEntry({ id: attemptId, leadId: lead, ...(cb.purpose?.campaignId ? { campaign: cb.purpose.campaignId } : {}) }, input, d));
+    if (d.allowed) return { verdict: { allowed: true }, attemptId };
     const reason = d.checks.filter((c) => !c.ok).map((c) => `${c.rule}: ${c.detail}`).join("; ");
-    if (d.final) return { allowed: false, final: true, reason };
+    if (d.final) return { verdict: { allowed: false, final: true, reason }, attemptId };
     const retryAt = nextAllowedAt(input, this.deps.config);
-    return { allowed: false, reason, ...(retryAt === undefined ? { final: true } : { retryAt }) };
+    return { verdict: { allowed: false, reason, ...(retryAt === undefined ? { final: true } : { retryAt }) }, attemptId };
   }
 }

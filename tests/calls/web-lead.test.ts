@@ -12,6 +12,7 @@ import { ADMIN, daemon, setup, stopAll, waitFor } from "./harness.js";
 
 const SHOP_SECRET = "web-shop-secret-for-the-lead-test-0123456789";
 const NUMBER = "+4930123456";
+const BUSY = "+4930123499";
 const clients: AgentClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.close();
@@ -19,11 +20,11 @@ afterEach(async () => {
 }, 60_000);
 
 const always = ["00:00-24:00"];
-const lead = (eventId: string, consent: boolean) => ({
+const lead = (eventId: string, consent: boolean, phone = NUMBER) => ({
   eventId,
   kind: "abandoned-cart",
   occurredAt: new Date().toISOString(),
-  customer: { phone: NUMBER, name: "Mia Web" },
+  customer: { phone, name: "Mia Web" },
   consent: { given: consent, at: new Date().toISOString(), version: "checkout-v3", source: "checkout" },
   cart: { items: [{ sku: "PRO5", name: "Pro 5.0 licence", quantity: 1, price: 249 }], value: 249, currency: "EUR" },
 });
@@ -36,14 +37,17 @@ async function post(url: string, body: unknown) {
 describe("web-to-call", () => {
   test("a signed abandoned-cart lead becomes a call to the customer, bridged with an agent whose pop shows the cart", async () => {
     const passwordHash = await hashPassword("alex-password", { N: 1024, r: 8, p: 1 });
-    const s = await setup([{ id: "1001", name: "Alex Morgan", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], passwordHash }], { callbacks: { answerTimeout: 5, acceptTimeout: 3 } }, {
+    // one attempt per lead: a busy customer's lead is given up at once
+    const s = await setup([{ id: "1001", name: "Alex Morgan", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], passwordHash }], { callbacks: { answerTimeout: 5, acceptTimeout: 3, maxAttempts: 1 } }, {
       cti: { sessionSecret: { env: "TEST_SESSION_SECRET" } },
       // calling hours that hold at any time of the test run
       outbound: { compliance: { callingHours: { default: { hours: { sun: always, mon: always, tue: always, wed: always, thu: always, fri: always, sat: always }, closedOnHolidays: false } } }, webLeads: { secretEnv: "TEST_SHOP_SECRET", agentQueue: "support" } },
     });
     s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
     s.sim.control.addCustomer({ number: NUMBER, answer: "answer", answerDelay: 0.3, pressKey: "1", pressAfter: 0.3 });
+    s.sim.control.addCustomer({ number: BUSY, answer: "busy", answerDelay: 0.3 });
     const d = await daemon(s, { TEST_SESSION_SECRET: SECRET, TEST_SHOP_SECRET: SHOP_SECRET });
+    const admin = async (path: string) => (await fetch(`${d.url}/admin/outbound${path}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as Promise<Record<string, any>>;
     const desk = await AgentClient.login(d.url, "1001");
     clients.push(desk);
     desk.send({ type: "state", id: "avail", state: "available" });
@@ -53,6 +57,15 @@ describe("web-to-call", () => {
     const refused = await post(d.url, lead("evt-no-consent", false));
     expect(refused.status).toBe(202);
     expect(await refused.json()).toMatchObject({ dialable: false });
+
+    // a busy customer: one attempt, then the lead is given up, and says why
+    const busy = (await (await post(d.url, lead("evt-busy-1", true, BUSY))).json()) as { leadId: string };
+    const failed = await waitFor("the busy lead given up", async () => {
+      const r = await admin(`/leads/${busy.leadId}`);
+      return r.lead?.status === "failed" && r;
+    });
+    expect(failed.lead).toMatchObject({ attempts: 1, statusReason: expect.stringMatching(/busy/) });
+    expect(failed.attempts.map((e: { type: string; outcome?: string; allowed?: boolean }) => e.outcome ?? `decision ${e.allowed}`)).toEqual(["busy", "decision true"]);
 
     const res = await post(d.url, lead("evt-cart-1", true));
     expect(res.status).toBe(202);
@@ -64,6 +77,17 @@ describe("web-to-call", () => {
     // one call: the lead without consent was never dialled
     expect(calls).toHaveLength(1);
     expect(calls[0]!.dtmf.map((k) => k.digit)).toEqual(["1"]);
+    // the lead's status follows the call, and the attempt log has the decision and the outcome under one id
+    const contacted = await waitFor("the lead contacted", async () => {
+      const r = await admin(`/leads/${leadId}`);
+      return r.lead?.status === "contacted" && r;
+    });
+    expect(contacted.lead).toMatchObject({ attempts: 1, statusReason: "accepted (attempt 1)" });
+    const [outcome, decision] = contacted.attempts as Array<{ type: string; id: string; outcome?: string; allowed?: boolean }>;
+    expect(outcome).toMatchObject({ type: "outcome", outcome: "connected" });
+    expect(decision).toMatchObject({ type: "decision", allowed: true, id: outcome!.id });
+    const refusedId = ((await admin("/leads?status=new")).leads as Array<{ id: string; dialable: boolean }>).map((l) => [l.dialable, l.id]);
+    expect(refusedId).toEqual([[false, expect.stringMatching(/^wl-/)]]);
   }, 120_000);
 
   test("the outbound admin API: the do-not-call list, campaigns' checks, the attempt log; the token is required", async () => {

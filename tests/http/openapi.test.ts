@@ -8,11 +8,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { z } from "zod";
 import { serveHttp, type HttpServer } from "../../src/daemon/http.js";
 import { adminRouter } from "../../src/http/admin.js";
-import { operations } from "../../src/http/openapi-operations.js";
+import { documentedOperations as operations } from "../../src/http/openapi.js";
+import { EXAMPLE_CAMPAIGN_ID, EXAMPLE_LEAD_EVENT, EXAMPLE_LEAD_ID } from "../../src/http/openapi-outbound.js";
 import { errorSchema, openApiDocumentSchema } from "../../src/http/openapi-schemas.js";
+import { outboundRouter } from "../../src/http/outbound.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { ADMIN, stopAll } from "../calls/harness.js";
-import { routerRoutes, startRig, type Rig } from "./openapi-rig.js";
+import { leadWithoutConsent, routerRoutes, signedLead, startRig, type Rig } from "./openapi-rig.js";
 
 // the document is walked as plain JSON: any keeps the walking readable, the schemas check the content
 type Json = Record<string, any>;
@@ -47,7 +49,8 @@ function urlOf({ path, op }: Op, query: Record<string, string | number> = {}): s
   const q = new URLSearchParams();
   for (const param of params(op, "query")) if (param.required) q.set(param.name, String(param.example));
   for (const [k, v] of Object.entries(query)) q.set(k, String(v));
-  const server = (doc.servers as Json[])[0]!.url as string;
+  // an operation served elsewhere than /admin (the web shop's leads) names its own server
+  const server = (((op.servers ?? doc.servers) as Json[])[0]!.url as string).replace(/\/$/, "");
   return `${rig.url}${server}${p}${q.size ? `?${q}` : ""}`;
 }
 
@@ -69,7 +72,7 @@ function documented(op: Json, status: number): Json | undefined {
 
 function schemaFor(operationId: string, status: number): z.ZodType {
   const op = operations.find((o) => o.operationId === operationId)!;
-  const shared = status === 401 || status === 503 || status === 500;
+  const shared = !op.security && (status === 401 || status === 503 || status === 500);
   const schema = shared ? errorSchema : op.responses[status]?.json;
   expect(schema, `${operationId} ${status}`).toBeDefined();
   return schema!;
@@ -99,11 +102,13 @@ async function call(o: Op, opts: { query?: Record<string, string | number>; head
 const op = (operationId: string): Op => opsOf(doc).find((o) => o.op.operationId === operationId)!;
 
 describe("the document and the router", () => {
-  test("every route of the admin router is documented with its method, and every documented operation is a route", () => {
+  test("every route of the admin router, the outbound router and the web shop's leads is documented with its method, and every documented operation is a route", () => {
     const routes = routerRoutes().sort();
     const ops = opsOf(doc).map((o) => `${o.method.toUpperCase()} ${o.path}`).sort();
     expect(routes).toContain("GET /openapi.json");
-    expect(routes.length).toBeGreaterThanOrEqual(13);
+    expect(routes).toContain("GET /outbound/campaigns/{id}");
+    expect(routes).toContain("POST /api/web/leads");
+    expect(routes.length).toBeGreaterThanOrEqual(35);
     expect(ops).toEqual(routes);
   });
 
@@ -118,8 +123,12 @@ describe("the document is OpenAPI 3.1 in shape", () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect((doc.servers as Json[])[0]!.url).toMatch(/^\//);
     expect(doc.components.securitySchemes.adminToken).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
+    expect(doc.components.securitySchemes.webLeadSignature).toEqual(expect.objectContaining({ type: "apiKey", in: "header", name: "X-Switchboard-Signature" }));
     for (const o of opsOf(doc)) {
-      expect(o.op.security ?? doc.security, o.op.operationId).toEqual([{ adminToken: [] }]);
+      // only the web shop's leads are not the admin token's: signed with the shop's secret, at the root
+      const own = o.path === "/api/web/leads";
+      expect(o.op.security ?? doc.security, o.op.operationId).toEqual(own ? [{ webLeadSignature: [] }] : [{ adminToken: [] }]);
+      expect(o.op.servers, o.op.operationId).toEqual(own ? [expect.objectContaining({ url: "/" })] : undefined);
       expect(documented(o.op, 401), o.op.operationId).toBeDefined();
       expect(documented(o.op, 503), o.op.operationId).toBeDefined();
     }
@@ -254,7 +263,7 @@ describe("the daemon answers as documented", () => {
   });
 
   test("without the token (or with a wrong one) every operation is the documented 401, before any validation", async () => {
-    for (const o of opsOf(doc)) {
+    for (const o of opsOf(doc).filter((x) => !x.op.security)) {
       for (const headers of [{}, { authorization: "Bearer not-the-token" }] as Record<string, string>[]) {
         const a = await call(o, { headers });
         expect(a.status, o.path).toBe(401);
@@ -262,6 +271,74 @@ describe("the daemon answers as documented", () => {
         expect(a.json().error).toMatch(/^(missing bearer token|invalid token)$/);
       }
     }
+  });
+});
+
+describe("outbound answers as documented", () => {
+  const on = (operationId: string, id: string): Op => {
+    const o = op(operationId);
+    return { ...o, path: o.path.replace(/\{[^}]+\}/, encodeURIComponent(id)) };
+  };
+
+  test("audiences: preview (200, 422), save (201, 409), replace (200), delete (200, 404)", async () => {
+    const preview = (await call(op("previewAudience"), { body: { condition: "true", sample: 2 } })).json();
+    expect(preview).toMatchObject({ count: 0, complete: true, sample: [] });
+    expect((await call(op("previewAudience"), { body: { condition: "calls.exists(c, c.reson == 1)" } })).json()).toMatchObject({ line: 1 });
+    expect(await call(op("saveAudience"), { body: { id: "openapi-gone", name: "Gone", condition: "true" } })).toMatchObject({ status: 201 });
+    expect(await call(op("saveAudience"), { body: { id: "openapi-gone", name: "Gone", condition: "true" } })).toMatchObject({ status: 409 });
+    expect((await call(op("replaceAudience"), { body: { name: "Renamed", condition: "true", since: "7d" } })).json()).toMatchObject({ audience: { name: "Renamed", since: "7d" } });
+    expect(await call(op("deleteAudience"))).toMatchObject({ status: 200 });
+    expect(await call(op("deleteAudience"))).toMatchObject({ status: 404 });
+    expect(await call(on("exportAudience", "nobody"))).toMatchObject({ status: 404 });
+  });
+
+  test("campaigns: create (201, 409, 404), start and pause (200, 409), one unknown (404), a bad page (400)", async () => {
+    const create = op("createCampaign");
+    // the document's example, in a window around now
+    const window = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+    const body = { ...(create.op.requestBody.content["application/json"].example as Json), window };
+    expect((await call(create, { body })).json()).toMatchObject({ campaign: { id: "openapi-draft", state: "draft", members: 0 } });
+    expect(await call(create, { body })).toMatchObject({ status: 409 });
+    expect(await call(create, { body: { ...body, id: "openapi-other", audience: "nobody" } })).toMatchObject({ status: 404 });
+    // its audience selects nobody in this index: started, it is done at once
+    expect((await call(on("startCampaign", "openapi-draft"))).json()).toMatchObject({ campaign: { state: "done", members: 0 } });
+    expect(await call(on("startCampaign", "openapi-draft"))).toMatchObject({ status: 409 });
+    expect(await call(on("pauseCampaign", "openapi-draft"))).toMatchObject({ status: 409 });
+    expect((await call(on("getCampaign", "openapi-draft"))).json()).toMatchObject({ members: { pending: 0 }, kpis: { leads: 0, attempts: 0, revenue: 0, currency: "EUR" } });
+    expect(await call(on("getCampaign", "nobody"))).toMatchObject({ status: 404 });
+    expect(await call(on("listCampaignMembers", EXAMPLE_CAMPAIGN_ID), { query: { status: "sleeping" } })).toMatchObject({ status: 400 });
+  });
+
+  test("the do-not-call list: add (201, 200), remove (200, 404), import a CSV; the attempt log's bad limit (400)", async () => {
+    expect((await call(op("addDoNotCall"), { body: { number: "030 1234567" } })).json()).toEqual({ number: "+49301234567" });
+    expect(await call(op("addDoNotCall"), { body: { number: "030 1234567" } })).toMatchObject({ status: 200 });
+    expect(await call(op("addDoNotCall"), { body: { number: "not a number" } })).toMatchObject({ status: 400 });
+    const imported = await fetch(urlOf(op("importDoNotCall")), { method: "POST", headers: { ...auth, "content-type": "text/csv" }, body: "number\n+4930555000\nnot a number\n" });
+    expect(imported.status).toBe(200);
+    const result = await imported.json();
+    expectMatches(schemaFor("importDoNotCall", 200), result, "POST /outbound/dnc/import");
+    expect(result).toMatchObject({ rows: 2, added: 1, invalid: [{ line: 3 }] });
+    expect(await call(op("removeDoNotCall"))).toMatchObject({ status: 200 });
+    expect(await call(op("removeDoNotCall"))).toMatchObject({ status: 404 });
+    expect(await call(op("readAttemptLog"), { query: { limit: 0 } })).toMatchObject({ status: 400 });
+  });
+
+  test("web leads: the lead over the admin API; the shop's route signed (202, 200 again), unsigned (401), malformed (400)", async () => {
+    expect((await call(op("getWebLead"))).json()).toMatchObject({ lead: { id: EXAMPLE_LEAD_ID, dialable: false, status: "new" }, attempts: [] });
+    expect(await call(on("getWebLead", "wl-000000000000000000000000"))).toMatchObject({ status: 404 });
+    const post = op("postWebLead");
+    const answer = async (res: Response, status: number) => {
+      expect(res.status).toBe(status);
+      expect(documented(post.op, status), `POST /api/web/leads -> ${status}`).toBeDefined();
+      const body = await res.json();
+      expectMatches(schemaFor("postWebLead", status), body, `POST /api/web/leads -> ${status}`);
+      return body as Json;
+    };
+    expect(await answer(await signedLead(rig.url, leadWithoutConsent("openapi-new-1")), 202)).toMatchObject({ dialable: false });
+    expect(await answer(await signedLead(rig.url, leadWithoutConsent(EXAMPLE_LEAD_EVENT)), 200)).toMatchObject({ leadId: EXAMPLE_LEAD_ID });
+    expect((await call(post, { headers: {}, body: leadWithoutConsent("openapi-unsigned") })).status).toBe(401);
+    expect(await answer(await signedLead(rig.url, { ...leadWithoutConsent("openapi-bad"), kind: "fax-me" }), 400)).toMatchObject({ field: "kind" });
+    expect(await answer(await signedLead(rig.url, leadWithoutConsent("openapi-wrong"), "not-the-shop-secret"), 401)).toMatchObject({ error: expect.any(String) });
   });
 });
 
@@ -304,15 +381,18 @@ describe("without an admin token configured", () => {
     server = await serveHttp({
       config: { host: "127.0.0.1", port: 0, adminToken: { env: "UNSET" }, trustProxy: [] },
       checks: [],
-      routes: [["/admin", adminRouter({ token: undefined, queue: stub, calls: stub, registry: stub, jobs: stub, kpis: stub, callbacks: stub, appointments: stub })]],
+      routes: [
+        ["/admin", adminRouter({ token: undefined, queue: stub, calls: stub, registry: stub, jobs: stub, kpis: stub, callbacks: stub, appointments: stub })],
+        ["/admin/outbound", outboundRouter({ token: undefined, campaigns: stub, feeder: stub, members: stub, tally: stub, audiences: stub, index: stub, dnc: stub, attempts: stub, currency: "EUR" })],
+      ],
       sockets: undefined,
       log,
     });
   });
   afterAll(() => server.stop());
 
-  test("every operation is the documented 503", async () => {
-    for (const o of opsOf(doc)) {
+  test("every operation of the admin token is the documented 503", async () => {
+    for (const o of opsOf(doc).filter((x) => !x.op.security)) {
       const url = urlOf(o).replace(rig.url, server.url);
       const res = await fetch(url, { method: o.method.toUpperCase(), headers: auth });
       expect(res.status, o.path).toBe(503);

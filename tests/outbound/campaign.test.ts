@@ -15,6 +15,7 @@ import { createLogger } from "../../src/lib/logger.js";
 import { AttemptLog } from "../../src/outbound/attempt-log.js";
 import { audienceSchema, MemoryAudienceSource } from "../../src/outbound/audience.js";
 import { CampaignStore } from "../../src/outbound/campaign.js";
+import { CampaignMembers } from "../../src/outbound/campaign-members.js";
 import { complianceConfigSchema } from "../../src/outbound/config.js";
 import { DialCheck } from "../../src/outbound/dial-check.js";
 import { DncStore } from "../../src/outbound/dnc-store.js";
@@ -33,15 +34,16 @@ afterAll(async () => {
 const log = createLogger("silent");
 const customers = loadCustomersFile("config/customers.yaml", new Date());
 
-async function rig(agents: number) {
+async function rig(agents: number, people = customers) {
   const { cq, clock } = makeQueue(redis, env.prefix);
   await staff(cq, clock, Array.from({ length: agents }, (_, i) => ({ id: `a${i}` })));
   const store = new CallbackStore(redis, cq.keys.base);
   const callbacks = new CallbackRequests({ queue: cq, store, settings: callbackDialSchema.parse({}), homeServer: "sim", kick: () => {} });
   const campaigns = new CampaignStore(redis, cq.keys.base);
+  const members = new CampaignMembers(redis, cq.keys.base);
   const audience = audienceSchema.parse({ id: "everyone", name: "Everyone", condition: "true" });
-  const feeder = new CampaignFeeder({ campaigns, callbacks, store, queue: cq, audiences: { get: async () => audience }, source: new MemoryAudienceSource(customers), logger: log });
-  return { cq, clock, store, campaigns, feeder };
+  const feeder = new CampaignFeeder({ campaigns, callbacks, store, queue: cq, audiences: { get: async () => audience }, source: new MemoryAudienceSource(people), members, defaultCountry: "DE", logger: log });
+  return { cq, clock, store, campaigns, members, feeder };
 }
 
 const window = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
@@ -70,6 +72,29 @@ describe("campaigns", () => {
       await r.feeder.tick();
     }
     expect(await r.campaigns.get("pro5")).toMatchObject({ state: "done", fed: withPhone });
+  });
+
+  it("dials members in E.164 under ids of their own, with the campaign's retry settings; a phone that is no number is blocked, never queued", async () => {
+    const people = [
+      { ...customers[0]!, id: "p-1", phones: ["030 1234 567"] },
+      { ...customers[0]!, id: "p-2", phones: ["call me"] },
+    ];
+    const r = await rig(2, people);
+    await r.campaigns.create({ id: "e164", name: "E", audience: "everyone", queue: "support", script: { title: "T" }, window, retry: { maxAttempts: 4, delaySeconds: 60 } }, Date.now());
+    expect(await r.feeder.start("e164")).toMatchObject({ members: 2, fed: 1 });
+    const [cb] = (await r.store.open()).filter((c) => c.purpose?.campaignId === "e164");
+    expect(cb).toMatchObject({ id: "cp-e164-1", number: "+49301234567", customerId: "p-1", retry: { maxAttempts: 4, retryDelaySeconds: 60 } });
+    expect(await r.members.get("e164", "p-1")).toMatchObject({ status: "queued", callId: "cp-e164-1", number: "+49301234567", attempts: [] });
+    expect(await r.members.get("e164", "p-2")).toMatchObject({ status: "blocked", reason: 'number: "call me" is not a phone number' });
+    expect(await r.members.counts("e164")).toEqual({ queued: 1, blocked: 1 });
+  });
+
+  it("with nobody staffed, takes no member off the list (the queue would refuse them)", async () => {
+    const r = await rig(0);
+    await r.campaigns.create({ id: "empty", name: "E", audience: "everyone", queue: "support", script: { title: "T" }, window }, Date.now());
+    const started = await r.feeder.start("empty");
+    expect(started).toMatchObject({ state: "running", fed: 0 });
+    expect(await r.campaigns.remaining("empty")).toBe(started.members);
   });
 
   it("refuses to start twice, and knows no campaign it was not given", async () => {
