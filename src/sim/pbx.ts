@@ -39,6 +39,7 @@ import { Devices } from "./pbx/devices.js";
 import { installBuiltinApps } from "./pbx/dialplan-apps.js";
 import { DialplanRunner, type AppInvocation, type DialplanAppResult } from "./pbx/dialplan-runner.js";
 import { Hearing } from "./pbx/hearing.js";
+import { HoldMute, type MuteDirection } from "./pbx/hold-mute.js";
 import { Media } from "./pbx/media.js";
 import { Originator, type OriginateHandle, type OriginateRequest } from "./pbx/originate.js";
 import { Phones, type PlaceCallRequest } from "./pbx/phones.js";
@@ -64,6 +65,7 @@ export type { LiveRecordingSnapshot, RecordingState, StoredRecordingSnapshot } f
 export { SNOOP_DIRECTIONS, type SnoopDirection, type SnoopSnapshot } from "./model/snoop.js";
 export type { RecordingControl, RecordRequest } from "./pbx/recordings.js";
 export type { SnoopRequest } from "./pbx/snoop.js";
+export type { MuteDirection } from "./pbx/hold-mute.js";
 export { spansOf } from "./model/hearing.js";
 export type { QueueConfig, QueueMemberConfig, QueueMemberSnapshot, QueueSnapshot, QueueEntrySnapshot } from "./model/queue.js";
 export { MEMBER_STATUS, recordedQueues } from "./model/queue.js";
@@ -134,6 +136,7 @@ export class SimPbx {
   private readonly transfers: ChannelTransfers;
   private readonly snooping: Snooping;
   private readonly recordings: Recordings;
+  private readonly holdMute: HoldMute;
 
   constructor(opts: SimPbxOptions = {}) {
     this.scheduler = new Scheduler(opts.timeScale ?? 1);
@@ -157,6 +160,7 @@ export class SimPbx {
     const stasis = (this.stasis = new Stasis(ctx, apps, vars, media, bridging, transfers));
     this.snooping = new Snooping(ctx, { channels, stasis, bridging });
     this.recordings = new Recordings(ctx, channels, bridging);
+    this.holdMute = new HoldMute(ctx, { media, bridging, hearing: this.heard });
     const phones = (this.phones = new Phones(ctx, channels, devices, runner, vars));
     this.originator = new Originator(ctx, { channels, vars, devices, phones, runner, stasis, apps });
     const queues = (this.queues = new Queues(ctx, devices));
@@ -290,6 +294,14 @@ export class SimPbx {
     this.devices.removeEndpoint(tech, resource);
   }
 
+  /** A SIP NOTIFY to the endpoint's phone (AMI PJSIPNotify), headers by lower-case name; false when not configured. */
+  notifyEndpoint(tech: string, resource: string, headers: ReadonlyMap<string, string>): boolean {
+    const ep = this.devices.endpoint(`${tech}/${resource}`);
+    if (!ep) return false;
+    ep.onNotify?.(headers);
+    return true;
+  }
+
   /**
    * The phone registers its contact: ChallengeSent/SuccessfulAuth, ContactStatusChange (NonQualified),
    * EndpointStateChange online, PeerStatusChange Reachable, device state NOT_INUSE, then the qualified
@@ -394,6 +406,30 @@ export class SimPbx {
 
   mohClassOf(idOrName: string): string | undefined {
     return this.channels.find(idOrName)?.mohClass;
+  }
+
+  /** ARI hold (`pbx/hold-mute.ts`): the channel's own music on hold, once; unhold stops it if the hold started it. */
+  hold(idOrName: string): void {
+    this.holdMute.hold(this.channels.mustFind(idOrName));
+  }
+
+  unhold(idOrName: string): void {
+    this.holdMute.unhold(this.channels.mustFind(idOrName));
+  }
+
+  /** ARI mute: `in` silences what the channel's party says, `out` what it hears; no event. */
+  mute(idOrName: string, direction: MuteDirection): void {
+    this.holdMute.mute(this.channels.mustFind(idOrName), direction);
+  }
+
+  unmute(idOrName: string, direction: MuteDirection): void {
+    this.holdMute.unmute(this.channels.mustFind(idOrName), direction);
+  }
+
+  /** The directions a channel is muted in and whether it is held (ARI shows neither), or undefined. */
+  audioOf(idOrName: string): { muted: { in: boolean; out: boolean }; held: boolean } | undefined {
+    const c = this.channels.find(idOrName);
+    return c ? { muted: { ...c.muted }, held: c.held } : undefined;
   }
 
   /**

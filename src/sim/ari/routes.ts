@@ -6,6 +6,7 @@ import { ARI_HANGUP_REASONS, ASTERISK_VERSION, PbxError, type SimPbx } from "../
 import { ariTime, bridgeJson, channelJson, playbackJson } from "./json.js";
 import type { Reply } from "./http.js";
 import { applicationJson, ENDPOINT_ROUTES } from "./routes-endpoints.js";
+import { HOLD_MUTE_ROUTES } from "./routes-hold-mute.js";
 import { RECORDING_ROUTES } from "./routes-recordings.js";
 import { resourceJson, resourcesJson } from "./swagger.js";
 
@@ -498,7 +499,7 @@ const ROUTES: Array<[string, Array<[string, Handler]>]> = [
   ],
 ];
 
-const COMPILED: Route[] = [...ROUTES, ...ENDPOINT_ROUTES, ...RECORDING_ROUTES].map(([pattern, methods]) => ({ pattern: pattern.split("/"), methods }));
+const COMPILED: Route[] = [...ROUTES, ...ENDPOINT_ROUTES, ...RECORDING_ROUTES, ...HOLD_MUTE_ROUTES].map(([pattern, methods]) => ({ pattern: pattern.split("/"), methods }));
 
 export type RouteMatch =
   | { kind: "ok"; handler: Handler; path: Record<string, string> }

@@ -142,6 +142,11 @@ export class SimControl {
     return t ? { ...t, now: this.pbx.simNow() } : undefined;
   }
 
+  /** Whether ARI muted the channel (which directions) or holds it: what ARI itself never shows. */
+  audio(channelId: string): { muted: { in: boolean; out: boolean }; held: boolean } | undefined {
+    return this.pbx.audioOf(channelId);
+  }
+
   /** Adds (or replaces) an agent phone with the given behaviour. */
   addAgent(spec: AgentSpecInput, seed = this.seed): AgentView {
     const s = parseRequest(agentSpecSchema, spec);

@@ -18,6 +18,7 @@ export const agentPatchSchema = z.strictObject({
   talkTime: distributionSchema.optional(),
   noAnswerProbability: z.number().min(0).max(1).optional(),
   busy: z.boolean().optional(),
+  remoteAnswer: z.boolean().optional(),
 });
 export type AgentPatch = z.infer<typeof agentPatchSchema>;
 

@@ -28,9 +28,9 @@ function routeChannels(c: SimControl, r: RouteRequest): RouteReply {
     r.allow(["GET"]);
     return { status: 200, body: c.listChannels() };
   }
-  if (sub !== "hearing" || r.parts.length !== 3) throw new HttpError(404, "Not found");
+  if ((sub !== "hearing" && sub !== "audio") || r.parts.length !== 3) throw new HttpError(404, "Not found");
   r.allow(["GET"]);
-  const t = c.hearing(id);
+  const t = sub === "audio" ? c.audio(id) : c.hearing(id);
   if (!t) throw new HttpError(404, "Channel not found");
   return { status: 200, body: t };
 }

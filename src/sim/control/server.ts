@@ -8,6 +8,7 @@
  * | GET | /calls/:id | the call's record: state, heard media, DTMF sent, bridges, hangup |
  * | GET | /channels, /bridges | the PBX's channels and bridges (snapshots) |
  * | GET | /channels/:id/hearing | what the channel heard: prompt, music on hold, bridged, silence spans (simulated ms) |
+ * | GET | /channels/:id/audio | `{ muted: { in, out }, held }`: ARI mute and hold of the channel |
  * | GET | /agents, /agents/:endpoint | agent phones and their device state |
  * | POST | /agents/:endpoint | register/unregister, change behaviour (adds an unknown endpoint) |
  * | GET, POST | /customers, /customers/default, /customers/:number | customers the daemon calls (`./customer-routes.ts`) |

@@ -35,6 +35,13 @@ export class Channel {
   stasis: StasisInfo | undefined;
   bridgeId: string | undefined;
   mohClass: string | undefined;
+  /**
+   * ARI channel mute (`ast_channel_suppress` of voice frames): `in` drops what the channel reads (its
+   * party's voice reaches nobody), `out` what is written to it (its party hears nothing).
+   */
+  muted = { in: false, out: false };
+  /** ARI hold: the channel was told to hold (its music on hold started by the hold). */
+  held = false;
   /** Hangup cause to report at destruction (first one set wins, as in Asterisk). */
   hangupCause = 0;
   /** A cause was given explicitly (0 included), so defaults must not overwrite it. */

@@ -3,11 +3,13 @@
  * on hold, the other parties of a mixing bridge, or silence. Pure types and helpers; the PBX keeps the
  * timelines (`pbx/hearing.ts`).
  *
- * What a channel hears at a moment, first match wins: the media playing to it (an ARI playback or the
+ * What a channel hears at a moment, first match wins: nothing while it is muted `out` (ARI mute drops
+ * the voice frames written to it), the media playing to it (an ARI playback or the
  * dialplan's Playback()), its music on hold (Asterisk's hold music is the channel's generator: it wins
  * over the bridge's audio, so a bridged caller whose music was never stopped hears the music, not the
  * agent), what a snoop channel picks up of the channel it listens to, the other channels of its mixing or
  * basic bridge, else silence (also alone in a bridge, or in a holding bridge). A whisper comes on top.
+ * A party muted `in` (its voice dropped as it is read) is heard by nobody: not in its bridge, not by a snoop.
  */
 
 /** A channel as something heard: one party's voice. */

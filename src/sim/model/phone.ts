@@ -91,6 +91,11 @@ export interface EndpointConfig {
    * mostly do). Default: accept, except an endpoint with a static contact (a trunk) refuses.
    */
   refer?: "accept" | "refuse";
+  /**
+   * The phone got a SIP NOTIFY (AMI PJSIPNotify) with these headers (`Event: talk` asks a desk phone that
+   * allows it to answer its ringing call). Without it the phone ignores NOTIFYs.
+   */
+  onNotify?: (headers: ReadonlyMap<string, string>) => void;
 }
 
 /**

@@ -120,12 +120,15 @@ export class Hearing {
   }
 
   private heardBy(c: Channel): Heard {
+    // muted out: every voice frame written to it is dropped, whispers included
+    if (c.muted.out) return { kind: "silence" };
     const whispers = this.whispersTo(c);
     const heard = this.plainHeardBy(c, true);
     return whispers.length ? { ...heard, whispers } : heard;
   }
 
   private plainHeardBy(c: Channel, snoopToo: boolean): Heard {
+    if (c.muted.out) return { kind: "silence" };
     const playing = this.media.audible(c);
     if (playing) return { kind: "prompt", media: playing.media, ...(playing.playbackId ? { playbackId: playing.playbackId } : {}) };
     // the hold music is the channel's generator: it drowns the bridge's audio
@@ -134,7 +137,7 @@ export class Hearing {
     const spied = link ? this.ctx.channels.get(link.spiedId) : undefined;
     if (link && spied && link.spy !== "none") {
       const heard: Heard = { kind: "snoop", spiedId: spied.id, spy: link.spy };
-      if (hearsIn(link.spy)) heard.says = { id: spied.id, name: spied.name };
+      if (hearsIn(link.spy) && !spied.muted.in) heard.says = { id: spied.id, name: spied.name };
       if (hearsOut(link.spy)) heard.hears = this.plainHeardBy(spied, false) as typeof heard.hears;
       return heard;
     }
@@ -143,7 +146,8 @@ export class Hearing {
       const parties = b.channels
         .filter((id) => id !== c.id)
         .map((id) => this.ctx.channels.get(id))
-        .filter((p): p is Channel => p !== undefined)
+        // a party muted in says nothing into the bridge
+        .filter((p): p is Channel => p !== undefined && !p.muted.in)
         .map((p) => ({ id: p.id, name: p.name }));
       if (parties.length > 0) return { kind: "bridged", bridgeId: b.id, parties };
     }
@@ -163,7 +167,7 @@ export class Hearing {
       const b = snoop?.bridgeId ? this.ctx.bridges.get(snoop.bridgeId) : undefined;
       for (const id of b?.channels ?? []) {
         const p = this.ctx.channels.get(id);
-        if (p && id !== snoopId && !out.some((o) => o.id === id)) out.push({ id, name: p.name });
+        if (p && !p.muted.in && id !== snoopId && !out.some((o) => o.id === id)) out.push({ id, name: p.name });
       }
     }
     return out;

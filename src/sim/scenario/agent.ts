@@ -25,6 +25,9 @@ export class AgentPhone {
   private readonly tech: string;
   private readonly resource: string;
   private readonly calls = { offered: 0, answered: 0, notAnswered: 0, rejectedBusy: 0 };
+  /** Calls ringing on the phone (not answered yet), with the talk time drawn for each. */
+  private readonly ringing = new Set<SimCall>();
+  private readonly talkFor = new Map<SimCall, number>();
 
   constructor(
     private readonly pbx: SimPbx,
@@ -35,7 +38,7 @@ export class AgentPhone {
     this.tech = spec.endpoint.slice(0, slash);
     this.resource = spec.endpoint.slice(slash + 1);
     this.rng = new SeededRandom(deriveSeed(seed, spec.endpoint));
-    pbx.addEndpoint({ tech: this.tech, resource: this.resource, online: spec.registered, onCall: (call) => this.onCall(call) });
+    pbx.addEndpoint({ tech: this.tech, resource: this.resource, online: spec.registered, onCall: (call) => this.onCall(call), onNotify: (h) => this.onNotify(h) });
   }
 
   get endpoint(): string {
@@ -58,6 +61,20 @@ export class AgentPhone {
     return { endpoint, registered, deviceState: this.pbx.computeDeviceState(endpoint), behaviour, calls: { ...this.calls } };
   }
 
+  /** `Event: talk` answers the ringing calls, if this phone takes remote answers. */
+  private onNotify(headers: ReadonlyMap<string, string>): void {
+    if (!this.spec.remoteAnswer || headers.get("event")?.toLowerCase() !== "talk") return;
+    for (const call of [...this.ringing]) this.answer(call, this.talkFor.get(call) ?? 0);
+  }
+
+  private answer(call: SimCall, talkMs: number): void {
+    if (!this.ringing.delete(call) || !call.snapshot()) return;
+    this.calls.answered++;
+    call.answer();
+    const cancel = this.pbx.scheduler.after(talkMs, () => call.hangup(CAUSE.NORMAL));
+    void call.done.then(cancel);
+  }
+
   private onCall(call: SimCall): void {
     this.calls.offered++;
     const s = this.spec;
@@ -73,16 +90,19 @@ export class AgentPhone {
     const answers = !this.rng.chance(s.noAnswerProbability);
     const answerMs = sample(s.answerDelay, this.rng) * 1000;
     const talkMs = sample(s.talkTime, this.rng) * 1000;
-    after(RING_AFTER_MS, () => call.ring());
+    after(RING_AFTER_MS, () => {
+      call.ring();
+      this.ringing.add(call);
+      this.talkFor.set(call, talkMs);
+    });
+    void call.done.then(() => {
+      this.ringing.delete(call);
+      this.talkFor.delete(call);
+    });
     if (!answers) {
       this.calls.notAnswered++;
       return;
     }
-    after(RING_AFTER_MS + answerMs, () => {
-      if (!call.snapshot()) return;
-      this.calls.answered++;
-      call.answer();
-      after(talkMs, () => call.hangup(CAUSE.NORMAL));
-    });
+    after(RING_AFTER_MS + answerMs, () => this.answer(call, talkMs));
   }
 }

@@ -48,6 +48,8 @@ export const agentSpecSchema = z.strictObject({
   noAnswerProbability: probability.default(0),
   /** Reject every call as busy (cause 17). */
   busy: z.boolean().default(false),
+  /** Answers a ringing call when told to by a SIP NOTIFY `Event: talk` (AMI PJSIPNotify), as desk phones that allow it do. */
+  remoteAnswer: z.boolean().default(false),
 });
 
 export const scenarioSchema = z.strictObject({

@@ -8,6 +8,7 @@ import { error, nonEmptyHeader, type ClientMessage } from "../wire.js";
 import { classBit } from "../privileges.js";
 import type { AmiSession } from "../session.js";
 import { coreShowChannels, getvar, hangup, redirect, setvar, status } from "./channel-actions.js";
+import { pjsipNotify } from "./notify-action.js";
 import { originate } from "./originate.js";
 import { events, listCommands, login, logoff, ping } from "./session-actions.js";
 import { queueAdd, queuePause, queueRemove, queueStatus, queueSummary } from "./queue-actions.js";
@@ -40,6 +41,7 @@ export const BUILTIN_ACTIONS: readonly ActionSpec[] = [
   queueAdd,
   queueRemove,
   queuePause,
+  pjsipNotify,
 ];
 
 const ALLOWED_BEFORE_LOGIN = new Set(["login", "logoff"]);

@@ -1,6 +1,6 @@
 /**
  * The `channels` resource, the largest: originate and hang up, Stasis control (continue, answer,
- * ringing, DTMF, music on hold), media playback and channel variables.
+ * ringing, DTMF, hold, mute, music on hold), media playback and channel variables.
  */
 import { body, many, oneOf, op, p, q, s, typed, type Api, type ErrorList, type Model, type Param, type Resource } from "./declaration.js";
 import { playbackModel } from "./playbacks.js";
@@ -101,7 +101,10 @@ function lifecycleApis(): Api[] {
   ];
 }
 
-/** What a Stasis application does to a channel it holds: leave, answer, ring, DTMF, hold music. */
+/** Which audio a mute silences: `in` (from the channel), `out` (to it) or both. */
+const muteDirection = q("direction", "string", "Direction in which to mute audio", false, { defaultValue: "both", allowableValues: { valueType: "LIST", values: ["both", "in", "out"] } });
+
+/** What a Stasis application does to a channel it holds: leave, answer, ring, DTMF, hold, mute, hold music. */
 function controlApis(): Api[] {
   return [
     {
@@ -172,6 +175,22 @@ function controlApis(): Api[] {
       operations: [
         op("POST", "startMoh", "void", "Play music on hold.", [channelIdParam, q("mohClass", "string", "Music on hold class")], IN_STASIS),
         op("DELETE", "stopMoh", "void", "Stop music on hold.", [channelIdParam], IN_STASIS),
+      ],
+    },
+    {
+      path: "/channels/{channelId}/hold",
+      description: "Put a channel on hold",
+      operations: [
+        op("POST", "hold", "void", "Hold a channel.", [channelIdParam], IN_STASIS),
+        op("DELETE", "unhold", "void", "Remove a channel from hold.", [channelIdParam], IN_STASIS),
+      ],
+    },
+    {
+      path: "/channels/{channelId}/mute",
+      description: "Mute a channel",
+      operations: [
+        op("POST", "mute", "void", "Mute a channel.", [channelIdParam, muteDirection], [[400, "Invalid direction"], ...IN_STASIS]),
+        op("DELETE", "unmute", "void", "Unmute a channel.", [channelIdParam, muteDirection], [[400, "Invalid direction"], ...IN_STASIS]),
       ],
     },
   ];
