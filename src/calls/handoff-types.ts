@@ -45,6 +45,8 @@ export interface HandoffHooks {
   callback?(offer: Offer): Promise<boolean>;
   /** Call backs whose place is kept but whose next attempt is not due: dispatch passes them over. */
   notDue?(): readonly string[];
+  /** The agent's leg of a conversation hung up: true when a consultation takes the conversation on (consult.ts). */
+  agentLeft?(c: Connected): boolean;
 }
 
 export interface Waiter {
@@ -111,6 +113,10 @@ export interface JoinRequest {
   maxWaitMs?: number;
   /** The tree's queue node offers call backs (its `onCallback`). */
   callback?: boolean;
+  /** Offered to this agent first, whatever the others (a transfer to a named agent); if not free, a caller like any other. */
+  offerTo?: string;
+  /** The moment whose place in the queue the caller takes (ms; the queue's `rankAs`): its first join, for a transferred caller. */
+  rankAs?: number;
 }
 
 export interface HandoffDeps {

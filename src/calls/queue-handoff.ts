@@ -121,7 +121,7 @@ export class QueueHandoff {
     this.waiting.set(req.callId, mine);
     let r: JoinResult;
     try {
-      r = await this.enqueueAndDispatch(this.enqueueRequest(req, lane));
+      r = await this.enqueueAndDispatch(this.enqueueRequest(req, lane), req.offerTo);
     } catch (err) {
       this.forget(mine);
       if (!(err instanceof QueueError)) return this.joinLater({ ...waiter }, err);
@@ -161,14 +161,15 @@ export class QueueHandoff {
    * The enqueue and the first dispatch round's decision in one script (one round trip). Without ARI no
    * agent can be rung (see kick): the enqueue alone.
    */
-  private async enqueueAndDispatch(request: EnqueueRequest): Promise<JoinResult> {
+  private async enqueueAndDispatch(request: EnqueueRequest, offerTo?: string): Promise<JoinResult> {
     if (!this.anyLineUp()) return { ...(await this.deps.queue.enqueue(request)), offer: null };
+    if (offerTo) return this.deps.queue.offerTo(request, offerTo);
     return this.deps.queue.join(request, { queues: this.queueNames, skip: this.passedOver() });
   }
 
   private enqueueRequest(req: JoinRequest, lane: string, joinedAt?: number): EnqueueRequest {
     const maxWait = req.maxWaitMs === undefined ? {} : { maxWait: req.maxWaitMs / 1000 };
-    return { callId: req.callId, queue: req.queue, lane, skills: req.skills, priority: req.priority, ...maxWait, ...(joinedAt ? { joinedAt } : {}) };
+    return { callId: req.callId, queue: req.queue, lane, skills: req.skills, priority: req.priority, ...maxWait, ...(joinedAt ? { joinedAt } : {}), ...(req.rankAs ? { rankAs: req.rankAs } : {}) };
   }
 
   /**
@@ -335,7 +336,8 @@ export class QueueHandoff {
       }
       const callId = this.byAgentChannel.get(e.channel.id);
       if (callId !== undefined) {
-        void this.finish(callId, "agent");
+        const c = this.talking.get(callId);
+        if (!c || !this.deps.hooks.agentLeft?.(c)) void this.finish(callId, "agent");
         return true;
       }
     }
@@ -643,6 +645,34 @@ export class QueueHandoff {
       this.log.warn({ err }, "queue sweep failed");
     }
     this.kick();
+  }
+
+  /** The ring of `agentId`'s phone for `callId` this daemon has, if any: the desk's Accept answers it (softphone.ts). */
+  ringOf(agentId: string, callId: string): { serverId: string; channelId: string; endpoint: string } | undefined {
+    const [channelId, r] = [...this.rings].find(([, x]) => x.agentId === agentId && x.callId === callId && !x.answered) ?? [];
+    return channelId && r ? { serverId: r.serverId, channelId, endpoint: r.offer.endpoint } : undefined;
+  }
+
+  /** A consultation moves the agent's leg between bridges (consult.ts): those moves do not end the talk time. */
+  consulting(callId: string, on: boolean): void {
+    this.clock.suspend(callId, on);
+  }
+
+  /**
+   * A consultation completed (consult.ts): the conversation goes on with the consulted agent's answered leg;
+   * the first agent goes to wrap-up, and its leg is no longer the conversation's (its hangup ends nothing).
+   * Returns the first agent's part, or undefined when the conversation is gone.
+   */
+  async passConversation(callId: string, to: { agentId: string; agentChannelId: string }): Promise<Connected | undefined> {
+    const c = this.talking.get(callId);
+    if (!c) return undefined;
+    const was = { ...c };
+    this.byAgentChannel.delete(c.agentChannelId);
+    Object.assign(c, to);
+    this.byAgentChannel.set(to.agentChannelId, callId);
+    this.clock.pass(callId, was.agentChannelId, to.agentChannelId);
+    await this.wrapUp(was, this.recovered.delete(callId));
+    return was;
   }
 
   /** Calls this daemon currently has with agents, for restart bookkeeping and the admin API. */

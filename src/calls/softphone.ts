@@ -1,7 +1,11 @@
 import type { Logger } from "../lib/logger.js";
-import { isStaffed, type CallerQueue } from "../queue/index.js";
-import { AriUnsupportedError, type AriGateway } from "../telephony/index.js";
+import type { AgentRecord } from "../queue/caller-queue.js";
+import { isDispatchable, isStaffed, type CallerQueue } from "../queue/index.js";
+import { AmiActionError, AriUnsupportedError, type AmiGateway, type AriGateway } from "../telephony/index.js";
+import type { ConsultTarget, Consults } from "./consult.js";
+import { PhoneError } from "./phone-error.js";
 import type { Connected, QueueHandoff } from "./queue-handoff.js";
+import { callerOf, requeueCaller } from "./requeue-caller.js";
 import type { SessionDirectory } from "./session-directory.js";
 
 /**
@@ -12,38 +16,52 @@ import type { SessionDirectory } from "./session-directory.js";
  *   channel's generator and drowns the bridge's audio (recorded: ws-14), so the caller hears the music
  *   and not the agent. Taking the caller out of the bridge would do the same for the caller, but the
  *   talk clock (talk-time.ts) ends a conversation at the first party leaving its bridge, and a restart
- *   would find the conversation broken. ARI's channel hold (ws-19) plays the same music but the
- *   simulator has no such operation. Resume stops the music: the caller hears the agent again.
+ *   would find the conversation broken. ARI's channel hold (ws-19) plays the same music. Resume stops
+ *   the music: the caller hears the agent again.
  * - Mute: the agent leg's incoming audio (`direction=in`, the agent's voice) over ARI's channel mute.
  * - End: the agent's leg hangs up, as if the agent put the phone down (the tree may take the caller on
  *   to its survey).
- * - Transfer to a queue (blind): the hand-off lets the conversation go as if the caller had gone (the
- *   agent leg hangs up, the agent goes to wrap-up, the call manager is not told: the caller is still
- *   its call), the agent's part is closed (`handedOver`, the desk's history entry), then the caller
- *   joins the queue again with music and is dispatched like any caller, without a maximum wait.
+ * - Transfer (blind, requeue-caller.ts) to a queue, or to a named agent: the caller joins the call's queue
+ *   offered to that agent first, with the place of its first join, so an agent who does not answer sends
+ *   it back to that place (the next agent free takes it), never to the back of the queue.
+ * - Consult (consult.ts): another agent or a queue's agent is rung while the caller holds; complete hands
+ *   the caller over, cancel goes back to the caller.
+ * - Accept: a ringing call answered from the desk, by the phone itself: a SIP NOTIFY `Event: talk` over
+ *   AMI (PJSIPNotify), which desk phones that allow it (`agents[].remoteAnswer`) take as "answer". ARI cannot
+ *   answer it: the agent's leg is a call to the phone, in the app only once the phone answers.
  */
 
 export interface SoftphoneDeps {
-  handoff: Pick<QueueHandoff, "connectedCalls" | "callerGone" | "join" | "placement" | "defaultLane">;
-  /** ARI of the server a conversation is on. */
+  handoff: Pick<QueueHandoff, "connectedCalls" | "callerGone" | "join" | "placement" | "defaultLane" | "ringOf">;
+  /** ARI and AMI of the server a conversation is on. */
   ari(serverId: string): AriGateway | undefined;
+  ami?(serverId: string): AmiGateway | undefined;
   /** The calls' sessions: the caller's number and name for the queue (and the next agent's caller id). */
   sessions: Pick<SessionDirectory, "find">;
-  queue: Pick<CallerQueue, "status" | "queue">;
+  queue: Pick<CallerQueue, "status" | "queue" | "agentRecords">;
   /** Queue id -> the name the agent reads. */
   queueNames: Readonly<Record<string, string>>;
+  /** The agents: their names, and whether their phone may be answered from the desk. */
+  agents: ReadonlyMap<string, { name: string; remoteAnswer?: boolean | undefined }>;
+  consults?: Consults;
   mohClass: string;
   /** The caller could not be queued after all (the queue refused): to the dialplan fallback. */
   fallback(callId: string, serverId: string, why: string): void;
   logger: Logger;
 }
 
-/** A refusal the agent reads as it is (the hub shows `SBP_` errors). */
-export class PhoneError extends Error {
-  readonly code = "SBP_REFUSED";
-}
+export { PhoneError } from "./phone-error.js";
 
-export type PhoneControl = "hold" | "resume" | "mute" | "unmute" | "end";
+export type PhoneControl = "hold" | "resume" | "mute" | "unmute" | "end" | "complete" | "cancel";
+export type TransferTarget = { queue: string } | { agent: string };
+
+/** Why an agent cannot take a call now, in words. */
+const BUSY_WORDS: Record<string, string> = { offline: "is logged out", paused: "is paused", ringing: "has a call ringing", oncall: "is on a call", wrapup: "is in wrap-up" };
+const busyWords = (r: AgentRecord | undefined): string => (!r ? "is not logged in" : r.state === "available" ? "has no free phone" : (BUSY_WORDS[r.state] ?? "cannot take a call"));
+
+/** How often, and how many times, Accept looks whether the phone rings yet (ARI's channel state). */
+const RINGING_CHECK_MS = 100;
+const RINGING_CHECKS = 30;
 
 export class Softphone {
   /** Calls on hold or muted, by call id; forgotten once their conversation is. */
@@ -77,10 +95,22 @@ export class Softphone {
     this.muted.delete(callId);
   }
 
+  private notConsulting(callId: string): void {
+    if (this.deps.consults?.has(callId)) throw new PhoneError("You are consulting on this call: complete the transfer or cancel the consultation first.");
+  }
+
   /** Carries out a control; resolves with what changed on the line. */
   async act(agentId: string, callId: string, control: PhoneControl): Promise<{ held?: boolean; muted?: boolean }> {
+    if (control === "complete" || control === "cancel") {
+      const consults = this.deps.consults;
+      if (!consults) throw new PhoneError("Consultations are not available on this server.");
+      await (control === "complete" ? consults.complete(agentId, callId) : consults.cancel(agentId, callId));
+      this.held.delete(callId);
+      return {};
+    }
     const c = this.conversation(agentId, callId);
     const ari = this.line(c);
+    if (control === "hold" || control === "resume") this.notConsulting(callId);
     try {
       switch (control) {
         case "hold":
@@ -113,35 +143,85 @@ export class Softphone {
   }
 
   /**
-   * Blind transfer to `queue`. Checked first (the conversation, the queue, someone working it), so a
-   * refusal leaves the caller with the agent; `handedOver` closes the agent's part once the agent's leg
-   * is gone and before the caller can reach the next agent. Resolves with what the agent reads.
+   * Blind transfer to a queue or a named agent. Checked first (the conversation, the target, someone to
+   * take the caller), so a refusal leaves the caller with the agent; `handedOver` closes the agent's part
+   * once the agent's leg is gone and before the caller can reach the next agent. Resolves with what the
+   * agent reads.
    */
-  async transfer(agentId: string, callId: string, queue: string, handedOver: () => Promise<void>): Promise<string> {
+  async transfer(agentId: string, callId: string, target: TransferTarget, handedOver: (text: string) => Promise<void>): Promise<string> {
     const c = this.conversation(agentId, callId);
     this.line(c);
-    const name = this.deps.queueNames[queue] ?? queue;
-    const lanes = this.deps.queue.queue(queue).lanes;
-    const staffed = (await this.deps.queue.status(queue, 1)).agents.some((a) => isStaffed(a.state, a.device));
-    if (!staffed) throw new PhoneError(`Nobody is working ${name} right now: the caller stays with you.`);
-    const session = (await this.deps.sessions.find(callId))[0];
-    const caller = session?.engine.call;
-    if (!session || !caller) throw new PhoneError("The call's details cannot be read right now: the caller stays with you.");
-    await this.deps.handoff.callerGone(callId);
-    this.forget(callId);
-    await handedOver().catch((err) => this.log.error({ err, callId }, "the agent's part of a transferred call was not closed"));
-    const placed = await this.deps.handoff.placement(queue, lanes.includes(c.lane) ? c.lane : this.deps.handoff.defaultLane(queue));
-    const verdict = await this.deps.handoff
-      .join({ callId, serverId: c.serverId, channelId: callId, callerNumber: caller.callerNumber, callerName: caller.callerName ?? "", queue, lane: placed.lane, skills: [], priority: 0 })
-      .catch((err) => {
-        this.log.error({ err, callId, queue }, "transferred caller not queued");
-        return "empty" as const;
-      });
-    this.log.info({ callId, from: agentId, queue, lane: placed.lane, verdict }, "caller transferred to a queue by the agent");
-    if (verdict !== "queued") {
-      this.deps.fallback(callId, c.serverId, `transfer to ${queue}: the queue answered ${verdict}`);
-      return `The ${name} queue did not take the caller; they were sent to the operator line.`;
+    this.notConsulting(callId);
+    let to: { queue: string; name: string; offerTo?: string };
+    if ("queue" in target) {
+      const name = this.deps.queueNames[target.queue] ?? target.queue;
+      const staffed = (await this.deps.queue.status(target.queue, 1)).agents.some((a) => isStaffed(a.state, a.device));
+      if (!staffed) throw new PhoneError(`Nobody is working ${name} right now: the caller stays with you.`);
+      to = { queue: target.queue, name };
+    } else {
+      const name = this.deps.agents.get(target.agent)?.name ?? target.agent;
+      if (target.agent === agentId) throw new PhoneError("That is you: choose another agent.");
+      const record = (await this.deps.queue.agentRecords([target.agent])).get(target.agent);
+      if (!record || !isDispatchable(record.state, record.device)) throw new PhoneError(`${name} ${busyWords(record)}: the caller stays with you.`);
+      // the caller goes back to the queue it came from, should the agent not answer
+      to = { queue: c.queue, name, offerTo: target.agent };
     }
-    return `Transferred to ${name}`;
+    const caller = await callerOf(this.deps, callId);
+    if (!caller) throw new PhoneError("The call's details cannot be read right now: the caller stays with you.");
+    this.forget(callId);
+    const text = `Transferred to ${to.name}`;
+    const verdict = await requeueCaller(this.deps, c, caller, {
+      queue: to.queue,
+      lanes: this.deps.queue.queue(to.queue).lanes,
+      handedOver: () => handedOver(text),
+      ...(to.offerTo ? { offerTo: to.offerTo, ...(caller.joinedAt ? { rankAs: caller.joinedAt } : {}) } : {}),
+    });
+    if (verdict !== "queued") return `The ${this.deps.queueNames[to.queue] ?? to.queue} queue did not take the caller; they were sent to the operator line.`;
+    return text;
+  }
+
+  /** Consults another agent (or a queue's longest-idle agent) with the caller on hold; resolves with what the agent reads. */
+  async consult(agentId: string, callId: string, target: ConsultTarget): Promise<string> {
+    const consults = this.deps.consults;
+    if (!consults) throw new PhoneError("Consultations are not available on this server.");
+    const c = this.conversation(agentId, callId);
+    this.line(c);
+    return consults.start(c, target, { name: this.deps.agents.get(agentId)?.name ?? agentId });
+  }
+
+  /**
+   * The ringing call answered from the desk: the phone is told to answer (SIP NOTIFY `Event: talk` over AMI)
+   * when its agent allows it; else the agent is asked to pick up. Resolves with what the agent reads; the
+   * answer itself shows as the line going on.
+   */
+  async accept(agentId: string, callId: string): Promise<string> {
+    const ring = this.deps.handoff.ringOf(agentId, callId);
+    if (!ring) throw new PhoneError("This call is not ringing on your phone any more (or another server rang it): pick up your phone if it rings.");
+    if (!this.deps.agents.get(agentId)?.remoteAnswer) throw new PhoneError("Pick up your phone to answer: it is not set up to be answered from the desk.");
+    const endpoint = /^PJSIP\/([^@/]+)$/i.exec(ring.endpoint)?.[1];
+    const ami = this.deps.ami?.(ring.serverId);
+    if (!endpoint || !ami?.isConnected) throw new PhoneError("Your phone cannot be answered from the desk right now: pick it up to answer.");
+    // a phone takes `talk` for the call it rings with: not before it has the call (the pop goes up as it is dialled)
+    if (!(await this.phoneRinging(ring.serverId, ring.channelId))) throw new PhoneError("Your phone is not ringing (yet): pick it up to answer.");
+    try {
+      await ami.action("PJSIPNotify", { Endpoint: endpoint, Variable: "Event=talk" });
+    } catch (err) {
+      this.log.warn({ err, callId, agentId, endpoint }, "remote answer (PJSIPNotify) failed");
+      throw new PhoneError(`Your phone did not take the answer${err instanceof AmiActionError ? ` (${err.message})` : ""}: pick it up to answer.`);
+    }
+    this.log.info({ callId, agentId, endpoint }, "phone told to answer (NOTIFY talk)");
+    return "Answering on your phone…";
+  }
+
+  /** Waits (a few seconds at most) for the agent's leg to ring: the phone has the call. False when it does not. */
+  private async phoneRinging(serverId: string, channelId: string): Promise<boolean> {
+    const ari = this.deps.ari(serverId);
+    for (let i = 0; ari && i < RINGING_CHECKS; i++) {
+      const state = await ari.getChannel(channelId).then((c) => c.state, () => undefined);
+      if (state === "Ringing") return true;
+      if (state === undefined || state === "Up") return false;
+      await new Promise((r) => setTimeout(r, RINGING_CHECK_MS));
+    }
+    return false;
   }
 }

@@ -96,6 +96,11 @@ export class TalkClock {
   private readonly byCaller = new Map<string, string>();
   private readonly byBridge = new Map<string, string>();
   private readonly ended = new Set<string>();
+  /** Conversations whose agent is consulting another one: their legs' bridge moves are not their end. */
+  private readonly suspended = new Set<string>();
+  /** Legs that took a conversation over (a consulted agent's), by channel id; and legs that handed one on. */
+  private readonly taken = new Map<string, string>();
+  private readonly handedOn = new Map<string, string>();
 
   constructor(
     private readonly legOf: (channelId: string) => string | undefined,
@@ -117,9 +122,38 @@ export class TalkClock {
     if (adopted.bridgeId) this.inBridge(t, adopted.bridgeId);
   }
 
+  /** A consultation (consult.ts) moves the agent's leg out of the bridge and maybe back: not the end, while `on`. */
+  suspend(callId: string, on: boolean): void {
+    if (on) this.suspended.add(callId);
+    else this.suspended.delete(callId);
+  }
+
+  /**
+   * The conversation goes on with another agent's leg, `legId` (a consultation completed): the first agent's
+   * part ends now, and its leg is no party any more; the next part starts when `legId` enters the bridge.
+   */
+  pass(callId: string, fromLegId: string, legId: string): void {
+    const t = this.calls.get(callId);
+    if (t?.started) this.report(callId, { to: Date.now() });
+    this.handedOn.set(fromLegId, callId);
+    this.taken.delete(fromLegId);
+    this.taken.set(legId, callId);
+    if (!t) return;
+    t.started = false;
+    if (t.bridgeId) this.byBridge.delete(t.bridgeId);
+    t.bridgeId = undefined;
+  }
+
+  private legOfAny(channelId: string): string | undefined {
+    if (this.handedOn.has(channelId)) return undefined;
+    return this.taken.get(channelId) ?? this.legOf(channelId);
+  }
+
   /** The hand-off is done with the conversation, whether or not its end was seen. */
   forget(callId: string): void {
     const t = this.calls.get(callId);
+    for (const legs of [this.taken, this.handedOn]) for (const [leg, id] of legs) if (id === callId) legs.delete(leg);
+    this.suspended.delete(callId);
     if (!t) return;
     this.calls.delete(callId);
     this.byCaller.delete(t.callerChannelId);
@@ -132,14 +166,16 @@ export class TalkClock {
         return this.entered(e.channel, e.bridge.id, ariTime(e.timestamp) ?? Date.now());
       case "ChannelLeftBridge": {
         const callId = this.byBridge.get(e.bridge.id);
-        // a party of its own leaving ends it; a supervisor who barged in leaving does not
-        if (callId !== undefined && (this.legOf(e.channel.id) === callId || this.byCaller.get(e.channel.id) === callId)) this.end(callId, e);
+        // a party of its own leaving ends it; a supervisor who barged in leaving does not, nor a consultation's move
+        if (callId !== undefined && !this.suspended.has(callId) && (this.legOfAny(e.channel.id) === callId || this.byCaller.get(e.channel.id) === callId)) this.end(callId, e);
         return;
       }
       case "ChannelHangupRequest":
       case "StasisEnd":
       case "ChannelDestroyed": {
-        const leg = this.legOf(e.channel.id);
+        // the first agent's leg of a conversation handed on (pass) ends nothing
+        if (this.handedOn.has(e.channel.id)) return;
+        const leg = this.legOfAny(e.channel.id);
         const callId = leg ?? this.byCaller.get(e.channel.id);
         if (callId === undefined || this.ended.has(callId)) return;
         const t = this.calls.get(callId);
@@ -153,9 +189,9 @@ export class TalkClock {
   }
 
   private entered(channel: { id: string; name: string; creationtime?: string | undefined }, bridgeId: string, at: number): void {
-    const legCall = this.legOf(channel.id);
+    const legCall = this.legOfAny(channel.id);
     const callId = legCall ?? this.byCaller.get(channel.id);
-    if (callId === undefined) return;
+    if (callId === undefined || this.suspended.has(callId)) return;
     // not followed (an agent leg bridged by other means): a call's id is its caller channel's
     if (!this.calls.has(callId)) this.follow(callId, callId);
     const t = this.calls.get(callId)!;

@@ -22,6 +22,12 @@ export const agentAccountSchema = z
     skills: skillsSchema.default({}),
     /** In the queue at startup without the desktop (phones working on their own, the demo's synthetic agents). */
     autoAvailable: z.boolean().default(false),
+    /**
+     * The phone answers a SIP NOTIFY `Event: talk` (desk phones such as Yealink, Polycom or Snom do once it is
+     * allowed in their settings): the desktop's Accept answers a ringing call through AMI (PJSIPNotify). Without
+     * it the agent picks the phone up.
+     */
+    remoteAnswer: z.boolean().default(false),
     /** From `switchboard agent-password`. Without one the agent cannot log in to the desktop. */
     passwordHash: z
       .string()

@@ -8,7 +8,7 @@ import { acceptSocket, joinDesk } from "./connection.js";
 import { agentUpgrades } from "./handshake.js";
 import { ClientMessages, type AgentRequests } from "./messages.js";
 import { screenPopSchema, type ScreenPop } from "./pop.js";
-import { agentStatusSchema, CLOSE_SLOW, type AgentStatus, type DeskMenu, type Line, type LinePatch } from "./protocol.js";
+import { agentStatusSchema, CLOSE_SLOW, type AgentStatus, type DeskMenu, type Line, type LinePatch, type Recorded } from "./protocol.js";
 import { keepAlive } from "./socket-timers.js";
 import { AgentSockets, type BufferLimit, type Client } from "./sockets.js";
 import { CtiStore } from "./store.js";
@@ -66,6 +66,8 @@ export interface CtiHub {
   patchLine(agentId: string, callId: string, patch: LinePatch, create?: boolean): Promise<Line | null>;
   /** The lines of the calls on the agent's desk. */
   lines(agentId: string): Promise<Line[]>;
+  /** Tells every tab of the agent what became of something on a call (a transfer, a consultation). */
+  record(agentId: string, r: Recorded): Promise<void>;
   /** Agents with at least one authenticated socket on this hub. */
   connected(): string[];
   close(): Promise<void>;
@@ -117,6 +119,10 @@ export function createCtiHub(opts: CtiHubOptions): CtiHub {
       return store.patchLine(agentId, callId, patch, create);
     },
     lines: (agentId) => store.lines(agentId),
+    async record(agentId, r) {
+      knownAgent(agentId);
+      await store.publish(agentId, { type: "recorded", ...r });
+    },
     connected: () => sockets.agents(),
     async close() {
       if (closed) return;

@@ -20,8 +20,12 @@ export interface AgentRequests {
   onPopAck?(agentId: string, callId: string): void;
   /** A soft-phone control on the agent's call; resolves with what changed on the line (held, muted). */
   onPhone?(agentId: string, callId: string, action: PhoneAction): Promise<LinePatch>;
-  /** A blind transfer of the agent's caller to a queue; resolves with what the agent reads ("Transferred to Billing"). */
-  onTransfer?(agentId: string, callId: string, queue: string): Promise<string>;
+  /** A blind transfer of the agent's caller to a queue or an agent; resolves with what the agent reads ("Transferred to Billing"). */
+  onTransfer?(agentId: string, callId: string, target: { queue: string } | { agent: string }): Promise<string>;
+  /** A consultation with an agent or a queue's agent, the caller on hold; its course shows on the call's line. */
+  onConsult?(agentId: string, callId: string, target: { queue: string } | { agentId: string }): Promise<string>;
+  /** The call ringing on the agent's phone, answered from the desk. */
+  onAccept?(agentId: string, callId: string): Promise<string>;
 }
 
 export interface ClientMessagesDeps {
@@ -153,12 +157,25 @@ export class ClientMessages {
       }
       case "phone":
       case "transfer":
+      case "consult":
         return this.phone(agentId, msg);
+      case "accept":
+        return this.accept(agentId, msg.callId);
     }
   }
 
+  /** Answering from the desk: only a call ringing on the agent's phone. */
+  private async accept(agentId: string, callId: string): Promise<string | null> {
+    const onDesk = await this.deps.store.deskPop(agentId, callId, Date.now());
+    if (!onDesk) return `call ${callId} is not on your desk`;
+    if (!onDesk.ringing) return "this call is not ringing: it is on your line already";
+    if (!this.deps.requests.onAccept) return "calls cannot be answered from the desktop on this server: pick up your phone";
+    await this.deps.requests.onAccept(agentId, callId);
+    return null;
+  }
+
   /** The soft-phone: the call must be on the agent's desk; what changed goes to every tab. */
-  private async phone(agentId: string, msg: Extract<ClientMessage, { type: "phone" | "transfer" }>): Promise<string | null> {
+  private async phone(agentId: string, msg: Extract<ClientMessage, { type: "phone" | "transfer" | "consult" }>): Promise<string | null> {
     const { store, requests, menu } = this.deps;
     const onDesk = await store.deskPop(agentId, msg.callId, Date.now());
     if (!onDesk) return `call ${msg.callId} is not on your desk`;
@@ -169,8 +186,15 @@ export class ClientMessages {
       if (Object.keys(patch).length) await store.patchLine(agentId, msg.callId, patch, false);
       return null;
     }
-    if (!requests.onTransfer || !menu?.transferQueues.some((q) => q.id === msg.queue)) return `calls cannot be transferred to "${msg.queue}" from the desktop`;
-    const text = await requests.onTransfer(agentId, msg.callId, msg.queue);
+    const offered = msg.agent !== undefined ? menu?.agents?.some((a) => a.id === msg.agent && a.id !== agentId) : menu?.transferQueues.some((q) => q.id === msg.queue);
+    const where = msg.agent ?? msg.queue;
+    if (msg.type === "consult") {
+      if (!requests.onConsult || !offered) return `"${where}" cannot be consulted from the desktop`;
+      await requests.onConsult(agentId, msg.callId, msg.agent !== undefined ? { agentId: msg.agent } : { queue: msg.queue! });
+      return null;
+    }
+    if (!requests.onTransfer || !offered) return `calls cannot be transferred to "${where}" from the desktop`;
+    const text = await requests.onTransfer(agentId, msg.callId, msg.agent !== undefined ? { agent: msg.agent } : { queue: msg.queue! });
     // the agent's part of the call is over: the desk wrote its history entry, the card goes
     await store.publish(agentId, { type: "recorded", callId: msg.callId, what: "transfer", text });
     await store.clearPop(agentId, msg.callId);

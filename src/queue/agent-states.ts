@@ -15,16 +15,19 @@ export type AgentState = z.infer<typeof agentStateSchema>;
 export const deviceStateSchema = z.enum(["unknown", "registered", "in_use", "unavailable"]);
 export type DeviceState = z.infer<typeof deviceStateSchema>;
 
-/** Who may make a move: the agent (desktop, supervisor, call end) or only a queue operation. */
-type Via = "agentState" | "dispatch" | "answered" | "requeue" | "abandon" | "wrapupExpiry" | "zeroWrapUp";
+/**
+ * Who may make a move: the agent (desktop, supervisor, call end) or only a queue operation. `consult`: an
+ * agent asked for advice by another one on a call (consult.lua) rings, talks, and is let go again.
+ */
+type Via = "agentState" | "dispatch" | "answered" | "requeue" | "abandon" | "wrapupExpiry" | "zeroWrapUp" | "consult";
 
 export const TRANSITIONS: Readonly<Record<AgentState, Partial<Record<AgentState, readonly Via[]>>>> = {
   offline: { available: ["agentState"], paused: ["agentState"] },
-  available: { paused: ["agentState"], offline: ["agentState"], ringing: ["dispatch"] },
-  ringing: { oncall: ["answered"], available: ["requeue", "abandon"], paused: ["requeue"], offline: ["requeue"] },
+  available: { paused: ["agentState"], offline: ["agentState"], ringing: ["dispatch", "consult"] },
+  ringing: { oncall: ["answered", "consult"], available: ["requeue", "abandon", "consult"], paused: ["requeue", "consult"], offline: ["requeue"] },
   // only an explicit call end (to wrapup) leaves a call, so a stray "available" click cannot end one;
-  // with zero wrap-up seconds it goes straight on to available
-  oncall: { wrapup: ["agentState"], available: ["zeroWrapUp"] },
+  // with zero wrap-up seconds it goes straight on to available; a consultation cancelled lets its agent go
+  oncall: { wrapup: ["agentState"], available: ["zeroWrapUp", "consult"] },
   wrapup: { available: ["agentState", "wrapupExpiry"], paused: ["agentState"], offline: ["agentState"] },
   paused: { available: ["agentState"], paused: ["agentState"], offline: ["agentState"] },
 };

@@ -174,6 +174,43 @@ export class CallerQueue {
     return { ...this.enqueueResult(e, joined), offer: decodeOffer(offer) };
   }
 
+  /**
+   * enqueue(), then the caller is offered to `agentId` alone, in one script (offer-to.lua): a transfer to a
+   * named agent. When the agent cannot take it now (not available, phone not free) the caller just waits in
+   * the queue, dispatched like any other; the offer is null then. Nothing happens when the enqueue throws.
+   */
+  async offerTo(request: EnqueueRequest, agentId: string): Promise<JoinResult> {
+    parse(agentIdSchema, agentId, "agentId");
+    const e = this.enqueueArgs(request);
+    const [offer, ...joined] = (await this.run("offer-to", e.now, [...e.args, agentId, e.q.wrapUpMs])) as [string | null, ...EnqueueReply];
+    return { ...this.enqueueResult(e, joined), offer: decodeOffer(offer) };
+  }
+
+  /**
+   * A consultation (calls/consult.ts, consult.lua): `ring` takes the agent asked for (or the longest-idle
+   * agent of `queue` when `agentId` is undefined) from available to ringing for call `callId`, as dispatch
+   * would, without the caller joining any queue; null when nobody can take it now. `answered` puts that
+   * agent on the call; `release` lets it go (available, or paused after a ring it missed).
+   */
+  async consultRing(callId: string, target: { agentId: string } | { queue: string }, callQueue: string): Promise<{ agentId: string; endpoint: string } | null> {
+    parse(callIdSchema, callId, "callId");
+    const q = this.queue(callQueue);
+    const [id, queue] = "agentId" in target ? [parse(agentIdSchema, target.agentId, "agentId"), ""] : ["", this.queue(target.queue).name];
+    const reply = (await this.run("consult", this.clock.now(), ["ring", callId, id, queue, q.name, q.wrapUpMs, "", ""])) as string | null;
+    if (!reply) return null;
+    const [agentId, endpoint] = reply.split("|") as [string, string];
+    return { agentId, endpoint };
+  }
+
+  async consultAnswered(callId: string, agentId: string): Promise<boolean> {
+    return (await this.run("consult", this.clock.now(), ["answered", callId, agentId, "", "", "", "", ""])) === 1;
+  }
+
+  async consultRelease(callId: string, agentId: string, to: { state: "available" } | { state: "paused"; reason: string }): Promise<boolean> {
+    const reason = to.state === "paused" ? to.reason : "";
+    return (await this.run("consult", this.clock.now(), ["release", callId, agentId, "", "", "", to.state, reason])) === 1;
+  }
+
   private enqueueArgs(request: EnqueueRequest): { q: QueueSettings; now: number; score: number; args: ScriptArg[] } {
     const req = parse(enqueueRequestSchema, request, "enqueue request");
     const q = this.queue(req.queue);
@@ -182,7 +219,7 @@ export class CallerQueue {
     }
     // a caller put back after Redis lost its data joins as of its first join (never from the future)
     const now = Math.min(req.joinedAt ?? Infinity, this.clock.now());
-    const score = callerScore(now, this.settings.lanes.get(req.lane)!, req.priority);
+    const score = callerScore(Math.min(req.rankAs ?? now, now), this.settings.lanes.get(req.lane)!, req.priority);
     const deadline = req.maxWait === undefined ? 0 : Math.round(now + req.maxWait * 1000);
     const reserved = q.reservedLanes.has(req.lane) ? 1 : 0;
     return { q, now, score, args: [q.name, req.callId, req.lane, score, reserved, encodeSkills(req.skills, false), req.priority, deadline, q.maxWaiting ?? 0] };

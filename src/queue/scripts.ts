@@ -39,6 +39,8 @@ export const SCRIPT_NAMES = [
   "position",
   "status",
   "admission",
+  "offer-to",
+  "consult",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -34,6 +34,11 @@ export const enqueueRequestSchema = z
      * data: its score, wait and max-wait deadline count from then, so it gets its old place. Default now.
      */
     joinedAt: z.number().int().positive().optional(),
+    /**
+     * The moment whose place the caller takes (ms, the queue's clock), its wait counting from now: a caller
+     * whose transfer to an agent was not answered goes back to the place of its first join. Default: as joinedAt.
+     */
+    rankAs: z.number().int().positive().optional(),
   })
   .strict();
 export type EnqueueRequest = z.input<typeof enqueueRequestSchema>;

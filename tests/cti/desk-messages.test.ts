@@ -20,6 +20,10 @@ const MENU: DeskMenu = {
     { code: "sale", label: "Sold something" },
   ],
   transferQueues: [{ id: "billing", name: "Billing" }],
+  agents: [
+    { id: "1001", name: "Alex Morgan" },
+    { id: "1002", name: "Kim Laurent" },
+  ],
 };
 
 beforeAll(async () => {
@@ -117,5 +121,26 @@ describe("desk messages", () => {
     const tab = track(await AgentClient.login(d.url, "1001"));
     await d.hub.sendState("1001", { state: "oncall" });
     expect(await tab.next("status")).toEqual({ type: "status", state: "oncall", allowed: [] });
+  });
+  test("transfers and consultations name a queue or an agent of the menu, never themselves; accept only a ringing call", async () => {
+    const d = await desk();
+    const tab = track(await AgentClient.login(d.url, "1001"));
+    await d.hub.pushPop("1001", samplePop("call-5"));
+    const answer = async (msg: Record<string, unknown>) => {
+      tab.send(msg);
+      return Promise.race([tab.next("ok", (m) => m.id === msg.id), tab.next("error", (m) => m.id === msg.id)]);
+    };
+    expect(await answer({ type: "transfer", id: "both", callId: "call-5", queue: "billing", agent: "1002" })).toMatchObject({ type: "error", message: expect.stringContaining("name a queue or an agent, one of them") });
+    expect(await answer({ type: "transfer", id: "self", callId: "call-5", agent: "1001" })).toMatchObject({ type: "error", message: 'calls cannot be transferred to "1001" from the desktop' });
+    expect(await answer({ type: "transfer", id: "nobody", callId: "call-5", agent: "9999" })).toMatchObject({ type: "error", message: 'calls cannot be transferred to "9999" from the desktop' });
+    // a server without consultations says so
+    expect(await answer({ type: "consult", id: "c", callId: "call-5", agent: "1002" })).toMatchObject({ type: "error", message: '"1002" cannot be consulted from the desktop' });
+    expect(await answer({ type: "accept", id: "a", callId: "call-5" })).toMatchObject({ type: "error", message: "this call is not ringing: it is on your line already" });
+    expect(await answer({ type: "transfer", id: "t", callId: "call-5", agent: "1002" })).toMatchObject({ type: "ok" });
+    expect(await tab.next("recorded", (m) => m.callId === "call-5")).toMatchObject({ what: "transfer", text: "Transferred to agent:1002" });
+    expect(d.recorded.transfers).toEqual([["1001", "call-5", "agent:1002"]]);
+    await d.hub.patchLine("1001", "call-6", { state: "ringing", held: false, muted: false, ringingAt: 1000 });
+    await d.hub.pushPop("1001", samplePop("call-6"), { ringing: true });
+    expect(await answer({ type: "accept", id: "a2", callId: "call-6" })).toMatchObject({ type: "error", message: "calls cannot be answered from the desktop on this server: pick up your phone" });
   });
 });

@@ -90,9 +90,10 @@ export async function startDesk(
             recorded.phone.push([id, callId, action]);
             return opts.phone!(action);
           },
-          onTransfer: async (id: string, callId: string, queue: string) => {
-            recorded.transfers.push([id, callId, queue]);
-            return `Transferred to ${queue}`;
+          onTransfer: async (id: string, callId: string, target: { queue: string } | { agent: string }) => {
+            const to = "queue" in target ? target.queue : `agent:${target.agent}`;
+            recorded.transfers.push([id, callId, to]);
+            return `Transferred to ${to}`;
           },
         }
       : {}),

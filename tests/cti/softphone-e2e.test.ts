@@ -2,60 +2,25 @@
  * The agent's day at the desk, end to end: the daemon and the simulator over real sockets, Redis, and the
  * page in Chromium driven by the keyboard. The pop goes up while the phone rings (and goes again when the
  * ring is missed), the call is held (the simulator hears the caller on music, then back in the bridge),
- * muted (the simulator has no ARI mute: the refusal is shown), ended; the disposition is saved with a
+ * muted (the simulator reports the agent's leg muted in and the caller hearing nothing of the agent, then
+ * unmuted), ended; the disposition is saved with a
  * wrap-up code and shows in every tab; a repeat caller who queued meanwhile gets a pop with that call in
  * the history; the call is transferred to the billing queue and reaches the agent working it. The page is
  * checked with axe-core, for focus order, and at 390 px, with screenshots in test-artifacts/.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { afterEach, describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { hashPassword } from "../../src/cti/password.js";
 import { daemon, setup, stopAll, waitFor } from "../calls/harness.js";
+import { agentLogin, ARTIFACTS, axeProblems, carla, hasChromium, theBrowser } from "./desk-browser.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`soft-phone desktop test skipped: no chromium binary at ${CHROMIUM}`);
+if (!hasChromium) console.warn(`soft-phone desktop test skipped: no chromium binary (set CHROMIUM_PATH)`);
 const SESSION_SECRET = "test-session-secret-for-the-softphone-0123456789";
-const ARTIFACTS = path.join(root, "test-artifacts");
-const AXE = readFileSync(path.join(root, "node_modules/axe-core/axe.min.js"), "utf8");
 
-let browser: Browser | undefined;
 afterEach(stopAll);
-afterAll(async () => browser?.close());
-
-/** Carla Diaz (c-1003): technical support, account number typed. */
-const carla = (channelId: string) => ({
-  channelId,
-  caller: "5551003",
-  callerName: "Carla Diaz",
-  did: "800",
-  prompts: [
-    { prompt: "sound:switchboard/main-menu", after: 0.1, press: "2" },
-    { prompt: "sound:switchboard/enter-account", after: 0.1, press: "40011003#" },
-  ],
-});
-
-async function login(page: Page, url: string): Promise<void> {
-  await page.goto(`${url}/agent`);
-  await page.getByLabel("Agent ID").fill("1001");
-  await page.getByLabel("Password").fill("alex-e2e-password");
-  await page.keyboard.press("Enter");
-  await expect.poll(() => page.locator("#conn").textContent()).toBe("Connected");
-}
-
-/** axe-core's serious and critical WCAG 2.1 A/AA findings (the page's CSP does not apply to evaluate). */
-async function axeProblems(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  // a string: this file is compiled without the DOM's types, the page runs it as it is
-  const found = (await page.evaluate(`axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
-    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, where: JSON.stringify(v.nodes.map((n) => n.target).slice(0, 3)) })))`)) as Array<{ id: string; impact: string; where: string }>;
-  return found.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}) at ${v.where}`);
-}
 
 const focusedId = (page: Page) => page.evaluate<string>(`document.activeElement?.id ?? ""`);
 
@@ -90,7 +55,7 @@ describe.skipIf(!hasChromium)("the agent's desk: ring-time pop, soft-phone, wrap
     const d = await daemon(s, { TEST_SESSION_SECRET: SESSION_SECRET });
     const redis = s.redis.client();
 
-    browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
+    const browser = await theBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const problems: string[] = [];
@@ -102,10 +67,10 @@ describe.skipIf(!hasChromium)("the agent's desk: ring-time pop, soft-phone, wrap
     expect(await page.locator("#desk-view").isVisible()).toBe(false);
     expect(await page.getByRole("button", { name: "Available" }).isVisible()).toBe(false);
     expect(await axeProblems(page)).toEqual([]);
-    await login(page, d.url);
+    await agentLogin(page, d.url, "1001", "alex-e2e-password");
     // a second tab of the same agent: what is recorded in one shows in the other
     const tab2 = await context.newPage();
-    await login(tab2, d.url);
+    await agentLogin(tab2, d.url, "1001", "alex-e2e-password");
 
     await page.keyboard.press("Alt+Shift+V");
     await expect.poll(() => page.locator("#state-current").textContent()).toBe("Available");
@@ -164,9 +129,20 @@ describe.skipIf(!hasChromium)("the agent's desk: ring-time pop, soft-phone, wrap
     });
     expect(back.parties?.some((p) => p.startsWith("PJSIP/1001"))).toBe(true);
 
-    // ---- mute: the simulator's ARI has no channel mute; the agent reads why
+    // ---- mute: ARI mutes the agent's leg `in` (the agent's voice); the caller hears nothing of Alex meanwhile
+    const alexLeg = s.sim.pbx.listChannels().find((c) => c.name.startsWith("PJSIP/1001-"))!.id;
+    expect(s.sim.control.audio(alexLeg)).toEqual({ muted: { in: false, out: false }, held: false });
     await page.keyboard.press("Alt+Shift+M");
-    await expect.poll(() => card.locator(".phone + [role=status]").textContent()).toMatch(/^Mute is not available on this phone system/);
+    await expect.poll(() => card.locator(".muted-flag").isVisible()).toBe(true);
+    await expect.poll(() => card.locator(".phone + [role=status]").textContent()).toBe("Muted: the caller cannot hear you");
+    await waitFor("the simulator reporting Alex's leg muted", () => s.sim.control.audio(alexLeg)?.muted.in === true);
+    expect(s.sim.control.audio(alexLeg)?.muted.out, "Alex still hears the caller").toBe(false);
+    await waitFor("the caller no longer hearing Alex", () => hearingNow(s.sim, callId)?.kind === "silence");
+    await expect.poll(() => tab2.locator(".card .muted-flag").first().isVisible()).toBe(true);
+    await page.keyboard.press("Alt+Shift+M");
+    await waitFor("the simulator reporting Alex's leg unmuted", () => s.sim.control.audio(alexLeg)?.muted.in === false);
+    await waitFor("the caller hearing Alex again", () => hearingNow(s.sim, callId)?.parties?.some((p) => p.startsWith("PJSIP/1001")));
+    await expect.poll(() => card.locator(".muted-flag").isVisible()).toBe(false);
 
     // ---- an offer recorded in this tab shows in the other one
     const offer = card.locator("section.offer", { has: page.getByRole("heading", { name: "Upgrade to the current version" }) });
@@ -207,7 +183,7 @@ describe.skipIf(!hasChromium)("the agent's desk: ring-time pop, soft-phone, wrap
     // the pop comes first on a phone-sized screen
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     const small = await phone.newPage();
-    await login(small, d.url);
+    await agentLogin(small, d.url, "1001", "alex-e2e-password");
     const smallCard = small.locator(".card").first();
     await smallCard.waitFor();
     const box = (await smallCard.boundingBox())!;
@@ -226,10 +202,10 @@ describe.skipIf(!hasChromium)("the agent's desk: ring-time pop, soft-phone, wrap
     await page.keyboard.press("Alt+Shift+X");
     expect(await page.evaluate<string>("document.activeElement.tagName")).toBe("SELECT");
     // another queue than the caller's is chosen to start with; the arrows go through the list
-    expect(await second.locator(".phone select").inputValue()).toBe("billing");
+    expect(await second.locator(".phone select").inputValue()).toBe("queue:billing");
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("ArrowUp");
-    expect(await second.locator(".phone select").inputValue()).toBe("billing");
+    expect(await second.locator(".phone select").inputValue()).toBe("queue:billing");
     await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.locator("#desk-log").textContent()).toBe("Transferred to Billing");

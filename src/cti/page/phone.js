@@ -1,10 +1,36 @@
 // A card's phone line and soft-phone controls: the line's state in words with its timer (ringing, on the
-// line, on hold, ended), hold/resume, mute/unmute, end call and the transfer to a queue. What the server
-// changes on the line comes back as a `line` message to every tab, which `showLine` puts on the card.
+// line, on hold, consulting, ended), accept, hold/resume, mute/unmute, end call, the transfer to a queue or
+// an agent and the consultation (complete the transfer, or back to the caller). What the server changes on
+// the line comes back as a `line` message to every tab, which `showLine` puts on the card.
 import { el, safeId, showResult } from "./dom.js";
 import { fmtClock } from "./format.js";
 import { deskMenu } from "./menu.js";
+import { currentSession } from "./session.js";
 import { request } from "./socket.js";
+
+/** The targets of a transfer or consultation: the queues, then the other agents ("queue:<id>", "agent:<id>"). */
+function targetList(id, pop) {
+  const { transferQueues: queues, agents = [] } = deskMenu();
+  const me = currentSession()?.agent?.id;
+  const others = agents.filter((a) => a.id !== me);
+  // another queue first: sending a caller back to the queue they came from is the rarer case
+  const preset = queues.find((q) => q.id !== pop.queue)?.id;
+  const group = (label, items) => (items.length ? el("optgroup", { label }, ...items) : null);
+  const select = el(
+    "select",
+    { id, "aria-keyshortcuts": "Alt+Shift+X" },
+    group("Queues", queues.map((q) => el("option", { value: `queue:${q.id}`, text: q.name, selected: q.id === preset }))),
+    group("Agents", others.map((a) => el("option", { value: `agent:${a.id}`, text: a.name }))),
+  );
+  return { select, any: queues.length + others.length > 0 };
+}
+
+/** "queue:billing" -> { queue: "billing" }; "agent:1002" -> { agent: "1002" }. */
+function target(value) {
+  const [kind, ...rest] = value.split(":");
+  const id = rest.join(":");
+  return kind === "agent" ? { agent: id } : kind === "queue" ? { queue: id } : null;
+}
 
 /** The controls of one card; `card.phone` keeps them. */
 export function phoneBlock(pop) {
@@ -19,21 +45,24 @@ export function phoneBlock(pop) {
     b.dataset.action = action;
     return b;
   };
+  const accept = el("button", { type: "button", id: `${base}-accept`, class: "primary", "aria-keyshortcuts": "Alt+Shift+A", hidden: true }, "Accept", el("kbd", { text: "Alt+Shift+A" }));
+  accept.addEventListener("click", () => sendAccept(pop.callId, result));
   const hold = button("hold", "Hold", "Alt+Shift+H", "hold");
   const mute = button("mute", "Mute", "Alt+Shift+M", "mute");
   const end = button("end", "End call", "Alt+Shift+E", "end", "danger");
-  const queues = deskMenu().transferQueues;
-  // another queue first: sending a caller back to the queue they came from is the rarer case
-  const preset = queues.find((q) => q.id !== pop.queue)?.id;
-  const target = el("select", { id: `${base}-to`, "aria-keyshortcuts": "Alt+Shift+X" }, ...queues.map((q) => el("option", { value: q.id, text: q.name, selected: q.id === preset })));
+  const complete = button("complete", "Complete transfer", "Alt+Shift+T", "complete", "primary");
+  const cancel = button("cancel", "Back to the caller", "Alt+Shift+R", "cancel");
+  complete.hidden = cancel.hidden = true;
+  const { select: to, any } = targetList(`${base}-to`, pop);
   const transfer = el("button", { type: "button", id: `${base}-transfer` }, "Transfer");
-  transfer.addEventListener("click", () => sendTransfer(pop.callId, target.value, result));
-  const transferBox = queues.length
-    ? el("div", { class: "transfer" }, el("label", { for: target.id }, "Transfer to", el("kbd", { text: "Alt+Shift+X" })), target, transfer)
-    : null;
-  const controls = el("div", { class: "phone", role: "group", "aria-label": "Phone controls" }, hold, mute, end, transferBox);
-  const line = el("p", { class: "line" }, state, timer, muted);
-  return { line, controls, result, parts: { state, timer, muted, hold, mute, end, target, transfer } };
+  transfer.addEventListener("click", () => sendTo("transfer", pop.callId, to.value, result));
+  const consult = el("button", { type: "button", id: `${base}-consult`, "aria-keyshortcuts": "Alt+Shift+K" }, "Consult", el("kbd", { text: "Alt+Shift+K" }));
+  consult.addEventListener("click", () => sendTo("consult", pop.callId, to.value, result));
+  const transferBox = any ? el("div", { class: "transfer" }, el("label", { for: to.id }, "Transfer to", el("kbd", { text: "Alt+Shift+X" })), to, transfer, consult) : null;
+  const controls = el("div", { class: "phone", role: "group", "aria-label": "Phone controls" }, accept, hold, mute, end, complete, cancel, transferBox);
+  const consulting = el("span", { class: "consult-flag", hidden: true });
+  const line = el("p", { class: "line" }, state, timer, muted, consulting);
+  return { line, controls, result, parts: { state, timer, muted, consulting, accept, hold, mute, end, complete, cancel, target: to, transfer, consult } };
 }
 
 /** Puts the line (null: none known yet) on the card: words, timer, which controls apply. */
@@ -47,8 +76,16 @@ export function showLine(card, line) {
   parts.timer.dataset.from = String(line?.answeredAt ?? line?.ringingAt ?? "");
   parts.timer.dataset.to = String(line?.state === "ended" ? (line.endedAt ?? "") : "");
   parts.muted.hidden = !(line?.muted && line.state === "talking");
+  const consult = line?.state === "talking" ? line.consult : null;
+  parts.consulting.hidden = !consult;
+  parts.consulting.textContent = !consult ? "" : consult.state === "ringing" ? `Calling ${consult.name}…` : `Consulting ${consult.name}`;
   const live = !line || line.state === "talking";
-  for (const b of [parts.hold, parts.mute, parts.end, parts.target, parts.transfer]) b.disabled = !live;
+  for (const b of [parts.hold, parts.mute, parts.end, parts.target, parts.transfer, parts.consult]) b.disabled = !live;
+  // while consulting: the caller holds until the transfer completes or the agent goes back to them
+  for (const b of [parts.hold, parts.target, parts.transfer, parts.consult]) if (consult) b.disabled = true;
+  parts.complete.hidden = parts.cancel.hidden = !consult;
+  parts.complete.disabled = consult?.state !== "talking";
+  parts.accept.hidden = parts.accept.disabled = line?.state !== "ringing";
   card.phone.controls.hidden = line?.state === "ended";
   setToggle(parts.hold, line?.held ? ["Resume", "resume"] : ["Hold", "hold"]);
   setToggle(parts.mute, line?.muted ? ["Unmute", "unmute"] : ["Mute", "mute"]);
@@ -74,23 +111,38 @@ setInterval(() => document.querySelectorAll(".card .timer").forEach(tick), 1000)
 
 function act(callId, action, result) {
   showResult(result, "Sending…", "done");
-  const words = { hold: "On hold: the caller hears music", resume: "Back on the line", mute: "Muted: the caller cannot hear you", unmute: "Unmuted", end: "Hanging up…" };
+  const words = {
+    hold: "On hold: the caller hears music",
+    resume: "Back on the line",
+    mute: "Muted: the caller cannot hear you",
+    unmute: "Unmuted",
+    end: "Hanging up…",
+    complete: "Transferring…",
+    cancel: "Back with the caller",
+  };
   request({ type: "phone", callId, action }, () => showResult(result, words[action] ?? "Done", "done"), (m) => showResult(result, m, "error"));
 }
 
-function sendTransfer(callId, queue, result) {
-  if (!queue) return;
-  showResult(result, "Transferring…", "done");
-  request({ type: "transfer", callId, queue }, () => {}, (m) => showResult(result, m, "error"));
+function sendTo(type, callId, value, result) {
+  const to = target(value);
+  if (!to) return;
+  showResult(result, type === "consult" ? "Calling…" : "Transferring…", "done");
+  const ok = type === "consult" ? () => showResult(result, "Calling: the caller hears music", "done") : () => {};
+  request({ type, callId, ...to }, ok, (m) => showResult(result, m, "error"));
+}
+
+function sendAccept(callId, result) {
+  showResult(result, "Answering…", "done");
+  request({ type: "accept", callId }, () => showResult(result, "Answering on your phone…", "done"), (m) => showResult(result, m, "error"));
 }
 
 /** The keyboard's way to the controls (keys.js): presses the card's button for `what`. */
 export function press(card, what) {
   const { parts } = card.phone;
-  const b = { hold: parts.hold, mute: parts.mute, end: parts.end }[what];
   if (what === "transfer") {
     if (!parts.target.disabled) parts.target.focus();
     return;
   }
-  if (b && !b.disabled && !card.phone.controls.hidden) b.click();
+  const b = { accept: parts.accept, hold: parts.hold, mute: parts.mute, end: parts.end, consult: parts.consult, complete: parts.complete, cancel: parts.cancel }[what];
+  if (b && !b.disabled && !b.hidden && !card.phone.controls.hidden) b.click();
 }
