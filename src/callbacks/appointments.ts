@@ -114,6 +114,19 @@ export class Appointments {
     return this.deps.store.availability(queue, from, to);
   }
 
+  /**
+   * The next `count` slots a caller on `phone` could book now, soonest first: places open to standard
+   * callers, and the held ones too when the CRM record entitles them to express (a CRM that does not
+   * answer offers the standard places). For offering by voice or from the pop; book() decides again.
+   */
+  async nextFree(queue: string, who: { phone: string; customerId?: string | undefined }, count: number): Promise<{ express: boolean; slots: SlotAvailability[] }> {
+    const now = this.now();
+    const { express } = await this.expressFor(who.phone, who.customerId, undefined, now).catch(() => ({ express: { granted: false, why: "" } }));
+    const all = await this.slots(queue, now, this.horizonEnd(queue, now));
+    const open = all.filter((s) => s.start > now && (express.granted ? s.room.express : s.room.standard) > 0);
+    return { express: express.granted, slots: open.slice(0, count) };
+  }
+
   async book(input: AppointmentBookInput): Promise<Booked> {
     const p = appointmentBookSchema.safeParse(input);
     if (!p.success) throw new AppointmentError("SBA_INVALID_INPUT", z.prettifyError(p.error));

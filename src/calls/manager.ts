@@ -7,9 +7,9 @@ import type { Logger } from "../lib/logger.js";
 import type { AriChannel, AriEvent, AriGateway } from "../telephony/index.js";
 import { agentOfConversation, conversationOver, goesOnAfterAgent, recordSurvey, surveyEvent } from "./after-agent.js";
 import type { CallsConfig } from "./config.js";
-import type { CallbackBooking } from "./callback-booking.js";
 import type { ExpressDriver } from "./express-driver.js";
 import type { QueueOutcome } from "./handoff-types.js";
+import { answerBooking, type IvrBookings } from "./ivr-bookings.js";
 import { callOfAgentLeg, type Connected, type QueueHandoff } from "./queue-handoff.js";
 import { planRecovery, type RecoveryPlan } from "./recovery-plan.js";
 import type { CallSession, SessionStore } from "./session-store.js";
@@ -48,8 +48,8 @@ export interface CallManagerDeps {
   events?: EventLog;
   /** The express lane as a product (terms, admission, billing); without it nothing is sold. */
   express?: ExpressDriver;
-  /** Books queued call backs (the callback node); `legs` routes the events of the call backs' own legs. */
-  callbacks?: CallbackBooking;
+  /** Books call backs and appointments (the callback and appointment nodes); `legs` routes the events of the call backs' own legs. */
+  bookings?: IvrBookings;
   legs?: { handle(e: AriEvent): boolean };
   /**
    * Called when the caller is with an agent (screen-pop), and when the call has ended (history): the
@@ -351,12 +351,10 @@ export class CallManager {
         await this.save(call);
         if (await this.deps.express.bill(call.session)) await this.save(call);
         return;
-      case "callback": {
-        const e: EngineEvent = (await this.deps.callbacks?.book(call, a)) ?? { type: "callbackResult", id: a.id, ok: false, reason: "no call backs on this daemon" };
-        // the booking is in the session before the tree goes on
-        if (e.type === "callbackResult" && e.ok) await this.save(call);
-        return this.feedLater(callId, e);
-      }
+      case "callback":
+      case "appointmentSlots":
+      case "appointmentBook":
+        return this.feedLater(callId, await answerBooking(this.deps.bookings, call, a, () => this.save(call)));
     }
   }
 

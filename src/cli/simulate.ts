@@ -3,11 +3,15 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parse as parseYaml } from "yaml";
+import { AppointmentCalendar } from "../callbacks/calendar.js";
+import { spokenSlot } from "../callbacks/slot-speech.js";
 import { saleTermsFor } from "../calls/express-sale.js";
 import { loadConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
 import type { ExpressConfig } from "../crm/express-config.js";
 import { expressStatus, type ExpressFacts } from "../crm/express.js";
 import { formatDiagnostic } from "../lib/yaml-source/diagnostics.js";
+import type { OfferedSlot } from "../ivr/engine/index.js";
 import { simulateCall, scriptedKeys, type KeySource, type SimulateOptions } from "../ivr/engine/simulate.js";
 import { outcomeText, pathChoices, transcript } from "../ivr/engine/transcript.js";
 import { loadTreeSources, treeName } from "../ivr/load.js";
@@ -65,12 +69,26 @@ function interactiveKeys(): KeySource & { close(): void } {
 }
 
 /** The daemon's express rule and upgrade terms (config `express`), as a call on the daemon would get them. */
-function readExpress(file: string): ExpressConfig {
+function readConfig(file: string): Config {
   try {
-    return loadConfig(file).express;
+    return loadConfig(file);
   } catch (err) {
     throw new UsageError(`--config: ${(err as Error).message}`);
   }
+}
+
+/** Appointment nodes are offered the next slots of the config's calendar as if nothing were booked yet. */
+function emptyCalendar(calendars: Config["appointments"]): (queue: string, count: number) => OfferedSlot[] {
+  return (queue, count) => {
+    const plan = calendars[queue];
+    if (!plan) return [];
+    const now = Date.now();
+    const cal = new AppointmentCalendar(plan);
+    return cal
+      .bookable(now)
+      .slice(0, count)
+      .map((s) => ({ start: s.start, ...spokenSlot(s.start, now, cal.config.timeZone) }));
+  };
 }
 
 /** The record as the daemon's lookup gives it to trees: `express` and `expressReason` by the config's rule. */
@@ -110,10 +128,11 @@ export function register(program: Command): void {
       let customer: Record<string, unknown> | undefined;
       let target: { file: string; name: string };
       let express: ExpressConfig;
+      let calendars: Config["appointments"];
       try {
         if (opts.input !== undefined && opts.interactive) throw new UsageError("give --input or --interactive, not both");
         keys = opts.interactive ? interactiveKeys() : scriptedKeys(opts.input ?? "");
-        express = readExpress(opts.config);
+        ({ express, appointments: calendars } = readConfig(opts.config));
         customer = opts.customer === undefined ? undefined : withExpress(readCustomer(opts.customer), express);
         target = resolveTree(tree, opts.dir);
       } catch (err) {
@@ -131,7 +150,7 @@ export function register(program: Command): void {
       const call = { callId: "simulated", callerNumber: opts.caller, ...(opts.did ? { did: opts.did } : {}) };
       try {
         const sales = saleTermsFor(express, opts.caller);
-        const result = await simulateCall(set, target.name, call, keys, { lookup: lookupAnswer(opts, customer), queue: opts.queue, admission: opts.admission, ...(sales ? { sales } : {}) });
+        const result = await simulateCall(set, target.name, call, keys, { lookup: lookupAnswer(opts, customer), queue: opts.queue, admission: opts.admission, appointments: emptyCalendar(calendars), ...(sales ? { sales } : {}) });
         if (opts.json) {
           const { state } = result;
           process.stdout.write(`${JSON.stringify({ outcome: state.outcome ?? null, node: state.node, vars: state.vars, path: state.path, truncated: result.truncated, steps: result.lines }, null, 2)}\n`);

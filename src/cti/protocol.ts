@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { agentStateSchema, allowedMoves, type AgentState } from "../queue/agent-states.js";
-import { callIdSchema, nameSchema } from "../queue/types.js";
+import { agentIdSchema, callIdSchema, nameSchema } from "../queue/types.js";
 import type { ScreenPop } from "./pop.js";
 
 /**
@@ -44,8 +44,11 @@ const dispositionFields = {
 export const dispositionSchema = z.object(dispositionFields).strict();
 export type Disposition = z.infer<typeof dispositionSchema>;
 
-/** The soft-phone's controls on the agent's current call (calls/softphone.ts carries them out over ARI). */
-export const phoneActionSchema = z.enum(["hold", "resume", "mute", "unmute", "end"]);
+/**
+ * The soft-phone's controls on the agent's current call (calls/softphone.ts carries them out over ARI);
+ * `complete` and `cancel` end a consultation: the caller goes to the agent consulted, or the agent back to the caller.
+ */
+export const phoneActionSchema = z.enum(["hold", "resume", "mute", "unmute", "end", "complete", "cancel"]);
 export type PhoneAction = z.infer<typeof phoneActionSchema>;
 
 export const clientMessageSchema = z.discriminatedUnion("type", [
@@ -58,8 +61,18 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("outcome"), id: requestId, ...outcomeFields }).strict().refine(...amountOnlyWhenSold),
   z.object({ type: z.literal("disposition"), id: requestId, ...dispositionFields }).strict(),
   z.object({ type: z.literal("phone"), id: requestId, callId: callIdSchema, action: phoneActionSchema }).strict(),
-  /** Blind transfer: the caller goes back to a queue (a queue id of the desk's `transferQueues`). */
-  z.object({ type: z.literal("transfer"), id: requestId, callId: callIdSchema, queue: nameSchema }).strict(),
+  /** Blind transfer: the caller goes to a queue (of the desk's `transferQueues`) or to an agent (of its `agents`). */
+  z
+    .object({ type: z.literal("transfer"), id: requestId, callId: callIdSchema, queue: nameSchema.optional(), agent: agentIdSchema.optional() })
+    .strict()
+    .refine((m) => (m.queue === undefined) !== (m.agent === undefined), { message: "name a queue or an agent, one of them", path: ["queue"] }),
+  /** Consultation: another agent (or a queue's longest-idle agent) is rung while the caller holds. */
+  z
+    .object({ type: z.literal("consult"), id: requestId, callId: callIdSchema, queue: nameSchema.optional(), agent: agentIdSchema.optional() })
+    .strict()
+    .refine((m) => (m.queue === undefined) !== (m.agent === undefined), { message: "name a queue or an agent, one of them", path: ["queue"] }),
+  /** Answers the call ringing on the agent's phone from the desk (when the phone allows it). */
+  z.object({ type: z.literal("accept"), id: requestId, callId: callIdSchema }).strict(),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -95,6 +108,8 @@ export const lineSchema = z
     state: z.enum(["ringing", "talking", "ended"]),
     held: z.boolean(),
     muted: z.boolean(),
+    /** A consultation the agent holds the caller for: whom, ringing or talking (null once over). */
+    consult: z.object({ name: z.string().max(200), state: z.enum(["ringing", "talking"]) }).nullable().optional(),
     ringingAt: z.number().optional(),
     answeredAt: z.number().optional(),
     endedAt: z.number().optional(),
@@ -107,12 +122,16 @@ export type LinePatch = Partial<Omit<Line, "callId">>;
 export interface DeskMenu {
   wrapUpCodes: Array<{ code: string; label: string }>;
   transferQueues: Array<{ id: string; name: string }>;
+  /** The agents a call can be transferred to or consulted with by name (the page leaves its own agent out). */
+  agents?: Array<{ id: string; name: string }>;
+  /** Queues with an appointment calendar: their calls' cards offer to book one (/api/agent/appointments). */
+  appointmentQueues?: string[];
 }
 
 /** Something an agent recorded, told to every tab of the agent ("Recorded: sold for 49.00 EUR"). */
 export interface Recorded {
   callId: string;
-  what: "outcome" | "disposition" | "transfer";
+  what: "outcome" | "disposition" | "transfer" | "appointment" | "consult";
   text: string;
   offerId?: string;
   outcome?: OfferOutcome["outcome"];

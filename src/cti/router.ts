@@ -40,7 +40,7 @@ export function pageCsp(host: string | undefined): string {
 
 /** The page's files by URL: the script's modules, the stylesheet and the icon; nothing else in the folder. */
 const STATIC: Record<string, string> = Object.fromEntries(
-  ["agent.js", "dom.js", "format.js", "session.js", "socket.js", "state.js", "pop.js", "offer.js", "disposition.js", "menu.js", "phone.js", "keys.js", "agent.css", "icon.svg"].map((f) => [`/agent/${f}`, f]),
+  ["agent.js", "appointment.js", "dom.js", "format.js", "session.js", "socket.js", "state.js", "pop.js", "offer.js", "disposition.js", "menu.js", "phone.js", "keys.js", "agent.css", "icon.svg"].map((f) => [`/agent/${f}`, f]),
 );
 
 /** Every answer of the page's routes (the wallboard's too): no sniffing, no referrer, no caching. */

@@ -3,6 +3,7 @@ import type http from "node:http";
 import type { Redis } from "ioredis";
 import type { QueueHandoff } from "../calls/queue-handoff.js";
 import { SessionDirectory } from "../calls/session-directory.js";
+import type { Consults } from "../calls/consult.js";
 import { Softphone } from "../calls/softphone.js";
 import type { Config } from "../config/schema.js";
 import type { HashGate } from "../cti/hash-gate.js";
@@ -20,7 +21,9 @@ export interface AgentDesktopDeps {
   sessionSecret: string | undefined;
   redis: Redis;
   queue: CallerQueue;
-  handoff: Pick<QueueHandoff, "kick" | "connectedCalls" | "callerGone" | "join" | "placement" | "defaultLane">;
+  handoff: Pick<QueueHandoff, "kick" | "connectedCalls" | "callerGone" | "join" | "placement" | "defaultLane" | "ringOf">;
+  /** Consultations on the agents' calls (calls/consult.ts); without them the desk offers none. */
+  consults?: Consults;
   /** The Asterisk servers (ARI, calls): the soft-phone acts on the agents' calls there. */
   servers: ReadonlyMap<string, ServerLink>;
   desk: AgentDesk;
@@ -60,7 +63,10 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
       const softphone = new Softphone({
         handoff: deps.handoff,
         ari: (id) => deps.servers.get(id)?.ari,
+        ami: (id) => deps.servers.get(id)?.ami,
         sessions,
+        agents: new Map(config.agents.map((a) => [a.id, { name: a.name, remoteAnswer: a.remoteAnswer }])),
+        ...(deps.consults ? { consults: deps.consults } : {}),
         queue: deps.queue,
         queueNames,
         mohClass: config.calls.mohClass,
@@ -76,7 +82,7 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
         sessionHours: config.cti.sessionHours,
         allowedOrigins: config.cti.allowedOrigins,
         popTtlSeconds: config.cti.popTtlSeconds,
-        menu: { wrapUpCodes: config.cti.wrapUpCodes, transferQueues: Object.entries(queueNames).map(([id, name]) => ({ id, name })) },
+        menu: { wrapUpCodes: config.cti.wrapUpCodes, transferQueues: Object.entries(queueNames).map(([id, name]) => ({ id, name })), agents: config.agents.map((a) => ({ id: a.id, name: a.name })), appointmentQueues: Object.keys(config.appointments) },
         logger: log,
         onAgentState: async (agentId, change) => {
           await deps.queue.agentState(agentId, change);
@@ -85,7 +91,9 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
         onOfferOutcome: (agentId, o) => deps.desk.outcome(agentId, o),
         onDisposition: (agentId, d) => deps.desk.disposition(agentId, d),
         onPhone: (agentId, callId, action) => softphone.act(agentId, callId, action),
-        onTransfer: (agentId, callId, queue) => softphone.transfer(agentId, callId, queue, () => deps.desk.transferred(agentId, callId, `Transferred to ${queueNames[queue] ?? queue}`)),
+        onTransfer: (agentId, callId, target) => softphone.transfer(agentId, callId, target, (text) => deps.desk.transferred(agentId, callId, text)),
+        onConsult: (agentId, callId, target) => softphone.consult(agentId, callId, target),
+        onAccept: (agentId, callId) => softphone.accept(agentId, callId),
       });
       parts.addStop(() => hub.close());
       deps.desk.attach(hub, { sessions, queue: deps.queue });

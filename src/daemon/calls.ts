@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { AgentPhones } from "../calls/agent-phones.js";
 import { AgentWatch } from "../calls/agent-watch.js";
 import { CallbackBooking } from "../calls/callback-booking.js";
+import { VoiceAppointments } from "../calls/voice-appointments.js";
 import { CallbackRequests } from "../calls/callback-requests.js";
 import { CallbackRunner } from "../calls/callback-runner.js";
 import { CallbackStore, type Callback, type DialVerdict } from "../callbacks/callback-store.js";
@@ -9,6 +10,7 @@ import type { CallSession } from "../calls/session-store.js";
 import type { CallState } from "../ivr/engine/index.js";
 import type { Connected } from "../calls/handoff-types.js";
 import { ExpressDriver } from "../calls/express-driver.js";
+import type { Consults } from "../calls/consult.js";
 import { CallManager } from "../calls/manager.js";
 import { QueueHandoff } from "../calls/queue-handoff.js";
 import { SessionDirectory } from "../calls/session-directory.js";
@@ -20,6 +22,7 @@ import type { TreeRegistry } from "../ivr/registry.js";
 import type { Logger } from "../lib/logger.js";
 import type { CallerQueue } from "../queue/index.js";
 import type { AgentDesk } from "../desk/agent-desk.js";
+import { consultations } from "./consults.js";
 import { RunningParts, type Running } from "./lifecycle.js";
 import type { Link, ServerLink } from "./telephony.js";
 
@@ -39,6 +42,8 @@ export interface CallsDeps {
   jobs?: JobHub;
   /** Checks (and logs) every call back before it is placed; without it every attempt is placed. */
   dialCheck?: { check(cb: Callback): Promise<DialVerdict> };
+  /** Told of each call back's agent ring and attempts (outbound follows its leads by them). */
+  outbound?: { ringing(cb: Callback): void; progress(cb: Callback, outcome: "attempt" | "completed" | "gave-up", result?: string): void };
   log: Logger;
 }
 
@@ -51,9 +56,13 @@ export interface AllCalls {
 export interface Calls extends Running {
   /** Call backs asked for outside a call (the admin API). */
   callbacks: CallbackRequests;
+  /** Appointments booked by voice in the IVR: the calendars are attached once they are open (`use`). */
+  voiceAppointments: VoiceAppointments;
   /** By `asterisk[].id`, in config order. */
   servers: ReadonlyMap<string, ServerLink>;
   handoff: QueueHandoff;
+  /** The agents' consultations (attended transfers) on this daemon's conversations. */
+  consults: Consults;
   phones: AgentPhones;
   all: AllCalls;
   /** Redis came back without its data: the servers and every live call's session are written again. */
@@ -81,7 +90,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     config: config.calls,
     logger: log,
     hooks: {
-      callbackOffer: (queue, callId, ewtMs, before): string[] | undefined => booking.offer(queue, callId, ewtMs, before),
+      callbackOffer: (queue, callId, ewtMs, before): string[] | undefined => bookings.callbacks.offer(queue, callId, ewtMs, before),
       callbackKey: () => config.calls.callbacks.key,
       callback: (offer) => runner.take(offer),
       notDue: () => runner.notDue(),
@@ -89,8 +98,10 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
       fallback: (callId, serverId, why) => managers.get(serverId)?.queueFallback(callId, why),
       connected: (c) => managers.get(c.serverId)?.connected(c),
       ended: (c, by) => {
+        consults.ended(c.callId);
         if (by === "agent") managers.get(c.serverId)?.agentEnded(c);
       },
+      agentLeft: (c) => consults.agentLeft(c),
       agentStatus: (agentId, status) => deps.desk.agentStatus(agentId, status),
       talk: (callId, m) => deps.desk.talk(callId, m),
     },
@@ -107,14 +118,14 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     ...(deps.dialCheck ? { check: (cb: Callback) => deps.dialCheck!.check(cb) } : {}),
     hooks: {
       agentStatus: (agentId, status) => deps.desk.agentStatus(agentId, status),
-      // the record is looked up while the agent's phone rings: the pop has it at once
-      ringing: (cb) => void deps.crm.prefetch(cb.id, cb.number).catch(() => undefined),
+      ringing: (cb) => callbackRinging(deps, cb),
+      progress: (cb, outcome, result) => deps.outbound?.progress(cb, outcome, result),
       connected: (cb, c) => void deps.desk.connected(callbackCall(cb, c), c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
       ended: (cb, c) => void deps.desk.ended(callbackCall(cb, c)),
       kick: () => handoff.kick(),
     },
   });
-  const booking: CallbackBooking = new CallbackBooking({ handoff, queue: deps.queue, store: callbackStore, settings: config.calls.callbacks, events: deps.events, logger: log });
+  const bookings = { callbacks: new CallbackBooking({ handoff, queue: deps.queue, store: callbackStore, settings: config.calls.callbacks, events: deps.events, logger: log }), appointments: new VoiceAppointments(log) };
   const refresh = setInterval(() => void runner.refresh(), config.calls.sweepInterval * 1000);
   refresh.unref();
   parts.addStop(() => {
@@ -124,6 +135,8 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
   const express = new ExpressDriver({ config: config.express, ...(deps.jobs ? { jobs: deps.jobs } : {}), queue: deps.queue, logger: log });
   const sessions = new SessionDirectory(deps.redis, config.redis.keyPrefix);
   await sessions.register([...links.keys()]);
+  const consults: Consults = consultations({ config, lines, handoff, queue: deps.queue, phones, sessions, managers, desk: deps.desk, log });
+  parts.addStop(() => consults.stop());
   const servers = new Map<string, ServerLink>();
   for (const [id, link] of links) {
     const calls = new CallManager({
@@ -137,8 +150,8 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
       logger: log.child({ server: id }),
       events: deps.events,
       express,
-      callbacks: booking,
-      legs: runner,
+      bookings,
+      legs: { handle: (e) => runner.handle(e) || consults.handle(e, id) },
       onConnected: (call, c) => void deps.desk.connected(call, c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
       onEnded: (call) => deps.desk.ended(call),
     });
@@ -149,25 +162,12 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
   }
   handoff.start();
   parts.addStop(() => handoff.stop());
-  const watch = new AgentWatch({
-    queue: deps.queue,
-    sessions,
-    intervalMs: config.calls.recoveryInterval * 1000,
-    active: (callId) => runner.isActive(callId),
-    orphanedCallback: (callId) => runner.orphaned(callId),
-    logger: log,
-    released: (was, now) => {
-      deps.desk.agentStatus(was.agentId, now);
-      // a call no session has will never tell the desk it ended: its history is due after the grace
-      if (was.state === "oncall") void deps.desk.closeLater(was.callId, undefined);
-      handoff.kick();
-    },
-  });
-  watch.start();
-  parts.addStop(() => watch.stop());
+  watchAgents({ deps, sessions, handoff, parts, active: (callId) => runner.isActive(callId) || consults.has(callId), orphaned: (callId) => runner.orphaned(callId) });
   return {
     servers,
     handoff,
+    consults,
+    voiceAppointments: bookings.appointments,
     callbacks: new CallbackRequests({ queue: deps.queue, store: callbackStore, settings: config.calls.callbacks, homeServer: deps.homeServer, events: deps.events, kick: () => handoff.kick() }),
     phones,
     all: {
@@ -184,6 +184,37 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     drain: () => managers.forEach((c) => c.drain()),
     stop: () => parts.stop(),
   };
+}
+
+/** The agent's phone rings for a call back: the record is looked up now (the pop has it at once); outbound marks the lead dialling. */
+function callbackRinging(deps: Pick<CallsDeps, "crm" | "outbound">, cb: Callback): void {
+  void deps.crm.prefetch(cb.id, cb.number).catch(() => undefined);
+  deps.outbound?.ringing(cb);
+}
+
+/**
+ * The agent watch: releases agents the queue holds for calls no daemon has. `active`: calls this daemon runs
+ * without a session naming their agent (call backs being dialled, consultations: the consulted agent talks for
+ * a call whose session names the first agent).
+ */
+function watchAgents(w: { deps: CallsDeps; sessions: SessionDirectory; handoff: QueueHandoff; parts: RunningParts; active(callId: string): boolean; orphaned(callId: string): Promise<boolean> }): void {
+  const { deps, handoff } = w;
+  const watch = new AgentWatch({
+    queue: deps.queue,
+    sessions: w.sessions,
+    intervalMs: deps.config.calls.recoveryInterval * 1000,
+    active: (callId) => w.active(callId),
+    orphanedCallback: (callId) => w.orphaned(callId),
+    logger: deps.log,
+    released: (was, now) => {
+      deps.desk.agentStatus(was.agentId, now);
+      // a call no session has will never tell the desk it ended: its history is due after the grace
+      if (was.state === "oncall") void deps.desk.closeLater(was.callId, undefined);
+      handoff.kick();
+    },
+  });
+  watch.start();
+  w.parts.addStop(() => watch.stop());
 }
 
 /** A call back as the desk sees a call: the IVR call it was booked in, now with the agent on it. */

@@ -8,6 +8,7 @@ import type { CallerQueue } from "../queue/index.js";
 import { HashGate } from "../cti/hash-gate.js";
 import { agentDesktop } from "./agent-desktop.js";
 import { startAppointments } from "./appointments.js";
+import { deskAppointments } from "./desk-appointments.js";
 import { openCompliance, startOutbound } from "./outbound.js";
 import { startCalls, type AllCalls } from "./calls.js";
 import { openCrm } from "./crm.js";
@@ -66,16 +67,20 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     const metrics = parts.add(openMetrics({ config, redis: redis.client, queue, jobs: jobs.hub, log }));
     const links = openLinks(settings.gateways);
     // every call Switchboard places is checked and logged first (calling hours, do-not-call, consent, caps)
-    const compliance = openCompliance(config, redis.client);
-    const calls = parts.add(await startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, events, jobs: jobs.hub, dialCheck: compliance.check, log }));
+    const compliance = openCompliance(config, redis.client, queue, log);
+    const calls = parts.add(await startCalls({ config, links, homeServer: settings.homeServer, redis: redis.client, registry: trees.registry, crm: crm.lookup, queue, desk, events, jobs: jobs.hub, dialCheck: compliance.progress, outbound: compliance.progress, log }));
     const outbound = parts.add(startOutbound({ config, redis: redis.client, queue, callbacks: calls.callbacks, compliance, crm: crm.lookup, offerRules: settings.offerRules, adminToken: settings.adminToken, env, log }));
     desk.onDisposition = (number, disposition, agentId) => outbound.disposition(number, disposition, agentId);
+    // a sale on an outbound call converts its campaign member or web lead
+    desk.onOutcome = (o) => compliance.progress.sold(o.callId, o.offerId, o.amount);
     desk.onHistory = (customerId, entry) => outbound.index.indexHistory(customerId, entry);
     const appointments = parts.add(await startAppointments({ config, redis: redis.client, queue, callbacks: calls.callbacks, customers: crm.customers, jobs: jobs.hub, events, log }));
+    calls.voiceAppointments.use(appointments.appointments);
     const telephony = parts.add(await connectTelephony({ servers: calls.servers, handoff: calls.handoff, phones: calls.phones, queue, desk, config: config.calls, log }));
     const hashGate = new HashGate(config.cti.login.hashing.concurrent, config.cti.login.hashing.queued);
-    const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, servers: calls.servers, desk, hashGate, log });
+    const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, consults: calls.consults, servers: calls.servers, desk, hashGate, log });
     const supervisors = supervisorDesk({ config, sessionSecret: settings.sessionSecret, redis: redis.client, feed: metrics.wallboard, hashGate, log, gateways: settings.gateways, servers: calls.servers });
+    desk.recordingOf = (callId) => supervisors.supervision.recordingLink(callId);
     const web = parts.add(
       await serveHttp({
         config: config.http,
@@ -83,6 +88,8 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
         routes: [
           metricsRouter({ enabled: config.metrics.prometheus.enabled, token: settings.metricsToken, prometheus: metrics.prometheus }),
           ["/admin", adminRouter({ token: settings.adminToken, queue, calls: calls.all, registry: trees.registry, jobs: jobs.hub, kpis: { report: metrics.report, wallboard: metrics.wallboard, timeZone: config.metrics.timeZone }, callbacks: calls.callbacks, appointments: appointments.appointments })],
+          // before the desktop's routes, whose /api/agent catch-all answers 503 while it is off
+          ...deskAppointments({ config, sessionSecret: settings.sessionSecret, redis: redis.client, appointments: appointments.appointments, log }),
           desktop.routes,
           supervisors.routes,
           ...outbound.routes,

@@ -52,6 +52,7 @@ export function exprFields(node: unknown): ExprField[] {
       if (typeof node.score === "string") out.push({ path: ["score"], source: node.score, expected: "score", role: '"score"' });
       break;
     case "callback":
+    case "appointment":
       // `number` has a default (the caller's number): compiled whether written or not
       out.push({ path: ["number"], source: typeof node.number === "string" ? node.number : "call.callerNumber", role: '"number"' });
       break;

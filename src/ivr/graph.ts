@@ -160,6 +160,8 @@ export function facts(node: IvrNode): string[] {
       return [`sells ${node.product} (price from config)`, ...prompts(node.prompt), `wait ${node.timeout}s`];
     case "callback":
       return [clip(`call back ${node.number}`), `${node.timeout}s, else error`];
+    case "appointment":
+      return [`offers ${node.offer} slots of ${node.queue}`, ...prompts(node.prompt), clip(`call ${node.number}`), `wait ${node.timeout}s`];
   }
 }
 
@@ -193,6 +195,7 @@ export function edgeLabel(node: IvrNode, t: TargetField): string {
   }
   if (node.type === "lookup" && field === "next") return "found";
   if (node.type === "purchase" && field === "next") return "accepted";
+  if (node.type === "appointment" && field === "next") return "booked";
   return FIELD_LABELS[String(field)] ?? "";
 }
 
@@ -213,6 +216,7 @@ const TYPE_STYLE: Record<IvrNode["type"], { shape: string; fill: string }> = {
   admission: { shape: "component", fill: "#ede7f6" },
   purchase: { shape: "box", fill: "#ffe0b2" },
   callback: { shape: "component", fill: "#e0f2f1" },
+  appointment: { shape: "component", fill: "#e8eaf6" },
 };
 const EXPRESS_COLOR = "#e65100";
 const MAYBE_COLOR = "#ffb74d";

@@ -247,12 +247,30 @@ export const callbackNode = z
   .strict()
   .describe("Books a call back at the caller's place in the queue they came from (its `onCallback`), on `number`; the caller may then hang up.");
 
+export const appointmentNode = z
+  .object({
+    type: z.literal("appointment"),
+    description,
+    queue: id().describe("The queue whose appointment calendar is offered (config `appointments`)."),
+    number: celExpr("the number to call at the appointment, as digits (`call.callerNumber`, or a gather's variable).").default("call.callerNumber"),
+    offer: z.number().int().min(1).max(9).default(3).describe("How many of the next free slots are read out, each with its key (1, 2, ...)."),
+    prompt: prompt.describe("Before the slots, e.g. \"We can call you back at a time that suits you.\""),
+    optionPrompt: prompt.describe("Said after each slot's time, before its key: e.g. \"press\"."),
+    timeout: seconds("How long to wait for a key after the slots were read out.").default(6),
+    retries: z.number().int().min(0).max(5).default(1).describe("Times the slots are read again after no key or a key that names no slot."),
+    answerTimeout: seconds("Take `onError` when the calendar has not answered within this long.").default(3),
+    next: target.describe("Where to go once the appointment is booked: confirm and hang up."),
+    onError: target.describe("Where to go when nothing is booked: no free slot, no number, no key, the slot taken meanwhile, no answer in time."),
+  })
+  .strict()
+  .describe("Books an appointment by voice: reads out the queue's next free slots (\"today at 15:30, press 1\"), books the one the caller picks on `number`; at its time an agent is rung first and the caller is called (docs/callbacks.md).");
+
 export const gotoNode = z
   .object({ type: z.literal("goto"), description, target })
   .strict()
   .describe("Jumps to another node, in this file or `other.yaml#node`. Instant.");
 
-export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto", "survey", "admission", "purchase", "callback"] as const;
+export const NODE_TYPES = ["play", "menu", "gather", "branch", "set", "lookup", "queue", "transfer", "hangup", "goto", "survey", "admission", "purchase", "callback", "appointment"] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 export const nodeSchema = z.discriminatedUnion("type", [
@@ -270,6 +288,7 @@ export const nodeSchema = z.discriminatedUnion("type", [
   admissionNode,
   purchaseNode,
   callbackNode,
+  appointmentNode,
 ]);
 
 export const treeSchema = z
@@ -298,4 +317,5 @@ export type SurveyNode = z.infer<typeof surveyNode>;
 export type AdmissionNode = z.infer<typeof admissionNode>;
 export type PurchaseNode = z.infer<typeof purchaseNode>;
 export type CallbackNode = z.infer<typeof callbackNode>;
+export type AppointmentNode = z.infer<typeof appointmentNode>;
 export type TreeFile = z.infer<typeof treeSchema>;

@@ -52,7 +52,7 @@ describe("switchboard validate", () => {
     const r = run("validate", "tests/ivr/broken/unknown-type.yaml");
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe(
-      'tests/ivr/broken/unknown-type.yaml:7:11: error: unknown node type "mneu" (one of: play, menu, gather, branch, set, lookup, queue, transfer, hangup, goto, survey, admission, purchase, callback); did you mean "menu"?',
+      'tests/ivr/broken/unknown-type.yaml:7:11: error: unknown node type "mneu" (one of: play, menu, gather, branch, set, lookup, queue, transfer, hangup, goto, survey, admission, purchase, callback, appointment); did you mean "menu"?',
     );
     expect(lines).toHaveLength(3 + 2); // three problems, the summary, the note about the other broken files
     expect(lines[3]).toBe("1 file checked: 3 errors, 0 warnings");

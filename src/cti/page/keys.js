@@ -2,6 +2,7 @@
 // browser's menus or switches its tabs on some systems). Matched on the key's position (`code`), so they
 // work whatever characters Alt+Shift types on the agent's keyboard layout. The list on the page is made
 // from the same table.
+import { findTimes } from "./appointment.js";
 import { $, el } from "./dom.js";
 import { saveCode } from "./disposition.js";
 import { deskMenu } from "./menu.js";
@@ -14,12 +15,24 @@ const KEYS = [
   ["KeyH", "H", "Hold / resume the call", () => phone("hold")],
   ["KeyM", "M", "Mute / unmute your microphone", () => phone("mute")],
   ["KeyE", "E", "End the call", () => phone("end")],
-  ["KeyX", "X", "Transfer: go to the queue list", () => phone("transfer")],
+  ["KeyA", "A", "Accept the call ringing on your phone", () => accept()],
+  ["KeyX", "X", "Transfer: go to the list of queues and agents", () => phone("transfer")],
+  ["KeyK", "K", "Consult the queue or agent chosen in that list (the caller holds)", () => phone("consult")],
+  ["KeyT", "T", "Complete the transfer to the agent consulted", () => phone("complete")],
+  ["KeyR", "R", "Return to the caller (end the consultation)", () => phone("cancel")],
   ["KeyN", "N", "Write notes for the call", () => dispositionCard()?.querySelector("form.disposition textarea")?.focus()],
+  ["KeyB", "B", "Book an appointment: find free times", () => findTimes(currentCard())],
   ["KeyV", "V", "Go available", () => setState("available")],
   ["KeyP", "P", "Pause (with the reason chosen)", () => setState("paused")],
   ["KeyO", "O", "Go offline", () => setState("offline")],
 ];
+
+/** The ringing call: the one the focus is in, else the newest ringing. */
+function accept() {
+  const card = currentCard();
+  const ringing = card?.line?.state === "ringing" ? card : [...$("cards").children].find((c) => c.line?.state === "ringing");
+  if (ringing) press(ringing, "accept");
+}
 
 function phone(what) {
   const card = currentCard();

@@ -1,6 +1,7 @@
 import type { CallInfo, CompiledNode, TreeSet } from "../model.js";
 import type { IvrNode, NodeType } from "../schema.js";
 import { admission } from "./nodes/admission.js";
+import { appointment } from "./nodes/appointment.js";
 import { branch } from "./nodes/branch.js";
 import { callback } from "./nodes/callback.js";
 import { hangup, transfer } from "./nodes/finish.js";
@@ -35,6 +36,7 @@ const handlers: Handlers = {
   admission,
   purchase,
   callback,
+  appointment,
 };
 const handlerOf = (cn: CompiledNode) => handlers[cn.node.type] as NodeHandler;
 
@@ -166,6 +168,8 @@ function describe(e: EngineEvent): string {
     case "lookupResult":
     case "admissionResult":
     case "callbackResult":
+    case "appointmentSlots":
+    case "appointmentResult":
       return `${e.type} ${e.id}`;
     default:
       return e.type;

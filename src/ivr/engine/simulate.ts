@@ -1,6 +1,6 @@
 import type { CallInfo, TreeSet } from "../model.js";
 import { startCall, step } from "./index.js";
-import type { CallState, EngineAction, EngineEvent, SaleTerms, StepResult } from "./types.js";
+import type { CallState, EngineAction, EngineEvent, OfferedSlot, SaleTerms, StepResult } from "./types.js";
 
 /**
  * Drives the engine the way a call would, without a PBX: prompts play out, keys come from a script (or a
@@ -41,6 +41,8 @@ export interface SimulateOptions {
   admission?: "open" | "closed" | "timeout";
   /** What purchase nodes may sell, as the daemon would give them from its config; none: nothing is for sale. */
   sales?: Record<string, SaleTerms>;
+  /** The free slots an appointment node is offered for a queue (every pick is booked); none: no calendar, nothing is booked. */
+  appointments?: (queue: string, count: number) => OfferedSlot[];
   /** Bound on the number of events, so a tree that keeps asking for input cannot loop forever. */
   maxEvents?: number;
 }
@@ -87,6 +89,14 @@ export async function simulateCall(
     else if (w.kind === "lookup" && set.nodes.get(state.node)?.node.type === "callback") {
       // the place the caller holds is booked (a queue that answered `callback` kept it)
       feed({ type: "callbackResult", id: w.lookupId, ok: true, reason: "simulated: booked" });
+    } else if (w.kind === "lookup" && set.nodes.get(state.node)?.node.type === "appointment") {
+      const asked = lines.findLast((l) => l.kind === "action" && "id" in l.action && l.action.id === w.lookupId);
+      const a = asked?.kind === "action" ? asked.action : undefined;
+      if (a?.type === "appointmentBook") feed({ type: "appointmentResult", id: w.lookupId, ok: true, reason: "simulated: booked" });
+      else {
+        const slots = a?.type === "appointmentSlots" ? (opts.appointments?.(a.queue, a.count) ?? []) : [];
+        feed({ type: "appointmentSlots", id: w.lookupId, slots, reason: slots.length ? "simulated" : "no calendar for this queue in the simulation" });
+      }
     } else if (w.kind === "lookup" && set.nodes.get(state.node)?.node.type === "admission") {
       const answer = opts.admission ?? "open";
       if (answer === "timeout") feed({ type: "timer", id: w.timerId });

@@ -30,6 +30,10 @@ function action(a: EngineAction, timers: Map<string, number>): string | null {
       return `records the caller's consent to ${a.product} at ${a.price.toFixed(2)} ${a.currency} (key ${a.digits}, prompt ${a.promptVersion}) and bills it`;
     case "callback":
       return `books a call back to ${a.number} at the caller's place in the queue`;
+    case "appointmentSlots":
+      return `asks the ${a.queue} calendar for its next ${a.count} free slots for ${a.number}`;
+    case "appointmentBook":
+      return `books the ${a.queue} slot at ${new Date(a.slotStart).toISOString()} to call ${a.number}`;
   }
 }
 
@@ -49,6 +53,8 @@ export function transcript(lines: readonly SimLine[]): string[] {
       out.push(`    < lookup ${l.event.ok ? (l.event.found ? "found a record" : "found nothing") : `failed: ${l.event.error}`}`);
     } else if (l.event.type === "queueResult") out.push(`    < queue: ${l.event.outcome}`);
     else if (l.event.type === "admissionResult") out.push(`    < queue ${l.event.admit ? "admits" : "does not admit"}: ${l.event.reason}`);
+    else if (l.event.type === "appointmentSlots") out.push(`    < calendar: ${l.event.slots.length ? l.event.slots.map((s, i) => `${i + 1} = ${s.label}`).join(", ") : `no slot (${l.event.reason})`}`);
+    else if (l.event.type === "appointmentResult") out.push(`    < calendar: ${l.event.ok ? "booked" : "not booked"}: ${l.event.reason}`);
     else if (l.event.type === "agentEnded") out.push("    < the agent hangs up");
   }
   return out;

@@ -26,6 +26,13 @@ export interface SaleTerms {
   grants?: Record<string, unknown>;
 }
 
+/** A free appointment slot as an appointment node reads it out: its start, how it is said, and in words for the path. */
+export interface OfferedSlot {
+  start: number;
+  media: string[];
+  label: string;
+}
+
 export type EngineEvent =
   | { type: "start" }
   | { type: "dtmf"; digit: string }
@@ -40,6 +47,10 @@ export type EngineEvent =
   | { type: "admissionResult"; id: string; admit: boolean; reason: string }
   /** The queue's answer to a callback node: booked at the caller's place, or why not. */
   | { type: "callbackResult"; id: string; ok: boolean; reason: string }
+  /** The calendar's answer to an appointment node: the next free slots (none: `reason` says why). */
+  | { type: "appointmentSlots"; id: string; slots: OfferedSlot[]; reason: string }
+  /** The calendar's answer to the caller's pick: booked, or why not. */
+  | { type: "appointmentResult"; id: string; ok: boolean; reason: string }
   | { type: "hangup" };
 
 export type EngineAction =
@@ -68,6 +79,10 @@ export type EngineAction =
   | { type: "admission"; id: string; queue: string; lane: string }
   /** Book a call back on `number` at the place the caller holds in the queue (they pressed the key there). */
   | { type: "callback"; id: string; number: string }
+  /** The next `count` free slots of `queue`'s calendar for the caller on `number` (an express customer also sees held places). */
+  | { type: "appointmentSlots"; id: string; queue: string; number: string; count: number }
+  /** Book the slot starting at `slotStart` in `queue`'s calendar, to call `number`. */
+  | { type: "appointmentBook"; id: string; queue: string; number: string; slotStart: number }
   /**
    * The caller accepted a charge: the driver records the consent and bills it. `node` stated the price
    * (`price` `currency`, worded as `promptVersion`); `digits` is what the caller pressed to accept.
@@ -91,7 +106,8 @@ export interface PathEntry {
 
 export type WaitingFor =
   | { kind: "playback"; playbackId: string }
-  | { kind: "input"; playbackId?: string; timerId?: string }
+  /** `offered`: the slots an appointment node read out, key 1 first. */
+  | { kind: "input"; playbackId?: string; timerId?: string; offered?: OfferedSlot[] }
   /** Waiting for an answer from outside: a lookup, or the queue's answer to an admission node (`lookupId` then is its id). */
   | { kind: "lookup"; lookupId: string; timerId: string }
   | { kind: "queue"; queue: string; lane?: string }
