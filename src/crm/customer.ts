@@ -45,6 +45,11 @@ export const historyEntrySchema = z
     offers: z
       .array(z.object({ offer: z.string(), outcome: z.string(), amount: z.number().optional() }).strict())
       .optional(),
+    /**
+     * The call was recorded (docs/supervisor.md): the recording's name and the daemon's address that serves
+     * it, to supervisors allowed to fetch recordings only.
+     */
+    recording: z.object({ id: z.string().min(1), url: z.string().min(1) }).strict().optional(),
     /** The express promise was broken (answered after the lane's SLA): what the caller was credited. */
     credit: z
       .object({ kind: z.enum(["refund", "credit-note"]), amount: z.number().min(0), currency: z.string() })

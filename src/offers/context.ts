@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { celEnvironment, toCel, type CelEnvironment } from "../lib/cel.js";
 import type { CustomerView } from "../crm/customer.js";
+import { celScalar, celTypeClasses, CUSTOMER_CEL_FIELDS, isCelScalar, RECORD_CEL_TYPES } from "../crm/record-cel-types.js";
 
 /**
  * What offer rules see: `customer` (the enriched CRM record), `call` (what happened on this call so far)
@@ -40,29 +41,12 @@ type FieldType = "string" | "int" | "double" | "bool" | "map" | `list<${string}>
 type TypeName = keyof typeof TYPES;
 
 /**
- * Field types per CEL type, in dependency order (a type is declared before types that use it).
- * Counts and day numbers are int; money and seconds are double (they may carry fractions). CEL compares
- * int with double (`balance < 5`), but arithmetic needs matching types (`balance + 5.0`).
+ * Field types per CEL type, in dependency order (a type is declared before types that use it): the
+ * customer record's from the CRM (crm/record-cel-types.ts, shared with audiences), then its history as
+ * rules see it and the call.
  */
 const TYPES = {
-  Prepaid: { balance: "double", currency: "string" },
-  Period: { from: "string", to: "string" },
-  Subscriptions: { express: "Period" },
-  Product: {
-    sku: "string",
-    name: "string",
-    version: "string",
-    currentVersion: "string",
-    purchased: "string",
-    warrantyEnds: "string",
-    serviceContract: "bool",
-    addOns: "list<string>",
-    competitor: "bool",
-    vendor: "string",
-    outdated: "bool",
-    warrantyEndsInDays: "int",
-    purchasedDaysAgo: "int",
-  },
+  ...RECORD_CEL_TYPES,
   HistoryOffer: { offer: "string", outcome: "string", amount: "double" },
   HistoryEntry: {
     at: "string",
@@ -77,27 +61,7 @@ const TYPES = {
     notes: "string",
     offers: "list<HistoryOffer>",
   },
-  Customer: {
-    id: "string",
-    name: "string",
-    phones: "list<string>",
-    email: "string",
-    language: "string",
-    tier: "string",
-    express: "bool",
-    expressReason: "string",
-    subscription: "Subscriptions",
-    accountNumber: "string",
-    contractEnds: "string",
-    contractEndsInDays: "int",
-    prepaid: "Prepaid",
-    products: "list<Product>",
-    tags: "list<string>",
-    history: "list<HistoryEntry>",
-    callsLast90Days: "int",
-    avgWaitSeconds: "double",
-    maxWaitSeconds: "double",
-  },
+  Customer: { ...CUSTOMER_CEL_FIELDS, history: "list<HistoryEntry>" },
   PathStep: { node: "string", type: "string", choice: "string", label: "string" },
   Call: {
     callerNumber: "string",
@@ -115,10 +79,7 @@ const TYPES = {
 /** Field names per type, for docs and for the test that keeps these declarations in step with the CRM schema. */
 export const celFields = (type: TypeName): string[] => Object.keys(TYPES[type]);
 
-// One class per CEL type: the CEL library recognises a value's type by its constructor.
-const CTORS = Object.fromEntries(
-  Object.keys(TYPES).map((name) => [name, { [name]: class { constructor(fields: object) { Object.assign(this, fields); } } }[name]!]),
-) as Record<TypeName, new (fields: object) => object>;
+const CTORS = celTypeClasses(Object.keys(TYPES) as TypeName[]);
 
 function declare(env: CelEnvironment, withProduct: boolean): CelEnvironment {
   for (const [name, fields] of Object.entries(TYPES)) env.registerType(name, { ctor: CTORS[name as TypeName], fields });
@@ -137,18 +98,7 @@ export const CONTEXT_NAMES = ["customer", "call", "vars"] as const;
 
 function convert(value: unknown, type: FieldType): unknown {
   if (value === undefined || value === null) return undefined;
-  switch (type) {
-    case "string":
-      return String(value);
-    case "int":
-      return BigInt(Math.round(Number(value)));
-    case "double":
-      return Number(value);
-    case "bool":
-      return Boolean(value);
-    case "map":
-      return toCel(value);
-  }
+  if (isCelScalar(type)) return celScalar(value, type);
   const list = /^list<(.+)>$/.exec(type);
   if (list) return Array.isArray(value) ? value.map((v) => convert(v, list[1] as FieldType)) : [];
   return toCelObject(value, type as TypeName);

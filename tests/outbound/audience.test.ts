@@ -254,7 +254,7 @@ describe("the names conditions read", () => {
     const view: Partial<Record<keyof CustomerView, unknown>> = { contractEndsInDays: 0, callsLast90Days: 0, avgWaitSeconds: 0, maxWaitSeconds: 0, expressReason: "" };
     expect(audienceFields("Customer")).toEqual(expect.arrayContaining([...keys(customerSchema).filter((k) => k !== "history"), ...Object.keys(view)]));
     expect(audienceFields("Product")).toEqual(expect.arrayContaining([...keys(productSchema), "outdated", "warrantyEndsInDays", "purchasedDaysAgo"]));
-    // call ids and notes are not indexed: no audience reads them
-    expect(audienceFields("Call")).toEqual(expect.arrayContaining([...keys(historyEntrySchema).filter((k) => k !== "callId" && k !== "notes"), "daysAgo"]));
+    // call ids, notes and recordings are not indexed: no audience reads them
+    expect(audienceFields("Call")).toEqual(expect.arrayContaining([...keys(historyEntrySchema).filter((k) => k !== "callId" && k !== "notes" && k !== "recording"), "daysAgo"]));
   });
 });

@@ -1,6 +1,7 @@
 import { enrichCustomer, type Customer } from "../../crm/customer.js";
 import { NO_EXPRESS_CONFIG, type ExpressConfig } from "../../crm/express-config.js";
-import { celEnvironment, toCel, type CelEnvironment } from "../../lib/cel.js";
+import { celScalar, celTypeClasses, CUSTOMER_CEL_FIELDS, isCelScalar, RECORD_CEL_TYPES } from "../../crm/record-cel-types.js";
+import { celEnvironment, type CelEnvironment } from "../../lib/cel.js";
 import { codeAt, creditCodes, F, numberAt, offerCodes, pathCodes, type AudienceDictionary, type CodedEntry } from "./codec.js";
 
 /**
@@ -19,25 +20,9 @@ import { codeAt, creditCodes, F, numberAt, offerCodes, pathCodes, type AudienceD
 type FieldType = "string" | "int" | "double" | "bool" | "map" | "google.protobuf.Timestamp" | `list<${string}>` | TypeName;
 type TypeName = keyof typeof TYPES;
 
+/** The customer record's types from the CRM (crm/record-cel-types.ts, shared with offers), then the indexed calls. */
 const TYPES = {
-  Prepaid: { balance: "double", currency: "string" },
-  Period: { from: "string", to: "string" },
-  Subscriptions: { express: "Period" },
-  Product: {
-    sku: "string",
-    name: "string",
-    version: "string",
-    currentVersion: "string",
-    purchased: "string",
-    warrantyEnds: "string",
-    serviceContract: "bool",
-    addOns: "list<string>",
-    competitor: "bool",
-    vendor: "string",
-    outdated: "bool",
-    warrantyEndsInDays: "int",
-    purchasedDaysAgo: "int",
-  },
+  ...RECORD_CEL_TYPES,
   CallOffer: { offer: "string", outcome: "string", amount: "double" },
   Credit: { kind: "string", amount: "double", currency: "string" },
   Call: {
@@ -55,26 +40,7 @@ const TYPES = {
     offers: "list<CallOffer>",
     credit: "Credit",
   },
-  Customer: {
-    id: "string",
-    name: "string",
-    phones: "list<string>",
-    email: "string",
-    language: "string",
-    tier: "string",
-    express: "bool",
-    expressReason: "string",
-    subscription: "Subscriptions",
-    accountNumber: "string",
-    contractEnds: "string",
-    contractEndsInDays: "int",
-    prepaid: "Prepaid",
-    products: "list<Product>",
-    tags: "list<string>",
-    callsLast90Days: "int",
-    avgWaitSeconds: "double",
-    maxWaitSeconds: "double",
-  },
+  Customer: CUSTOMER_CEL_FIELDS,
 } as const satisfies Record<string, Record<string, string>>;
 
 /** Field names per type, for the docs, the did-you-mean and the test that keeps them in step with the CRM. */
@@ -82,10 +48,7 @@ export const audienceFields = (type: TypeName): string[] => Object.keys(TYPES[ty
 export const AUDIENCE_NAMES = ["customer", "calls", "history", "now"] as const;
 export type AudienceName = (typeof AUDIENCE_NAMES)[number];
 
-// One class per CEL type: the CEL library recognises a value's type by its constructor.
-const CTORS = Object.fromEntries(
-  Object.keys(TYPES).map((name) => [name, { [name]: class { constructor(fields: object) { Object.assign(this, fields); } } }[name]!]),
-) as Record<TypeName, new (fields: object) => object>;
+const CTORS = celTypeClasses(Object.keys(TYPES) as TypeName[]);
 
 export function audienceEnvironment(): CelEnvironment {
   const env = celEnvironment({});
@@ -111,20 +74,8 @@ const FIELD_LISTS = Object.fromEntries(Object.entries(TYPES).map(([name, fields]
 
 function convert(value: unknown, type: FieldType, used: UsedFields): unknown {
   if (value === undefined || value === null) return undefined;
-  switch (type) {
-    case "string":
-      return String(value);
-    case "int":
-      return BigInt(Math.round(Number(value)));
-    case "double":
-      return Number(value);
-    case "bool":
-      return Boolean(value);
-    case "map":
-      return toCel(value);
-    case "google.protobuf.Timestamp":
-      return value instanceof Date ? value : new Date(String(value));
-  }
+  if (isCelScalar(type)) return celScalar(value, type);
+  if (type === "google.protobuf.Timestamp") return value instanceof Date ? value : new Date(String(value));
   if (type.startsWith("list<")) {
     const inner = type.slice(5, -1) as FieldType;
     return Array.isArray(value) ? value.map((v) => convert(v, inner, used)) : [];
