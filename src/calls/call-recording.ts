@@ -36,6 +36,9 @@ export interface CallRecording {
   /** Who asked: a supervisor's id, or `queue` for the queue's rule. */
   by: string;
   queue: string;
+  /** The agent on the call and the caller's number, for the list of recorded calls ("" when unknown). */
+  agentId?: string;
+  callerNumber?: string;
   /** Epoch ms: asked for; the recording itself started (after the prompt); ended. */
   askedAt: number;
   startedAt?: number;
@@ -110,6 +113,14 @@ export class CallRecordings {
     return name === null ? null : this.get(name);
   }
 
+  /** The newest recordings first (those the retention keeps), at most `limit`: the supervisors' list of recorded calls. */
+  async recent(limit: number): Promise<CallRecording[]> {
+    const names = await this.deps.redis.zrevrange(this.index, 0, Math.max(0, limit - 1));
+    if (names.length === 0) return [];
+    const raws = await this.deps.redis.mget(names.map((n) => this.key(n)));
+    return raws.flatMap((raw) => (raw === null ? [] : [JSON.parse(raw) as CallRecording]));
+  }
+
   /**
    * Starts recording a live call: the prompt to the caller, then the bridge's recording. Resolves once it is
    * under way (state `prompt`). Refused (`conflict`) while the call is being recorded already.
@@ -126,6 +137,8 @@ export class CallRecordings {
       state: "prompt",
       by,
       queue: call.queue,
+      agentId: call.agentId,
+      callerNumber: call.callerNumber,
       askedAt: this.now(),
     };
     await this.save(rec);
@@ -257,11 +270,12 @@ export class CallRecordings {
       if (!session || !queue || !this.deps.settings.queues.includes(queue)) return;
       // once per call: a bridge made again (after a restart) is not told and recorded a second time
       if (await this.of(callId)) return;
+      const caller = session.engine.call as { callerNumber?: unknown };
       const call: LiveCall = {
         callId,
         serverId: ari.serverId,
         callerChannelId: session.channelId,
-        callerNumber: "",
+        callerNumber: typeof caller.callerNumber === "string" ? caller.callerNumber : "",
         callerName: "",
         agentId: session.agent?.agentId ?? "",
         agentChannelId,

@@ -42,7 +42,14 @@ export const popPathEntrySchema = z
   .strict();
 
 export const popHistoryEntrySchema = z
-  .object({ at: z.string(), disposition: z.string().nullable(), agent: z.string().nullable(), waitSeconds: z.number().nullable() })
+  .object({
+    at: z.string(),
+    disposition: z.string().nullable(),
+    agent: z.string().nullable(),
+    waitSeconds: z.number().nullable(),
+    /** The call was recorded. Only its fact: agents may not fetch recordings (supervisors with `recordings` may). */
+    recorded: z.boolean(),
+  })
   .strict();
 
 export const screenPopSchema = z
@@ -132,7 +139,7 @@ export function composePop(input: PopInput): ScreenPop {
     // newest first whatever order the CRM adapter returned; entries with unreadable dates go last
     .sort((a, b) => (Date.parse(b.at) || 0) - (Date.parse(a.at) || 0))
     .slice(0, HISTORY_LIMIT)
-    .map((h) => ({ at: h.at, disposition: h.disposition ?? null, agent: h.agent ?? null, waitSeconds: h.waitSeconds ?? null }));
+    .map((h) => ({ at: h.at, disposition: h.disposition ?? null, agent: h.agent ?? null, waitSeconds: h.waitSeconds ?? null, recorded: h.recording !== undefined }));
   return {
     callId: input.call.callId,
     callerNumber: input.call.callerNumber,

@@ -34,6 +34,13 @@ export function callbackSoundUses(callbacks: CallsConfig["callbacks"], file: str
   return out;
 }
 
+/** The prompt told to a caller before their call is recorded (a supervisor asks, or the queue is recorded): config, not trees, plays it. */
+export function recordingSoundUses(recording: { prompt: string }, file: string, map: SourceMap | undefined): SoundUse[] {
+  const path = ["supervision", "recording", "prompt"];
+  const where = `supervision.recording.prompt${map?.nodeAt(path) !== undefined ? "" : " (default)"}: told to the caller before the call is recorded`;
+  return usesOfMedia(recording.prompt, { file, line: lineOf(map, path), where });
+}
+
 /** Line of the key of the deepest part of `path` the file has (its first line when none); none without a file. */
 function lineOf(map: SourceMap | undefined, path: string[]): number | undefined {
   if (!map) return undefined;

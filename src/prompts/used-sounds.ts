@@ -3,7 +3,7 @@ import path from "node:path";
 import { loadConfig } from "../config/load.js";
 import { readTreeDir } from "../ivr/load.js";
 import { SourceMap } from "../lib/yaml-source/source-map.js";
-import { announcementSoundUses, callbackSoundUses } from "./announcement-uses.js";
+import { announcementSoundUses, callbackSoundUses, recordingSoundUses } from "./announcement-uses.js";
 import { dialplanSoundUses } from "./dialplan-uses.js";
 import { expressSoundUses } from "./express-uses.js";
 import type { SoundUse } from "./sound-use.js";
@@ -23,7 +23,7 @@ export class MissingInputError extends Error {}
 
 const DEFAULT_CONFIG = "config/switchboard.yaml";
 
-/** Every sound the trees, the queue announcements and the dialplan play, each with its place. */
+/** Every sound the trees, the config (queue announcements, call backs, the express price, the recording notice) and the dialplan play, each with its place. */
 export function usedSounds(src: UseSources): SoundUse[] {
   return [...treeUses(src.trees), ...configUses(src.config), ...dialplanUses(src.dialplan)];
 }
@@ -40,7 +40,7 @@ function configUses(file: string | undefined): SoundUse[] {
   const config = loadConfig(file);
   const map = existsSync(shown) ? new SourceMap(shown, readFileSync(shown, "utf8")) : undefined;
   const where = map ? shown : "built-in defaults";
-  return [...announcementSoundUses(config.calls.prompts, where, map), ...callbackSoundUses(config.calls.callbacks, where, map), ...expressSoundUses(config.express, where, map)];
+  return [...announcementSoundUses(config.calls.prompts, where, map), ...callbackSoundUses(config.calls.callbacks, where, map), ...expressSoundUses(config.express, where, map), ...recordingSoundUses(config.supervision.recording, where, map)];
 }
 
 function dialplanUses(where: string): SoundUse[] {

@@ -20,7 +20,7 @@ import type { SupervisorAccount, SupervisorPower } from "./config.js";
 export interface SupervisionDesk {
   calls: Pick<LiveCalls, "list" | "get">;
   listen: Pick<CallSupervision, "join" | "leave" | "monitors" | "monitorOf">;
-  recordings: Pick<CallRecordings, "record" | "stopRecording" | "of" | "file">;
+  recordings: Pick<CallRecordings, "record" | "stopRecording" | "of" | "file" | "recent">;
   /** Display names for the view; ids are shown where none is known. */
   names?: { agents?: ReadonlyMap<string, string>; queues?: ReadonlyMap<string, string>; lanes?: ReadonlyMap<string, string> };
 }
@@ -39,6 +39,26 @@ export interface LiveCallView {
   /** Supervisors on this call through this daemon. */
   monitors: Array<{ supervisorId: string; name: string; mode: ListenMode; state: MonitorView["state"] }>;
 }
+
+/** A recording as `GET /api/supervisor/recordings` lists it: the call it is of, and its file once stored. */
+export interface RecordedCallView {
+  name: string;
+  callId: string;
+  state: CallRecording["state"];
+  /** When it was asked for, epoch ms; its length in whole seconds once stored. */
+  at: number;
+  seconds: number | null;
+  agent: { id: string; name: string };
+  caller: { number: string };
+  queue: { id: string; name: string };
+  url: string | null;
+}
+
+/** Where the daemon serves a stored recording (to supervisors who may fetch recordings): the live view and the history entry link here. */
+export const recordingUrl = (name: string): string => `/api/supervisor/recordings/${encodeURIComponent(name)}`;
+
+/** How many recordings the list shows, newest first. */
+const RECENT_RECORDINGS = 50;
 
 const callBody = z.object({ callId: z.string().min(1).max(200) }).strict();
 const RECORDING_NAME = /^[A-Za-z0-9._-]{1,200}$/;
@@ -90,6 +110,22 @@ export function supervisionRoutes(opts: { desk: SupervisionDesk; authenticate: (
     res.json({ recording: recordingView((await desk.recordings.of(body.data.callId))!) });
   });
 
+  router.get("/api/supervisor/recordings", gate(), async (_req, res) => {
+    const n = desk.names;
+    const recordings: RecordedCallView[] = (await desk.recordings.recent(RECENT_RECORDINGS)).map((r) => ({
+      name: r.name,
+      callId: r.callId,
+      state: r.state,
+      at: r.askedAt,
+      seconds: r.seconds ?? null,
+      agent: { id: r.agentId ?? "", name: r.agentId ? (n?.agents?.get(r.agentId) ?? r.agentId) : "" },
+      caller: { number: r.callerNumber ?? "" },
+      queue: { id: r.queue, name: n?.queues?.get(r.queue) ?? r.queue },
+      url: recordingView(r).url,
+    }));
+    res.json({ at: Date.now(), recordings });
+  });
+
   router.get("/api/supervisor/recordings/:name", gate("recordings"), async (req, res) => {
     const name = String(req.params.name);
     if (!RECORDING_NAME.test(name)) return void res.status(400).json({ error: "not a recording name" });
@@ -132,7 +168,7 @@ async function viewOf(c: LiveCall, desk: SupervisionDesk, supervisors: ReadonlyM
 }
 
 function recordingView(r: CallRecording): NonNullable<LiveCallView["recording"]> {
-  return { name: r.name, state: r.state, url: r.state === "done" ? `/api/supervisor/recordings/${encodeURIComponent(r.name)}` : null };
+  return { name: r.name, state: r.state, url: r.state === "done" ? recordingUrl(r.name) : null };
 }
 
 /** 401 without a supervisor's live session, 403 for an agent's session or a supervisor without `power`. */

@@ -35,6 +35,7 @@ const FILES = [
   "icon.svg",
   "supervisor.js",
   "calls-table.js",
+  "recordings-table.js",
   "login.js",
   "supervisor.css",
 ];

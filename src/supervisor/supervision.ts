@@ -4,7 +4,7 @@ import { CallSupervision } from "../calls/listen.js";
 import { LiveCalls } from "../calls/live-calls.js";
 import type { Logger } from "../lib/logger.js";
 import { AriGateway, type AriGatewayOptions } from "../telephony/index.js";
-import type { SupervisionDesk } from "./calls-routes.js";
+import { recordingUrl, type SupervisionDesk } from "./calls-routes.js";
 import type { SupervisionConfig } from "./config.js";
 
 /**
@@ -18,6 +18,8 @@ export interface SupervisionParts {
   desk: SupervisionDesk;
   /** The calls' recordings: `recordings.of(callId)` names the recording a call's history entry links to. */
   recordings: CallRecordings;
+  /** The link a call's history entry carries: its recording, unless none was made (not asked, or the caller left while being told). */
+  recordingLink(callId: string): Promise<{ id: string; url: string } | null>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,11 @@ export function startSupervision(deps: {
   return {
     desk: { calls: new LiveCalls(deps.redis, deps.keyPrefix), listen, recordings, ...(deps.names ? { names: deps.names } : {}) },
     recordings,
+    async recordingLink(callId) {
+      const r = await recordings.of(callId);
+      // "recording": the conversation is over and its RecordingFinished is on its way; the file is served once stored
+      return r && (r.state === "recording" || r.state === "done") ? { id: r.name, url: recordingUrl(r.name) } : null;
+    },
     async stop() {
       clearInterval(sweeper);
       recordings.stop();

@@ -73,7 +73,16 @@ describe("composePop", () => {
     const c = enrichCustomer(customerSchema.parse({ id: "c-9", name: "Nine", phones: ["5559"], history }), NOW);
     const pop = composePop(input({ customer: c }));
     expect(pop.history.map((h) => h.disposition)).toEqual(["d9", "d8", "d7", "d5", "d3"]);
-    expect(pop.history[0]).toEqual({ at: "2026-03-09T10:00:00Z", disposition: "d9", agent: "1001", waitSeconds: 9 });
+    expect(pop.history[0]).toEqual({ at: "2026-03-09T10:00:00Z", disposition: "d9", agent: "1001", waitSeconds: 9, recorded: false });
+  });
+
+  test("history: a recorded call says it was recorded, never where the file is (agents may not fetch recordings)", () => {
+    const recording = { id: "sbrec-17.3-abc", url: "/api/supervisor/recordings/sbrec-17.3-abc" };
+    const history = [{ at: "2026-03-09T10:00:00Z", disposition: "resolved", recording }, { at: "2026-03-08T10:00:00Z", disposition: "resolved" }];
+    const c = enrichCustomer(customerSchema.parse({ id: "c-9", name: "Nine", phones: ["5559"], history }), NOW);
+    const pop = composePop(input({ customer: c }));
+    expect(pop.history.map((h) => h.recorded)).toEqual([true, false]);
+    expect(JSON.stringify(pop)).not.toContain(recording.id);
   });
 
   test("an unknown caller with a withheld name: no customer, standard lane, reason from the tree's vars", () => {

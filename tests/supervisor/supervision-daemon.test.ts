@@ -3,9 +3,13 @@
  * list, listen (a snoop on the agent's leg bridged with the supervisor's phone: the supervisor hears the
  * call), whisper (`whisper=out`: the agent hears the supervisor, the caller does not), barge (the phone in
  * the conversation's bridge), stop; recording with the caller told first, the file only for a supervisor
- * who may fetch recordings; a queue recorded by its config, and the retention sweeper deleting it.
+ * who may fetch recordings; a queue recorded by its config, and the retention sweeper deleting it; a
+ * recorded call's history entry linking its recording, listed with the recorded calls, served to a
+ * supervisor who may fetch recordings and refused without a token or with an agent's.
  */
 import { afterEach, describe, expect, test } from "vitest";
+import { loadCustomersFile } from "../../src/crm/file-store.js";
+import { RedisCustomerStore } from "../../src/crm/redis-store.js";
 import { issueSession } from "../../src/cti/session.js";
 import { hashPassword } from "../../src/cti/password.js";
 import type { Simulator } from "../../src/sim/index.js";
@@ -19,7 +23,7 @@ afterEach(stopAll);
 
 async function start(extra: Record<string, unknown> = {}) {
   const s = await setup([{ id: "a1", name: "Agent One", endpoint: "PJSIP/1001", queues: ["support"], skills: ["support"], autoAvailable: true }], {}, {
-    cti: { sessionSecret: { env: "TEST_SESSION_SECRET" } },
+    cti: { sessionSecret: { env: "TEST_SESSION_SECRET" }, dispositionGrace: 0.3 },
     supervisors: [
       { id: "sup-ana", name: "Ana Ruiz", passwordHash: await hashPassword("ana-password", FAST), phone: "PJSIP/2001" },
       { id: "sup-ben", name: "Ben Okafor", passwordHash: await hashPassword("ben-password", FAST), phone: "PJSIP/2002", may: ["listen"] },
@@ -147,5 +151,39 @@ describe("supervision on a daemon", () => {
     await waitFor("stored", () => s.sim.pbx.storedRecording(rec.name) !== undefined);
     // 0.00005 days: about 4 s; then the next sweep deletes it from the PBX
     await waitFor("swept from the PBX", () => s.sim.pbx.storedRecording(rec.name) === undefined, 30_000);
+  }, 90_000);
+
+  test("a recorded call's history entry links its recording: served to a supervisor who may fetch it, refused without one", async () => {
+    // the demo customers in the Redis store, so the test reads back the entry the daemon wrote
+    const { s, api } = await start({ crm: { store: "redis" }, supervision: { recording: { queues: ["support"] } } });
+    const customers = new RedisCustomerStore(s.redis.client(), s.redis.prefix);
+    await customers.seed(loadCustomersFile("config/customers.yaml", new Date()));
+    const call = await liveCall(s, api);
+    const rec = await waitFor("the queue's recording", async () => {
+      const r = (await api("GET", "/api/supervisor/calls")).json!.calls[0]?.recording;
+      return r?.state === "recording" ? (r as { name: string }) : undefined;
+    });
+    s.sim.pbx.hangup(call.callId);
+
+    // a phone-only agent: the entry comes after wrap-up and the disposition grace
+    const entry = await waitFor("Carla's history entry", async () => (await customers.findById("c-1003"))?.history.find((h) => h.callId === call.callId), 30_000);
+    expect(entry.recording).toEqual({ id: rec.name, url: `/api/supervisor/recordings/${rec.name}` });
+    // the recorded calls list shows it too, with the same address once the file is stored
+    const listed = await waitFor("the recording stored and listed", async () => {
+      const r = (await api("GET", "/api/supervisor/recordings")).json!.recordings.find((x: { name: string }) => x.name === rec.name);
+      return r?.state === "done" ? r : undefined;
+    });
+    const stored = s.sim.pbx.storedRecording(rec.name)!;
+    expect(listed).toMatchObject({ callId: call.callId, agent: { id: "a1", name: "Agent One" }, caller: { number: "5551003" }, queue: { id: "support" }, url: entry.recording!.url, seconds: expect.any(Number) });
+
+    const file = await api("GET", entry.recording!.url);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toBe("audio/wav");
+    expect(Number(file.headers.get("content-length"))).toBe(stored.bytes);
+    expect(file.text.slice(0, 4)).toBe("RIFF");
+    expect((await api("GET", entry.recording!.url, undefined, null)).status).toBe(401);
+    expect((await api("GET", entry.recording!.url, undefined, token("a1", "agent"))).status).toBe(403);
+    expect((await api("GET", entry.recording!.url, undefined, token("sup-ben"))).status).toBe(403);
+    expect((await api("GET", "/api/supervisor/recordings", undefined, null)).status).toBe(401);
   }, 90_000);
 });

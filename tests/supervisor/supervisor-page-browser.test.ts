@@ -1,7 +1,8 @@
 /**
  * The live calls page (/supervisor) in real headless Chromium on a real daemon and the simulator: a
  * supervisor logs in, sees the call (agent, caller, queue, talking for), works it with the keyboard only
- * (Listen, then Record), sees the outcome announced; axe-core finds no serious or critical violation; a
+ * (Listen, then Record), sees the outcome announced; once the call is over its recording is in the
+ * recorded calls list and downloads with the keyboard; axe-core finds no serious or critical violation; a
  * screenshot goes to test-artifacts/supervisor-live-calls.png (gitignored) for a look.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -91,6 +92,23 @@ describe.skipIf(!existsSync(CHROMIUM))("the live calls page in Chromium", () => 
     await page.keyboard.press("Enter");
     await expect.poll(async () => (await cells())[4], WAIT).toMatch(/^Recording/);
     await expect.poll(() => row.getByRole("button", { name: /^Stop recording/ }).count(), WAIT).toBe(1);
+    // the login form is the one login.js builds on both pages: gone once logged in
+    expect(await page.locator("#login-view").isHidden()).toBe(true);
+
+    // the call ends: its recording is listed with the recorded calls, and downloads with the keyboard
+    s.sim.pbx.hangup(channelId);
+    await expect.poll(() => row.count(), WAIT).toBe(0);
+    const recorded = page.locator("#recorded-body tr").first();
+    const download = recorded.getByRole("button", { name: /^Download the recording of Agent One and 5551003/ });
+    await expect.poll(() => download.count(), WAIT).toBe(1);
+    const recordedCells = (await recorded.locator("th, td").allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    expect(recordedCells.slice(1, 4)).toEqual(["Agent One", "5551003", "Technical support"]);
+    expect(recordedCells[4]).toMatch(/^\d\d:\d\d$/);
+    await download.focus();
+    const saved = page.waitForEvent("download");
+    await page.keyboard.press("Enter");
+    expect((await saved).suggestedFilename()).toMatch(/^sbrec-.*\.wav$/);
+    await expect.poll(() => page.locator("#action-status").innerText(), WAIT).toBe("Recording downloaded.");
 
     expect(await axeProblems(page)).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -2,8 +2,9 @@
 // its card, keeping what the agent typed). The card opens with who is calling and the phone line (state,
 // timer, soft-phone controls), then the caller's journey through the IVR, their recent calls, the offers
 // and the disposition form.
+import { appointmentBlock } from "./appointment.js";
 import { dispositionForm, keepTyped } from "./disposition.js";
-import { $, el, safeId } from "./dom.js";
+import { $, el, safeId, showResult } from "./dom.js";
 import { fmtWait, fmtWhen, money } from "./format.js";
 import { offerBlock, showOfferRecorded } from "./offer.js";
 import { phoneBlock, showLine } from "./phone.js";
@@ -49,6 +50,8 @@ export function recorded(msg) {
     if (card) showOfferRecorded(card, msg);
     return;
   }
+  // what became of a consultation goes with the call's phone controls
+  if (msg.what === "consult" && card) return showResult(card.phone.result, msg.text, "done");
   $("desk-log").textContent = msg.text;
 }
 
@@ -133,6 +136,7 @@ function cardFor(pop) {
     pop.history.length ? historyTable(pop.history) : el("p", { text: "No earlier calls." }),
     el("h4", { text: "Offers" }),
     pop.offers.length ? el("div", { class: "offers" }, ...pop.offers.map((o, i) => offerBlock(pop, o, i))) : el("p", { text: "No offer fits this caller." }),
+    appointmentBlock(pop),
     el("h4", { text: "After the call" }),
     dispositionForm(pop),
   );
@@ -221,7 +225,8 @@ function historyTable(history) {
       "tbody",
       {},
       ...history.map((h) =>
-        el("tr", {}, el("td", { text: fmtWhen(h.at) }), el("td", { text: h.disposition || "" }), el("td", { text: h.agent || "" }), el("td", { text: h.waitSeconds === null ? "" : fmtWait(h.waitSeconds) })),
+        // a recorded call says so; its file is for supervisors (agents may not fetch recordings), so no link here
+        el("tr", {}, el("td", { text: fmtWhen(h.at) }), el("td", { text: [h.disposition, h.recorded ? "call recorded" : ""].filter(Boolean).join(", ") }), el("td", { text: h.agent || "" }), el("td", { text: h.waitSeconds === null ? "" : fmtWait(h.waitSeconds) })),
       ),
     ),
   );

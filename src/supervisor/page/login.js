@@ -1,10 +1,38 @@
-// The supervisor login form of the wallboard and the live calls page (one session storage): on success the
-// session is kept and `onSession` shows the page.
+// The supervisor login of the wallboard and the live calls page (one session storage): the form, built into
+// the page's `login-view` section, and who is logged in with the Log out button, added to its `status-bar`,
+// so both pages show the same ones. On success the session is kept and `onSession` shows the page; Log out
+// calls `onLogout`.
 
-import { byId } from "./dom.js";
+import { byId, el } from "./dom.js";
 import { keepSession } from "./session.js";
 
-export function wireLogin(onSession) {
+function loginForm() {
+  return [
+    el("h2", { id: "login-title", text: "Supervisor login" }),
+    el(
+      "form",
+      { id: "login-form", novalidate: true },
+      el("label", { for: "supervisor-id", text: "Supervisor ID" }),
+      el("input", { id: "supervisor-id", name: "supervisorId", autocomplete: "username", required: true, maxlength: 128 }),
+      el("label", { for: "password", text: "Password" }),
+      el("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true, maxlength: 1024 }),
+      el("button", { type: "submit", id: "login-button", text: "Log in" }),
+      el("p", { id: "login-error", class: "error", role: "alert" }),
+    ),
+  ];
+}
+
+function whoAmI() {
+  return [
+    el("p", { class: "whoami" }, el("span", { class: "visually-hidden", text: "Logged in as " }), el("span", { id: "whoami" })),
+    el("button", { type: "button", id: "logout", text: "Log out" }),
+  ];
+}
+
+export function wireLogin(onSession, onLogout) {
+  byId("login-view").replaceChildren(...loginForm());
+  byId("status-bar").append(...whoAmI());
+  byId("logout").addEventListener("click", () => onLogout());
   byId("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const error = byId("login-error");

@@ -1,9 +1,11 @@
 // The live calls page: the supervisor's login, then the calls with an agent, refreshed every 2 seconds,
-// and on each call Listen / Whisper / Barge in / Stop / Record, each a POST with the session's token.
+// and on each call Listen / Whisper / Barge in / Stop / Record, each a POST with the session's token; below
+// them the recorded calls, each with its Download for a supervisor who may fetch recordings.
 
 import { renderCalls, tick } from "./calls-table.js";
 import { byId } from "./dom.js";
 import { wireLogin } from "./login.js";
+import { renderRecordings } from "./recordings-table.js";
 import { currentSession, forgetSession } from "./session.js";
 
 const REFRESH_MS = 2000;
@@ -29,8 +31,9 @@ function say(text, error = "") {
 
 async function refresh() {
   let res;
+  let recorded;
   try {
-    res = await fetch("/api/supervisor/calls", { headers: auth() });
+    [res, recorded] = await Promise.all([fetch("/api/supervisor/calls", { headers: auth() }), fetch("/api/supervisor/recordings", { headers: auth() })]);
   } catch {
     say("", "The server cannot be reached; trying again.");
     return;
@@ -46,6 +49,12 @@ async function refresh() {
   byId("no-calls").hidden = body.calls.length > 0;
   byId("calls").hidden = body.calls.length === 0;
   byId("you").textContent = youLine(body);
+  const list = await recorded.json().catch(() => ({}));
+  if (recorded.ok && Array.isArray(list.recordings)) {
+    renderRecordings(byId("recorded-body"), list.recordings, { may: body.you.may.includes("recordings"), onDownload: download });
+    byId("no-recorded").hidden = list.recordings.length > 0;
+    byId("recorded").hidden = list.recordings.length === 0;
+  }
   const updated = byId("updated");
   updated.textContent = new Date(body.at).toLocaleTimeString("en-GB", { hourCycle: "h23" });
   updated.dateTime = new Date(body.at).toISOString();
@@ -108,6 +117,7 @@ async function download(recording) {
 function showCalls(session) {
   byId("login-view").hidden = true;
   byId("calls-view").hidden = false;
+  byId("recorded-view").hidden = false;
   byId("status-bar").hidden = false;
   byId("whoami").textContent = session.supervisor.name;
   void refresh();
@@ -120,15 +130,16 @@ function showLogin(message = "") {
   clearInterval(ticker);
   forgetSession();
   byId("calls-body").replaceChildren();
+  byId("recorded-body").replaceChildren();
   byId("calls-view").hidden = true;
+  byId("recorded-view").hidden = true;
   byId("status-bar").hidden = true;
   byId("login-view").hidden = false;
   byId("login-error").textContent = message;
   byId("supervisor-id").focus();
 }
 
-wireLogin(showCalls);
-byId("logout").addEventListener("click", () => showLogin());
+wireLogin(showCalls, () => showLogin());
 const session = currentSession();
 if (session) showCalls(session);
 else showLogin();

@@ -52,8 +52,7 @@ function showLogin(message = "") {
   byId("supervisor-id").focus();
 }
 
-wireLogin(showBoard);
-byId("logout").addEventListener("click", () => showLogin());
+wireLogin(showBoard, () => showLogin());
 
 const session = currentSession();
 if (session) showBoard(session);
