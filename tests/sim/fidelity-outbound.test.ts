@@ -17,24 +17,17 @@
  * ctrl_tcp interface). Not modelled, and left out on both sides: the RTP statistics a PJSIP channel sets at
  * its end (`RTPAUDIOQOS*`) and the AMI `Timestamp:` line (manager.conf `timestampevents`, on in this batch).
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startSimulator, type SimCall, type Simulator } from "../../src/sim/index.js";
+import { describe, expect, it } from "vitest";
+import type { SimCall, Simulator } from "../../src/sim/index.js";
 import { compareSessions, loadRecording } from "./ami-replay.js";
 import { get, type Msg } from "./ami-test-client.js";
 import { replayWsScenario, type ReplayOutcome, type WsRecord } from "./ari-replay.js";
-import { IdMap } from "./fidelity.js";
+import { IdMap, notModelledAmi, notModelledFrame, recordedServers, REPLAY_TIME_SCALE, scrubCallIds, withoutTimestamp } from "./fidelity.js";
 import { wsProblems } from "./replay-compare.js";
-import { agentPhone, AUTO_ANSWER, SECOND_BATCH } from "./second-batch.js";
+import { agentPhone, AUTO_ANSWER } from "./second-batch.js";
 
-const TIME_SCALE = 0.25;
 const FILE = "ws-20-outbound-customer-calls.jsonl";
 const AMI_FILE = "ami-27-outbound-customer-calls";
-
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.stop();
-  sim = undefined;
-});
 
 /** baresip 1002 as the recorder drove it: `answermode auto|manual`, and `hangup` on a ringing call (486). */
 class Baresip {
@@ -55,21 +48,17 @@ class Baresip {
 }
 
 /** The recorded server: 1001 and 1002 registered, 1003 configured but never registered, the trunk. */
-async function recordedServer(phone: Baresip): Promise<Simulator> {
-  sim = await startSimulator({ users: { rec: "rec" }, ...SECOND_BATCH, timeScale: TIME_SCALE });
-  sim.pbx.addEndpoint(agentPhone("1001", true, AUTO_ANSWER));
-  sim.pbx.addEndpoint(agentPhone("1002", true, { onCall: phone.onCall }));
-  sim.pbx.addEndpoint(agentPhone("1003", false));
-  sim.pbx.addEndpoint({ tech: "PJSIP", resource: "trunk", staticContact: "sip:127.0.0.2:5060", context: "switchboard-inbound" });
-  return sim;
-}
+const servers = recordedServers();
+const recordedServer = (phone: Baresip): Promise<Simulator> =>
+  servers([
+    agentPhone("1001", true, AUTO_ANSWER),
+    agentPhone("1002", true, { onCall: phone.onCall }),
+    agentPhone("1003", false),
+    { tech: "PJSIP", resource: "trunk", staticContact: "sip:127.0.0.2:5060", context: "switchboard-inbound" },
+  ]);
 
 /** G, the dialplan's Dial(): not simulated. */
 const partG = (r: WsRecord): boolean => r.kind === "note" && /^G: /.test(r.text ?? "");
-const isRtpStatistics = (name: unknown): boolean => typeof name === "string" && /^RTPAUDIOQOS/.test(name);
-const notModelledFrame = (f: Record<string, unknown>): boolean => f.type === "ChannelVarset" && isRtpStatistics(f.variable);
-const notModelledAmi = (m: Msg): boolean => /^RTCP/.test(get(m, "Event") ?? "") || (get(m, "Event") === "VarSet" && isRtpStatistics(get(m, "Variable")));
-const withoutTimestamp = (m: Msg): Msg => m.filter(([k]) => !(k === "Timestamp" && get(m, "Event") !== undefined));
 
 /** The AMI side: the recording's Login now, its Originate (F) at F's note, its Logoff at the end. */
 function amiSide(port: number) {
@@ -79,7 +68,7 @@ function amiSide(port: number) {
 
 async function replay(s: Simulator, phone: Baresip): Promise<ReplayOutcome> {
   const originate = loadRecording(AMI_FILE).sent[1]!;
-  const out = await replayWsScenario(FILE, s.ariUrl, TIME_SCALE, 4000, {
+  const out = await replayWsScenario(FILE, s.ariUrl, REPLAY_TIME_SCALE, 4000, {
     ami: amiSide(s.amiPort!),
     until: partG,
     skipFrame: notModelledFrame,
@@ -90,22 +79,6 @@ async function replay(s: Simulator, phone: Baresip): Promise<ReplayOutcome> {
   });
   out.ami?.destroy();
   return out;
-}
-
-/** A PJSIP channel's `protocol_id` is its SIP Call-ID: a UUID on both sides, never the same one. */
-function scrubCallIds(out: ReplayOutcome): void {
-  const scrub = (v: unknown): void => {
-    if (!v || typeof v !== "object") return;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (k === "protocol_id" && typeof x === "string" && /^[0-9a-f-]{36}$/.test(x)) (v as Record<string, unknown>)[k] = "<call-id>";
-      else scrub(x);
-    }
-  };
-  for (const frames of [...out.recordedFrames.values(), ...out.simFrames.values()]) frames.forEach(scrub);
-  for (const r of out.responses) {
-    scrub((r.recorded as unknown as { body?: unknown }).body);
-    scrub(r.sim?.json);
-  }
 }
 
 /**

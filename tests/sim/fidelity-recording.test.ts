@@ -24,51 +24,25 @@
  * recording shows the caller's Local `;1` losing its caller id to the connected line its `;2` got from the
  * recorder, which the simulator does not pass between the halves of a Local channel).
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../src/sim/index.js";
+import { describe, expect, it } from "vitest";
 import { get, type Msg } from "./ami-test-client.js";
 import { loadRecording } from "./ami-replay.js";
-import { httpRequest, replayWsScenario, type ReplayOutcome } from "./ari-replay.js";
+import { httpRequest, replayWsScenario } from "./ari-replay.js";
+import { notModelledAmi, notModelledFrame, recordedServers, REPLAY_TIME_SCALE, scrubCallIds, waitFor } from "./fidelity.js";
 import { wsProblems } from "./replay-compare.js";
-import { agentPhone, AUTO_ANSWER, SECOND_BATCH } from "./second-batch.js";
+import { agentPhone, AUTO_ANSWER } from "./second-batch.js";
 
-const TIME_SCALE = 0.25;
 const FILE = "ws-18-bridge-recording.jsonl";
 const AMI_FILE = "ami-25-bridge-recording";
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.stop();
-  sim = undefined;
-});
-
-async function recordedServer(): Promise<Simulator> {
-  sim = await startSimulator({ users: { rec: "rec" }, ...SECOND_BATCH, timeScale: TIME_SCALE });
-  sim.pbx.addEndpoint(agentPhone("1001", true, AUTO_ANSWER));
-  return sim;
-}
-
-const notModelledFrame = (f: Record<string, unknown>): boolean => f.type === "ChannelVarset" && typeof f.variable === "string" && /^(RTPAUDIOQOS|BRIDGEPVTCALLID$)/.test(f.variable);
-
-function scrubCallIds(out: ReplayOutcome): void {
-  const scrub = (v: unknown): void => {
-    if (!v || typeof v !== "object") return;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (k === "protocol_id" && typeof x === "string" && /^[0-9a-f-]{36}$/.test(x)) (v as Record<string, unknown>)[k] = "<call-id>";
-      else scrub(x);
-    }
-  };
-  for (const frames of [...out.recordedFrames.values(), ...out.simFrames.values()]) frames.forEach(scrub);
-  for (const r of out.responses) {
-    scrub((r.recorded as unknown as { body?: unknown }).body);
-    scrub(r.sim?.json);
-  }
-}
+/** The recorded server: baresip 1001 (the agent) registered, answering at once. */
+const servers = recordedServers();
+const recordedServer = () => servers([agentPhone("1001", true, AUTO_ANSWER)]);
 
 describe("ARI bridge recording (ws-18)", () => {
   it("ws-18-bridge-recording: record, pause, stop, stored and its file, errors, a 2 s recording, one ended by the hangups", async () => {
     const s = await recordedServer();
-    const out = await replayWsScenario(FILE, s.ariUrl, TIME_SCALE, 4000, { skipFrame: notModelledFrame });
+    const out = await replayWsScenario(FILE, s.ariUrl, REPLAY_TIME_SCALE, 4000, { skipFrame: notModelledFrame });
     scrubCallIds(out);
     expect(wsProblems(out).join("\n\n")).toBe("");
     expect(out.simFrames.get("ws")?.filter((f) => /^Recording/.test(String(f.type))).map((f) => f.type)).toEqual(["RecordingStarted", "RecordingFinished", "RecordingStarted", "RecordingFinished", "RecordingStarted", "RecordingFinished"]);
@@ -82,12 +56,11 @@ describe("ARI bridge recording (ws-18)", () => {
 
   it("ami-25-bridge-recording: no AMI event of its own; the recorder in BRIDGEPEER, BridgeNumChannels and its device", async () => {
     const s = await recordedServer();
-    const skip = (m: Msg) => /^RTCP/.test(get(m, "Event") ?? "") || (get(m, "Event") === "VarSet" && /^(RTPAUDIOQOS|BRIDGEPVTCALLID$)/.test(get(m, "Variable") ?? ""));
     const [login, logoff] = loadRecording(AMI_FILE).sent;
-    const out = await replayWsScenario(FILE, s.ariUrl, TIME_SCALE, 4000, { ami: { port: s.amiPort!, sent: [login!, logoff!], skip }, skipFrame: notModelledFrame });
+    const out = await replayWsScenario(FILE, s.ariUrl, REPLAY_TIME_SCALE, 4000, { ami: { port: s.amiPort!, sent: [login!, logoff!], skip: notModelledAmi }, skipFrame: notModelledFrame });
     out.ami?.destroy();
     expect(out.missedAnchors).toEqual([]);
-    const recorded = loadRecording(AMI_FILE).recv.filter((m) => !skip(m));
+    const recorded = loadRecording(AMI_FILE).recv.filter((m) => !notModelledAmi(m));
     const sim = out.ami!.messages;
     const counters = (v: string) => v.replace(/-[0-9a-f]{8}(;[12])?/g, "-<n>$1");
     const peers = (msgs: Msg[]) => msgs.filter((m) => get(m, "Event") === "VarSet" && get(m, "Variable") === "BRIDGEPEER").map((m) => `${counters(get(m, "Channel")!)}=${counters(get(m, "Value")!)}`);
@@ -125,11 +98,3 @@ describe("ARI bridge recording (ws-18)", () => {
     await waitFor(() => !/Recorder/.test(pbx.getVar("c2", "BRIDGEPEER") ?? ""));
   }, 30_000);
 });
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -6,7 +6,16 @@
  *   optionally the same values after normalisation (ids mapped, counters and timestamps ignored).
  * - `compareSequences`: the same item kinds in the same order, with a readable diff.
  * - `IdMap`: learns which simulator id stands for which recorded id, and rewrites strings.
+ * - the set-up of the replays of the third batch (snoop, bridge recording, outbound calls): the recorded
+ *   server (`recordedServers`), what is not modelled (`notModelledFrame`, `notModelledAmi`), the SIP
+ *   Call-IDs scrubbed (`scrubCallIds`).
  */
+import { afterEach } from "vitest";
+import { startSimulator, type Simulator } from "../../src/sim/index.js";
+import type { EndpointConfig } from "../../src/sim/pbx.js";
+import { get, type Msg } from "./ami-test-client.js";
+import type { ReplayOutcome } from "./ari-replay.js";
+import { SECOND_BATCH } from "./second-batch.js";
 
 export type JsonType = "string" | "number" | "boolean" | "null" | "array" | "object" | "undefined";
 
@@ -185,4 +194,61 @@ export function formatDifferences(diffs: readonly Difference[], limit = 40): str
     .slice(0, limit)
     .map((d) => `${d.path}: ${d.problem} (expected ${d.expected}, got ${d.actual})`)
     .join("\n");
+}
+
+// The third batch's replays (ws-17/ami-24 snoop, ws-18/ami-25 bridge recording, ws-20/ami-27 outbound calls).
+
+/** Their time scale: the recorded gaps at a quarter. */
+export const REPLAY_TIME_SCALE = 0.25;
+
+/**
+ * The recorded server of a test file's replays: the returned function starts the simulator as the second
+ * batch's server (user `rec`, SECOND_BATCH) with `endpoints` added; it is stopped after each test.
+ */
+export function recordedServers(): (endpoints: readonly EndpointConfig[]) => Promise<Simulator> {
+  let sim: Simulator | undefined;
+  afterEach(async () => {
+    await sim?.stop();
+    sim = undefined;
+  });
+  return async (endpoints) => {
+    const started = await startSimulator({ users: { rec: "rec" }, ...SECOND_BATCH, timeScale: REPLAY_TIME_SCALE });
+    sim = started;
+    for (const e of endpoints) started.pbx.addEndpoint(e);
+    return started;
+  };
+}
+
+/** What a real PJSIP channel and its bridge have and the simulator does not model: the RTP statistics set at a channel's end, BRIDGEPVTCALLID. */
+const notModelledVariable = (v: unknown): boolean => typeof v === "string" && /^(RTPAUDIOQOS|BRIDGEPVTCALLID$)/.test(v);
+/** Left out of the recorded frames and the simulator's alike. */
+export const notModelledFrame = (f: Record<string, unknown>): boolean => f.type === "ChannelVarset" && notModelledVariable(f.variable);
+/** The same on AMI, and RTCP reports. */
+export const notModelledAmi = (m: Msg): boolean => /^RTCP/.test(get(m, "Event") ?? "") || (get(m, "Event") === "VarSet" && notModelledVariable(get(m, "Variable")));
+/** An event without its `Timestamp:` line (manager.conf `timestampevents`, on in this batch; the simulator has none). */
+export const withoutTimestamp = (m: Msg): Msg => m.filter(([k]) => !(k === "Timestamp" && get(m, "Event") !== undefined));
+
+/** A PJSIP channel's `protocol_id` is its SIP Call-ID: a UUID on both sides, never the same one. */
+export function scrubCallIds(out: ReplayOutcome): void {
+  const scrub = (v: unknown): void => {
+    if (!v || typeof v !== "object") return;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k === "protocol_id" && typeof x === "string" && /^[0-9a-f-]{36}$/.test(x)) (v as Record<string, unknown>)[k] = "<call-id>";
+      else scrub(x);
+    }
+  };
+  for (const frames of [...out.recordedFrames.values(), ...out.simFrames.values()]) frames.forEach(scrub);
+  for (const r of out.responses) {
+    scrub((r.recorded as unknown as { body?: unknown }).body);
+    scrub(r.sim?.json);
+  }
+}
+
+/** Polls the simulator's own state (no wire in between) until `cond` holds. */
+export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
