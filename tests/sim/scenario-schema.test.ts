@@ -31,7 +31,7 @@ describe("scenario files", () => {
   it("ships a demo and a smoke scenario that validate", () => {
     const demo = loadScenario("src/sim/scenarios/demo.yaml");
     // the demo's rate is sized from its agents (scenario-sizing.test.ts)
-    expect(demo.arrivals).toEqual({ occupancy: 0.85, reach: 0.85 });
+    expect(demo.arrivals).toEqual({ occupancy: 0.85, reach: 0.95 });
     expect(demo.agents.map((a) => a.endpoint)).toEqual(["PJSIP/1001", "PJSIP/1002", "PJSIP/1003", "PJSIP/1004"]);
     expect(demo.agents.every((a) => a.registered)).toBe(true);
     const smoke = loadScenario("src/sim/scenarios/smoke.yaml");

@@ -1,22 +1,24 @@
 import WebSocket from "ws";
 import type { ScreenPop } from "../../cti/pop.js";
-import { CTI_SUBPROTOCOL, WS_PATH, type AgentStatus, type ClientMessage, type ServerMessage } from "../../cti/protocol.js";
+import { CTI_SUBPROTOCOL, WS_PATH, type ClientMessage, type ServerMessage } from "../../cti/protocol.js";
 import type { Logger } from "../../lib/logger.js";
 import { SeededRandom } from "../../lib/seeded-random.js";
 
 /**
  * The synthetic agents' desktops: each logs in over the agent API a person's browser uses (POST
- * /api/agent/login, then the agent WebSocket) and behaves as a person at the desk would. A missed call
- * pauses an agent; a person notices and goes available again after a minute or two, and so does this
- * desk. It also acknowledges each pop, answers the top offer (declined, interested: a lead, sold: a
- * sale) and gives each call a disposition in wrap-up, which is what fills the demo's leads, sales and
- * history.
+ * /api/agent/login, then the agent WebSocket) and behaves as a person at the desk would. The call's card
+ * comes while the phone rings (`ringing`): the person sees it, acknowledges it and reads the top offer;
+ * the phone is answered (the scenario's agent phone picks up after its answer delay) and the card of the
+ * answer (`pop`) comes; in the conversation the top offer gets its answer (declined, interested: a lead,
+ * sold: a sale), and in wrap-up the call its disposition, which is what fills the demo's leads, sales and
+ * history. A ring that ends unanswered takes the card away. A missed call pauses an agent; a person
+ * notices and goes available again after a minute or two, and so does this desk.
  */
 
 export interface DeskHabits {
   /** Seconds paused before going available again: drawn uniformly. */
   pauseSeconds: [number, number];
-  /** Seconds from the pop to the top offer's outcome. */
+  /** Seconds from the answer to the top offer's outcome (the pitch). */
   outcomeSeconds: [number, number];
   /** Shares of top offers marked interested, and sold. */
   interested: number;
@@ -43,10 +45,12 @@ export class SyntheticDesk {
   private stopped = false;
   private returning: NodeJS.Timeout | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly pops = new Map<string, ScreenPop>();
+  /** The calls on the desk: their card, and whether the phone still rings for them. */
+  private readonly calls = new Map<string, { pop: ScreenPop; ringing: boolean }>();
+  /** What the person made of each call's top offer, read while the phone rang. */
+  private readonly verdicts = new Map<string, "declined" | "interested" | "sold">();
   /** Calls whose top offer has its answer coming. */
   private readonly offered = new Set<string>();
-  private state: AgentStatus["state"] | undefined;
   private readonly rng: SeededRandom;
   private readonly habits: DeskHabits;
   private requests = 0;
@@ -91,22 +95,21 @@ export class SyntheticDesk {
   private onMessage(m: ServerMessage): void {
     switch (m.type) {
       case "welcome":
-        this.state = m.status?.state;
         if (m.status?.state === "paused") this.comeBackLater(m.status.reason);
         return;
       case "status":
-        this.state = m.state;
         if (m.state === "paused") return this.comeBackLater(m.reason);
         this.cancelReturn();
-        if (m.state === "oncall") for (const pop of this.pops.values()) this.answerOffer(pop);
         if (m.state === "wrapup") this.disposeAll();
         return;
+      case "ringing":
+        this.onRinging(m.pop);
+        return;
       case "pop":
-        this.onPop(m.pop);
+        this.onAnswered(m.pop);
         return;
       case "popCleared":
-        this.pops.delete(m.callId);
-        this.offered.delete(m.callId);
+        this.forget(m.callId);
         return;
       case "error":
         this.o.log.debug({ agentId: this.o.agentId, message: m.message }, "synthetic desk request refused");
@@ -133,34 +136,58 @@ export class SyntheticDesk {
     this.returning = undefined;
   }
 
-  /** A pop may come while the phone rings (the call may yet go elsewhere) or once the call is up. */
-  private onPop(pop: ScreenPop): void {
-    const known = this.pops.has(pop.callId);
-    this.pops.set(pop.callId, pop);
-    if (!known) this.send({ type: "ack", callId: pop.callId });
-    if (this.state === "oncall") this.answerOffer(pop);
+  /** The phone rings: the card is seen (acknowledged) and its top offer read; nothing is recorded before the answer. */
+  private onRinging(pop: ScreenPop): void {
+    const known = this.calls.has(pop.callId);
+    this.calls.set(pop.callId, { pop, ringing: true });
+    if (known) return;
+    this.send({ type: "ack", callId: pop.callId });
+    this.read(pop);
   }
 
-  /** In the conversation, the top offer gets its answer (once per call). */
+  /** The phone was answered (the card of the answer, composed again): the conversation, in which the top offer gets its answer. */
+  private onAnswered(pop: ScreenPop): void {
+    const known = this.calls.has(pop.callId);
+    this.calls.set(pop.callId, { pop, ringing: false });
+    // a card that never rang here (a desk that logged in mid-call) is seen now
+    if (!known) this.send({ type: "ack", callId: pop.callId });
+    this.read(pop);
+    this.answerOffer(pop);
+  }
+
+  /** What the person makes of the top offer, decided once per call on reading the card. */
+  private read(pop: ScreenPop): void {
+    if (!pop.offers[0] || this.verdicts.has(pop.callId)) return;
+    const r = this.rng.next();
+    this.verdicts.set(pop.callId, r < this.habits.sold ? "sold" : r < this.habits.sold + this.habits.interested ? "interested" : "declined");
+  }
+
+  /** In the conversation, the top offer gets its answer (once per call), after the time it takes to pitch it. */
   private answerOffer(pop: ScreenPop): void {
     const top = pop.offers[0];
-    if (!top || this.offered.has(pop.callId)) return;
+    const outcome = this.verdicts.get(pop.callId);
+    if (!top || !outcome || this.offered.has(pop.callId)) return;
     this.offered.add(pop.callId);
-    const r = this.rng.next();
-    const outcome = r < this.habits.sold ? "sold" : r < this.habits.sold + this.habits.interested ? "interested" : "declined";
     this.after(this.between(this.habits.outcomeSeconds) * 1000, () => {
-      if (this.pops.has(pop.callId)) this.send({ type: "outcome", callId: pop.callId, offerId: top.id, outcome });
+      if (this.calls.get(pop.callId)?.ringing === false) this.send({ type: "outcome", callId: pop.callId, offerId: top.id, outcome });
     });
   }
 
-  /** Wrap-up: every call still on the desk gets its disposition, after a moment's typing. */
+  /** Wrap-up: every answered call still on the desk gets its disposition, after a moment's typing. */
   private disposeAll(): void {
-    for (const callId of this.pops.keys()) {
+    for (const [callId, call] of this.calls) {
+      if (call.ringing) continue;
       this.after(this.between(this.habits.dispositionSeconds) * 1000, () => {
-        this.offered.delete(callId);
-        if (this.pops.delete(callId)) this.send({ type: "disposition", callId, disposition: "resolved" });
+        if (this.calls.has(callId)) this.send({ type: "disposition", callId, disposition: "resolved" });
+        this.forget(callId);
       });
     }
+  }
+
+  private forget(callId: string): void {
+    this.calls.delete(callId);
+    this.verdicts.delete(callId);
+    this.offered.delete(callId);
   }
 
   private send(msg: ClientMessage): void {
