@@ -10,6 +10,8 @@ import { z } from "zod";
  *   <prefix>{<site>}:cb:due         ZSET    id -> when its next attempt is due (ms), while it is not
  *   <prefix>{<site>}:cb:open        ZSET    id -> accepted at (ms): every call back not finished yet
  *   <prefix>{<site>}:cb:dial:<num>  STRING  the call back dialling this number now (NX lock, expires)
+ *   <prefix>{<site>}:cb:live        ZSET    id -> until (ms): call backs a daemon is previewing, dialling or connecting now (renewed while it runs)
+ *   <prefix>{<site>}:cb:pv:<id>:<at> STRING  who settled the preview shown at <at> (call, skip or its timeout: the first one only)
  */
 
 export const CALLBACK_SOURCES = ["queue", "web", "admin", "appointment", "campaign", "web-lead"] as const;
@@ -21,6 +23,8 @@ export const callPurposeSchema = z.object({
   campaignId: z.string().optional(),
   leadId: z.string().optional(),
   pitch: z.string().max(2000).optional(),
+  /** Preview pacing: the agent sees the call's card and chooses Call or Skip within `seconds` before anything is dialled. */
+  preview: z.object({ seconds: z.number().int().min(5).max(600) }).optional(),
   /** Recorded consent to be called (a web lead's); the compliance check needs it for the kinds that require it. */
   consent: z.boolean().optional(),
   cart: z
@@ -32,7 +36,8 @@ export const callPurposeSchema = z.object({
     .optional(),
 });
 export type CallPurpose = z.infer<typeof callPurposeSchema>;
-export const CALLBACK_STATES = ["waiting", "dialing", "connected", "completed", "gave-up", "cancelled"] as const;
+/** preview: an agent sees the call's card and has not chosen yet (preview pacing); nothing is dialled. */
+export const CALLBACK_STATES = ["waiting", "preview", "dialing", "connected", "completed", "gave-up", "cancelled"] as const;
 export const ATTEMPT_OUTCOMES = ["agent no answer", "busy", "no answer", "no key", "failed", "accepted"] as const;
 
 export const callbackSchema = z.object({
@@ -59,11 +64,16 @@ export const callbackSchema = z.object({
   call: z.record(z.string(), z.unknown()).optional(),
   /** An outbound call's purpose (a web lead, a campaign), shown in the pop. */
   purpose: callPurposeSchema.optional(),
+  /** While in preview: the agent shown it, their phone, the server to dial from, since and until when (ms). */
+  preview: z.object({ agentId: z.string(), endpoint: z.string(), serverId: z.string(), shownAt: z.number(), until: z.number() }).optional(),
   /** Its own retry settings (a campaign's), instead of calls.callbacks' maxAttempts and retryDelaySeconds. */
   retry: z.object({ maxAttempts: z.number().int().min(1), retryDelaySeconds: z.number().min(0) }).optional(),
 });
 export type Callback = z.infer<typeof callbackSchema>;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** The moments of a call back outbound follows: each attempt, completed, given up, skipped by the agent in preview. */
+export type CallbackProgress = "attempt" | "completed" | "gave-up" | "skipped";
 
 /** The checks an outbound attempt must pass before it is placed (outbound/dial-check.ts): go, wait until, or give up. */
 export type DialVerdict = { allowed: true } | { allowed: false; reason: string; retryAt?: number; final?: boolean };
@@ -124,6 +134,30 @@ export class CallbackStore {
     const key = `${this.base}dial:${number}`;
     if ((await this.redis.set(key, id, "PX", Math.round(ttlMs), "NX")) === "OK") return true;
     return (await this.redis.get(key)) === id;
+  }
+
+  /**
+   * Settles a preview once: the agent's Call or Skip (on any daemon) or its timeout, whichever comes
+   * first, gets true; the others false.
+   */
+  async settlePreview(id: string, shownAt: number): Promise<boolean> {
+    return (await this.redis.set(`${this.base}pv:${id}:${shownAt}`, "1", "PX", 3_600_000, "NX")) === "OK";
+  }
+
+  /** These call backs are run by the caller (a daemon) until `until`: the agent watch of every daemon leaves their agents alone. */
+  async lease(ids: readonly string[], until: number): Promise<void> {
+    if (ids.length) await this.redis.zadd(`${this.base}live`, ...ids.flatMap((id) => [until, id]));
+  }
+
+  async unlease(id: string): Promise<void> {
+    await this.redis.zrem(`${this.base}live`, id);
+  }
+
+  /** Call backs some daemon runs now (their lease has not run out); old leases are dropped on the way. */
+  async leased(now: number): Promise<string[]> {
+    const key = `${this.base}live`;
+    const replies = await this.redis.multi().zremrangebyscore(key, "-inf", now).zrangebyscore(key, `(${now}`, "+inf").exec();
+    return (replies?.[1]?.[1] as string[] | undefined) ?? [];
   }
 
   /** Lets the number go, if this call back holds it. */

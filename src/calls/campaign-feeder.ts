@@ -10,6 +10,9 @@ import type { CallbackRequests } from "./callback-requests.js";
 /** What the call-back store takes as a number: digits, optionally a leading +. */
 const DIALABLE = /^\+?[0-9]{3,20}$/;
 
+/** How long an agent has to choose Call or Skip on a preview by default. */
+const DEFAULT_PREVIEW_SECONDS = 30;
+
 /** Members read from the audience into the campaign's list per write. */
 const SNAPSHOT_BATCH = 1000;
 
@@ -43,7 +46,8 @@ export interface CampaignFeederDeps {
  * Runs campaigns: at start the audience is read once into the campaign's member list; then, within its
  * window, members join the campaign's queue as call backs while fewer than `maxQueued` (default: the
  * queue's staffed agents) of its call backs wait or are being dialled. Dispatch hands each to one free
- * agent, who is rung first (progressive, agent first): the dials never outnumber the free agents.
+ * agent, who is rung first (progressive, agent first), or first sees the member's card and chooses to
+ * call or skip (preview): the dials never outnumber the free agents.
  */
 export class CampaignFeeder {
   private readonly log: Logger;
@@ -179,7 +183,14 @@ export class CampaignFeeder {
       await this.deps.callbacks.create({ queue: c.queue, number, reason: c.script.title }, "campaign", {
         id: callId,
         customerId: m.customerId,
-        purpose: { kind: "campaign", title: c.script.title, ...(c.script.pitch ? { pitch: c.script.pitch } : {}), campaignId: c.id, leadId: `${c.id}:${m.customerId}` },
+        purpose: {
+          kind: "campaign",
+          title: c.script.title,
+          ...(c.script.pitch ? { pitch: c.script.pitch } : {}),
+          campaignId: c.id,
+          leadId: `${c.id}:${m.customerId}`,
+          ...(c.pacing === "preview" ? { preview: { seconds: c.previewSeconds ?? DEFAULT_PREVIEW_SECONDS } } : {}),
+        },
         ...(c.retry ? { retry: { maxAttempts: c.retry.maxAttempts, retryDelaySeconds: c.retry.delaySeconds } } : {}),
       });
     } catch (err) {

@@ -26,6 +26,8 @@ export interface AgentRequests {
   onConsult?(agentId: string, callId: string, target: { queue: string } | { agentId: string }): Promise<string>;
   /** The call ringing on the agent's phone, answered from the desk. */
   onAccept?(agentId: string, callId: string): Promise<string>;
+  /** The agent's choice on a preview: what they read, and whether the dial started. */
+  onPreview?(agentId: string, callId: string, choice: "call" | "skip"): Promise<{ text: string; calling: boolean }>;
 }
 
 export interface ClientMessagesDeps {
@@ -161,7 +163,22 @@ export class ClientMessages {
         return this.phone(agentId, msg);
       case "accept":
         return this.accept(agentId, msg.callId);
+      case "preview":
+        return this.preview(agentId, msg.callId, msg.choice);
     }
+  }
+
+  /** Call or Skip on a card in preview; anything but a dial takes the card off the desk. */
+  private async preview(agentId: string, callId: string, choice: "call" | "skip"): Promise<string | null> {
+    const { store, requests } = this.deps;
+    const line = (await store.lines(agentId)).find((l) => l.callId === callId);
+    if (line?.state !== "preview") return `call ${callId} is not waiting for you to call or skip it`;
+    if (!requests.onPreview) return "previews cannot be answered on this server";
+    const r = await requests.onPreview(agentId, callId, choice);
+    await store.publish(agentId, { type: "recorded", callId, what: "preview", text: r.text });
+    if (r.calling) await store.patchLine(agentId, callId, { state: "ringing", ringingAt: Date.now() }, false);
+    else await store.clearPop(agentId, callId);
+    return null;
   }
 
   /** Answering from the desk: only a call ringing on the agent's phone. */

@@ -73,6 +73,8 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
     .refine((m) => (m.queue === undefined) !== (m.agent === undefined), { message: "name a queue or an agent, one of them", path: ["queue"] }),
   /** Answers the call ringing on the agent's phone from the desk (when the phone allows it). */
   z.object({ type: z.literal("accept"), id: requestId, callId: callIdSchema }).strict(),
+  /** Preview pacing: call the customer on the card (the agent's phone rings first), or skip them (never dialled). */
+  z.object({ type: z.literal("preview"), id: requestId, callId: callIdSchema, choice: z.enum(["call", "skip"]) }).strict(),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -105,12 +107,14 @@ export const statusView = (s: AgentStatus): StatusView => ({ ...s, allowed: desk
 export const lineSchema = z
   .object({
     callId: z.string().min(1).max(128),
-    state: z.enum(["ringing", "talking", "ended"]),
+    /** preview: nothing dialled yet, the agent chooses Call or Skip (preview pacing) by `previewUntil`. */
+    state: z.enum(["preview", "ringing", "talking", "ended"]),
     held: z.boolean(),
     muted: z.boolean(),
     /** A consultation the agent holds the caller for: whom, ringing or talking (null once over). */
     consult: z.object({ name: z.string().max(200), state: z.enum(["ringing", "talking"]) }).nullable().optional(),
     ringingAt: z.number().optional(),
+    previewUntil: z.number().optional(),
     answeredAt: z.number().optional(),
     endedAt: z.number().optional(),
   })
@@ -131,7 +135,7 @@ export interface DeskMenu {
 /** Something an agent recorded, told to every tab of the agent ("Recorded: sold for 49.00 EUR"). */
 export interface Recorded {
   callId: string;
-  what: "outcome" | "disposition" | "transfer" | "appointment" | "consult";
+  what: "outcome" | "disposition" | "transfer" | "appointment" | "consult" | "preview";
   text: string;
   offerId?: string;
   outcome?: OfferOutcome["outcome"];

@@ -3,6 +3,7 @@ import type http from "node:http";
 import type { Redis } from "ioredis";
 import type { QueueHandoff } from "../calls/queue-handoff.js";
 import { SessionDirectory } from "../calls/session-directory.js";
+import type { CallbackRunner } from "../calls/callback-runner.js";
 import type { Consults } from "../calls/consult.js";
 import { Softphone } from "../calls/softphone.js";
 import type { Config } from "../config/schema.js";
@@ -24,6 +25,8 @@ export interface AgentDesktopDeps {
   handoff: Pick<QueueHandoff, "kick" | "connectedCalls" | "callerGone" | "join" | "placement" | "defaultLane" | "ringOf">;
   /** Consultations on the agents' calls (calls/consult.ts); without them the desk offers none. */
   consults?: Consults;
+  /** Campaign calls in preview: the agent's Call or Skip (calls/callback-runner.ts). */
+  previews?: Pick<CallbackRunner, "choose">;
   /** The Asterisk servers (ARI, calls): the soft-phone acts on the agents' calls there. */
   servers: ReadonlyMap<string, ServerLink>;
   desk: AgentDesk;
@@ -94,6 +97,7 @@ export function agentDesktop(deps: AgentDesktopDeps): AgentDesktop {
         onTransfer: (agentId, callId, target) => softphone.transfer(agentId, callId, target, (text) => deps.desk.transferred(agentId, callId, text)),
         onConsult: (agentId, callId, target) => softphone.consult(agentId, callId, target),
         onAccept: (agentId, callId) => softphone.accept(agentId, callId),
+        ...(deps.previews ? { onPreview: (agentId: string, callId: string, choice: "call" | "skip") => deps.previews!.choose(agentId, callId, choice) } : {}),
       });
       parts.addStop(() => hub.close());
       deps.desk.attach(hub, { sessions, queue: deps.queue });

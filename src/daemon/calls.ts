@@ -5,7 +5,7 @@ import { CallbackBooking } from "../calls/callback-booking.js";
 import { VoiceAppointments } from "../calls/voice-appointments.js";
 import { CallbackRequests } from "../calls/callback-requests.js";
 import { CallbackRunner } from "../calls/callback-runner.js";
-import { CallbackStore, type Callback, type DialVerdict } from "../callbacks/callback-store.js";
+import { CallbackStore, type Callback, type CallbackProgress, type DialVerdict } from "../callbacks/callback-store.js";
 import type { CallSession } from "../calls/session-store.js";
 import type { CallState } from "../ivr/engine/index.js";
 import type { Connected } from "../calls/handoff-types.js";
@@ -41,9 +41,9 @@ export interface CallsDeps {
   /** Where the express upgrade's billing jobs go; without it consents are kept and logged, not billed. */
   jobs?: JobHub;
   /** Checks (and logs) every call back before it is placed; without it every attempt is placed. */
-  dialCheck?: { check(cb: Callback): Promise<DialVerdict> };
+  dialCheck?: { check(cb: Callback): Promise<DialVerdict>; peek(cb: Callback): Promise<DialVerdict> };
   /** Told of each call back's agent ring and attempts (outbound follows its leads by them). */
-  outbound?: { ringing(cb: Callback): void; progress(cb: Callback, outcome: "attempt" | "completed" | "gave-up", result?: string): void };
+  outbound?: { ringing(cb: Callback): void; progress(cb: Callback, outcome: CallbackProgress, result?: string): void };
   log: Logger;
 }
 
@@ -61,6 +61,8 @@ export interface Calls extends Running {
   /** By `asterisk[].id`, in config order. */
   servers: ReadonlyMap<string, ServerLink>;
   handoff: QueueHandoff;
+  /** Campaign calls in preview: the agent's Call or Skip, from any daemon's desk. */
+  previews: Pick<CallbackRunner, "choose">;
   /** The agents' consultations (attended transfers) on this daemon's conversations. */
   consults: Consults;
   phones: AgentPhones;
@@ -115,13 +117,15 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     calls: config.calls,
     events: deps.events,
     logger: log,
-    ...(deps.dialCheck ? { check: (cb: Callback) => deps.dialCheck!.check(cb) } : {}),
+    ...(deps.dialCheck ? { check: (cb: Callback) => deps.dialCheck!.check(cb), peek: (cb: Callback) => deps.dialCheck!.peek(cb) } : {}),
+    leaseMs: config.calls.sweepInterval * 3000,
     hooks: {
       agentStatus: (agentId, status) => deps.desk.agentStatus(agentId, status),
       ringing: (cb) => callbackRinging(deps, cb),
+      preview: (cb, agentId, until) => void deps.desk.preview(callbackCall(cb, cb.preview!.serverId), { callId: cb.id, agentId, queue: cb.queue, lane: cb.lane, waitMs: 0, callback: callbackOf(cb) }, until).catch((err) => log.error({ err, callId: cb.id }, "preview not shown")),
       progress: (cb, outcome, result) => deps.outbound?.progress(cb, outcome, result),
-      connected: (cb, c) => void deps.desk.connected(callbackCall(cb, c), c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
-      ended: (cb, c) => void deps.desk.ended(callbackCall(cb, c)),
+      connected: (cb, c) => void deps.desk.connected(callbackCall(cb, c.serverId, c), c).catch((err) => log.error({ err, callId: c.callId }, "screen-pop failed")),
+      ended: (cb, c) => void deps.desk.ended(callbackCall(cb, c.serverId, c)),
       kick: () => handoff.kick(),
     },
   });
@@ -167,6 +171,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
     servers,
     handoff,
     consults,
+    previews: runner,
     voiceAppointments: bookings.appointments,
     callbacks: new CallbackRequests({ queue: deps.queue, store: callbackStore, settings: config.calls.callbacks, homeServer: deps.homeServer, events: deps.events, kick: () => handoff.kick() }),
     phones,
@@ -217,8 +222,11 @@ function watchAgents(w: { deps: CallsDeps; sessions: SessionDirectory; handoff: 
   w.parts.addStop(() => watch.stop());
 }
 
-/** A call back as the desk sees a call: the IVR call it was booked in, now with the agent on it. */
-function callbackCall(cb: Callback, c: Connected): { session: CallSession; state: CallState } {
+/** What the pop says of a call back before it is connected (a preview): its number, the attempt coming, its purpose. */
+const callbackOf = (cb: Callback): NonNullable<Connected["callback"]> => ({ number: cb.number, attempt: cb.attempts.filter((a) => a.outcome !== "agent no answer").length + 1, purpose: cb.purpose });
+
+/** A call back as the desk sees a call: the IVR call it was booked in, with the agent on it once connected. */
+function callbackCall(cb: Callback, serverId: string, c?: Connected): { session: CallSession; state: CallState } {
   // a call back asked for outside a call (the admin API) has no IVR call: the number is all there is
   const state = (cb.call?.state as CallState | undefined) ?? {
     callId: cb.id,
@@ -237,12 +245,12 @@ function callbackCall(cb: Callback, c: Connected): { session: CallSession; state
   };
   const session: CallSession = {
     callId: cb.id,
-    serverId: c.serverId,
-    channelId: c.agentChannelId,
+    serverId,
+    channelId: c?.agentChannelId ?? "",
     startedAt: cb.acceptedAt,
     engine: state,
     queue: { queue: cb.queue, lane: cb.lane, joinedAt: cb.joinedAt, ...(cb.reason ? { reason: cb.reason } : {}) },
-    agent: { agentId: c.agentId, channelId: c.agentChannelId, bridgeId: c.bridgeId, queue: cb.queue, lane: cb.lane },
+    ...(c ? { agent: { agentId: c.agentId, channelId: c.agentChannelId, bridgeId: c.bridgeId, queue: cb.queue, lane: cb.lane } } : {}),
     callback: { number: cb.number, at: cb.acceptedAt },
     ...(cb.call?.consents ? { consents: cb.call.consents as CallSession["consents"] } : {}),
   };

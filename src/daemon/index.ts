@@ -78,7 +78,7 @@ export async function startDaemon(config: Config, opts: { logger: Logger; env?: 
     calls.voiceAppointments.use(appointments.appointments);
     const telephony = parts.add(await connectTelephony({ servers: calls.servers, handoff: calls.handoff, phones: calls.phones, queue, desk, config: config.calls, log }));
     const hashGate = new HashGate(config.cti.login.hashing.concurrent, config.cti.login.hashing.queued);
-    const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, consults: calls.consults, servers: calls.servers, desk, hashGate, log });
+    const desktop = agentDesktop({ config, sessionSecret: settings.sessionSecret, redis: redis.client, queue, handoff: calls.handoff, consults: calls.consults, previews: calls.previews, servers: calls.servers, desk, hashGate, log });
     const supervisors = supervisorDesk({ config, sessionSecret: settings.sessionSecret, redis: redis.client, feed: metrics.wallboard, hashGate, log, gateways: settings.gateways, servers: calls.servers });
     desk.recordingOf = (callId) => supervisors.supervision.recordingLink(callId);
     const web = parts.add(

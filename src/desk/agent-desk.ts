@@ -160,6 +160,24 @@ export class AgentDesk {
     });
   }
 
+  /**
+   * Preview pacing: the call's card (the customer, the script, the offers) on the agent's desk before
+   * anything is dialled, its line waiting for Call or Skip until `until`.
+   */
+  preview(call: DeskCallView, c: PopCall, until: number): Promise<void> {
+    const { hub } = this;
+    if (!hub) return Promise.resolve();
+    const lookup = this.refresh(c.callId, call.state.call.callerNumber);
+    this.fresh.set(c.callId, lookup);
+    return this.lines.run(c.agentId, async () => {
+      const found = await lookup;
+      const { pop } = await this.popFor(call, c, found?.status === "found" ? found.customer : null);
+      await this.lines.preview(c.agentId, c.callId, until);
+      await hub.pushPop(c.agentId, pop, { ringing: true });
+      this.log.info({ callId: c.callId, agentId: c.agentId, customer: pop.customer?.id ?? null }, "screen-pop pushed for preview");
+    });
+  }
+
   private async sessionOf(ring: RingReaders, callId: string): Promise<CallSession | null> {
     const until = Date.now() + SESSION_WAIT_MS;
     for (;;) {

@@ -32,6 +32,12 @@ export class DeskLines {
     await this.hub()?.patchLine(agentId, callId, { state: "ringing", held: false, muted: false, ringingAt: Date.now() });
   }
 
+  /** A preview (preview pacing): the card is up, nothing dialled, the agent to choose Call or Skip by `until`. */
+  async preview(agentId: string, callId: string, until: number): Promise<void> {
+    this.rung.set(callId, agentId);
+    await this.hub()?.patchLine(agentId, callId, { state: "preview", held: false, muted: false, ringingAt: Date.now(), previewUntil: until });
+  }
+
   /** Caller and agent talk. */
   async talking(agentId: string, callId: string): Promise<void> {
     this.rung.delete(callId);
@@ -39,14 +45,14 @@ export class DeskLines {
   }
 
   /**
-   * The queue moved the agent on (not ringing, not on a call): a line still ringing was not answered (its
-   * pop goes), a line talking has ended.
+   * The queue moved the agent on (not ringing, not on a call): a line still ringing was not answered and a
+   * preview not chosen (their pops go), a line talking has ended.
    */
   async settle(agentId: string, state: AgentState): Promise<void> {
     const hub = this.hub();
     if (!hub || state === "ringing" || state === "oncall") return;
     for (const line of await hub.lines(agentId)) {
-      if (line.state === "ringing") {
+      if (line.state === "ringing" || line.state === "preview") {
         this.rung.delete(line.callId);
         await hub.clearPop(agentId, line.callId);
       } else if (line.state === "talking") await hub.patchLine(agentId, line.callId, { state: "ended", held: false, endedAt: Date.now() }, false);

@@ -27,6 +27,8 @@ export const MEMBER_STATUSES = [
   "converted",
   /** Not reached within its attempts. */
   "gave-up",
+  /** Shown to an agent in preview, who chose not to call it: never dialled. */
+  "skipped",
   /** Refused for good by the compliance check (do-not-call, no consent, not a valid number, the total cap): never dialled again. */
   "blocked",
 ] as const;

@@ -18,7 +18,7 @@ import { z } from "zod";
 
 const ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-export const campaignInputSchema = z
+const campaignFields = z
   .object({
     id: z.string().regex(ID, "lower-case letters, digits and dashes"),
     name: z.string().min(1).max(120),
@@ -33,10 +33,13 @@ export const campaignInputSchema = z
       .refine((w) => Date.parse(w.to) > Date.parse(w.from), { message: "`to` must be after `from`", path: ["to"] }),
     /**
      * progressive: one member per free agent, the agent rung first (they see the pop, then the customer is
-     * dialled; no customer ever waits for an agent, so no abandoned calls). Preview (the agent chooses) and
-     * predictive are not offered.
+     * dialled; no customer ever waits for an agent, so no abandoned calls). preview: the same, but the
+     * agent first sees the member's card and chooses Call or Skip; nothing is dialled before Call.
+     * Predictive is not offered (docs/outbound.md).
      */
-    pacing: z.literal("progressive").default("progressive"),
+    pacing: z.enum(["progressive", "preview"]).default("progressive"),
+    /** preview: how long the agent has to choose; then the member goes back to the queue and the agent is treated as for a missed ring. */
+    previewSeconds: z.number().int().min(5).max(600).optional(),
     /** Members waiting in the queue at most at once; default: the queue's staffed agents (at least 1). */
     maxQueued: z.number().int().min(1).max(1000).optional(),
     /**
@@ -46,11 +49,12 @@ export const campaignInputSchema = z
     retry: z.object({ maxAttempts: z.number().int().min(1).max(20), delaySeconds: z.number().min(0).max(7 * 86_400) }).strict().optional(),
   })
   .strict();
+export const campaignInputSchema = campaignFields.refine((c) => c.previewSeconds === undefined || c.pacing === "preview", { message: "previewSeconds goes with pacing: preview", path: ["previewSeconds"] });
 export type CampaignInput = z.input<typeof campaignInputSchema>;
 
 export const CAMPAIGN_STATES = ["draft", "running", "paused", "done"] as const;
 
-export const campaignSchema = campaignInputSchema.extend({
+export const campaignSchema = campaignFields.extend({
   state: z.enum(CAMPAIGN_STATES),
   createdAt: z.number(),
   /** Members taken from the audience at start, and fed to the queue so far. */

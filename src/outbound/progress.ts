@@ -1,4 +1,4 @@
-import type { Callback, DialVerdict } from "../callbacks/callback-store.js";
+import type { Callback, CallbackProgress, DialVerdict } from "../callbacks/callback-store.js";
 import type { Logger } from "../lib/logger.js";
 import type { AttemptLog, AttemptOutcome } from "./attempt-log.js";
 import type { CampaignMembers, Member } from "./campaign-members.js";
@@ -16,7 +16,7 @@ const RESULTS = {
 } as const satisfies Record<string, { member: Member["attempts"][number]["outcome"]; log: AttemptOutcome }>;
 
 export interface OutboundProgressDeps {
-  check: Pick<DialCheck, "decide">;
+  check: Pick<DialCheck, "decide" | "peek">;
   attempts: Pick<AttemptLog, "appendOutcome">;
   members: CampaignMembers;
   /** The web leads (when configured): their status follows their call too. */
@@ -63,6 +63,11 @@ export class OutboundProgress {
     return verdict;
   }
 
+  /** Would the check let the attempt through now (nothing logged): a preview shows only such calls. */
+  peek(cb: Callback): Promise<DialVerdict> {
+    return this.deps.check.peek(cb);
+  }
+
   /** The agent is rung for the call back: the customer is about to be dialled. */
   ringing(cb: Callback): void {
     this.member(cb, (m) => ({ ...m, status: "dialing", retryAt: undefined, reason: undefined }));
@@ -70,7 +75,7 @@ export class OutboundProgress {
   }
 
   /** A moment of the call back (the runner's `progress` hook). */
-  progress(cb: Callback, outcome: "attempt" | "completed" | "gave-up", result?: string): void {
+  progress(cb: Callback, outcome: CallbackProgress, result?: string): void {
     const at = this.now();
     if (outcome === "attempt") {
       const r = RESULTS[result as keyof typeof RESULTS];
@@ -84,6 +89,8 @@ export class OutboundProgress {
     } else if (outcome === "completed") {
       this.attemptIds.delete(cb.id);
       this.member(cb, (m) => (m.status === "converted" ? undefined : { ...m, status: "done", retryAt: undefined, reason: undefined }));
+    } else if (outcome === "skipped") {
+      this.member(cb, (m) => ({ ...m, status: "skipped", retryAt: undefined, reason: result }));
     } else {
       this.attemptIds.delete(cb.id);
       this.member(cb, (m) => (m.status === "blocked" ? undefined : { ...m, status: "gave-up", retryAt: undefined, reason: result }));

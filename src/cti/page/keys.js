@@ -16,6 +16,8 @@ const KEYS = [
   ["KeyM", "M", "Mute / unmute your microphone", () => phone("mute")],
   ["KeyE", "E", "End the call", () => phone("end")],
   ["KeyA", "A", "Accept the call ringing on your phone", () => accept()],
+  ["KeyD", "D", "Call the customer on the card in preview", () => preview("call")],
+  ["KeyS", "S", "Skip the customer on the card in preview (not called)", () => preview("skip")],
   ["KeyX", "X", "Transfer: go to the list of queues and agents", () => phone("transfer")],
   ["KeyK", "K", "Consult the queue or agent chosen in that list (the caller holds)", () => phone("consult")],
   ["KeyT", "T", "Complete the transfer to the agent consulted", () => phone("complete")],
@@ -27,11 +29,20 @@ const KEYS = [
   ["KeyO", "O", "Go offline", () => setState("offline")],
 ];
 
-/** The ringing call: the one the focus is in, else the newest ringing. */
-function accept() {
+/** The card whose line is in `state`: the one the focus is in, else the first on the desk. */
+function cardIn(state) {
   const card = currentCard();
-  const ringing = card?.line?.state === "ringing" ? card : [...$("cards").children].find((c) => c.line?.state === "ringing");
+  return card?.line?.state === state ? card : [...$("cards").children].find((c) => c.line?.state === state);
+}
+
+function accept() {
+  const ringing = cardIn("ringing");
   if (ringing) press(ringing, "accept");
+}
+
+function preview(choice) {
+  const card = cardIn("preview");
+  if (card) press(card, choice);
 }
 
 function phone(what) {

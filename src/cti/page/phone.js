@@ -1,6 +1,7 @@
-// A card's phone line and soft-phone controls: the line's state in words with its timer (ringing, on the
-// line, on hold, consulting, ended), accept, hold/resume, mute/unmute, end call, the transfer to a queue or
-// an agent and the consultation (complete the transfer, or back to the caller). What the server changes on
+// A card's phone line and soft-phone controls: the line's state in words with its timer (a preview's time
+// left, ringing, on the line, on hold, consulting, ended), call or skip a preview, accept, hold/resume,
+// mute/unmute, end call, the transfer to a queue or an agent and the consultation (complete the transfer,
+// or back to the caller). What the server changes on
 // the line comes back as a `line` message to every tab, which `showLine` puts on the card.
 import { el, safeId, showResult } from "./dom.js";
 import { fmtClock } from "./format.js";
@@ -47,6 +48,10 @@ export function phoneBlock(pop) {
   };
   const accept = el("button", { type: "button", id: `${base}-accept`, class: "primary", "aria-keyshortcuts": "Alt+Shift+A", hidden: true }, "Accept", el("kbd", { text: "Alt+Shift+A" }));
   accept.addEventListener("click", () => sendAccept(pop.callId, result));
+  const call = el("button", { type: "button", id: `${base}-call`, class: "primary", "aria-keyshortcuts": "Alt+Shift+D", hidden: true }, "Call", el("kbd", { text: "Alt+Shift+D" }));
+  call.addEventListener("click", () => sendPreview(pop.callId, "call", result));
+  const skip = el("button", { type: "button", id: `${base}-skip`, "aria-keyshortcuts": "Alt+Shift+S", hidden: true }, "Skip", el("kbd", { text: "Alt+Shift+S" }));
+  skip.addEventListener("click", () => sendPreview(pop.callId, "skip", result));
   const hold = button("hold", "Hold", "Alt+Shift+H", "hold");
   const mute = button("mute", "Mute", "Alt+Shift+M", "mute");
   const end = button("end", "End call", "Alt+Shift+E", "end", "danger");
@@ -59,21 +64,22 @@ export function phoneBlock(pop) {
   const consult = el("button", { type: "button", id: `${base}-consult`, "aria-keyshortcuts": "Alt+Shift+K" }, "Consult", el("kbd", { text: "Alt+Shift+K" }));
   consult.addEventListener("click", () => sendTo("consult", pop.callId, to.value, result));
   const transferBox = any ? el("div", { class: "transfer" }, el("label", { for: to.id }, "Transfer to", el("kbd", { text: "Alt+Shift+X" })), to, transfer, consult) : null;
-  const controls = el("div", { class: "phone", role: "group", "aria-label": "Phone controls" }, accept, hold, mute, end, complete, cancel, transferBox);
+  const controls = el("div", { class: "phone", role: "group", "aria-label": "Phone controls" }, call, skip, accept, hold, mute, end, complete, cancel, transferBox);
   const consulting = el("span", { class: "consult-flag", hidden: true });
   const line = el("p", { class: "line" }, state, timer, muted, consulting);
-  return { line, controls, result, parts: { state, timer, muted, consulting, accept, hold, mute, end, complete, cancel, target: to, transfer, consult } };
+  return { line, controls, result, parts: { state, timer, muted, consulting, call, skip, accept, hold, mute, end, complete, cancel, target: to, transfer, consult } };
 }
 
 /** Puts the line (null: none known yet) on the card: words, timer, which controls apply. */
 export function showLine(card, line) {
   const { parts } = card.phone;
   card.line = line;
-  card.classList.remove("line-ringing", "line-talking", "line-held", "line-ended");
+  card.classList.remove("line-preview", "line-ringing", "line-talking", "line-held", "line-ended");
   const kind = !line ? null : line.state === "talking" && line.held ? "held" : line.state;
   if (kind) card.classList.add(`line-${kind}`);
-  parts.state.textContent = { ringing: "Ringing", talking: "On the line", held: "On hold", ended: "Call ended" }[kind] ?? "Call on your desk";
+  parts.state.textContent = { preview: "Preview: call or skip", ringing: "Ringing", talking: "On the line", held: "On hold", ended: "Call ended" }[kind] ?? "Call on your desk";
   parts.timer.dataset.from = String(line?.answeredAt ?? line?.ringingAt ?? "");
+  parts.timer.dataset.until = String(line?.state === "preview" ? (line.previewUntil ?? "") : "");
   parts.timer.dataset.to = String(line?.state === "ended" ? (line.endedAt ?? "") : "");
   parts.muted.hidden = !(line?.muted && line.state === "talking");
   const consult = line?.state === "talking" ? line.consult : null;
@@ -86,6 +92,7 @@ export function showLine(card, line) {
   parts.complete.hidden = parts.cancel.hidden = !consult;
   parts.complete.disabled = consult?.state !== "talking";
   parts.accept.hidden = parts.accept.disabled = line?.state !== "ringing";
+  parts.call.hidden = parts.call.disabled = parts.skip.hidden = parts.skip.disabled = line?.state !== "preview";
   card.phone.controls.hidden = line?.state === "ended";
   setToggle(parts.hold, line?.held ? ["Resume", "resume"] : ["Hold", "hold"]);
   setToggle(parts.mute, line?.muted ? ["Unmute", "unmute"] : ["Mute", "mute"]);
@@ -97,8 +104,13 @@ function setToggle(button, [label, action]) {
   button.dataset.action = action;
 }
 
-/** Every card's timer, once a second: running from the ring or the answer, or how long the call lasted. */
+/** Every card's timer, once a second: a preview's time left, running from the ring or the answer, or how long the call lasted. */
 function tick(timer) {
+  const until = Number(timer.dataset.until);
+  if (until) {
+    timer.textContent = `${fmtClock(Math.max(0, until - Date.now()))} left`;
+    return;
+  }
   const from = Number(timer.dataset.from);
   if (!from) {
     timer.textContent = "";
@@ -131,6 +143,11 @@ function sendTo(type, callId, value, result) {
   request({ type, callId, ...to }, ok, (m) => showResult(result, m, "error"));
 }
 
+function sendPreview(callId, choice, result) {
+  showResult(result, choice === "call" ? "Calling…" : "Skipping…", "done");
+  request({ type: "preview", callId, choice }, () => {}, (m) => showResult(result, m, "error"));
+}
+
 function sendAccept(callId, result) {
   showResult(result, "Answering…", "done");
   request({ type: "accept", callId }, () => showResult(result, "Answering on your phone…", "done"), (m) => showResult(result, m, "error"));
@@ -143,6 +160,6 @@ export function press(card, what) {
     if (!parts.target.disabled) parts.target.focus();
     return;
   }
-  const b = { accept: parts.accept, hold: parts.hold, mute: parts.mute, end: parts.end, consult: parts.consult, complete: parts.complete, cancel: parts.cancel }[what];
+  const b = { call: parts.call, skip: parts.skip, accept: parts.accept, hold: parts.hold, mute: parts.mute, end: parts.end, consult: parts.consult, complete: parts.complete, cancel: parts.cancel }[what];
   if (b && !b.disabled && !b.hidden && !card.phone.controls.hidden) b.click();
 }

@@ -52,6 +52,8 @@ export function recorded(msg) {
   }
   // what became of a consultation goes with the call's phone controls
   if (msg.what === "consult" && card) return showResult(card.phone.result, msg.text, "done");
+  // a preview called shows it on its card; one skipped leaves the desk, so the log says it too
+  if (msg.what === "preview" && card) showResult(card.phone.result, msg.text, "done");
   $("desk-log").textContent = msg.text;
 }
 
