@@ -4,6 +4,7 @@ import { spokenSlot } from "../callbacks/slot-speech.js";
 import type { SlotAvailability } from "../callbacks/types.js";
 import type { CallState, EngineAction, EngineEvent } from "../ivr/engine/index.js";
 import type { Logger } from "../lib/logger.js";
+import type { CallerQueue } from "../queue/index.js";
 import type { CallSession } from "./session-store.js";
 
 /** The calendars as an appointment node uses them (callbacks/appointments.ts). */
@@ -31,6 +32,8 @@ export class VoiceAppointments {
 
   constructor(
     logger: Logger,
+    /** A caller who books while queued leaves the queue with the appointment (counted scheduled, not abandoned). */
+    private readonly queue?: Pick<CallerQueue, "scheduled">,
     private readonly now: () => number = Date.now,
   ) {
     this.log = logger.child({ component: "appointments" });
@@ -75,6 +78,8 @@ export class VoiceAppointments {
         reason: "booked by phone",
       });
       if (!r.ok) return answer(false, `the slot is ${r.reason}`);
+      // null: the caller was not queued (an appointment offered before the queue)
+      await this.queue?.scheduled(callId).catch((err: unknown) => this.log.warn({ err, callId }, "the caller's place not closed after the booking; a hang-up counts as abandoned"));
       this.log.info({ callId, bookingId: r.booking.id, queue: a.queue, slotStart: r.booking.slotStart, express: r.booking.express }, "appointment booked by phone");
       return answer(true, `booking ${r.booking.id}${r.booking.express ? " (express)" : ""}`);
     } catch (err) {

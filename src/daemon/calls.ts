@@ -129,7 +129,7 @@ export async function startCalls(deps: CallsDeps): Promise<Calls> {
       kick: () => handoff.kick(),
     },
   });
-  const bookings = { callbacks: new CallbackBooking({ handoff, queue: deps.queue, store: callbackStore, settings: config.calls.callbacks, events: deps.events, logger: log }), appointments: new VoiceAppointments(log) };
+  const bookings = { callbacks: new CallbackBooking({ handoff, queue: deps.queue, store: callbackStore, settings: config.calls.callbacks, events: deps.events, logger: log }), appointments: new VoiceAppointments(log, deps.queue) };
   const refresh = setInterval(() => void runner.refresh(), config.calls.sweepInterval * 1000);
   refresh.unref();
   parts.addStop(() => {

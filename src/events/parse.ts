@@ -22,6 +22,7 @@ const SPECS: Record<string, Record<string, Kind>> = {
   requeued: { ...call, agentId: "str", agentTo: enumOf(["available", "paused", "offline"]), reason: "str", position: "num", waitMs: "num" },
   abandoned: { ...call, agentId: "opt", waitMs: "num" },
   timeout: { ...call, agentId: "opt", waitMs: "num" },
+  scheduled: { ...call, agentId: "opt", waitMs: "num" },
   agent: { at: "num", agentId: "str", from: STATE, to: STATE, reason: "opt", queues: "csv" },
   device: { at: "num", agentId: "str", endpoint: "str", from: DEVICE, to: DEVICE },
   call: { at: "num", callId: "str", tree: "opt", outcome: enumOf(callOutcomeSchema.options), durationMs: "num", customerId: "opt", reason: "opt", queue: "opt", lane: "opt", agentId: "opt" },

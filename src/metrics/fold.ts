@@ -146,6 +146,7 @@ class Folding {
         return this.answered(e);
       case "abandoned":
       case "timeout":
+      case "scheduled":
         return this.left(e);
       case "requeued":
         if (MISSED.has(e.reason)) this.add(e.at, [["all", "*"], ["a", e.agentId]], "ringsMissed", 1);
@@ -218,7 +219,7 @@ class Folding {
     this.move(e.agentId, "oncall", e.at, { queue: e.queue, lane: e.lane });
   }
 
-  private left(e: Extract<SiteEvent, { type: "abandoned" | "timeout" }>): void {
+  private left(e: Extract<SiteEvent, { type: "abandoned" | "timeout" | "scheduled" }>): void {
     const dims = this.queueDims(e.queue, e.lane);
     this.add(e.at, dims, "offered", 1);
     this.add(e.at, dims, e.type, 1);
@@ -238,7 +239,7 @@ class Folding {
    * The sold lane's promise (kept: answered within its SLA; not due: left within it) and the other lanes'
    * answered waits: the express KPIs and their fairness cost (docs/kpis.md).
    */
-  private soldOrNot(e: Extract<SiteEvent, { type: "answered" | "abandoned" | "timeout" }>, dims: [Dim, string][]): void {
+  private soldOrNot(e: Extract<SiteEvent, { type: "answered" | "abandoned" | "timeout" | "scheduled" }>, dims: [Dim, string][]): void {
     const within = e.waitMs <= (this.s.slMs.get(e.lane) ?? 0);
     if (e.lane === (this.s.soldLanes?.get(e.queue) ?? "express")) {
       this.add(e.at, dims, "express.offered", 1);

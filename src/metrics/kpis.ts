@@ -21,6 +21,8 @@ export const kpisSchema = z.object({
   abandoned: count,
   abandonedShort: count,
   timedOut: count,
+  /** Callers who left the queue with an appointment booked instead of waiting on. */
+  scheduled: count,
   refused: count,
   answerRate: share,
   abandonRate: share,
@@ -122,6 +124,7 @@ export function kpisOf(c: Counters, formula: SlFormulaId): Kpis {
     abandoned,
     abandonedShort,
     timedOut: n("timeout"),
+    scheduled: n("scheduled"),
     refused: n("refusedFull") + n("refusedEmpty"),
     answerRate: ratio(answered, offered),
     abandonRate: ratio(abandoned, offered),

@@ -119,6 +119,7 @@ export class PrometheusMetrics {
         case "answered":
         case "abandoned":
         case "timeout":
+        case "scheduled":
           this.queueCalls.inc({ queue: e.queue, lane: e.lane, outcome: e.type });
           this.wait.observe({ queue: e.queue, lane: e.lane, outcome: e.type }, e.waitMs / 1000);
           break;

@@ -100,7 +100,8 @@ export function foldCampaignEvents(events: readonly SiteEvent[], input: TallyInp
       }
       case "requeued":
       case "abandoned":
-      case "timeout": {
+      case "timeout":
+      case "scheduled": {
         const t = e.agentId ? track(e.agentId) : undefined;
         if (t && t.callId === e.callId && t.phase === "dial") close(e.agentId!, t, e.at, null);
         break;

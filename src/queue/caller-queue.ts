@@ -283,7 +283,12 @@ export class CallerQueue {
     return this.remove(callId, "timeout");
   }
 
-  private async remove(callId: string, kind: "abandoned" | "timeout"): Promise<{ waitMs: number; agentId?: string } | null> {
+  /** The caller booked an appointment instead of waiting on (the IVR's appointment node): they leave, not abandoned. */
+  scheduled(callId: string): Promise<{ waitMs: number; agentId?: string } | null> {
+    return this.remove(callId, "scheduled");
+  }
+
+  private async remove(callId: string, kind: "abandoned" | "timeout" | "scheduled"): Promise<{ waitMs: number; agentId?: string } | null> {
     parse(callIdSchema, callId, "callId");
     const reply = (await this.owed.attempt(`call:${callId}`, () => this.run("abandon", this.clock.now(), [callId, kind]))) as [string, string] | null;
     if (!reply) return null;

@@ -33,6 +33,8 @@ export const queueEventSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("abandoned"), ...callBase, agentId: optional, waitMs: num }),
   z.object({ type: z.literal("timeout"), ...callBase, agentId: optional, waitMs: num }),
+  /** The caller left the queue with an appointment booked instead of waiting on (not abandoned). */
+  z.object({ type: z.literal("scheduled"), ...callBase, agentId: optional, waitMs: num }),
   z.object({
     type: z.literal("agent"),
     at: num,

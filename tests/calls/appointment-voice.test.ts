@@ -76,6 +76,16 @@ describe("an appointment booked by voice", () => {
     const r = await fetch(`${d.url}/admin/appointments/ivr-${channelId}-${slot.start}`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({ booking: { phone: CARLA, queue: "support", slotStart: slot.start, express: false, reason: "booked by phone", state: "booked" } });
+
+    // the caller left the queue with an appointment, not abandoned: the queue and today's report say so
+    const exits = (await d.queue.events({ count: 10_000 })).filter((e) => e.type !== "joined" && "callId" in e && e.callId === channelId && ["abandoned", "timeout", "scheduled", "answered"].includes(e.type));
+    expect(exits.map((e) => e.type)).toEqual(["scheduled"]);
+    const report = await waitFor("the report counting the call", async () => {
+      const res = await fetch(`${d.url}/admin/reports?from=today&by=queue`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      const body = (await res.json()) as { total?: { scheduled: number; abandoned: number; offered: number } };
+      return (body.total?.offered ?? 0) >= 1 && body.total;
+    });
+    expect(report).toMatchObject({ scheduled: 1, abandoned: 0 });
   });
 
   test("a queue without a calendar: the caller is told, and keeps their place in the queue", async () => {

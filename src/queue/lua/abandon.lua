@@ -1,4 +1,5 @@
--- abandon: the caller hung up (kind "abandoned") or the call layer's max-wait timer fired ("timeout").
+-- abandon: the caller hung up (kind "abandoned"), the call layer's max-wait timer fired ("timeout"), or the
+-- caller booked an appointment instead of waiting on ("scheduled").
 -- Works for waiting and offered callers; an offered caller's ringing agent becomes available again.
 -- ARGV[4..5]: callId, kind. Returns {waitMs, agentId|""}, or nil when the call is not queued (already
 -- answered, abandoned or timed out: a hangup racing an answer is normal, not an error).

@@ -202,7 +202,7 @@ local function promote_wrapups()
   end
 end
 
--- Takes a waiting or offered caller out of the queue for good (abandoned or timeout).
+-- Takes a waiting or offered caller out of the queue for good (abandoned, timeout or scheduled).
 local function remove_caller(call_id, c, kind)
   local q = c.queue
   local agent_id = ""
