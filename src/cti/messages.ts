@@ -172,10 +172,13 @@ export class ClientMessages {
   private async preview(agentId: string, callId: string, choice: "call" | "skip"): Promise<string | null> {
     const { store, requests } = this.deps;
     const line = (await store.lines(agentId)).find((l) => l.callId === callId);
-    if (line?.state !== "preview") return `call ${callId} is not waiting for you to call or skip it`;
+    const onDesk = await store.deskPop(agentId, callId, Date.now());
+    if (line?.state !== "preview" || !onDesk) return `call ${callId} is not waiting for you to call or skip it`;
     if (!requests.onPreview) return "previews cannot be answered on this server";
     const r = await requests.onPreview(agentId, callId, choice);
-    await store.publish(agentId, { type: "recorded", callId, what: "preview", text: r.text });
+    // the card knows the customer's name (the call back may carry only the number)
+    const text = choice === "skip" ? `Skipped: ${onDesk.pop.customer?.name ?? callerOf(onDesk.pop)} is not called` : r.text;
+    await store.publish(agentId, { type: "recorded", callId, what: "preview", text });
     if (r.calling) await store.patchLine(agentId, callId, { state: "ringing", ringingAt: Date.now() }, false);
     else await store.clearPop(agentId, callId);
     return null;

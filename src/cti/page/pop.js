@@ -27,11 +27,13 @@ export function showPop(pop) {
   } else $("cards").prepend(card);
   cards.set(pop.callId, card);
   showLine(card, lines.get(pop.callId) ?? old?.line ?? null);
+  lockConsulted(card);
   updateEmpty();
   request({ type: "ack", callId: pop.callId }, () => {}, () => {});
   if (!announced.has(pop.callId)) {
     announced.add(pop.callId);
-    const ringing = card.line?.state === "ringing" ? ", ringing" : "";
+    const from = card.line?.consultFrom;
+    const ringing = from ? `, consultation from ${from}` : card.line?.state === "ringing" ? ", ringing" : "";
     $("announcer").textContent = `New call from ${callerOf(pop)}${pop.express ? ", express lane" : ""}${ringing}. Alt+Shift+C goes to it.`;
   }
 }
@@ -40,7 +42,21 @@ export function showPop(pop) {
 export function lineChanged(line) {
   lines.set(line.callId, line);
   const card = cards.get(line.callId);
-  if (card) showLine(card, line);
+  if (!card) return;
+  showLine(card, line);
+  lockConsulted(card);
+}
+
+/**
+ * A card on the desk of an agent being consulted is theirs to read, not to record on: its offers and its
+ * disposition wait for the transfer (the server refuses them until then), whose pop replaces the card.
+ */
+function lockConsulted(card) {
+  const consulted = Boolean(card.line?.consultFrom);
+  // only a change of this mark touches the buttons: whatever else set them stays
+  if (consulted === card.classList.contains("consulted")) return;
+  card.classList.toggle("consulted", consulted);
+  for (const b of card.querySelectorAll("section.offer button, form.disposition button")) b.disabled = consulted;
 }
 
 /** A `recorded` message (from this tab or another of the agent's): the offer's result on the card, the rest in the desk's log. */
@@ -103,19 +119,35 @@ export function dispositionCard() {
   return newest.find((c) => c.line?.state === "ended") ?? newest[0] ?? null;
 }
 
-const callerOf = (pop) => pop.callerName || pop.callerNumber;
+const callerOf = (pop) => pop.callerName || pop.customer?.name || pop.callerNumber;
+
+/** What kind of call the card is: from a caller, a call back they asked for, or one Switchboard places (a campaign, a web lead). */
+function callKind(pop) {
+  const kind = pop.callback?.purpose?.kind;
+  if (kind === "campaign") return { heading: `Campaign call to ${callerOf(pop)}`, badge: "Campaign" };
+  if (kind === "web-lead") return { heading: `Call to web lead ${callerOf(pop)}`, badge: "Web lead" };
+  if (pop.callback) return { heading: `Call back to ${callerOf(pop)}`, badge: "Call back" };
+  return { heading: `Call from ${callerOf(pop)}`, badge: null };
+}
+
+/** How long they waited: nobody waits for a call Switchboard places, so those show their attempt instead. */
+function waitRow(pop) {
+  if (pop.callback?.purpose) return ["Attempt", String(pop.callback.attempt)];
+  return ["Waited", pop.callback ? `${fmtWait(pop.waitSeconds)} since first calling (call back, attempt ${pop.callback.attempt})` : fmtWait(pop.waitSeconds)];
+}
 
 function cardFor(pop) {
   const headingId = safeId(`call-${pop.callId}`);
   const phone = phoneBlock(pop);
   const c = pop.customer;
+  const kind = callKind(pop);
   const card = el(
     "article",
     { class: `card${pop.express ? " express" : ""}`, "aria-labelledby": headingId, "data-call-id": pop.callId },
     el(
       "div",
       { class: "card-head" },
-      el("h3", { id: headingId, tabindex: "-1" }, pop.callback ? `Call back to ${callerOf(pop)}` : `Call from ${callerOf(pop)}`, pop.callback ? el("span", { class: "badge plain", text: "Call back" }) : null, pop.express ? el("span", { class: "badge", text: `Express · ${pop.laneName}` }) : el("span", { class: "badge plain", text: pop.laneName })),
+      el("h3", { id: headingId, tabindex: "-1" }, kind.heading, kind.badge ? el("span", { class: "badge plain", text: kind.badge }) : null, pop.express ? el("span", { class: "badge", text: `Express · ${pop.laneName}` }) : el("span", { class: "badge plain", text: pop.laneName })),
       phone.line,
     ),
     el("p", { class: "summary" }, summary(pop)),
@@ -128,7 +160,7 @@ function cardFor(pop) {
       ...customerRows(c),
       ["Queue", pop.queueName],
       ["Reason", pop.reason],
-      ["Waited", pop.callback ? `${fmtWait(pop.waitSeconds)} since first calling (call back, attempt ${pop.callback.attempt})` : fmtWait(pop.waitSeconds)],
+      waitRow(pop),
       ["Calling", pop.callback?.number],
     ]),
     ...purposeBlock(pop.callback?.purpose),
@@ -150,7 +182,9 @@ function cardFor(pop) {
 function summary(pop) {
   const who = pop.customer ? `${pop.customer.name}, ${pop.customer.tier}` : "Not recognised";
   const why = pop.reason ? ` · ${pop.reason}` : "";
-  return `${who} · waited ${fmtWait(pop.waitSeconds)}${why}`;
+  // nobody waited for a call Switchboard places
+  const waited = pop.callback?.purpose ? `attempt ${pop.callback.attempt}` : `waited ${fmtWait(pop.waitSeconds)}`;
+  return `${who} · ${waited}${why}`;
 }
 
 function journey(pop) {
