@@ -23,8 +23,8 @@ import { TIME_SCALE, waitFor } from "./harness.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const PASSWORD = "process-rig-ari-password";
-// the secret AgentClient.login signs its tokens with
-const ENV = { RIG_ARI_PASSWORD: PASSWORD, RIG_ADMIN_TOKEN: "process-rig-admin-token", RIG_SESSION_SECRET: SECRET };
+/** The environment the rig's daemons get (a second daemon of a test may take the same); the session secret is the one AgentClient.login signs with. */
+export const RIG_ENV = { RIG_ARI_PASSWORD: PASSWORD, RIG_ADMIN_TOKEN: "process-rig-admin-token", RIG_SESSION_SECRET: SECRET };
 /** The session secret's variable, for a config that turns the agent desktop on. */
 export const SESSION_SECRET_ENV = { env: "RIG_SESSION_SECRET" };
 
@@ -108,7 +108,7 @@ export async function processRig(opts: RigOptions = {}): Promise<ProcessRig> {
     config: loadConfig(configFile, {}),
     sessions: new SessionStore(redis, `${r.prefix}sim:`),
     async start() {
-      const d = spawnDaemon(configFile, ENV);
+      const d = spawnDaemon(configFile, RIG_ENV);
       running.add(d);
       await waitReady(`http://127.0.0.1:${port}`, d);
       return d;
