@@ -2,8 +2,8 @@
  * A web lead converted by a sale, end to end: the shop's signed lead is for a number the CRM knows
  * (Carla Diaz, c-1003, reached at a Berlin number ending in her stored 5551003), so the pop of the call
  * back has her offers; the agent, on the line over the desk's WebSocket, marks one "sold". The lead reads
- * `converted` in the admin API and the signed sale job reaches the sales webhook on loopback.
- * Offers come from the customer's record only: the cart is shown in the pop but makes no offer.
+ * `converted` in the admin API and the signed sale job reaches the sales webhook on loopback. A shopper
+ * the CRM does not know gets the cart itself as the pop's offer, and closing it converts their lead too.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +18,8 @@ const SHOP_SECRET = "web-shop-secret-for-the-sale-test-0123456789";
 const SALES_SECRET = "test-sales-webhook-secret-for-web-leads";
 /** Carla's number as the shop has it: E.164, its last digits her CRM phone "5551003". */
 const CARLA = "+49305551003";
+/** A shopper the CRM does not know. */
+const STRANGER = "+49305559876";
 const always = ["00:00-24:00"];
 
 const clients: AgentClient[] = [];
@@ -70,8 +72,13 @@ interface Pop {
   callback: { purpose: { kind: string; leadId: string } | null } | null;
 }
 
+const CASES = [
+  { who: "a known customer: one of her record's offers", number: CARLA, customerId: "c-1003" as string | null, offerId: "upgrade-outdated-version", amount: 45 },
+  { who: "a shopper the CRM does not know: the cart itself", number: STRANGER, customerId: null, offerId: "web-cart", amount: 249 },
+];
+
 describe("web lead sold", () => {
-  test("the agent marks an offer sold on a web lead's call: the lead is converted and the sale reaches the sales webhook", async () => {
+  test.each(CASES)("the agent marks an offer sold on a web lead's call ($who): the lead is converted and the sale reaches the sales webhook", async ({ number, customerId, offerId, amount }) => {
     const hook = await salesWebhook();
     const passwordHash = await hashPassword("alex-password", { N: 1024, r: 8, p: 1 });
     const s = await setup(
@@ -86,7 +93,7 @@ describe("web lead sold", () => {
       },
     );
     s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 600 });
-    s.sim.control.addCustomer({ number: CARLA, answer: "answer", answerDelay: 0.3, pressKey: "1", pressAfter: 0.3 });
+    s.sim.control.addCustomer({ number, answer: "answer", answerDelay: 0.3, pressKey: "1", pressAfter: 0.3 });
     const d = await daemon(s, { TEST_SESSION_SECRET: SECRET, TEST_SHOP_SECRET: SHOP_SECRET, TEST_SALES_SECRET: SALES_SECRET });
     const leadOf = async (id: string) => (await (await fetch(`${d.url}/admin/outbound/leads/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as Record<string, any>;
     const desk = await AgentClient.login(d.url, "1001");
@@ -98,22 +105,23 @@ describe("web lead sold", () => {
       eventId: "evt-cart-sale-1",
       kind: "abandoned-cart",
       occurredAt: new Date().toISOString(),
-      customer: { phone: CARLA, name: "Carla Diaz" },
+      customer: { phone: number, name: "Carla Diaz" },
       consent: { given: true, at: new Date().toISOString(), version: "checkout-v3", source: "checkout" },
       cart: { items: [{ sku: "PRO5", name: "Pro 5.0 licence", quantity: 1, price: 249 }], value: 249, currency: "EUR" },
     });
     expect(res.status).toBe(202);
     const { leadId } = (await res.json()) as { leadId: string };
-    expect((await leadOf(leadId)).lead).toMatchObject({ crmCustomerId: "c-1003" });
+    if (customerId) expect((await leadOf(leadId)).lead).toMatchObject({ crmCustomerId: customerId });
 
-    // the pop of the connected call (the one put up while ringing comes as "ringing"): Carla's record and her offers
+    // the pop of the connected call (the one put up while ringing comes as "ringing"): the cart first, then the record's offers
     const { pop } = (await within(desk.next("pop"), 60_000, async () => `the pop of the connected call; the lead is ${JSON.stringify((await leadOf(leadId)).lead)}`)) as unknown as { pop: Pop };
     expect(pop.callback?.purpose).toMatchObject({ kind: "web-lead", leadId });
-    expect(pop.customer?.id).toBe("c-1003");
-    const offer = pop.offers.find((o) => o.id === "upgrade-outdated-version");
+    expect(pop.customer?.id ?? null).toBe(customerId);
+    expect(pop.offers[0]).toMatchObject({ id: "web-cart", value: 249 });
+    const offer = pop.offers.find((o) => o.id === offerId);
     expect(offer).toBeDefined();
 
-    desk.send({ type: "outcome", id: "sold", callId: pop.callId, offerId: offer!.id, outcome: "sold", amount: 45 });
+    desk.send({ type: "outcome", id: "sold", callId: pop.callId, offerId: offer!.id, outcome: "sold", amount });
     // the answer to the request: ok, or the error saying why not
     const answer = await within(Promise.race([desk.next("ok", (m) => m.id === "sold"), desk.next("error", (m) => m.id === "sold")]), 20_000, async () => "the answer to the outcome");
     expect(answer).toMatchObject({ type: "ok" });
@@ -126,6 +134,6 @@ describe("web lead sold", () => {
     });
     expect(converted.lead).toMatchObject({ statusReason: `sold ${offer!.id}` });
     const sale = await waitFor("the sale at the webhook", () => hook.received.find((r) => r.event === "sale"), 20_000);
-    expect(sale.body).toMatchObject({ kind: "sale", data: { callId: pop.callId, offer: { id: offer!.id }, customer: { id: "c-1003" }, agent: { id: "1001" }, amount: 45, currency: "EUR" } });
+    expect(sale.body).toMatchObject({ kind: "sale", data: { callId: pop.callId, offer: { id: offer!.id }, customer: { id: customerId ?? `phone:${number}` }, agent: { id: "1001" }, amount, currency: "EUR" } });
   }, 120_000);
 });
