@@ -5,7 +5,6 @@
  * The service's clock is virtual (so slots are where the test wants them), BullMQ's delays are real:
  * a job due in a second is waited for as a condition, never slept for.
  */
-import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { AppointmentSchedule, AppointmentStore, Appointments, type AppointmentCallbacks, type AppointmentQueueInput } from "../../src/callbacks/index.js";
 import { expressEntitlement } from "../../src/crm/entitlement.js";
@@ -15,19 +14,16 @@ import { JobHub } from "../../src/jobs/index.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { waitFor } from "../calls/harness.js";
 import { WebhookServer } from "../jobs/helpers.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { everyDay, HOUR, MIN, VirtualClock } from "./helpers.js";
 
-const env = testRedis();
-let redis: Redis;
+const { env, redis } = redisPerFile();
 let webhook: WebhookServer;
 beforeAll(async () => {
-  redis = env.client();
   webhook = await WebhookServer.reservePort();
   await webhook.start();
 });
 afterAll(async () => {
-  await redis.quit();
   await webhook.stop();
 });
 
@@ -60,7 +56,7 @@ function rig(now: number): Rig {
   const prefix = `${env.prefix}${++n}:`;
   const clock = new VirtualClock(now);
   const logger = createLogger("silent");
-  const store = new AppointmentStore({ redis, keyPrefix: prefix, queues: QUEUES, clock });
+  const store = new AppointmentStore({ redis: redis(), keyPrefix: prefix, queues: QUEUES, clock });
   const customers = FileCustomerStore.open("config/customers.yaml");
   const hub = new JobHub({ redisUrl: env.url, prefix, config: { webhooks: { notifications: { url: webhook.url, secretEnv: "T_NOTIFY" } }, attempts: 1 }, env: { T_NOTIFY: "notify-secret" } });
   const created: Rig["created"] = [];

@@ -2,22 +2,14 @@
  * The call-back records on a real redis-server: booked once per id, the open list, which are not due,
  * and the number lock that keeps two call backs from dialling one number at once.
  */
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CallbackStore, type Callback } from "../../src/callbacks/callback-store.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 
-const env = testRedis();
-let redis: Redis;
-beforeAll(() => {
-  redis = env.client();
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const { env, redis } = redisPerFile();
 
 let n = 0;
-const store = () => new CallbackStore(redis, `${env.prefix}cbtest${++n}{main}:`);
+const store = () => new CallbackStore(redis(), `${env.prefix}cbtest${++n}{main}:`);
 const cb = (id: string, over: Partial<Callback> = {}): Callback => ({
   id,
   queue: "support",

@@ -1,8 +1,7 @@
 import fc from "fast-check";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AppointmentError, type AppointmentQueueInput, type AppointmentStore, type BookingRecord } from "../../src/callbacks/index.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { DAY, HOUR, MIN, VirtualClock, everyDay, makeStore } from "./helpers.js";
 import { AppointmentModel } from "./model.js";
 
@@ -14,14 +13,7 @@ import { AppointmentModel } from "./model.js";
  * changes slot only by its own move or as the standard booking a successful express booking moved.
  */
 
-const env = testRedis();
-let redis: Redis;
-beforeAll(() => {
-  redis = env.client();
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const { env, redis } = redisPerFile();
 
 const QUEUES: Record<string, AppointmentQueueInput> = {
   a: {
@@ -91,7 +83,7 @@ function slotFor(model: AppointmentModel, op: Op, id: string, now: number): numb
 
 async function run(ops: Op[]): Promise<void> {
   const clock = new VirtualClock(START);
-  const store = makeStore(redis, env.prefix, QUEUES, clock);
+  const store = makeStore(redis(), env.prefix, QUEUES, clock);
   const model = new AppointmentModel(QUEUES, clock);
   for (const [step, op] of ops.entries()) {
     if (op.k === "tick") {
@@ -117,8 +109,8 @@ async function slotSets(store: AppointmentStore): Promise<Record<string, string[
   const out: Record<string, string[]> = {};
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${store.keys.base}ap:s:*`, "COUNT", "1000");
-    for (const k of keys) out[k] = await redis.zrange(k, "0", "-1");
+    const [next, keys] = await redis().scan(cursor, "MATCH", `${store.keys.base}ap:s:*`, "COUNT", "1000");
+    for (const k of keys) out[k] = await redis().zrange(k, "0", "-1");
     cursor = next;
   } while (cursor !== "0");
   return out;

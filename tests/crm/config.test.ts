@@ -1,9 +1,9 @@
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { createCustomerStore, crmConfigSchema } from "../../src/crm/config.js";
 import { loadCustomersFile } from "../../src/crm/file-store.js";
 import { RedisCustomerStore } from "../../src/crm/redis-store.js";
 import { createLogger } from "../../src/lib/logger.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 
 const logger = createLogger("silent");
 const NOW = new Date("2026-11-22T09:00:00Z");
@@ -44,15 +44,11 @@ describe("crm config", () => {
   });
 
   describe("with Redis", () => {
-    const env = testRedis();
-    const redis = env.client();
-    afterAll(async () => {
-      await redis.quit();
-    });
+    const { env, redis } = redisPerFile();
 
     test("store redis reads customers under the daemon's key prefix", async () => {
-      await new RedisCustomerStore(redis, env.prefix).seed(loadCustomersFile("config/customers.yaml", NOW));
-      const store = createCustomerStore(crmConfigSchema.parse({ store: "redis" }), { redis, keyPrefix: env.prefix, logger, env: {} });
+      await new RedisCustomerStore(redis(), env.prefix).seed(loadCustomersFile("config/customers.yaml", NOW));
+      const store = createCustomerStore(crmConfigSchema.parse({ store: "redis" }), { redis: redis(), keyPrefix: env.prefix, logger, env: {} });
       expect((await store.findByPhone("5551005"))?.subscription?.express?.to).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     });
   });

@@ -3,8 +3,7 @@
  * are counted once, whoever folds them: across a restart, with a daemon killed between reading and
  * applying a batch, with two daemons folding at once, and never by a daemon that lost its lease.
  */
-import type { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import { afterEach, expect, test } from "vitest";
 import { EventLog } from "../../src/events/log.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { dayFormatter } from "../../src/metrics/buckets.js";
@@ -15,20 +14,15 @@ import { GROUP, MetricsStore, NotLeaderError } from "../../src/metrics/store.js"
 import type { CallerQueue } from "../../src/queue/index.js";
 import { waitFor } from "../calls/harness.js";
 import { makeQueue, staff, VirtualClock } from "../queue/helpers.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 
-const env = testRedis();
-let redis: Redis;
+const { env, redis } = redisPerFile();
 const consumers: MetricsConsumer[] = [];
 const log = createLogger("silent");
 
-beforeAll(() => {
-  redis = env.client();
-});
 afterEach(async () => {
   for (const c of consumers.splice(0)) await c.stop();
 });
-afterAll(() => redis.disconnect());
 
 const settings = {
   slMs: new Map([
@@ -43,18 +37,18 @@ const settings = {
 
 function rig() {
   const clock = new VirtualClock(Date.now());
-  const { cq } = makeQueue(redis, env.prefix, {}, clock);
-  const store = new MetricsStore(redis, cq.keys.base, { intervalMs: 35 * 86_400_000, dayMs: 400 * 86_400_000 });
-  const events = new EventLog(redis, cq.keys.events, 100_000);
+  const { cq } = makeQueue(redis(), env.prefix, {}, clock);
+  const store = new MetricsStore(redis(), cq.keys.base, { intervalMs: 35 * 86_400_000, dayMs: 400 * 86_400_000 });
+  const events = new EventLog(redis(), cq.keys.events, 100_000);
   const consumer = () => {
-    const c = new MetricsConsumer({ redis, store, settings, fcrWindowMs: settings.fcrWindowMs, logger: log, leaseMs: 1_500 });
+    const c = new MetricsConsumer({ redis: redis(), store, settings, fcrWindowMs: settings.fcrWindowMs, logger: log, leaseMs: 1_500 });
     consumers.push(c);
     c.start();
     return c;
   };
   const report = () => runReport(store, { timeZone: "UTC", formula: "abandons-against", intervalRetentionMs: 35 * 86_400_000 }, { from: Date.now() - 3_600_000, to: Date.now() + 3_600_000, by: "site" });
   const settled = async () => {
-    const streamLen = await redis.xlen(cq.keys.events);
+    const streamLen = await redis().xlen(cq.keys.events);
     const info = await store.lag();
     return streamLen > 0 && info.pending === 0 && info.lag === 0;
   };
@@ -122,7 +116,7 @@ test("a daemon killed after reading a batch and before applying it: the next fol
   await traffic(r.cq, r.clock, "k", 4, 4);
   await r.store.ensureGroup();
   // the dead daemon's read: entries pending for it, never acknowledged
-  const read = (await redis.xreadgroup("GROUP", GROUP, "folder-dead", "COUNT", 7, "STREAMS", r.cq.keys.events, ">")) as [string, unknown[]][];
+  const read = (await redis().xreadgroup("GROUP", GROUP, "folder-dead", "COUNT", 7, "STREAMS", r.cq.keys.events, ">")) as [string, unknown[]][];
   expect(read[0]![1]).toHaveLength(7);
   r.consumer();
   await waitFor("the stream to be folded", r.settled);
@@ -153,6 +147,6 @@ test("a daemon that lost its lease cannot apply a batch", async () => {
   const delta = new Delta();
   delta.add("kpi:d:2026-12-07:all", "*|offered", 1);
   await expect(r.store.apply("someone-else", [], delta, new Map(), new Map(), 1)).rejects.toBeInstanceOf(NotLeaderError);
-  expect(await redis.hget(`${r.cq.keys.base}kpi:d:2026-12-07:all`, "*|offered")).toBeNull();
+  expect(await redis().hget(`${r.cq.keys.base}kpi:d:2026-12-07:all`, "*|offered")).toBeNull();
   await r.store.releaseLease("holder");
 });

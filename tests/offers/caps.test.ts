@@ -1,11 +1,10 @@
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { customerSchema, enrichCustomer } from "../../src/crm/customer.js";
 import { OfferCaps } from "../../src/offers/caps.js";
 import { offerCallSchema } from "../../src/offers/context.js";
 import { parseOffers, type OfferRules } from "../../src/offers/load.js";
 import { rankOffers } from "../../src/offers/rank.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 
 const DAY = 86_400_000;
 const rulesText = `currency: EUR
@@ -33,22 +32,17 @@ const parsed = parseOffers("caps.yaml", rulesText);
 if (!parsed.ok) throw new Error("test rules do not load");
 const rules: OfferRules = parsed.rules;
 
-let redis: Redis;
-let prefix: string;
-beforeAll(() => {
-  const r = testRedis();
-  redis = r.client();
-  prefix = r.prefix;
-});
+const { env, redis } = redisPerFile();
+const prefix = env.prefix;
+// runs before redisPerFile closes the client: vitest runs after-hooks last registered first
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  const keys = await redis().keys(`${prefix}*`);
+  if (keys.length) await redis().del(...keys);
 });
 
 describe("OfferCaps on a real redis-server", () => {
   test("presentations count within each offer's window and the cap then drops the offer from the ranking", async () => {
-    const caps = new OfferCaps(redis, prefix);
+    const caps = new OfferCaps(redis(), prefix);
     const now = new Date();
     const ctx = { customer: enrichCustomer(customerSchema.parse({ id: "c-7", name: "Cap Test", phones: ["5550007"] }), now), call: offerCallSchema.parse({ callerNumber: "5550007" }), vars: {} };
     const rank = async () => rankOffers(rules, ctx, { capsUsed: await caps.used("c-7", ["top-up", "renewal"], rules, now) }).map((o) => o.id);
@@ -64,19 +58,19 @@ describe("OfferCaps on a real redis-server", () => {
   });
 
   test("presentations older than the window no longer count, and are trimmed on the next write", async () => {
-    const caps = new OfferCaps(redis, prefix);
+    const caps = new OfferCaps(redis(), prefix);
     const now = Date.now();
     await caps.record("c-9", "top-up", new Date(now - 8 * DAY), 7);
     await caps.record("c-9", "top-up", new Date(now - 6 * DAY), 7);
     expect(await caps.used("c-9", ["top-up"], rules, new Date(now))).toEqual({ "top-up": 1 });
     await caps.record("c-9", "top-up", new Date(now), 7);
-    const key = (await redis.keys(`${prefix}*c-9*`))[0]!;
-    expect(await redis.zcard(key)).toBe(2);
-    expect(await redis.pttl(key)).toBeGreaterThan(0);
+    const key = (await redis().keys(`${prefix}*c-9*`))[0]!;
+    expect(await redis().zcard(key)).toBe(2);
+    expect(await redis().pttl(key)).toBeGreaterThan(0);
   });
 
   test("two presentations in the same millisecond both count", async () => {
-    const caps = new OfferCaps(redis, prefix);
+    const caps = new OfferCaps(redis(), prefix);
     const now = new Date();
     await Promise.all([caps.record("c-10", "renewal", now, 30), caps.record("c-10", "renewal", now, 30)]);
     expect(await caps.used("c-10", ["renewal", "not-in-rules"], rules, now)).toEqual({ renewal: 2, "not-in-rules": 0 });

@@ -1,7 +1,6 @@
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AbandonCounter, abandonPace, classifyAnswer, sumWindow, utcDay, windowDays } from "../../src/outbound/abandon.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { at, config } from "./compliance-helpers.js";
 
 const DAY = 86_400_000;
@@ -39,17 +38,10 @@ describe("the rolling window", () => {
 });
 
 describe("AbandonCounter", () => {
-  const env = testRedis();
-  let redis: Redis;
-  beforeAll(() => {
-    redis = env.client();
-  });
-  afterAll(async () => {
-    await redis.quit();
-  });
+  const { env, redis } = redisPerFile();
 
   it("counts live answers and abandoned calls per campaign over 30 days", async () => {
-    const counter = new AbandonCounter({ redis, keyPrefix: env.prefix, site: "main", windowDays: 30 });
+    const counter = new AbandonCounter({ redis: redis(), keyPrefix: env.prefix, site: "main", windowDays: 30 });
     const now = at("2026-03-31T12:00:00Z");
     for (let i = 0; i < 97; i++) await counter.record("spring", "connected", now - (i % 40) * DAY);
     for (let i = 0; i < 3; i++) await counter.record("spring", "abandoned", now - i * DAY);
@@ -62,13 +54,13 @@ describe("AbandonCounter", () => {
     expect(f).toEqual({ connected: inWindow + 3, abandoned: 3 });
     expect(utcDay(now - 31 * DAY)).toBe("2026-02-28");
     // the read dropped the stale buckets
-    expect(Object.keys(await redis.hgetall(counter.key("spring"))).some((k) => k.startsWith("2026-02-28"))).toBe(false);
+    expect(Object.keys(await redis().hgetall(counter.key("spring"))).some((k) => k.startsWith("2026-02-28"))).toBe(false);
     expect(await counter.figures("autumn", now)).toEqual({ connected: 1, abandoned: 1 });
-    expect(await redis.pttl(counter.key("spring"))).toBeGreaterThan(31 * DAY);
+    expect(await redis().pttl(counter.key("spring"))).toBeGreaterThan(31 * DAY);
     expect(counter.key("spring")).toBe(`${env.prefix}{main}:abandon:spring`);
   });
 
   it("refuses braces in the prefix", () => {
-    expect(() => new AbandonCounter({ redis, keyPrefix: "x{y}", site: "main", windowDays: 30 })).toThrow(/braces/);
+    expect(() => new AbandonCounter({ redis: redis(), keyPrefix: "x{y}", site: "main", windowDays: 30 })).toThrow(/braces/);
   });
 });

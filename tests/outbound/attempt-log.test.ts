@@ -1,30 +1,22 @@
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AbandonCounter } from "../../src/outbound/abandon.js";
 import { AttemptLog, decisionEntry, decisionEntrySchema, type DecisionEntry } from "../../src/outbound/attempt-log.js";
 import { RULES, checkAttempt, type AttemptInput } from "../../src/outbound/compliance.js";
 import { DncStore } from "../../src/outbound/dnc-store.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { BERLIN, NEW_YORK, at, config } from "./compliance-helpers.js";
 
-const env = testRedis();
-let redis: Redis;
+const { env, redis } = redisPerFile();
 let n = 0;
-beforeAll(() => {
-  redis = env.client();
-});
-afterAll(async () => {
-  await redis.quit();
-});
 
 const cfg = config();
 
 /** What the dialer does before each attempt: look up, decide, log (the wiring a gate module will own). */
 function rig(maxLen = 10_000) {
   const keyPrefix = `${env.prefix}${++n}:`;
-  const dnc = new DncStore({ redis, keyPrefix, site: "main", defaultCountry: "DE" });
-  const log = new AttemptLog({ redis, keyPrefix, site: "main", maxLen, leadRetentionDays: 400, defaultCountry: "DE" });
-  const abandon = new AbandonCounter({ redis, keyPrefix, site: "main", windowDays: 30 });
+  const dnc = new DncStore({ redis: redis(), keyPrefix, site: "main", defaultCountry: "DE" });
+  const log = new AttemptLog({ redis: redis(), keyPrefix, site: "main", maxLen, leadRetentionDays: 400, defaultCountry: "DE" });
+  const abandon = new AbandonCounter({ redis: redis(), keyPrefix, site: "main", windowDays: 30 });
   let seq = 0;
   const attempt = async (a: Pick<AttemptInput, "number" | "now" | "kind"> & Partial<AttemptInput> & { leadId?: string; campaign?: string }): Promise<DecisionEntry> => {
     const { leadId, campaign, ...rest } = a;
@@ -115,7 +107,7 @@ describe("AttemptLog", () => {
     // the next local day the lead may be called again; blocked attempts were not counted
     expect((await attempt({ ...lead, now: MONDAY_10 + 86_400_000 })).allowed).toBe(true);
     expect((await log.leadAttempts("L9", MONDAY_10 + 86_400_000)).total).toBe(4);
-    expect(await redis.pttl(log.leadKey("L9"))).toBeGreaterThan(399 * 86_400_000);
+    expect(await redis().pttl(log.leadKey("L9"))).toBeGreaterThan(399 * 86_400_000);
   });
 
   it("feeds the campaign's abandon figures back into the decision", async () => {
@@ -130,7 +122,7 @@ describe("AttemptLog", () => {
   it("trims the stream to about maxLen", async () => {
     const { log, attempt } = rig(100);
     for (let i = 0; i < 600; i++) await attempt({ number: BERLIN, now: MONDAY_10 + i, kind: "callback" });
-    const len = await redis.xlen(log.key);
+    const len = await redis().xlen(log.key);
     expect(len).toBeGreaterThanOrEqual(100);
     expect(len).toBeLessThan(600);
   });

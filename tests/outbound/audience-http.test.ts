@@ -1,27 +1,25 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { audienceRouter, type AudienceRouteDeps } from "../../src/http/audiences.js";
 import { errorHandler } from "../../src/http/errors.js";
 import { createLogger } from "../../src/lib/logger.js";
 import type { AudienceSource } from "../../src/outbound/audience.js";
 import { AudienceIndex, AudienceStore } from "../../src/outbound/audience-store.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { ago, call, customer, DAY, EXAMPLE, EXAMPLE_MATCHES, HAND_MADE, NOW } from "./audience-fixtures.js";
 
 const EVIL = customer("evil", [], [call(ago(DAY), "billing")], { name: '=HYPERLINK("http://evil.example","click")', phones: ["+1 555-7001"] });
 const RUNAWAY = customer("busy", [], Array.from({ length: 200 }, (_, i) => call(ago(i * 3_600_000), "cancel")));
 
 describe("the audiences admin routes on a real redis-server", () => {
-  const env = testRedis();
-  let redis: Redis;
+  const { env, redis } = redisPerFile();
   let server: Server;
   let url: string;
   const start = async (deps: Partial<AudienceRouteDeps> = {}) => {
     const app = express();
-    app.use("/admin", audienceRouter({ audiences: new AudienceStore(redis, env.prefix), index: new AudienceIndex(redis, env.prefix), now: () => NOW, ...deps }));
+    app.use("/admin", audienceRouter({ audiences: new AudienceStore(redis(), env.prefix), index: new AudienceIndex(redis(), env.prefix), now: () => NOW, ...deps }));
     app.use(errorHandler(createLogger("silent")));
     const s = app.listen(0, "127.0.0.1");
     await new Promise((r) => s.once("listening", r));
@@ -32,13 +30,11 @@ describe("the audiences admin routes on a real redis-server", () => {
   const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> });
 
   beforeAll(async () => {
-    redis = env.client();
-    await new AudienceIndex(redis, env.prefix).indexCustomers([...HAND_MADE, EVIL, RUNAWAY]);
+    await new AudienceIndex(redis(), env.prefix).indexCustomers([...HAND_MADE, EVIL, RUNAWAY]);
     ({ s: server, url } = await start());
   });
   afterAll(async () => {
     await new Promise((r) => server.close(r));
-    await redis.quit();
   });
 
   test("a preview answers the count and a sample", async () => {
@@ -116,7 +112,7 @@ describe("the audiences admin routes on a real redis-server", () => {
   test("runs past the allowance are a 429, and a deadline a 503", async () => {
     const busy = await start({ maxRuns: 0 });
     // a source that takes 5 ms per customer: 13 customers are well past a 20 ms deadline
-    const index = new AudienceIndex(redis, env.prefix);
+    const index = new AudienceIndex(redis(), env.prefix);
     const slow: AudienceSource = {
       dictionary: () => index.dictionary(),
       records: (ids) => index.records(ids),

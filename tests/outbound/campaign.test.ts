@@ -4,8 +4,7 @@
  * dials than agents), and every attempt is checked and logged before it is placed: a number on the
  * do-not-call list is never dialled, one outside its calling hours waits for its window.
  */
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CallbackStore, type Callback } from "../../src/callbacks/callback-store.js";
 import { CallbackRequests } from "../../src/calls/callback-requests.js";
 import { CampaignFeeder } from "../../src/calls/campaign-feeder.js";
@@ -19,28 +18,21 @@ import { CampaignMembers } from "../../src/outbound/campaign-members.js";
 import { complianceConfigSchema } from "../../src/outbound/config.js";
 import { DialCheck } from "../../src/outbound/dial-check.js";
 import { DncStore } from "../../src/outbound/dnc-store.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { makeQueue, staff } from "../queue/helpers.js";
 
-const env = testRedis();
-let redis: Redis;
-beforeAll(() => {
-  redis = env.client();
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const { env, redis } = redisPerFile();
 
 const log = createLogger("silent");
 const customers = loadCustomersFile("config/customers.yaml", new Date());
 
 async function rig(agents: number, people = customers) {
-  const { cq, clock } = makeQueue(redis, env.prefix);
+  const { cq, clock } = makeQueue(redis(), env.prefix);
   await staff(cq, clock, Array.from({ length: agents }, (_, i) => ({ id: `a${i}` })));
-  const store = new CallbackStore(redis, cq.keys.base);
+  const store = new CallbackStore(redis(), cq.keys.base);
   const callbacks = new CallbackRequests({ queue: cq, store, settings: callbackDialSchema.parse({}), homeServer: "sim", kick: () => {} });
-  const campaigns = new CampaignStore(redis, cq.keys.base);
-  const members = new CampaignMembers(redis, cq.keys.base);
+  const campaigns = new CampaignStore(redis(), cq.keys.base);
+  const members = new CampaignMembers(redis(), cq.keys.base);
   const audience = audienceSchema.parse({ id: "everyone", name: "Everyone", condition: "true" });
   const feeder = new CampaignFeeder({ campaigns, callbacks, store, queue: cq, audiences: { get: async () => audience }, source: new MemoryAudienceSource(people), members, defaultCountry: "DE", logger: log });
   return { cq, clock, store, campaigns, members, feeder };
@@ -126,8 +118,8 @@ describe("the check before every attempt", () => {
   // a Wednesday, 10:00 in Berlin
   const wednesday10 = Date.parse("2026-12-09T09:00:00Z");
   const check = (now: number) => {
-    const dnc = new DncStore({ redis, keyPrefix: `${env.prefix}dc${now}:`, site: "main", defaultCountry: "DE" });
-    const attempts = new AttemptLog({ redis, keyPrefix: `${env.prefix}dc${now}:`, site: "main", maxLen: 10_000, leadRetentionDays: 30, defaultCountry: "DE" });
+    const dnc = new DncStore({ redis: redis(), keyPrefix: `${env.prefix}dc${now}:`, site: "main", defaultCountry: "DE" });
+    const attempts = new AttemptLog({ redis: redis(), keyPrefix: `${env.prefix}dc${now}:`, site: "main", maxLen: 10_000, leadRetentionDays: 30, defaultCountry: "DE" });
     return { dnc, attempts, gate: new DialCheck({ config, dnc, log: attempts, now: () => now }) };
   };
 

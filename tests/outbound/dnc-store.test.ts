@@ -1,20 +1,12 @@
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkAttempt } from "../../src/outbound/compliance.js";
 import { DncStore, parseNumberCsv } from "../../src/outbound/dnc-store.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { config, input } from "./compliance-helpers.js";
 
-const env = testRedis();
-let redis: Redis;
+const { env, redis } = redisPerFile();
 let n = 0;
-beforeAll(() => {
-  redis = env.client();
-});
-afterAll(async () => {
-  await redis.quit();
-});
-const store = () => new DncStore({ redis, keyPrefix: `${env.prefix}${++n}:`, site: "main", defaultCountry: "DE" });
+const store = () => new DncStore({ redis: redis(), keyPrefix: `${env.prefix}${++n}:`, site: "main", defaultCountry: "DE" });
 const WHY = { source: "import:test.csv", at: 1_700_000_000_000 };
 
 describe("parseNumberCsv", () => {
@@ -63,7 +55,7 @@ describe("DncStore", () => {
       ],
     });
     expect(await dnc.size()).toBe(3);
-    expect(await redis.smembers(dnc.key)).toEqual(expect.arrayContaining(["+49301234567", "+49407654321", "+12125550123"]));
+    expect(await redis().smembers(dnc.key)).toEqual(expect.arrayContaining(["+49301234567", "+49407654321", "+12125550123"]));
     expect(await dnc.has("+49 (30) 123 45 67")).toBe(true);
     expect(await dnc.why("030 1234567")).toEqual(WHY);
     // again: nothing new
@@ -100,9 +92,9 @@ describe("DncStore", () => {
   });
 
   it("keeps its keys under the site's hash tag", () => {
-    const dnc = new DncStore({ redis, keyPrefix: "sb:", site: "north", defaultCountry: "DE" });
+    const dnc = new DncStore({ redis: redis(), keyPrefix: "sb:", site: "north", defaultCountry: "DE" });
     expect([dnc.key, dnc.whyKey]).toEqual(["sb:{north}:dnc", "sb:{north}:dnc:why"]);
-    expect(() => new DncStore({ redis, keyPrefix: "sb:{x}", site: "north", defaultCountry: "DE" })).toThrow(/braces/);
-    expect(() => new DncStore({ redis, keyPrefix: "sb:", site: "North", defaultCountry: "DE" })).toThrow(/invalid site/);
+    expect(() => new DncStore({ redis: redis(), keyPrefix: "sb:{x}", site: "north", defaultCountry: "DE" })).toThrow(/braces/);
+    expect(() => new DncStore({ redis: redis(), keyPrefix: "sb:", site: "North", defaultCountry: "DE" })).toThrow(/invalid site/);
   });
 });

@@ -1,13 +1,12 @@
 import fc from "fast-check";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { admissionState, decideAdmission, overflows, type AdmissionState } from "../../src/queue/admission.js";
 import { admissionSchema, queueSchema } from "../../src/queue/config.js";
 import { freeUpsQuantile, waitQuantile } from "../../src/queue/ewt.js";
 import { QueueError } from "../../src/queue/index.js";
 import { QueueModel } from "../../src/queue/model.js";
 import { configSchema } from "../../src/config/schema.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { makeQueue, staff } from "./helpers.js";
 
 const S = 1000;
@@ -208,18 +207,11 @@ describe("config", () => {
 });
 
 describe("CallerQueue.admission on Redis", () => {
-  const env = testRedis();
-  let redis: Redis;
-  beforeAll(() => {
-    redis = env.client();
-  });
-  afterAll(async () => {
-    await redis.quit();
-  });
+  const { env, redis } = redisPerFile();
   const controlled = { support: { lanes: ["express", "standard"], wrapUp: 0, admission: {} }, plain: { lanes: ["express", "standard"] } };
 
   it("admits on an idle queue and refuses on an overloaded one, writing nothing", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, { queues: controlled });
+    const { cq, clock } = makeQueue(redis(), env.prefix, { queues: controlled });
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
     expect(await cq.admission("support", "express")).toMatchObject({ admit: true, forecastWaitMs: 0 });
 
@@ -228,16 +220,16 @@ describe("CallerQueue.admission on Redis", () => {
     for (let i = 0; i < 7; i++) await cq.enqueue({ callId: `c${i}`, queue: "support", lane: "standard" });
     for (let offer = await cq.dispatch("support"); offer; offer = await cq.dispatch("support")) await cq.answered(offer.callId, offer.agentId);
     clock.advance(10_000);
-    const events = await redis.xlen(cq.keys.events);
+    const events = await redis().xlen(cq.keys.events);
     const d = await cq.admission("support", "express");
     expect(d.admit).toBe(false);
     expect(d.reason).toMatch(/^forecast express wait 145 s > 20 s target \(80th percentile: 0 ahead, 0 of 2 agents free/);
     expect(d.forecastWaitMs).toBe(Math.round(freeUpsQuantile(1, 80) * 90_000));
-    expect(await redis.xlen(cq.keys.events)).toBe(events);
+    expect(await redis().xlen(cq.keys.events)).toBe(events);
   });
 
   it("says so when the queue has no admission control, and refuses unknown queues and lanes as invalid input", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, { queues: controlled });
+    const { cq, clock } = makeQueue(redis(), env.prefix, { queues: controlled });
     await staff(cq, clock, [{ id: "a1", queues: ["support", "plain"] }]);
     expect(await cq.admission("plain", "express")).toEqual({ admit: true, check: "open", reason: "no admission control", forecastWaitMs: null, laneWaiting: null });
     const code = (p: Promise<unknown>) => p.then(() => "none", (e: unknown) => (e instanceof QueueError ? e.code : String(e)));
@@ -257,7 +249,7 @@ describe("CallerQueue.admission on Redis", () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), async (ops) => {
-        const { cq, clock } = makeQueue(redis, env.prefix, { lanes, queues });
+        const { cq, clock } = makeQueue(redis(), env.prefix, { lanes, queues });
         const model = new QueueModel(cq.settings, clock);
         const agents = ["a1", "a2", "a3"];
         for (const id of agents) {

@@ -1,18 +1,10 @@
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { QueueError } from "../../src/queue/index.js";
 import { idleMember, waitingMember } from "../../src/queue/keys.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { makeQueue, staff } from "./helpers.js";
 
-const env = testRedis();
-let redis: Redis;
-beforeAll(() => {
-  redis = env.client();
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const { env, redis } = redisPerFile();
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -26,7 +18,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 
 describe("enqueue", () => {
   it("answers empty when nobody is staffed, and when nobody staffed has the skills", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     expect(await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" })).toEqual({ status: "empty" });
     await staff(cq, clock, [{ id: "a1", skills: { billing: 2 } }]);
     expect(await cq.enqueue({ callId: "c2", queue: "support", lane: "standard", skills: { billing: 3 } })).toEqual({ status: "empty" });
@@ -36,7 +28,7 @@ describe("enqueue", () => {
   });
 
   it("answers full at maxWaiting and refuses duplicates, unknown lanes and bad ids", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, { queues: { support: { lanes: ["standard"], maxWaiting: 2 } } });
+    const { cq, clock } = makeQueue(redis(), env.prefix, { queues: { support: { lanes: ["standard"], maxWaiting: 2 } } });
     await staff(cq, clock, [{ id: "a1" }]);
     await cq.agentState("a1", { to: "paused", reason: "meeting" });
     await cq.agentState("a1", { to: "available" });
@@ -50,7 +42,7 @@ describe("enqueue", () => {
   });
 
   it("reports position and an expected wait from staffed agents and handle time", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, {
+    const { cq, clock } = makeQueue(redis(), env.prefix, {
       queues: { support: { lanes: ["express", "standard"], defaultHandleTime: 120 } },
     });
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
@@ -67,7 +59,7 @@ describe("enqueue", () => {
 
 describe("dispatch", () => {
   it("offers the best-placed caller to the longest-idle agent with the skills", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [
       { id: "a1", skills: { billing: 1 } },
       { id: "a2", skills: { tech: 5 } },
@@ -84,7 +76,7 @@ describe("dispatch", () => {
   });
 
   it("finds a skilled agent behind more than agentScan longer-idle agents without the skill", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, { queues: { support: { lanes: ["standard"], agentScan: 2 } } });
+    const { cq, clock } = makeQueue(redis(), env.prefix, { queues: { support: { lanes: ["standard"], agentScan: 2 } } });
     await staff(cq, clock, [{ id: "g1", skills: { general: 1 } }, { id: "g2" }, { id: "g3" }, { id: "t1", skills: { tech: 1 } }, { id: "t2", skills: { tech: 3 } }]);
     await cq.enqueue({ callId: "c1", queue: "support", lane: "standard", skills: { tech: 2 } });
     expect(await cq.dispatch("support")).toMatchObject({ callId: "c1", agentId: "t2" });
@@ -93,7 +85,7 @@ describe("dispatch", () => {
   });
 
   it("skips a caller nobody free can serve and takes the next one", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1", skills: { tech: 1 } }, { id: "a2", skills: { billing: 1 } }]);
     await cq.agentState("a1", { to: "paused", reason: "coaching" });
     await cq.agentState("a1", { to: "available" });
@@ -105,7 +97,7 @@ describe("dispatch", () => {
   });
 
   it("passes over callers it is told to skip, who keep their place for later", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
     await cq.agentState("a2", { to: "paused", reason: "coaching" });
     await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" });
@@ -119,7 +111,7 @@ describe("dispatch", () => {
   });
 
   it("keeps the reserved share for express callers while any wait", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, {
+    const { cq, clock } = makeQueue(redis(), env.prefix, {
       queues: { support: { lanes: ["express", "standard"], reserve: { share: 0.5, lanes: ["express"] } } },
     });
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }, { id: "a3" }, { id: "a4" }]);
@@ -135,7 +127,7 @@ describe("dispatch", () => {
   });
 
   it("chooses across queues atomically when an agent serves several", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, {
+    const { cq, clock } = makeQueue(redis(), env.prefix, {
       queues: { support: { lanes: ["express", "standard"] }, billing: { lanes: ["standard"] } },
     });
     await staff(cq, clock, [{ id: "a1", queues: ["support", "billing"] }, { id: "a2", queues: ["billing"] }]);
@@ -149,7 +141,7 @@ describe("dispatch", () => {
   });
 
   it("skips agents whose phone is unreachable or busy, and brings them back when registered", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
     expect(await cq.deviceState("PJSIP/1000-a1", "unavailable")).toEqual({ agentId: "a1", from: "unknown", to: "unavailable" });
     expect(await cq.deviceState("PJSIP/1001-a2", "in_use")).toMatchObject({ to: "in_use" });
@@ -165,7 +157,7 @@ describe("dispatch", () => {
 
 describe("join (enqueue and dispatch in one script)", () => {
   it("offers the joining caller at once when an agent is free, with the enqueue's result and both events", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
     const r = await cq.join({ callId: "c1", queue: "support", lane: "express" }, { queues: ["support"] });
     expect(r).toEqual({
@@ -180,7 +172,7 @@ describe("join (enqueue and dispatch in one script)", () => {
   });
 
   it("decides as a dispatch right after the enqueue would: a caller placed before, nobody, or the skipped passed over", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
     // a2 works the queue on another call: staffed, never free here
     await cq.deviceState("PJSIP/1001-a2", "in_use");
@@ -195,7 +187,7 @@ describe("join (enqueue and dispatch in one script)", () => {
   });
 
   it("fails as the enqueue does and then dispatches nothing; a refused caller's join still decides", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, { queues: { support: { lanes: ["standard"], maxWaiting: 1 } } });
+    const { cq, clock } = makeQueue(redis(), env.prefix, { queues: { support: { lanes: ["standard"], maxWaiting: 1 } } });
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
     await cq.deviceState("PJSIP/1001-a2", "in_use");
     await cq.agentState("a1", { to: "paused", reason: "coaching" });
@@ -209,7 +201,7 @@ describe("join (enqueue and dispatch in one script)", () => {
 
 describe("requeue, answer, abandon, timeout", () => {
   it("puts an unanswered caller back in its old place and moves the agent to the back of the idle order", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
     await cq.agentState("a2", { to: "paused", reason: "x" });
     for (const id of ["c1", "c2", "c3"]) await cq.enqueue({ callId: id, queue: "support", lane: "standard" });
@@ -225,7 +217,7 @@ describe("requeue, answer, abandon, timeout", () => {
   });
 
   it("auto-pauses an agent that did not answer when asked to", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }]);
     await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" });
     await cq.dispatch("support");
@@ -236,7 +228,7 @@ describe("requeue, answer, abandon, timeout", () => {
   });
 
   it("answers only for the agent the call was offered to", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
     await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" });
     expect(await codeOf(cq.answered("c1", "a1"))).toBe("SBQ_NOT_OFFERED");
@@ -249,7 +241,7 @@ describe("requeue, answer, abandon, timeout", () => {
   });
 
   it("frees the ringing agent, keeping its idle place, when the caller hangs up", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }, { id: "a2" }]);
     await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" });
     await cq.dispatch("support");
@@ -260,7 +252,7 @@ describe("requeue, answer, abandon, timeout", () => {
   });
 
   it("times out callers past their max wait and only those", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }]);
     await cq.agentState("a1", { to: "paused", reason: "x" });
     await cq.agentState("a1", { to: "available" });
@@ -282,7 +274,7 @@ describe("requeue, answer, abandon, timeout", () => {
 
 describe("agents", () => {
   it("rejects invalid transitions with the allowed moves, unknown agents and taken endpoints", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }]);
     await expect(cq.agentState("a1", { to: "wrapup" })).rejects.toThrow("agent a1 cannot go from available to wrapup (allowed: paused, offline)");
     expect(await codeOf(cq.agentState("ghost", { to: "available" }))).toBe("SBQ_UNKNOWN_AGENT");
@@ -299,7 +291,7 @@ describe("agents", () => {
   });
 
   it("runs a timed wrap-up, measures handle time and frees the agent by itself", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, { queues: { support: { lanes: ["standard"], wrapUp: 10 } } });
+    const { cq, clock } = makeQueue(redis(), env.prefix, { queues: { support: { lanes: ["standard"], wrapUp: 10 } } });
     await staff(cq, clock, [{ id: "a1" }]);
     await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" });
     await cq.dispatch("support");
@@ -324,7 +316,7 @@ describe("agents", () => {
   });
 
   it("ends a call straight to available with zero wrap-up, and lets an agent finish wrap-up early", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, { queues: { support: { lanes: ["standard"], wrapUp: 30 } } });
+    const { cq, clock } = makeQueue(redis(), env.prefix, { queues: { support: { lanes: ["standard"], wrapUp: 30 } } });
     await staff(cq, clock, [{ id: "a1" }]);
     for (const id of ["c1", "c2"]) await cq.enqueue({ callId: id, queue: "support", lane: "standard" });
     await cq.dispatch("support");
@@ -338,7 +330,7 @@ describe("agents", () => {
   });
 
   it("moves an agent between queues and removes a logged-off agent", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix, { queues: { support: { lanes: ["standard"] }, billing: { lanes: ["standard"] } } });
+    const { cq, clock } = makeQueue(redis(), env.prefix, { queues: { support: { lanes: ["standard"] }, billing: { lanes: ["standard"] } } });
     await staff(cq, clock, [{ id: "a1" }]);
     expect(await cq.registerAgent({ agentId: "a1", endpoint: "PJSIP/77", queues: ["billing"] })).toBe("updated");
     expect(await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" })).toEqual({ status: "empty" });
@@ -353,7 +345,7 @@ describe("agents", () => {
 
 describe("status, events and keys", () => {
   it("shows waiting callers with lane, position and wait, and agents with states", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1", skills: { tech: 2 } }, { id: "a2" }]);
     await cq.agentState("a2", { to: "paused", reason: "training" });
     await cq.enqueue({ callId: "c1", queue: "support", lane: "standard", skills: ["tech"] });
@@ -378,7 +370,7 @@ describe("status, events and keys", () => {
   });
 
   it("writes every transition to the stream with lane, queue and waits", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }]);
     await cq.enqueue({ callId: "c1", queue: "support", lane: "express" });
     clock.advance(4000);
@@ -402,15 +394,15 @@ describe("status, events and keys", () => {
   });
 
   it("loads its Redis functions again when Redis has lost them", async () => {
-    const { cq, clock } = makeQueue(redis, env.prefix);
+    const { cq, clock } = makeQueue(redis(), env.prefix);
     await staff(cq, clock, [{ id: "a1" }]);
-    await redis.call("FUNCTION", "FLUSH");
+    await redis().call("FUNCTION", "FLUSH");
     expect(await cq.enqueue({ callId: "c1", queue: "support", lane: "standard" })).toMatchObject({ status: "queued", position: 1 });
     expect(await cq.dispatch("support")).toMatchObject({ callId: "c1", agentId: "a1" });
   });
 
   it("keeps every key of a site under its hash tag", async () => {
-    const { cq, clock, prefix } = makeQueue(redis, env.prefix, {
+    const { cq, clock, prefix } = makeQueue(redis(), env.prefix, {
       site: "acme",
       queues: { support: { site: "acme", lanes: ["express", "standard"], wrapUp: 5 } },
     });
@@ -424,14 +416,14 @@ describe("status, events and keys", () => {
     // requeues, deadline flag, call id
     await cq.enqueue({ callId: "c3", queue: "support", lane: "standard", skills: { tech: 2, billing: 1 } });
     const c = { reserved: false, lane: "standard", enqueuedAt: clock.now(), requeues: 0 };
-    expect(await redis.zrange(cq.keys.queue("support", "waiting"), "0", "-1")).toEqual([
+    expect(await redis().zrange(cq.keys.queue("support", "waiting"), "0", "-1")).toEqual([
       waitingMember(1, { ...c, needs: "", deadline: 1 }, "c1"),
       waitingMember(3, { ...c, needs: "billing=1,tech=2", deadline: 0 }, "c3"),
     ]);
     // ...and so is the idle member: the agent's profile
     await cq.agentState("a1", { to: "available" });
-    expect(await redis.zrange(cq.keys.queue("support", "idle"), "0", "-1")).toEqual([idleMember("a1", "PJSIP/1000-a1", "support", ",billing=1,tech=3,")]);
-    const keys = await redis.keys(`${prefix}*`);
+    expect(await redis().zrange(cq.keys.queue("support", "idle"), "0", "-1")).toEqual([idleMember("a1", "PJSIP/1000-a1", "support", ",billing=1,tech=3,")]);
+    const keys = await redis().keys(`${prefix}*`);
     expect(keys.length).toBeGreaterThanOrEqual(8);
     for (const k of keys) expect(k.startsWith(`${prefix}{acme}:`)).toBe(true);
   });

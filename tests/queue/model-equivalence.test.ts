@@ -1,10 +1,9 @@
 import fc from "fast-check";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { QueueError, type CallerQueue, type DeviceState } from "../../src/queue/index.js";
 import { agentIdOfIdleMember, callIdOfMember } from "../../src/queue/keys.js";
 import { QueueModel } from "../../src/queue/model.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { makeQueue, type VirtualClock } from "./helpers.js";
 
 /**
@@ -13,16 +12,9 @@ import { makeQueue, type VirtualClock } from "./helpers.js";
  * waiting callers, the idle order, the staffed sets and the counters must be identical.
  */
 
-const env = testRedis();
+const { env, redis } = redisPerFile();
 /** SBQ_STATS=1 prints what the random sequences exercised (offers, requeues, refusals...). */
 const stats = new Map<string, number>();
-let redis: Redis;
-beforeAll(() => {
-  redis = env.client();
-});
-afterAll(async () => {
-  await redis.quit();
-});
 
 const LANES = {
   express: { displayName: "Fast", headStart: 30, priorityBoost: 20, sla: { seconds: 20, percent: 80 } },
@@ -181,7 +173,7 @@ async function step(op: Op, cq: CallerQueue, model: QueueModel, clock: VirtualCl
 
 async function redisSnapshot(cq: CallerQueue, queue: string) {
   const k = cq.keys;
-  const [waiting, idle, staffed, meta, ...bySkill] = (await redis
+  const [waiting, idle, staffed, meta, ...bySkill] = (await redis()
     .multi()
     .zrange(k.queue(queue, "waiting"), "0", "-1")
     .zrange(k.queue(queue, "idle"), "0", "-1")
@@ -210,7 +202,7 @@ describe("in-memory model and Lua scripts", () => {
   it("make identical decisions on random operation sequences", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 90, size: "max" }), async (ops) => {
-        const { cq, clock } = makeQueue(redis, env.prefix, { lanes: LANES, queues: QUEUES });
+        const { cq, clock } = makeQueue(redis(), env.prefix, { lanes: LANES, queues: QUEUES });
         const model = new QueueModel(cq.settings, clock);
         for (const [i, id] of AGENTS.entries()) {
           const p = { agentId: id, endpoint: `PJSIP/${id}`, skills: (i % 2 ? { tech: 1 + (i % 3) } : { billing: 2, tech: 1 }) as Record<string, number>, queues: i < 2 ? ["a"] : i < 4 ? ["b"] : ["a", "b"] };
@@ -234,7 +226,7 @@ describe("in-memory model and Lua scripts", () => {
             expect(await redisSnapshot(cq, q), `queue ${q} after step ${i}: ${JSON.stringify(op)}`).toEqual(model.snapshot(q, SKILL_NAMES));
           }
         }
-        const states = await Promise.all(AGENTS.map((id) => redis.hget(cq.keys.agent(id), "state")));
+        const states = await Promise.all(AGENTS.map((id) => redis().hget(cq.keys.agent(id), "state")));
         expect(states).toEqual(AGENTS.map((id) => model.agents.get(id)!.state));
       }),
       { numRuns: 60 },

@@ -1,8 +1,7 @@
 import fc from "fast-check";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mayOvertake, overtakeWindowMs, type Lane, type Offer } from "../../src/queue/index.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { makeQueue, staff } from "./helpers.js";
 
 /**
@@ -11,14 +10,7 @@ import { makeQueue, staff } from "./helpers.js";
  * old place back.
  */
 
-const env = testRedis();
-let redis: Redis;
-beforeAll(() => {
-  redis = env.client();
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const { env, redis } = redisPerFile();
 
 const lanesArb = fc.tuple(fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 5 })).map(([a, b, c]) => ({
   gold: { displayName: "Gold", headStart: a, sla: { seconds: 20, percent: 80 } },
@@ -39,7 +31,7 @@ describe("queue order on Redis", () => {
     let overtakes = 0;
     await fc.assert(
       fc.asyncProperty(lanesArb, fc.array(eventArb, { minLength: 10, maxLength: 80, size: "max" }), async (lanes, events) => {
-        const { cq, clock } = makeQueue(redis, env.prefix, { lanes, queues: { support: { lanes: [...LANE_NAMES], wrapUp: 0 } } });
+        const { cq, clock } = makeQueue(redis(), env.prefix, { lanes, queues: { support: { lanes: [...LANE_NAMES], wrapUp: 0 } } });
         await staff(cq, clock, [{ id: "a1" }]);
         const laneOf = new Map<string, Lane>([...cq.settings.lanes]);
         const allLanes = [...laneOf.values()];
@@ -101,7 +93,7 @@ describe("queue order on Redis", () => {
         fc.integer({ min: 1, max: 4 }),
         fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
         async (lanes, arrivals, agents, order) => {
-          const { cq, clock } = makeQueue(redis, env.prefix, { lanes, queues: { support: { lanes: [...LANE_NAMES], wrapUp: 0 } } });
+          const { cq, clock } = makeQueue(redis(), env.prefix, { lanes, queues: { support: { lanes: [...LANE_NAMES], wrapUp: 0 } } });
           await staff(cq, clock, Array.from({ length: agents }, (_, i) => ({ id: `a${i}` })));
           for (const [i, a] of arrivals.entries()) {
             clock.advance(a.gapMs);

@@ -5,9 +5,8 @@
  * counts run on a fixed test clock, so no test depends on how fast the machine is.
  */
 import http from "node:http";
-import type { Redis } from "ioredis";
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { AgentsConfig } from "../../src/cti/config.js";
 import { addressKey } from "../../src/cti/client-address.js";
 import { HashGate } from "../../src/cti/hash-gate.js";
@@ -15,21 +14,17 @@ import { loginConfigSchema } from "../../src/cti/login-config.js";
 import { parsePasswordHash, verifyPassword } from "../../src/cti/password.js";
 import { agentRouter } from "../../src/cti/router.js";
 import { serveHttp, type HttpServer } from "../../src/daemon/http.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile, testRedis } from "../setup/redis.js";
 import { SECRET, testAgents } from "../cti/helpers.js";
 
-let redis: Redis;
+const { redis } = redisPerFile();
 let agents: AgentsConfig;
 const servers: HttpServer[] = [];
 beforeAll(async () => {
-  redis = testRedis().client();
   agents = await testAgents();
 });
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
-});
-afterAll(async () => {
-  await redis.quit();
 });
 
 const silent = pino({ level: "silent" });
@@ -55,7 +50,7 @@ async function daemon(prefix: string, opts: { policy?: Record<string, unknown>; 
     sessionSecret: SECRET,
     sessionHours: 1,
     logger: silent,
-    redis,
+    redis: redis(),
     keyPrefix: prefix,
     policy: loginConfigSchema.parse(opts.policy ?? {}),
     clock: opts.clock ?? (() => 1_800_000_000_000),

@@ -7,25 +7,22 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { Writable } from "node:stream";
-import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CTI_SUBPROTOCOL } from "../../src/cti/protocol.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { AgentClient, samplePop, startDesk, testAgents, tokenFor, type Desk } from "../cti/helpers.js";
 
-let redis: Redis;
+const { env, redis } = redisPerFile();
 let d: Desk;
 const lines: Array<Record<string, unknown>> = [];
 const logger = pino({ level: "info" }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()) }));
 
 beforeAll(async () => {
-  redis = testRedis().client();
-  d = await startDesk(redis, testRedis().prefix, await testAgents(), { logger });
+  d = await startDesk(redis(), env.prefix, await testAgents(), { logger });
 });
 afterAll(async () => {
   await d.close();
-  await redis.quit();
 });
 
 /** The handshake by hand, the token in Sec-WebSocket-Protocol; resolves once the 101 is in, then reads nothing more. */

@@ -4,26 +4,23 @@
  * scheme is another origin, and a token signed with the real secret lasts no longer than the
  * configured session (1 h in the desk these tests start).
  */
-import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { CLOSE_AUTH } from "../../src/cti/protocol.js";
 import { issueSession } from "../../src/cti/session.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { AgentClient, RefusedError, SECRET, startDesk, testAgents, tokenFor, type Desk } from "../cti/helpers.js";
 
-let redis: Redis;
+const { env, redis } = redisPerFile();
 let d: Desk;
 const open: AgentClient[] = [];
 beforeAll(async () => {
-  redis = testRedis().client();
-  d = await startDesk(redis, testRedis().prefix, await testAgents());
+  d = await startDesk(redis(), env.prefix, await testAgents());
 });
 afterEach(async () => {
   for (const c of open.splice(0)) await c.close();
 });
 afterAll(async () => {
   await d.close();
-  await redis.quit();
 });
 
 const refusedStatus = (p: Promise<AgentClient>) =>

@@ -16,54 +16,22 @@
  * Not modelled, and left out on both sides: RTP statistics (`RTPAUDIOQOS*`), RTCP reports, `BRIDGEPVTCALLID`,
  * the AMI `Timestamp:` line (timestampevents).
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../src/sim/index.js";
+import { describe, expect, it } from "vitest";
+import type { Simulator } from "../../src/sim/index.js";
 import { get, type Msg } from "./ami-test-client.js";
 import { compareSessions, loadRecording } from "./ami-replay.js";
-import { replayWsScenario, type ReplayOutcome } from "./ari-replay.js";
-import { IdMap } from "./fidelity.js";
+import type { ReplayOutcome } from "./ari-replay.js";
+import { IdMap, notModelledAmi, recordedServers, scrubCallIds, waitFor, withoutTimestamp } from "./fidelity.js";
 import { wsProblems } from "./replay-compare.js";
-import { agentPhone, AUTO_ANSWER, SECOND_BATCH } from "./second-batch.js";
+import { agentPhone, AUTO_ANSWER } from "./second-batch.js";
+import { replayWithAmi } from "./third-batch-replay.js";
 
-const TIME_SCALE = 0.25;
 const FILE = "ws-19-hold-mute.jsonl";
 const AMI_FILE = "ami-26-hold-mute";
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.stop();
-  sim = undefined;
-});
-
 /** The recorded server: baresip 1001 (the agent) registered and answering at once. */
-async function recordedServer(): Promise<Simulator> {
-  sim = await startSimulator({ users: { rec: "rec" }, ...SECOND_BATCH, timeScale: TIME_SCALE });
-  sim.pbx.addEndpoint(agentPhone("1001", true, AUTO_ANSWER));
-  sim.pbx.addEndpoint(agentPhone("1002", false));
-  sim.pbx.addEndpoint(agentPhone("1003", false));
-  return sim;
-}
-
-const notModelledVariable = (v: unknown): boolean => typeof v === "string" && /^(RTPAUDIOQOS|BRIDGEPVTCALLID$)/.test(v);
-const notModelledFrame = (f: Record<string, unknown>): boolean => f.type === "ChannelVarset" && notModelledVariable(f.variable);
-const notModelledAmi = (m: Msg): boolean => /^RTCP/.test(get(m, "Event") ?? "") || (get(m, "Event") === "VarSet" && notModelledVariable(get(m, "Variable")));
-const withoutTimestamp = (m: Msg): Msg => m.filter(([k]) => !(k === "Timestamp" && get(m, "Event") !== undefined));
-
-/** A PJSIP channel's `protocol_id` is its SIP Call-ID: a UUID on both sides, never the same one. */
-function scrubCallIds(out: ReplayOutcome): void {
-  const scrub = (v: unknown): void => {
-    if (!v || typeof v !== "object") return;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (k === "protocol_id" && typeof x === "string" && /^[0-9a-f-]{36}$/.test(x)) (v as Record<string, unknown>)[k] = "<call-id>";
-      else scrub(x);
-    }
-  };
-  for (const frames of [...out.recordedFrames.values(), ...out.simFrames.values()]) frames.forEach(scrub);
-  for (const r of out.responses) {
-    scrub((r.recorded as unknown as { body?: unknown }).body);
-    scrub(r.sim?.json);
-  }
-}
+const servers = recordedServers();
+const recordedServer = () => servers([agentPhone("1001", true, AUTO_ANSWER), agentPhone("1002", false), agentPhone("1003", false)]);
 
 /**
  * A race of the recording's teardown, put in the simulator's order: the caller's hangup was asked for while
@@ -79,12 +47,7 @@ function races(out: ReplayOutcome): void {
   }
 }
 
-async function replay(s: Simulator): Promise<ReplayOutcome> {
-  const [login, logoff] = loadRecording(AMI_FILE).sent;
-  const out = await replayWsScenario(FILE, s.ariUrl, TIME_SCALE, 4000, { ami: { port: s.amiPort!, sent: [login!, logoff!], skip: notModelledAmi }, skipFrame: notModelledFrame });
-  out.ami?.destroy();
-  return out;
-}
+const replay = (s: Simulator) => replayWithAmi(s, FILE, AMI_FILE);
 
 describe("ARI hold and mute (ws-19, ami-26)", () => {
   it("ws-19-hold-mute: hold and unhold, mute and unmute in every direction, partial unmute, errors: replies and events as recorded", async () => {
@@ -164,10 +127,3 @@ describe("ARI hold and mute (ws-19, ami-26)", () => {
   }, 30_000);
 });
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

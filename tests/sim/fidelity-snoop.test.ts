@@ -21,10 +21,11 @@ import { describe, expect, it } from "vitest";
 import type { Simulator } from "../../src/sim/index.js";
 import { get, type Msg } from "./ami-test-client.js";
 import { compareSessions, loadRecording } from "./ami-replay.js";
-import { replayWsScenario, type ReplayOutcome } from "./ari-replay.js";
-import { IdMap, notModelledAmi, notModelledFrame, recordedServers, REPLAY_TIME_SCALE, scrubCallIds, waitFor, withoutTimestamp } from "./fidelity.js";
+import type { ReplayOutcome } from "./ari-replay.js";
+import { IdMap, notModelledAmi, recordedServers, scrubCallIds, waitFor, withoutTimestamp } from "./fidelity.js";
 import { wsProblems } from "./replay-compare.js";
 import { agentPhone, AUTO_ANSWER } from "./second-batch.js";
+import { replayWithAmi } from "./third-batch-replay.js";
 
 const FILE = "ws-17-snoop-spy-whisper.jsonl";
 const AMI_FILE = "ami-24-snoop-spy-whisper";
@@ -68,12 +69,7 @@ function recordedAmi(): Msg[] {
   return recv;
 }
 
-async function replay(s: Simulator): Promise<ReplayOutcome> {
-  const [login, logoff] = loadRecording(AMI_FILE).sent;
-  const out = await replayWsScenario(FILE, s.ariUrl, REPLAY_TIME_SCALE, 4000, { ami: { port: s.amiPort!, sent: [login!, logoff!], skip: notModelledAmi }, skipFrame: notModelledFrame });
-  out.ami?.destroy();
-  return out;
-}
+const replay = (s: Simulator) => replayWithAmi(s, FILE, AMI_FILE);
 
 describe("ARI snoop (ws-17, ami-24)", () => {
   it("ws-17-snoop-spy-whisper: listen and coach snoops bridged with the supervisor, errors, a snoop ending with its channel", async () => {

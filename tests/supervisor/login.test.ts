@@ -4,29 +4,25 @@
  * and an agent's token off the wallboard.
  */
 import http from "node:http";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import { verifySession } from "../../src/cti/session.js";
 import { AgentClient, RefusedError, startDesk, testAgents, tokenFor, type Desk } from "../cti/helpers.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { SECRET, SseClient, startBoard, supervisorToken, type BoardServer } from "./helpers.js";
 
-let redis: Redis;
-let prefix: string;
+const { env, redis } = redisPerFile();
+const prefix = env.prefix;
 let board: BoardServer;
 let desk: Desk;
 beforeAll(async () => {
-  redis = testRedis().client();
-  prefix = testRedis().prefix;
   // a fixed clock for the counts: no test waits its way past a lock
-  board = await startBoard(redis, prefix, { clock: () => 1_800_000_000_000 });
-  desk = await startDesk(redis, prefix, await testAgents());
+  board = await startBoard(redis(), prefix, { clock: () => 1_800_000_000_000 });
+  desk = await startDesk(redis(), prefix, await testAgents());
 });
 afterAll(async () => {
   await board?.close();
   await desk?.close();
-  await redis?.quit();
 });
 
 interface Answer {
@@ -99,7 +95,7 @@ describe("supervisor login", () => {
     expect(refused.retryAfter).toBe("60");
     // the counts are the shared ones in Redis, per id and address: Ben from another address still gets in
     expect((await login({ supervisorId: "sup-ben", password: "ben-password" }, "127.0.0.6")).status).toBe(200);
-    expect(await redis.hget(`${prefix}login:pair:sup-ben:${from}`, "fails")).toBe("3");
+    expect(await redis().hget(`${prefix}login:pair:sup-ben:${from}`, "fails")).toBe("3");
   });
 });
 

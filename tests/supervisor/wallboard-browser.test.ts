@@ -6,10 +6,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Redis } from "ioredis";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { startBoard, type BoardServer } from "./helpers.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -45,13 +44,12 @@ const tile = (page: Page, queue: string, key: string) => page.locator(`[data-que
 const text = async (page: Page, selector: string) => (await page.locator(selector).innerText()).replace(/\s+/g, " ").trim();
 
 describe.skipIf(!hasChromium)("wallboard in Chromium", () => {
-  let redis: Redis;
+  const { env, redis } = redisPerFile();
   let board: BoardServer;
   let browser: Browser;
 
   beforeAll(async () => {
-    redis = testRedis().client();
-    board = await startBoard(redis, testRedis().prefix, { limits: { periodMs: 1000 } });
+    board = await startBoard(redis(), env.prefix, { limits: { periodMs: 1000 } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
@@ -60,7 +58,6 @@ describe.skipIf(!hasChromium)("wallboard in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await board?.close();
-    await redis?.quit();
   });
 
   test("log in, read the board, see a change without a reload; axe finds nothing serious; screenshots", async () => {
@@ -145,7 +142,9 @@ describe.skipIf(!hasChromium)("wallboard in Chromium", () => {
     expect(await axeProblems(page)).toEqual([]);
     await page.screenshot({ path: "/tmp/wallboard-390.png", fullPage: true });
     await page.screenshot({ path: "/tmp/wallboard-390-top.png" });
-    await page.locator('[data-queue="support"] .lanes').scrollIntoViewIfNeeded();
+    // the board redraws its panels at each broadcast: a panel replaced while Playwright scrolls to it is scrolled to again
+    const lanes = page.locator('[data-queue="support"] .lanes');
+    await expect.poll(() => lanes.scrollIntoViewIfNeeded({ timeout: 1000 }).then(() => true, () => false), WAIT).toBe(true);
     await page.screenshot({ path: "/tmp/wallboard-390-lanes.png" });
     expect(problems).toEqual([]);
     await page.close();

@@ -1,21 +1,18 @@
 // The wallboard page's files over HTTP: the agent page's headers (CSP, frames, sniffing, caching), every
 // module of the page served as JavaScript, nothing else of the folder, and no inline script or style.
 import { readdirSync } from "node:fs";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { WALLBOARD_PAGE_DIR } from "../../src/supervisor/index.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile } from "../setup/redis.js";
 import { startBoard, type BoardServer } from "./helpers.js";
 
-let redis: Redis;
+const { env, redis } = redisPerFile();
 let board: BoardServer;
 beforeAll(async () => {
-  redis = testRedis().client();
-  board = await startBoard(redis, testRedis().prefix);
+  board = await startBoard(redis(), env.prefix);
 });
 afterAll(async () => {
   await board?.close();
-  await redis?.quit();
 });
 
 describe("the wallboard page", () => {

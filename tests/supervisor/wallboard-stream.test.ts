@@ -5,30 +5,23 @@
  * by the test timeout), and the pace is set so that the thing under test is the only way to get there.
  */
 import net from "node:net";
-import type { Redis } from "ioredis";
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import type { StreamLimits } from "../../src/supervisor/index.js";
 import { freshEnough, nextBroadcastAt, sendDelay, sseFrame } from "../../src/supervisor/pace.js";
-import { testRedis } from "../setup/redis.js";
+import { redisPerFile, testRedis } from "../setup/redis.js";
 import { MemoryFeed, SseClient, startBoard, supervisorToken, type BoardServer } from "./helpers.js";
 
-let redis: Redis;
+const { redis } = redisPerFile();
 const boards: BoardServer[] = [];
 const clients: SseClient[] = [];
-beforeAll(() => {
-  redis = testRedis().client();
-});
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const b of boards.splice(0)) await b.close();
 });
-afterAll(async () => {
-  await redis?.quit();
-});
 
 async function board(limits: Partial<StreamLimits>, opts: { feed?: MemoryFeed; logger?: pino.Logger } = {}): Promise<BoardServer> {
-  const b = await startBoard(redis, testRedis().prefix, { limits, ...opts });
+  const b = await startBoard(redis(), testRedis().prefix, { limits, ...opts });
   boards.push(b);
   return b;
 }
