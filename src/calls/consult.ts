@@ -28,6 +28,10 @@ import { legCallerId, whyNotReached } from "./transfer.js";
  *   transfer does); while it still rings, the ring is cancelled and the caller goes back to the queue at the
  *   place of its first join (`requeue`).
  *
+ * The consulted agent's desk has the caller's card while its phone rings and while the agents talk, marked as
+ * a consultation and not theirs to act on; completed, it becomes their live card (the pop); otherwise it goes,
+ * with why ("Alex Morgan went back to the caller").
+ *
  * In the queue the consulted agent rings and talks for the call (consult.lua) without the caller joining
  * any queue. Consultations live in this daemon's memory: a restart ends them (the next daemon hangs up the
  * consultation's leg as a channel no session has).
@@ -44,6 +48,10 @@ export interface ConsultLine {
 export interface ConsultHooks {
   /** The consulted agent's state for its page. */
   agentStatus(agentId: string, status: { state: "ringing" | "oncall" | "available" | "paused" | "offline"; reason?: string }): void;
+  /** The consulted agent's desk: the caller's card while its phone rings, and while the agents talk; `from`: who consults. */
+  consulted(agentId: string, c: Connected, from: string, state: "ringing" | "talking"): void;
+  /** The consultation fell through: the card goes from the consulted agent's desk, `why` told to its tabs. */
+  consultOver(agentId: string, callId: string, why: string): void;
   /** The consulting agent's line: the consultation (null: over) and whether the caller hears the music. */
   line(agentId: string, callId: string, patch: { consult: ConsultLine | null; held: boolean }): void;
   /** Told to the consulting agent's tabs: what became of the consultation. */
@@ -72,6 +80,8 @@ export interface ConsultDeps {
 
 interface Consultation {
   c: Connected;
+  /** The consulting agent's name, as the consulted one reads it. */
+  fromName: string;
   withId: string;
   withName: string;
   legId: string;
@@ -122,12 +132,13 @@ export class Consults {
       throw new PhoneError(`${who}: you are still with the caller.`);
     }
     // a copy: the hand-off's own record of the conversation changes hands when the transfer completes
-    const t: Consultation = { c: { ...c }, withId: picked.agentId, withName: this.deps.agentNames.get(picked.agentId) ?? picked.agentId, legId: consultLegId(c.callId), state: "ringing" };
+    const t: Consultation = { c: { ...c }, fromName: from.name, withId: picked.agentId, withName: this.deps.agentNames.get(picked.agentId) ?? picked.agentId, legId: consultLegId(c.callId), state: "ringing" };
     this.byCall.set(c.callId, t);
     this.byLeg.set(t.legId, t);
     // a safety net behind Asterisk's own originate timeout
     t.timer = setTimeout(() => void this.notReached(t, "no answer"), (this.deps.config.ringTimeout + 5) * 1000);
     this.deps.hooks.agentStatus(t.withId, { state: "ringing" });
+    this.deps.hooks.consulted(t.withId, t.c, t.fromName, "ringing");
     this.log.info({ callId: c.callId, agentId: c.agentId, consulted: t.withId }, "consulting another agent");
     const originated = ari.originate({
       endpoint: this.deps.dial(picked.agentId, picked.endpoint, c.serverId),
@@ -183,9 +194,10 @@ export class Consults {
       await ari.addChannel(bridge.id, [c.agentChannelId, legId]);
     } catch (err) {
       this.log.error({ err, callId: c.callId }, "consultation not bridged");
-      return this.back(t, "The consultation could not be connected: you are back with the caller.");
+      return this.back(t, { first: "The consultation could not be connected: you are back with the caller.", consulted: `The consultation with ${t.fromName} could not be connected.` });
     }
     this.log.info({ callId: c.callId, agentId: c.agentId, consulted: t.withId }, "consultation connected");
+    this.deps.hooks.consulted(t.withId, c, t.fromName, "talking");
     this.deps.hooks.line(c.agentId, c.callId, { consult: { name: t.withName, state: "talking" }, held: true });
   }
 
@@ -206,7 +218,7 @@ export class Consults {
     const { c } = t;
     const ari = this.deps.ari(c.serverId);
     const was = await this.deps.handoff.passConversation(c.callId, { agentId: t.withId, agentChannelId: t.legId });
-    if (!was || !ari) return this.drop(t, "available");
+    if (!was || !ari) return this.drop(t, "available", `The consultation with ${t.fromName} ended: the call is gone.`);
     await this.deps.hooks.handedOn(c.agentId, c.callId, `Transferred to ${t.withName} after a consultation`).catch((err) => this.log.error({ err, callId: c.callId }, "the first agent's part of a consulted transfer was not closed"));
     this.deps.handoff.consulting(c.callId, false);
     await ari.stopMoh(c.callId).catch(ignore);
@@ -219,13 +231,14 @@ export class Consults {
     if (t.bridgeId) ari.destroyBridge(t.bridgeId).catch(ignore);
     const now = this.deps.handoff.connectedCalls().find((x) => x.callId === c.callId);
     if (now) this.deps.hooks.connected(now);
+    else this.deps.hooks.consultOver(t.withId, c.callId, "The call ended before it reached you.");
     this.log.info({ callId: c.callId, from: c.agentId, to: t.withId }, "caller transferred after a consultation");
   }
 
   /** The consulting agent goes back to the caller: the consulted agent's leg goes. */
   async cancel(agentId: string, callId: string): Promise<string> {
     const t = this.mine(agentId, callId);
-    await this.back(t, undefined, "available");
+    await this.back(t, { consulted: `${t.fromName} went back to the caller.` });
     return "Consultation ended: you are back with the caller.";
   }
 
@@ -236,7 +249,7 @@ export class Consults {
     t.state = "done";
     this.untrack(t);
     this.log.info({ callId, consulted: t.withId }, "the conversation ended during a consultation");
-    void this.drop(t, "available");
+    void this.drop(t, "available", `The caller hung up: the consultation with ${t.fromName} is over.`);
   }
 
   /**
@@ -255,7 +268,7 @@ export class Consults {
       t.state = "done";
       this.untrack(t);
       this.log.info({ callId: c.callId, agentId: c.agentId }, "the agent left while the consulted agent rang: the caller goes back to the queue");
-      void this.drop(t, "available")
+      void this.drop(t, "available", `${t.fromName} hung up: the caller went back to the queue.`)
         .then(() => this.deps.hooks.requeue({ ...c }))
         .catch((err) => this.log.error({ err, callId: c.callId }, "caller not sent back to the queue"))
         .finally(done);
@@ -275,8 +288,12 @@ export class Consults {
     this.byLeg.delete(t.legId);
   }
 
-  /** The consultation's leg and bridge go, and the consulted agent is let go (`to`, or per `calls.noAnswer` after a missed ring). */
-  private async drop(t: Consultation, to: "available" | "missed"): Promise<void> {
+  /**
+   * The consultation's leg and bridge go, the card leaves the consulted agent's desk (`why` told), and the
+   * agent is let go (`to`, or per `calls.noAnswer` after a missed ring).
+   */
+  private async drop(t: Consultation, to: "available" | "missed", why: string): Promise<void> {
+    this.deps.hooks.consultOver(t.withId, t.c.callId, why);
     const ari = this.deps.ari(t.c.serverId);
     ari?.hangup(t.legId).catch(ignore);
     if (t.bridgeId) ari?.destroyBridge(t.bridgeId).catch(ignore);
@@ -292,9 +309,10 @@ export class Consults {
 
   /**
    * Back to the caller: the consultation's leg goes (the consulted agent `to` or after a missed ring), the
-   * consulting agent's leg returns to the caller's bridge, the caller's music stops; `text` is told to the agent.
+   * consulting agent's leg returns to the caller's bridge, the caller's music stops; `told.first` is told to
+   * the consulting agent, `told.consulted` to the consulted one.
    */
-  private async back(t: Consultation, text: string | undefined, to: "available" | "missed" = "available"): Promise<void> {
+  private async back(t: Consultation, told: { first?: string; consulted: string }, to: "available" | "missed" = "available"): Promise<void> {
     if (t.state === "done") return;
     const moved = t.state === "talking";
     t.state = "done";
@@ -302,10 +320,10 @@ export class Consults {
     const { c } = t;
     const ari = this.deps.ari(c.serverId);
     if (moved) await ari?.addChannel(c.bridgeId, [c.agentChannelId]).catch((err) => this.log.error({ err, callId: c.callId }, "the agent could not go back to the caller"));
-    await this.drop(t, to);
+    await this.drop(t, to, told.consulted);
     await ari?.stopMoh(c.callId).catch(ignore);
     this.deps.hooks.line(c.agentId, c.callId, { consult: null, held: false });
-    if (text) this.deps.hooks.tell(c.agentId, c.callId, text);
+    if (told.first) this.deps.hooks.tell(c.agentId, c.callId, told.first);
     this.log.info({ callId: c.callId, consulted: t.withId, moved }, "consultation over; the agent is back with the caller");
   }
 
@@ -313,11 +331,12 @@ export class Consults {
   private async notReached(t: Consultation, why: string): Promise<void> {
     if (t.state !== "ringing") return;
     const missed = why === "no answer" || why === "busy" || why === "rejected";
-    await this.back(t, `${t.withName} ${why === "no answer" ? "did not answer" : why === "busy" ? "was busy" : "could not be reached"}: you are back with the caller.`, missed ? "missed" : "available");
+    const first = `${t.withName} ${why === "no answer" ? "did not answer" : why === "busy" ? "was busy" : "could not be reached"}: you are back with the caller.`;
+    await this.back(t, { first, consulted: `The consultation from ${t.fromName} was not answered.` }, missed ? "missed" : "available");
   }
 
   /** The consulted agent hung up while they talked. */
   private async consultedLeft(t: Consultation): Promise<void> {
-    await this.back(t, `${t.withName} hung up: you are back with the caller.`);
+    await this.back(t, { first: `${t.withName} hung up: you are back with the caller.`, consulted: `You hung up: ${t.fromName} is back with the caller.` });
   }
 }

@@ -124,7 +124,7 @@ export class ClientMessages {
       case "outcome": {
         const onDesk = await store.deskPop(agentId, msg.callId, Date.now());
         if (!onDesk) return `call ${msg.callId} is not on your desk`;
-        if (onDesk.ringing) return NOT_ANSWERED;
+        if (onDesk.ringing) return this.notYet(agentId, msg.callId, NOT_ANSWERED);
         const pop = onDesk.pop;
         if (!pop.offers.some((o) => o.id === msg.offerId)) return `offer ${msg.offerId} was not made on call ${msg.callId}`;
         await requests.onOfferOutcome(agentId, {
@@ -141,7 +141,7 @@ export class ClientMessages {
       case "disposition": {
         const onDesk = await store.deskPop(agentId, msg.callId, Date.now());
         if (!onDesk) return `call ${msg.callId} is not on your desk`;
-        if (onDesk.ringing) return NOT_ANSWERED;
+        if (onDesk.ringing) return this.notYet(agentId, msg.callId, NOT_ANSWERED);
         const pop = onDesk.pop;
         const code = this.deps.menu?.wrapUpCodes.find((c) => c.code === msg.disposition);
         if (this.deps.menu && !code) return `"${msg.disposition}" is not one of the wrap-up codes`;
@@ -184,6 +184,12 @@ export class ClientMessages {
     return null;
   }
 
+  /** Why a card not live yet cannot be acted on: a consultation's card is the consulting agent's call until they transfer it. */
+  private async notYet(agentId: string, callId: string, ringing: string): Promise<string> {
+    const from = (await this.deps.store.lines(agentId)).find((l) => l.callId === callId)?.consultFrom;
+    return from ? `this call is still ${from}'s: it is yours once they transfer it` : ringing;
+  }
+
   /** Answering from the desk: only a call ringing on the agent's phone. */
   private async accept(agentId: string, callId: string): Promise<string | null> {
     const onDesk = await this.deps.store.deskPop(agentId, callId, Date.now());
@@ -199,7 +205,7 @@ export class ClientMessages {
     const { store, requests, menu } = this.deps;
     const onDesk = await store.deskPop(agentId, msg.callId, Date.now());
     if (!onDesk) return `call ${msg.callId} is not on your desk`;
-    if (onDesk.ringing) return "the call has not been answered yet: answer it on your phone first";
+    if (onDesk.ringing) return this.notYet(agentId, msg.callId, "the call has not been answered yet: answer it on your phone first");
     if (msg.type === "phone") {
       if (!requests.onPhone) return "the soft-phone is not available on this server";
       const patch = await requests.onPhone(agentId, msg.callId, msg.action);

@@ -113,6 +113,8 @@ export const lineSchema = z
     muted: z.boolean(),
     /** A consultation the agent holds the caller for: whom, ringing or talking (null once over). */
     consult: z.object({ name: z.string().max(200), state: z.enum(["ringing", "talking"]) }).nullable().optional(),
+    /** On the consulted agent's desk: the caller's card during a consultation, by the consulting agent's name (null once the call is theirs). */
+    consultFrom: z.string().max(200).nullable().optional(),
     ringingAt: z.number().optional(),
     previewUntil: z.number().optional(),
     answeredAt: z.number().optional(),

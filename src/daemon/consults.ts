@@ -12,9 +12,9 @@ import type { AriGateway } from "../telephony/index.js";
 
 /**
  * The agents' consultations (calls/consult.ts), wired to the hand-off, the queue and the desk: the consulted
- * agent's page hears its state, the consulting agent's line follows the consultation, a completed one closes
- * the first agent's part and pops the call for the consulted agent, and a caller whose consultation fell
- * through with nobody left goes back to its queue at the place of its first join.
+ * agent's page hears its state and has the caller's card meanwhile, the consulting agent's line follows the
+ * consultation, a completed one closes the first agent's part and makes the card the consulted agent's, and
+ * a caller whose consultation fell through with nobody left goes back to its queue at the place of its first join.
  */
 export function consultations(deps: {
   config: Config;
@@ -40,6 +40,8 @@ export function consultations(deps: {
     logger: log,
     hooks: {
       agentStatus: (agentId, status) => desk.agentStatus(agentId, status),
+      consulted: (agentId, c, from, state) => desk.consulted(agentId, c, from, state),
+      consultOver: (agentId, callId, why) => desk.consultOver(agentId, callId, why),
       line: (agentId, callId, patch) => desk.line(agentId, callId, patch),
       tell: (agentId, callId, text) => desk.tell(agentId, callId, text),
       handedOn: (agentId, callId, text) => desk.handedOn(agentId, callId, text),

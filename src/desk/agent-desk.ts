@@ -17,6 +17,7 @@ import type { Logger } from "../lib/logger.js";
 import type { OfferCaps } from "../offers/caps.js";
 import { offerCallSchema } from "../offers/context.js";
 import type { OfferRules } from "../offers/load.js";
+import { cartOffer } from "../offers/cart-offer.js";
 import { rankOffers } from "../offers/rank.js";
 import type { RankedOffer } from "../offers/ranked.js";
 import type { CallerQueue } from "../queue/index.js";
@@ -101,7 +102,9 @@ export class AgentDesk {
   private async popFor(call: DeskCallView, c: PopCall, customer: CustomerView | null): Promise<{ pop: ScreenPop; offers: RankedOffer[]; reason: string | undefined }> {
     const { config } = this.deps;
     const reason = reasonOf(call);
-    const offers = customer ? await this.rank(customer, call, c, reason) : [];
+    const ranked = customer ? await this.rank(customer, call, c, reason) : [];
+    const cart = c.callback?.purpose?.cart;
+    const offers = cart ? [cartOffer(cart), ...ranked] : ranked;
     const pop = composePop({
       call: { callId: c.callId, callerNumber: call.state.call.callerNumber, callerName: call.state.call.callerName },
       customer,
@@ -214,8 +217,9 @@ export class AgentDesk {
       ...(credit ? { credit: creditRecord(credit) } : {}),
     };
     await this.deps.store.save(c.callId, desk);
-    await this.lines.talking(c.agentId, c.callId);
+    const consultedBy = await this.lines.talking(c.agentId, c.callId);
     await this.hub?.pushPop(c.agentId, pop);
+    if (consultedBy !== undefined) await this.hub?.record(c.agentId, { callId: c.callId, what: "consult", text: `${consultedBy} transferred the caller to you` });
     // after the pop: the agent's screen does not wait for the billing queue
     if (credit) await this.credit(credit);
     const at = Date.now();
@@ -414,6 +418,48 @@ export class AgentDesk {
   /** A consultation's course on the consulting agent's line (calls/consult.ts): whom, ringing or talking, the caller on hold. */
   line(agentId: string, callId: string, patch: LinePatch): void {
     void this.lines.run(agentId, async () => void (await this.hub?.patchLine(agentId, callId, patch, false))).catch((err) => this.log.warn({ err, agentId, callId }, "desk line not updated"));
+  }
+
+  /**
+   * A consultation's course on the consulted agent's desk (calls/consult.ts): the caller's card (the call's
+   * own pop) goes up while their phone rings and stays while the two agents talk, its line marked with who
+   * consults them. It stays a ringing pop, which the hub does not let them act on, until the transfer
+   * completes: then `connected` makes it their live card.
+   */
+  consulted(agentId: string, c: PopCall, from: string, state: "ringing" | "talking"): void {
+    const { hub, ring } = this;
+    if (!hub || !ring) return;
+    if (state === "ringing") this.lines.consulting(agentId, c.callId, from);
+    const still = () => this.lines.consulted(agentId, c.callId);
+    const work = async () => {
+      if (!still()) return;
+      if (state === "talking") return this.lines.consultLine(agentId, c.callId, "talking");
+      // the agent's own earlier part of this call, still on their desk for its disposition: left as it is
+      if ((await hub.lines(agentId)).some((l) => l.callId === c.callId)) return void this.lines.unconsult(agentId, c.callId);
+      const session = (await ring.sessions.find(c.callId))[0];
+      if (!session) return void this.lines.unconsult(agentId, c.callId);
+      const call = { session, state: session.engine };
+      const found = await this.refresh(c.callId, call.state.call.callerNumber);
+      const { pop } = await this.popFor(call, c, found?.status === "found" ? found.customer : null);
+      if (!still()) return;
+      await this.lines.consultLine(agentId, c.callId, "ringing");
+      await hub.pushPop(agentId, pop, { ringing: true });
+      this.log.info({ callId: c.callId, agentId, from, customer: pop.customer?.id ?? null }, "screen-pop pushed for a consultation");
+    };
+    void this.lines.run(agentId, work).catch((err) => this.log.warn({ err, agentId, callId: c.callId }, "consultation card not updated"));
+  }
+
+  /** The consultation fell through (back to the caller, a party hung up): the card goes from the consulted agent's desk, `why` told. */
+  consultOver(agentId: string, callId: string, why: string): void {
+    const { hub } = this;
+    if (!hub || !this.lines.unconsult(agentId, callId)) return;
+    const work = async () => {
+      if (!(await hub.lines(agentId)).some((l) => l.callId === callId && l.consultFrom)) return;
+      await hub.clearPop(agentId, callId);
+      // after the card: the page puts it in the desk's log, which outlives the card
+      await hub.record(agentId, { callId, what: "consult", text: why });
+    };
+    void this.lines.run(agentId, work).catch((err) => this.log.warn({ err, agentId, callId }, "consultation card not cleared"));
   }
 
   /** Tells every tab of the agent what became of a call's consultation. */

@@ -9,6 +9,9 @@
  *   other and the caller hears neither; completed, the caller talks with the consulted agent, who is on the
  *   call in the queue and gets the pop, while the first agent's part is written as transferred; cancelled,
  *   or not answered, the first agent is back with the caller.
+ * - The consulted agent's desk: the caller's card (the same pop) while their phone rings and while the agents
+ *   talk, marked as a consultation from the first agent and refused outcomes and dispositions; completed, it
+ *   is their live card; fallen through (cancelled, not answered, a party hung up), it goes, with why.
  * - Nobody lost mid-way: the caller hanging up ends the consultation leg and frees the consulted agent; the
  *   first agent hanging up while consulting completes the transfer.
  * - Accept: a phone that takes remote answers is answered from the desk (AMI PJSIPNotify, Event: talk); one
@@ -73,12 +76,36 @@ async function onCall(opts: { ringTimeout?: number; kim?: Record<string, unknown
   s.sim.control.addAgent({ endpoint: "PJSIP/1003", answerDelay: 1, talkTime: 6000 });
   const alex = await loginAvailable(d, "1001");
   const { channelId } = s.sim.control.placeCall(supportCaller("5551003"));
-  await alex.next("pop", (m) => (m.pop as { callId: string }).callId === channelId);
+  const { pop } = (await alex.next("pop", (m) => (m.pop as { callId: string }).callId === channelId)) as unknown as { pop: Pop };
   await waitFor("the caller bridged with Alex", () => hears(s.sim, channelId) === "PJSIP/1001");
   const kim = await loginAvailable(d, "1002");
   const sam = await loginAvailable(d, "1003");
-  return { s, d, alex, kim, sam, callId: channelId };
+  return { s, d, alex, kim, sam, callId: channelId, pop };
 }
+
+type Pop = { callId: string; callerNumber: string; customer: { id: string } | null; journey: string[]; offers: Array<{ id: string }> };
+type LineMsg = { callId: string; state: string; consultFrom?: string | null };
+const lineOf = (m: Msg) => m.line as LineMsg;
+const popOf = (m: Msg) => m.pop as Pop;
+
+/** The caller's card as the consulted agent's desk shows it while its phone rings: the pop of the call, its line marked. */
+async function consultCardRinging(c: AgentClient, callId: string, pop: Pop): Promise<void> {
+  expect(lineOf(await c.next("line", (m) => lineOf(m).callId === callId))).toMatchObject({ state: "ringing", consultFrom: "Alex Morgan" });
+  const card = popOf(await c.next("ringing", (m) => popOf(m).callId === callId));
+  // the same card the first agent has: who, how they came, what fits them
+  expect(card.customer?.id).toBe(pop.customer?.id);
+  expect(card.journey).toEqual(pop.journey);
+  expect(card.offers.map((o) => o.id)).toEqual(pop.offers.map((o) => o.id));
+}
+
+/** The consultation fell through: the card leaves the consulted agent's desk and its page says why. */
+async function consultCardGone(c: AgentClient, callId: string, why: string): Promise<void> {
+  await c.next("popCleared", (m) => m.callId === callId);
+  expect(await c.next("recorded", (m) => m.callId === callId)).toMatchObject({ what: "consult", text: why });
+}
+
+/** What the consulted agent reads on trying to record on the card before the transfer. */
+const NOT_YOURS = "this call is still Alex Morgan's: it is yours once they transfer it";
 
 describe("transfer to a named agent", () => {
   test("rings that agent at once; answered, the caller is with them and the first agent's part is written", async () => {
@@ -102,7 +129,9 @@ describe("transfer to a named agent", () => {
   }, 60_000);
 
   test("not answered: the caller goes back to its queue at the place of its first join, the agent is paused", async () => {
-    const { s, d, alex, sam, callId } = await onCall({ ringTimeout: 10, kim: { noAnswerProbability: 1 } });
+    // Kim's ring (60 simulated seconds, 6 s here) outlasts the later caller's way through the IVR on a busy machine:
+    // with Kim paused and Alex too, nobody would staff the queue and it would turn that caller away
+    const { s, d, alex, sam, callId } = await onCall({ ringTimeout: 60, kim: { noAnswerProbability: 1 } });
     sam.send({ type: "state", id: "p", state: "paused", reason: "Meeting" });
     await sam.next("ok", (m) => m.id === "p");
     expect(await ask(alex, { type: "transfer", callId, agent: "1002" })).toMatchObject({ type: "ok" });
@@ -130,12 +159,24 @@ describe("transfer to a named agent", () => {
 
 describe("consultation", () => {
   test("the caller holds while the agents talk; completed, the caller talks with the consulted agent", async () => {
-    const { s, d, alex, kim, callId } = await onCall();
+    const { s, d, alex, kim, callId, pop } = await onCall();
     expect(await ask(alex, { type: "consult", callId, agent: "1002" })).toMatchObject({ type: "ok" });
     expect(await alex.next("line", (m) => (m.line as { consult?: unknown }).consult !== undefined)).toMatchObject({ line: { consult: { name: "Kim Laurent", state: "ringing" }, held: true } });
     await waitFor("the caller on music", () => hears(s.sim, callId) === "moh");
     expect(await ask(alex, { type: "phone", callId, action: "complete" })).toMatchObject({ type: "error", message: "Kim Laurent has not answered yet: wait, or cancel the consultation." });
+    // Kim's desk had the card while her phone rang (the client keeps every message: read in order now)
+    await consultCardRinging(kim, callId, pop);
     await alex.next("line", (m) => (m.line as { consult?: { state: string } }).consult?.state === "talking");
+    // Kim talks with Alex: the card stays, still a consultation, not hers to record on
+    expect(lineOf(await kim.next("line", (m) => lineOf(m).callId === callId))).toMatchObject({ state: "talking", consultFrom: "Alex Morgan" });
+    expect(await ask(kim, { type: "disposition", callId, disposition: "resolved" })).toMatchObject({ type: "error", message: NOT_YOURS });
+    expect(await ask(kim, { type: "outcome", callId, offerId: pop.offers[0]!.id, outcome: "interested" })).toMatchObject({ type: "error", message: NOT_YOURS });
+    expect(kim.messages.some((m) => m.type === "popCleared")).toBe(false);
+    // another tab of Kim's opened now has the card as it is
+    const kimTab = await AgentClient.login(d.url, "1002");
+    clients.push(kimTab);
+    await kimTab.next("ringing", (m) => popOf(m).callId === callId);
+    expect(lineOf(await kimTab.next("line", (m) => lineOf(m).callId === callId))).toMatchObject({ state: "talking", consultFrom: "Alex Morgan" });
     const alexLeg = legOf(s.sim, "PJSIP/1001");
     await waitFor("Alex and Kim talking", () => hears(s.sim, alexLeg) === "PJSIP/1002");
     expect(hears(s.sim, callId)).toBe("moh");
@@ -145,9 +186,13 @@ describe("consultation", () => {
     expect(await ask(alex, { type: "phone", callId, action: "complete" })).toMatchObject({ type: "ok" });
     expect(await alex.next("recorded", (m) => m.callId === callId && m.what === "transfer")).toMatchObject({ text: "Transferred to Kim Laurent after a consultation" });
     await alex.next("popCleared", (m) => m.callId === callId);
-    await kim.next("pop", (m) => (m.pop as { callId: string }).callId === callId);
+    // Kim's card is now her live call: no longer a consultation, the pop of the answer
+    expect(lineOf(await kim.next("line", (m) => lineOf(m).callId === callId))).toMatchObject({ state: "talking", consultFrom: null });
+    expect(popOf(await kim.next("pop", (m) => popOf(m).callId === callId)).customer?.id).toBe(pop.customer?.id);
+    expect(await kim.next("recorded", (m) => m.callId === callId)).toMatchObject({ what: "consult", text: "Alex Morgan transferred the caller to you" });
     await waitFor("the caller with Kim", () => hears(s.sim, callId) === "PJSIP/1002");
     await waitFor("Alex's leg gone", () => hears(s.sim, alexLeg) === "gone");
+    expect(await ask(kim, { type: "outcome", callId, offerId: pop.offers[0]!.id, outcome: "interested" })).toMatchObject({ type: "ok" });
     expect(await agentOf(d, "1002")).toMatchObject({ state: "oncall", callId });
     await waitFor("Alex in wrap-up", async () => (await agentOf(d, "1001"))?.state !== "oncall");
     // Kim's part goes on: her hangup ends the call as an agent's does
@@ -165,27 +210,35 @@ describe("consultation", () => {
   }, 90_000);
 
   test("cancelled: back with the caller; a consulted agent who does not answer: back with the caller, the agent paused", async () => {
-    const { s, d, alex, callId } = await onCall({ ringTimeout: 10 });
+    const { s, d, alex, kim, sam, callId, pop } = await onCall({ ringTimeout: 10 });
     await ask(alex, { type: "consult", callId, queue: "billing" });
+    await consultCardRinging(sam, callId, pop);
     await alex.next("line", (m) => (m.line as { consult?: { name: string; state: string } }).consult?.state === "talking");
+    expect(lineOf(await sam.next("line", (m) => lineOf(m).callId === callId))).toMatchObject({ state: "talking", consultFrom: "Alex Morgan" });
     expect(await agentOf(d, "1003", "billing")).toMatchObject({ state: "oncall", callId });
     expect(await ask(alex, { type: "phone", callId, action: "cancel" })).toMatchObject({ type: "ok" });
     expect(await alex.next("line", (m) => (m.line as { consult?: unknown }).consult === null)).toMatchObject({ line: { held: false } });
+    await consultCardGone(sam, callId, "Alex Morgan went back to the caller.");
+    expect(await ask(sam, { type: "disposition", callId, disposition: "resolved" })).toMatchObject({ type: "error", message: `call ${callId} is not on your desk` });
     await waitFor("the caller back with Alex", () => hears(s.sim, callId) === "PJSIP/1001");
     await waitFor("Sam free again", async () => (await agentOf(d, "1003", "billing"))?.state === "available");
 
     s.sim.control.updateAgent("PJSIP/1002", { noAnswerProbability: 1 });
     await ask(alex, { type: "consult", callId, agent: "1002" });
+    await consultCardRinging(kim, callId, pop);
     expect(await alex.next("recorded", (m) => m.what === "consult")).toMatchObject({ text: "Kim Laurent did not answer: you are back with the caller." });
+    await consultCardGone(kim, callId, "The consultation from Alex Morgan was not answered.");
     await waitFor("the caller back with Alex", () => hears(s.sim, callId) === "PJSIP/1001");
     expect(await agentOf(d, "1002")).toMatchObject({ state: "paused", pauseReason: "Did not answer a consultation" });
   }, 90_000);
 
   test("the caller hangs up mid-consultation: the consultation's leg ends, the consulted agent is free", async () => {
-    const { s, d, alex, callId } = await onCall();
+    const { s, d, alex, kim, callId } = await onCall();
     await ask(alex, { type: "consult", callId, agent: "1002" });
     await alex.next("line", (m) => (m.line as { consult?: { state: string } }).consult?.state === "talking");
+    await kim.next("line", (m) => lineOf(m).callId === callId && lineOf(m).state === "talking");
     s.sim.pbx.hangup(callId);
+    await consultCardGone(kim, callId, "The caller hung up: the consultation with Alex Morgan is over.");
     await waitFor("Kim free again", async () => (await agentOf(d, "1002"))?.state === "available");
     await waitFor("no channel left", () => s.sim.pbx.listChannels().length === 0);
     await waitFor("Alex in wrap-up", async () => (await agentOf(d, "1001"))?.state !== "oncall");
@@ -197,6 +250,7 @@ describe("consultation", () => {
     await alex.next("line", (m) => (m.line as { consult?: { state: string } }).consult?.state === "talking");
     const alexLeg = legOf(s.sim, "PJSIP/1001");
     s.sim.pbx.hangup(alexLeg);
+    expect(lineOf(await kim.next("line", (m) => lineOf(m).callId === callId && lineOf(m).consultFrom === null))).toMatchObject({ state: "talking" });
     await kim.next("pop", (m) => (m.pop as { callId: string }).callId === callId);
     await waitFor("the caller with Kim", () => hears(s.sim, callId) === "PJSIP/1002");
     expect(await agentOf(d, "1002")).toMatchObject({ state: "oncall", callId });
@@ -205,23 +259,26 @@ describe("consultation", () => {
 
 describe("consultation: a party leaves before the end", () => {
   test("the consulted agent hangs up: the first agent is back with the caller", async () => {
-    const { s, d, alex, callId } = await onCall();
+    const { s, d, alex, kim, callId } = await onCall();
     await ask(alex, { type: "consult", callId, agent: "1002" });
     await alex.next("line", (m) => (m.line as { consult?: { state: string } }).consult?.state === "talking");
     s.sim.pbx.hangup(legOf(s.sim, "PJSIP/1002"));
     expect(await alex.next("recorded", (m) => m.what === "consult")).toMatchObject({ text: "Kim Laurent hung up: you are back with the caller." });
+    await consultCardGone(kim, callId, "You hung up: Alex Morgan is back with the caller.");
     await waitFor("the caller back with Alex", () => hears(s.sim, callId) === "PJSIP/1001");
     await waitFor("Kim free again", async () => (await agentOf(d, "1002"))?.state === "available");
   }, 60_000);
 
   test("the first agent hangs up while the consulted one still rings: the caller goes back to the queue, not lost", async () => {
-    const { s, d, alex, sam, callId } = await onCall({ ringTimeout: 300, kim: { noAnswerProbability: 1 } });
+    const { s, d, alex, kim, sam, callId, pop } = await onCall({ ringTimeout: 300, kim: { noAnswerProbability: 1 } });
     sam.send({ type: "state", id: "p", state: "paused", reason: "Meeting" });
     await sam.next("ok", (m) => m.id === "p");
     await ask(alex, { type: "consult", callId, agent: "1002" });
+    await consultCardRinging(kim, callId, pop);
     await waitFor("Kim's phone ringing", () => s.sim.pbx.listChannels().some((c) => c.name.startsWith("PJSIP/1002-")));
     s.sim.pbx.hangup(legOf(s.sim, "PJSIP/1001"));
     expect(await alex.next("recorded", (m) => m.callId === callId)).toMatchObject({ what: "transfer", text: "The caller went back to the queue" });
+    await consultCardGone(kim, callId, "Alex Morgan hung up: the caller went back to the queue.");
     await waitFor("Kim's ring cancelled", () => !s.sim.pbx.listChannels().some((c) => c.name.startsWith("PJSIP/1002-")));
     // back in the queue (joined again), on music, with a place: offered to the next agent free
     await waitFor("the caller queued again", async () => (await d.queue.events()).filter((e) => e.type === "joined" && e.callId === callId).length === 2);

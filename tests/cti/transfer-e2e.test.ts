@@ -5,8 +5,9 @@
  * Alex's phone takes remote answers and does not pick up by itself: Alt+Shift+A answers it from the page (the
  * simulator's phone gets the NOTIFY and answers). Alex consults Kim (Alt+Shift+X to the list, Alt+Shift+K): the
  * caller hears music while Kim's phone rings and while Alex and Kim talk (the simulator has Alex hearing Kim,
- * the caller hearing the music), goes back to the caller (Alt+Shift+R), consults again and completes the
- * transfer (Alt+Shift+T): the caller talks with Kim, whose page has the call. Kim sends the caller to Sam by
+ * the caller hearing the music; Kim's page has the caller's card meanwhile, marked as Alex's consultation, with
+ * nothing on it to act on), goes back to the caller (Alt+Shift+R: the card leaves Kim's page, which says why),
+ * consults again and completes the transfer (Alt+Shift+T): the caller talks with Kim, whose card is now her call. Kim sends the caller to Sam by
  * name (the list, Tab, Enter): Sam's phone has the caller. The pages are checked with axe-core and at 390 px,
  * with screenshots in test-artifacts/.
  */
@@ -113,6 +114,15 @@ describe.skipIf(!hasChromium)("the agent's desk: accept, consultation, transfer 
     expect(await axeProblems(alex)).toEqual([]);
     await alex.screenshot({ path: path.join(ARTIFACTS, "agent-consult-1280.png") });
     expect(await kim.locator("#state-current").textContent()).toBe("On a call");
+    // Kim's page has the caller's card: Alex's consultation, not hers to act on yet
+    const kimCard = kim.locator(".card", { has: kim.getByRole("heading", { name: "Call from Carla Diaz" }) });
+    await expect.poll(() => kimCard.locator(".consult-flag").textContent()).toBe("Consultation from Alex Morgan: the call is yours once they transfer it");
+    expect(await kimCard.locator(".line-state").textContent()).toBe("Talking with Alex Morgan");
+    expect(await kimCard.locator(".phone").isVisible(), "no phone controls on a consultation's card").toBe(false);
+    expect(await kimCard.getByRole("button", { name: "Save disposition" }).isDisabled()).toBe(true);
+    for (const b of await kimCard.locator("section.offer button").all()) expect(await b.isDisabled()).toBe(true);
+    expect(await axeProblems(kim)).toEqual([]);
+    await kim.screenshot({ path: path.join(ARTIFACTS, "agent-consulted-1280.png") });
 
     // the same desk on a phone-sized screen: the consultation's controls on the first screen, nothing too wide
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
@@ -134,6 +144,8 @@ describe.skipIf(!hasChromium)("the agent's desk: accept, consultation, transfer 
     await waitFor("the caller with Alex again", () => hears(s.sim, "carla-1") === "PJSIP/1001");
     await waitFor("Kim free again", async () => (await agentOf("1002"))?.state === "available");
     await expect.poll(() => card.locator(".line-state").textContent()).toBe("On the line");
+    await expect.poll(() => kimCard.count()).toBe(0);
+    await expect.poll(() => kim.locator("#desk-log").textContent()).toBe("Alex Morgan went back to the caller.");
 
     // ---- consult again and complete (Alt+Shift+T): the caller talks with Kim, whose page has the call
     await alex.keyboard.press("Alt+Shift+X");
@@ -144,8 +156,11 @@ describe.skipIf(!hasChromium)("the agent's desk: accept, consultation, transfer 
     await expect.poll(() => alex.locator("#desk-log").textContent()).toBe("Transferred to Kim Laurent after a consultation");
     await expect.poll(() => alex.locator(".card").count()).toBe(0);
     await waitFor("the caller with Kim", () => hears(s.sim, "carla-1") === "PJSIP/1002");
-    const kimCard = kim.locator(".card", { has: kim.getByRole("heading", { name: "Call from Carla Diaz" }) });
     await expect.poll(() => kimCard.locator(".line-state").textContent(), { timeout: 20_000 }).toBe("On the line");
+    await expect.poll(() => kimCard.locator(".consult-flag").isVisible()).toBe(false);
+    await expect.poll(() => kimCard.locator("div.phone + p").textContent()).toBe("Alex Morgan transferred the caller to you");
+    expect(await kimCard.locator(".phone").isVisible()).toBe(true);
+    expect(await kimCard.getByRole("button", { name: "Save disposition" }).isEnabled()).toBe(true);
     await expect.poll(() => alex.locator("#state-current").textContent()).toBe("Wrap-up");
     expect(await agentOf("1002")).toMatchObject({ state: "oncall", callId: "carla-1" });
     expect(await axeProblems(kim)).toEqual([]);

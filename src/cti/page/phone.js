@@ -1,7 +1,8 @@
 // A card's phone line and soft-phone controls: the line's state in words with its timer (a preview's time
 // left, ringing, on the line, on hold, consulting, ended), call or skip a preview, accept, hold/resume,
 // mute/unmute, end call, the transfer to a queue or an agent and the consultation (complete the transfer,
-// or back to the caller). What the server changes on
+// or back to the caller). A card on a consulted agent's desk says who consults them and has no controls
+// until the transfer makes the call theirs. What the server changes on
 // the line comes back as a `line` message to every tab, which `showLine` puts on the card.
 import { el, safeId, showResult } from "./dom.js";
 import { fmtClock } from "./format.js";
@@ -77,23 +78,28 @@ export function showLine(card, line) {
   card.classList.remove("line-preview", "line-ringing", "line-talking", "line-held", "line-ended");
   const kind = !line ? null : line.state === "talking" && line.held ? "held" : line.state;
   if (kind) card.classList.add(`line-${kind}`);
-  parts.state.textContent = { preview: "Preview: call or skip", ringing: "Ringing", talking: "On the line", held: "On hold", ended: "Call ended" }[kind] ?? "Call on your desk";
+  // on the consulted agent's desk: the caller's card to read while the agent who consults them talks with them
+  const from = line?.consultFrom ?? null;
+  const words = { preview: "Preview: call or skip", ringing: "Ringing", talking: from ? `Talking with ${from}` : "On the line", held: "On hold", ended: "Call ended" };
+  parts.state.textContent = words[kind] ?? "Call on your desk";
   parts.timer.dataset.from = String(line?.answeredAt ?? line?.ringingAt ?? "");
   parts.timer.dataset.until = String(line?.state === "preview" ? (line.previewUntil ?? "") : "");
   parts.timer.dataset.to = String(line?.state === "ended" ? (line.endedAt ?? "") : "");
   parts.muted.hidden = !(line?.muted && line.state === "talking");
   const consult = line?.state === "talking" ? line.consult : null;
-  parts.consulting.hidden = !consult;
-  parts.consulting.textContent = !consult ? "" : consult.state === "ringing" ? `Calling ${consult.name}…` : `Consulting ${consult.name}`;
+  parts.consulting.hidden = !consult && !from;
+  parts.consulting.textContent = from
+    ? `Consultation from ${from}${line.state === "talking" ? ": the call is yours once they transfer it" : ""}`
+    : !consult ? "" : consult.state === "ringing" ? `Calling ${consult.name}…` : `Consulting ${consult.name}`;
   const live = !line || line.state === "talking";
   for (const b of [parts.hold, parts.mute, parts.end, parts.target, parts.transfer, parts.consult]) b.disabled = !live;
   // while consulting: the caller holds until the transfer completes or the agent goes back to them
   for (const b of [parts.hold, parts.target, parts.transfer, parts.consult]) if (consult) b.disabled = true;
   parts.complete.hidden = parts.cancel.hidden = !consult;
   parts.complete.disabled = consult?.state !== "talking";
-  parts.accept.hidden = parts.accept.disabled = line?.state !== "ringing";
+  parts.accept.hidden = parts.accept.disabled = line?.state !== "ringing" || Boolean(from);
   parts.call.hidden = parts.call.disabled = parts.skip.hidden = parts.skip.disabled = line?.state !== "preview";
-  card.phone.controls.hidden = line?.state === "ended";
+  card.phone.controls.hidden = line?.state === "ended" || Boolean(from);
   setToggle(parts.hold, line?.held ? ["Resume", "resume"] : ["Hold", "hold"]);
   setToggle(parts.mute, line?.muted ? ["Unmute", "unmute"] : ["Mute", "mute"]);
   tick(parts.timer);
