@@ -37,13 +37,6 @@ elseif from == "wrapup" then
   finish_call(id, a, NOW)
 end
 
-a.state = to
-call("HSET", akey(id), "state", to, "since", NOW_S)
-if to == "available" then
-  a.idleSince = NOW_S
-  call("HSET", akey(id), "idleSince", a.idleSince)
-end
-if to == "paused" then call("HSET", akey(id), "reason", reason) else call("HDEL", akey(id), "reason") end
-sync_sets(id, a)
+move_agent(id, a, to, reason)
 agent_event(id, a, from, to, NOW, reason)
 return { from, to, "" }

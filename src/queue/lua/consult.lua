@@ -39,14 +39,6 @@ end
 if a.state ~= "ringing" and a.state ~= "oncall" then return 0 end
 local from = a.state
 release_call(id, a)
-a.state = to
-if to == "available" then
-  a.idleSince = NOW_S
-  call("HSET", akey(id), "state", to, "since", NOW_S, "idleSince", a.idleSince)
-else
-  call("HSET", akey(id), "state", to, "since", NOW_S)
-end
-if to == "paused" then call("HSET", akey(id), "reason", reason) else call("HDEL", akey(id), "reason") end
-sync_sets(id, a)
+move_agent(id, a, to, reason)
 agent_event(id, a, from, to, NOW, to == "paused" and reason or "consult")
 return 1

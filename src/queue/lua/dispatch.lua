@@ -121,22 +121,6 @@ end
 
 if best == nil then return nil end
 
-local q = best.q
-local _, reserved, _, lane, enqueued_at, requeues, has_deadline, call_id = parse_member(best.member)
 local id, endpoint, queues, skills = parse_idle(best.agent)
-call("ZREM", qkey(q, "waiting"), best.member)
-if has_deadline == "1" then call("ZREM", qkey(q, "deadlines"), call_id) end
-if reserved == "1" then
-  call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "-1")
-else
-  call("HINCRBY", qkey(q, "meta"), "busyOther", "1")
-end
-call("HSET", ckey(call_id), "state", "offered", "agent", id, "offeredAt", NOW_S)
--- the current call, as current_call (lib.lua) reads it
-call("HSET", akey(id), "state", "ringing", "since", NOW_S, "call", call_id .. "|" .. q .. "|" .. reserved .. "|" .. best.wrap_ms)
 -- available -> ringing: still staffed, no longer idle in any of its queues
-remove_idle(best.agent, queues, skills)
-local wait = int(NOW - tonumber(enqueued_at))
-emit("type", "offered", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "agentId", id,
-  "waitMs", wait, "requeues", requeues)
-return call_id .. "|" .. id .. "|" .. endpoint .. "|" .. q .. "|" .. lane .. "|" .. wait .. "|" .. requeues
+return offer_caller(best.q, best.member, id, endpoint, best.agent, queues, skills, best.wrap_ms)

@@ -184,6 +184,19 @@ local function agent_event(id, a, from, to, at, reason)
   emit("type", "agent", "at", int(at), "agentId", id, "from", from, "to", to, "reason", reason or "", "queues", a.queues)
 end
 
+-- The agent moves to `to` now: available (at the back of the idle order), paused (with `reason`) or
+-- offline; its sets follow. A call it held is let go by the caller first.
+local function move_agent(id, a, to, reason)
+  a.state = to
+  call("HSET", akey(id), "state", to, "since", NOW_S)
+  if to == "available" then
+    a.idleSince = NOW_S
+    call("HSET", akey(id), "idleSince", a.idleSince)
+  end
+  if to == "paused" then call("HSET", akey(id), "reason", reason) else call("HDEL", akey(id), "reason") end
+  sync_sets(id, a)
+end
+
 -- Timed wrap-ups that have ended become available as of their end time, in end-time order. Every script
 -- that reads or changes availability calls this first, so no timer process is needed.
 local function promote_wrapups()
@@ -200,6 +213,27 @@ local function promote_wrapups()
       agent_event(id, a, "wrapup", "available", at, "wrap-up ended")
     end
   end
+end
+
+-- The caller of `member` in `q` is offered to agent `id` (`idle`: its member of the idle sets): out of
+-- the waiting set, the agent ringing with the call as its current call (as current_call reads it) and no
+-- longer idle in any of its queues. Returns the offer as dispatch replies it.
+local function offer_caller(q, member, id, endpoint, idle, queues, skills, wrap_ms)
+  local _, reserved, _, lane, enqueued_at, requeues, has_deadline, call_id = parse_member(member)
+  call("ZREM", qkey(q, "waiting"), member)
+  if has_deadline == "1" then call("ZREM", qkey(q, "deadlines"), call_id) end
+  if reserved == "1" then
+    call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "-1")
+  else
+    call("HINCRBY", qkey(q, "meta"), "busyOther", "1")
+  end
+  call("HSET", ckey(call_id), "state", "offered", "agent", id, "offeredAt", NOW_S)
+  call("HSET", akey(id), "state", "ringing", "since", NOW_S, "call", call_id .. "|" .. q .. "|" .. reserved .. "|" .. wrap_ms)
+  remove_idle(idle, queues, skills)
+  local wait = int(NOW - tonumber(enqueued_at))
+  emit("type", "offered", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "agentId", id,
+    "waitMs", wait, "requeues", requeues)
+  return call_id .. "|" .. id .. "|" .. endpoint .. "|" .. q .. "|" .. lane .. "|" .. wait .. "|" .. requeues
 end
 
 -- Takes a waiting or offered caller out of the queue for good (abandoned, timeout or scheduled).

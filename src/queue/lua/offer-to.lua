@@ -13,20 +13,6 @@ if joined[1] ~= "queued" then return reply end
 
 local a = hgetall(akey(id))
 if a == nil or not is_dispatchable(a.state, a.device) then return reply end
-local c = hgetall(ckey(call_id))
-local _, reserved, _, lane, enqueued_at, requeues, has_deadline = parse_member(c.member)
-call("ZREM", qkey(q, "waiting"), c.member)
-if has_deadline == "1" then call("ZREM", qkey(q, "deadlines"), call_id) end
-if reserved == "1" then
-  call("HINCRBY", qkey(q, "meta"), "reservedWaiting", "-1")
-else
-  call("HINCRBY", qkey(q, "meta"), "busyOther", "1")
-end
-call("HSET", ckey(call_id), "state", "offered", "agent", id, "offeredAt", NOW_S)
-call("HSET", akey(id), "state", "ringing", "since", NOW_S, "call", call_id .. "|" .. q .. "|" .. reserved .. "|" .. wrap_ms)
-remove_idle(idle_member(id, a), a.queues, a.skills)
-local wait = int(NOW - tonumber(enqueued_at))
-emit("type", "offered", "at", NOW_S, "queue", q, "lane", lane, "callId", call_id, "agentId", id,
-  "waitMs", wait, "requeues", requeues)
-reply[1] = call_id .. "|" .. id .. "|" .. a.endpoint .. "|" .. q .. "|" .. lane .. "|" .. wait .. "|" .. requeues
+local member = call("HGET", ckey(call_id), "member")
+reply[1] = offer_caller(q, member, id, a.endpoint, idle_member(id, a), a.queues, a.skills, wrap_ms)
 return reply

@@ -24,15 +24,7 @@ call("HDEL", ckey(call_id), "agent", "offeredAt")
 local a = hgetall(akey(id))
 if a and a.state == "ringing" and current_call(a) == call_id then
   release_call(id, a)
-  a.state = to
-  if to == "available" then
-    a.idleSince = NOW_S
-    call("HSET", akey(id), "state", to, "since", NOW_S, "idleSince", a.idleSince)
-  else
-    call("HSET", akey(id), "state", to, "since", NOW_S)
-  end
-  if to == "paused" then call("HSET", akey(id), "reason", reason) else call("HDEL", akey(id), "reason") end
-  sync_sets(id, a)
+  move_agent(id, a, to, reason)
 end
 
 local rank = call("ZRANK", qkey(q, "waiting"), member)
