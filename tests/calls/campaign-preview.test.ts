@@ -17,7 +17,8 @@ import type { Line } from "../../src/cti/protocol.js";
 import { AudienceIndex } from "../../src/outbound/audience-store.js";
 import type { Member } from "../../src/outbound/campaign-members.js";
 import { AgentClient, SECRET } from "../cti/helpers.js";
-import { ADMIN, daemon, setup, stopAll, waitFor } from "./harness.js";
+import { everyDay, openWindow, outboundAdmin, tokyoHourAhead } from "./campaign-rig.js";
+import { daemon, setup, stopAll, waitFor } from "./harness.js";
 
 const NUM = { ann: "+4930222001", ben: "+4930222002", cat: "+4930222003", dan: "+81312345678" };
 const dir = mkdtempSync(join(tmpdir(), "sb-preview-"));
@@ -36,14 +37,6 @@ function customersFile(): string {
   return file;
 }
 
-const days = (ranges: string[]) => Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, ranges]));
-/** One hour a day in Tokyo that starts three hours from now there: now is outside it on every day. */
-function tokyoHourAhead(): string[] {
-  const h = Number(new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Tokyo", hour: "2-digit", hourCycle: "h23" }).format(new Date()));
-  const from = (h + 3) % 24;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return [`${pad(from)}:00-${from === 23 ? "24" : pad(from + 1)}:00`];
-}
 
 test("preview: Call dials after the agent chooses, Skip never dials, an unanswered preview goes back to the queue", async () => {
   const passwordHash = await hashPassword("agent-password", { N: 1024, r: 8, p: 1 });
@@ -53,7 +46,7 @@ test("preview: Call dials after the agent chooses, Skip never dials, an unanswer
     crm: { store: "file", file, timeoutMs: 1500 },
     outbound: {
       compliance: {
-        callingHours: { default: { hours: days(["00:00-24:00"]), closedOnHolidays: false }, countries: { JP: { hours: days(tokyoHourAhead()), closedOnHolidays: false } } },
+        callingHours: { default: { hours: everyDay(), closedOnHolidays: false }, countries: { JP: { hours: everyDay(tokyoHourAhead()), closedOnHolidays: false } } },
         zones: { JP: ["Asia/Tokyo"] },
       },
       campaigns: { tickSeconds: 0.2 },
@@ -62,10 +55,7 @@ test("preview: Call dials after the agent chooses, Skip never dials, an unanswer
   s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 0.2, talkTime: 50 });
   for (const n of Object.values(NUM)) s.sim.control.addCustomer({ number: n, answer: "answer", answerDelay: 0.3, pressKey: "1", pressAfter: 0.3 });
   const d = await daemon(s, { TEST_SESSION_SECRET: SECRET });
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${d.url}/admin/outbound${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const admin = outboundAdmin(d.url);
   const index = new AudienceIndex(s.redis.client(), s.redis.prefix);
   expect(await index.indexCustomers(loadCustomersFile(file, new Date()))).toBe(4);
   expect((await admin("POST", "/audiences", { id: "support-callers", name: "Support callers", condition: 'calls.exists(c, c.reason == "technical support")', since: "30d" })).status).toBe(201);
@@ -84,7 +74,7 @@ test("preview: Call dials after the agent chooses, Skip never dials, an unanswer
   expect((await request({ type: "state", state: "available" })).type).toBe("ok");
 
   // a campaign with nothing to say about previewSeconds without preview pacing
-  const window = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+  const window = openWindow();
   const base = { name: "Pro 5", audience: "support-callers", queue: "support", script: { title: "Pro 5.0 upgrade", pitch: "Free migration" }, window };
   const wrong = await admin("POST", "/campaigns", { id: "wrong", ...base, previewSeconds: 5 });
   expect(wrong.status).toBe(400);

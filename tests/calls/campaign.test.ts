@@ -19,7 +19,8 @@ import { AudienceIndex } from "../../src/outbound/audience-store.js";
 import type { Member } from "../../src/outbound/campaign-members.js";
 import type { CustomerCallRecord } from "../../src/sim/scenario/customer-record.js";
 import { AgentClient, SECRET } from "../cti/helpers.js";
-import { ADMIN, daemon, setup, stopAll, waitFor } from "./harness.js";
+import { everyDay, openWindow, outboundAdmin, tokyoHourAhead } from "./campaign-rig.js";
+import { daemon, setup, stopAll, waitFor } from "./harness.js";
 
 const NUM = { ann: "+4930111001", ben: "+4930111002", cat: "+4930111003", dan: "+81312345678", eve: "+4930111005" };
 const dir = mkdtempSync(join(tmpdir(), "sb-campaign-"));
@@ -48,15 +49,6 @@ function customersFile(): string {
   return file;
 }
 
-const always = ["00:00-24:00"];
-const days = (ranges: string[]) => ({ mon: ranges, tue: ranges, wed: ranges, thu: ranges, fri: ranges, sat: ranges, sun: ranges });
-/** One hour a day in Tokyo that starts three hours from now there: now is outside it on every day. */
-function tokyoHourAhead(): string[] {
-  const h = Number(new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Tokyo", hour: "2-digit", hourCycle: "h23" }).format(new Date()));
-  const from = (h + 3) % 24;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return [`${pad(from)}:00-${from === 23 ? "24" : pad(from + 1)}:00`];
-}
 
 type Pop = ScreenPop & { callback: NonNullable<ScreenPop["callback"]> };
 type Kpis = {
@@ -85,7 +77,7 @@ describe("a campaign through the simulator", () => {
       outbound: {
         compliance: {
           // every day, all day, except in Japan: one hour that has not come yet today
-          callingHours: { default: { hours: days(always), closedOnHolidays: false }, countries: { JP: { hours: days(tokyoHourAhead()), closedOnHolidays: false } } },
+          callingHours: { default: { hours: everyDay(), closedOnHolidays: false }, countries: { JP: { hours: everyDay(tokyoHourAhead()), closedOnHolidays: false } } },
           // Japan is not in the built-in table: its zone is configured
           zones: { JP: ["Asia/Tokyo"] },
         },
@@ -104,10 +96,7 @@ describe("a campaign through the simulator", () => {
       if (r.number === NUM.ben && r.outcome === "busy") s.sim.control.updateCustomer(NUM.ben, answers);
     });
     const d = await daemon(s, { TEST_SESSION_SECRET: SECRET });
-    const admin = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${d.url}/admin/outbound${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
-    };
+    const admin = outboundAdmin(d.url);
 
     // the customers and their calls in the audience index, as `switchboard audience index <file>` does
     const index = new AudienceIndex(s.redis.client(), s.redis.prefix);
@@ -165,7 +154,7 @@ describe("a campaign through the simulator", () => {
     const timer = setInterval(watch, 10);
 
     try {
-      const window = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+      const window = openWindow();
       const created = await admin("POST", "/campaigns", {
         id: "pro5",
         name: "Pro 5 for Pro 4 users",

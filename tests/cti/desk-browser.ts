@@ -23,6 +23,15 @@ export async function theBrowser(): Promise<Browser> {
   return browser;
 }
 
+/** A new page at 1280x800 in a context of its own; its script and console errors go to `problems` (a test ends expecting none). */
+export async function deskPage(problems: string[]): Promise<Page> {
+  const context = await (await theBrowser()).newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
+  return page;
+}
+
 /** Logs in on the agent page and waits for the desk's socket; answers the session token the tab keeps. */
 export async function agentLogin(page: Page, url: string, id: string, password: string): Promise<string> {
   await page.goto(`${url}/agent`);

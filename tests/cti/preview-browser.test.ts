@@ -14,14 +14,14 @@ import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { loadCustomersFile } from "../../src/crm/file-store.js";
 import { hashPassword } from "../../src/cti/password.js";
 import { AudienceIndex } from "../../src/outbound/audience-store.js";
-import { ADMIN, daemon, setup, stopAll, waitFor } from "../calls/harness.js";
-import { agentLogin, ARTIFACTS, axeProblems, hasChromium, theBrowser } from "./desk-browser.js";
+import { everyDay, openWindow, outboundAdmin } from "../calls/campaign-rig.js";
+import { daemon, setup, stopAll, waitFor } from "../calls/harness.js";
+import { agentLogin, ARTIFACTS, axeProblems, deskPage, hasChromium, theBrowser } from "./desk-browser.js";
 
 if (!hasChromium) console.warn(`preview desktop test skipped: no chromium binary (set CHROMIUM_PATH)`);
 const SESSION_SECRET = "test-session-secret-for-the-previews-0123456789";
 const NUM: Record<string, string> = { "Ann Arendt": "+4930222001", "Ben Brandt": "+4930222002" };
 const dir = mkdtempSync(path.join(tmpdir(), "sb-preview-page-"));
-const everyDay = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, ["00:00-24:00"]]));
 
 afterEach(stopAll, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,31 +57,26 @@ describe.skipIf(!hasChromium)("preview pacing on the agent's desk", () => {
       {
       cti: { sessionSecret: { env: "TEST_SESSION_SECRET" } },
       crm: { store: "file", file, timeoutMs: 1500 },
-      outbound: { compliance: { callingHours: { default: { hours: everyDay, closedOnHolidays: false } } }, campaigns: { tickSeconds: 0.2 } },
+      outbound: { compliance: { callingHours: { default: { hours: everyDay(), closedOnHolidays: false } } }, campaigns: { tickSeconds: 0.2 } },
     });
     // the agent's phone answers by itself after a moment; the customer answers and presses 1 to be put through
     s.sim.control.addAgent({ endpoint: "PJSIP/1001", answerDelay: 1, talkTime: 6000 });
     for (const number of Object.values(NUM)) s.sim.control.addCustomer({ number, answer: "answer", answerDelay: 0.3, pressKey: "1", pressAfter: 0.3 });
     const d = await daemon(s, { TEST_SESSION_SECRET: SESSION_SECRET });
-    const admin = async (p: string, body?: unknown) => {
-      const res = await fetch(`${d.url}/admin/outbound${p}`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
-    };
+    const post = outboundAdmin(d.url);
+    const admin = (p: string, body?: unknown) => post("POST", p, body ?? {});
     const index = new AudienceIndex(s.redis.client(), s.redis.prefix);
     expect(await index.indexCustomers(loadCustomersFile(file, new Date()))).toBe(2);
     expect((await admin("/audiences", { id: "support-callers", name: "Support callers", condition: 'calls.exists(c, c.reason == "technical support")', since: "30d" })).status).toBe(201);
 
     // ---- 1. the agent logs in and goes available; the campaign starts
     const browser = await theBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
     const problems: string[] = [];
-    page.on("pageerror", (e) => problems.push(e.message));
-    page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
+    const page = await deskPage(problems);
     await agentLogin(page, d.url, "1001", "preview-password");
     await page.keyboard.press("Alt+Shift+V");
     await expect.poll(() => page.locator("#state-current").textContent()).toBe("Available");
-    const window = { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+    const window = openWindow();
     // a minute to choose: long enough that the preview does not time out while the page is checked
     const campaign = { id: "pv", name: "Pro 5", audience: "support-callers", queue: "support", script: { title: "Pro 5.0 upgrade", pitch: "Free migration" }, window, pacing: "preview", previewSeconds: 60 };
     expect((await admin("/campaigns", campaign)).status).toBe(201);
@@ -161,6 +156,6 @@ describe.skipIf(!hasChromium)("preview pacing on the agent's desk", () => {
     // the skipped member was never dialled, not even later
     expect(s.sim.control.customerCalls(NUM[skippedName])).toEqual([]);
     expect(problems).toEqual([]);
-    await context.close();
+    await page.context().close();
   }, 120_000);
 });

@@ -15,7 +15,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { hashPassword } from "../../src/cti/password.js";
 import { daemon, setup, stopAll, waitFor } from "../calls/harness.js";
-import { agentLogin, ARTIFACTS, axeProblems, carla, hasChromium, theBrowser } from "./desk-browser.js";
+import { agentLogin, ARTIFACTS, axeProblems, deskPage, carla, hasChromium, theBrowser } from "./desk-browser.js";
 
 if (!hasChromium) console.warn(`soft-phone desktop test skipped: no chromium binary (set CHROMIUM_PATH)`);
 const SESSION_SECRET = "test-session-secret-for-the-softphone-0123456789";
@@ -56,11 +56,8 @@ describe.skipIf(!hasChromium)("the agent's desk: ring-time pop, soft-phone, wrap
     const redis = s.redis.client();
 
     const browser = await theBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
     const problems: string[] = [];
-    page.on("pageerror", (e) => problems.push(e.message));
-    page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
+    const page = await deskPage(problems);
 
     // before login: the login form only, no state panel and no state buttons
     await page.goto(`${d.url}/agent`);
@@ -69,7 +66,7 @@ describe.skipIf(!hasChromium)("the agent's desk: ring-time pop, soft-phone, wrap
     expect(await axeProblems(page)).toEqual([]);
     await agentLogin(page, d.url, "1001", "alex-e2e-password");
     // a second tab of the same agent: what is recorded in one shows in the other
-    const tab2 = await context.newPage();
+    const tab2 = await page.context().newPage();
     await agentLogin(tab2, d.url, "1001", "alex-e2e-password");
 
     await page.keyboard.press("Alt+Shift+V");
@@ -225,6 +222,6 @@ describe.skipIf(!hasChromium)("the agent's desk: ring-time pop, soft-phone, wrap
 
     expect(problems).toEqual([]);
     await redis.quit();
-    await context.close();
+    await page.context().close();
   }, 120_000);
 });

@@ -17,7 +17,7 @@ import type { Page } from "playwright-core";
 import { afterEach, describe, expect, test } from "vitest";
 import { hashPassword } from "../../src/cti/password.js";
 import { daemon, setup, stopAll, waitFor } from "../calls/harness.js";
-import { agentLogin, ARTIFACTS, axeProblems, carla, hasChromium, theBrowser } from "./desk-browser.js";
+import { agentLogin, ARTIFACTS, axeProblems, deskPage, carla, hasChromium, theBrowser } from "./desk-browser.js";
 
 if (!hasChromium) console.warn(`transfer desktop test skipped: no chromium binary (set CHROMIUM_PATH)`);
 const SESSION_SECRET = "test-session-secret-for-the-transfers-0123456789";
@@ -64,11 +64,8 @@ describe.skipIf(!hasChromium)("the agent's desk: accept, consultation, transfer 
     const agentOf = async (id: string, queue = "support") => (await d.queue.status(queue)).agents.find((a) => a.agentId === id);
 
     const browser = await theBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const alex = await context.newPage();
     const problems: string[] = [];
-    alex.on("pageerror", (e) => problems.push(e.message));
-    alex.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
+    const alex = await deskPage(problems);
     await agentLogin(alex, d.url, "1001", "e2e-password");
     await alex.keyboard.press("Alt+Shift+V");
     await expect.poll(() => alex.locator("#state-current").textContent()).toBe("Available");
@@ -179,6 +176,6 @@ describe.skipIf(!hasChromium)("the agent's desk: accept, consultation, transfer 
 
     expect(problems).toEqual([]);
     await kimContext.close();
-    await context.close();
+    await alex.context().close();
   }, 120_000);
 });
